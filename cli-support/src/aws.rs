@@ -1,0 +1,298 @@
+//! AWS SDK configuration and error reporting shared by the tools that call AWS.
+//!
+//! Configuration comes from the standard chain (environment, shared config and credentials
+//! files with `--profile`, SSO, web identity, container and instance metadata, credential
+//! process), with `--region`, `--profile` and `--endpoint-url` on top. `AWS_ENDPOINT_URL`
+//! (and the per-service `AWS_ENDPOINT_URL_<SERVICE>`) are read by the SDK itself. HTTPS goes
+//! through rustls with the ring provider; there is no other TLS stack.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// The AWS flags every AWS tool takes: flatten into its arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AwsArgs {
+    /// AWS region [default: AWS_REGION, else the profile's region].
+    #[arg(long, value_name = "REGION", help_heading = "AWS")]
+    pub region: Option<String>,
+    /// Named profile from the shared config and credentials files [default: AWS_PROFILE].
+    #[arg(long, value_name = "NAME", help_heading = "AWS")]
+    pub profile: Option<String>,
+    /// Send AWS requests to URL (a local emulator, a VPC endpoint) [default: AWS_ENDPOINT_URL].
+    #[arg(long, value_name = "URL", help_heading = "AWS")]
+    pub endpoint_url: Option<String>,
+}
+
+/// Load the SDK configuration; fails when no region can be found.
+pub async fn load_config(args: &AwsArgs) -> anyhow::Result<SdkConfig> {
+    load_config_with_region(args, None).await
+}
+
+/// Like [`load_config`], with a region that wins over the chain but not over `--region`
+/// (for example the region in a task ARN).
+pub async fn load_config_with_region(
+    args: &AwsArgs,
+    fallback_region: Option<&str>,
+) -> anyhow::Result<SdkConfig> {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
+    if let Some(profile) = &args.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = args.region.as_deref().or(fallback_region) {
+        loader = loader.region(Region::new(region.to_owned()));
+    }
+    if let Some(url) = &args.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        return Err(crate::usage(
+            "no AWS region: pass --region, or set AWS_REGION (or a region in the profile)",
+        ));
+    }
+    Ok(config)
+}
+
+/// What kind of failure an AWS call had, for retry and exit decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The service answered with an error (`ClusterNotFoundException`, ...).
+    Service,
+    /// Throttled: try again later.
+    Throttling,
+    /// A 5xx, a timeout or a network failure: may work on a retry.
+    Transient,
+    /// No credentials, or they expired or were rejected.
+    Credentials,
+    /// Anything else (the request could not be built, the response not read).
+    Other,
+}
+
+/// An AWS call that failed: the operation, the service's error code and message.
+/// Displayed as `DescribeTasks: ClusterNotFoundException: Cluster not found.`
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub operation: String,
+    pub code: Option<String>,
+    pub message: String,
+    pub status: Option<u16>,
+    pub kind: ErrorKind,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.operation)?;
+        match &self.code {
+            Some(code) if self.message.is_empty() => f.write_str(code),
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl StdError for AwsError {}
+
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+const CREDENTIAL_CODES: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "AuthFailure",
+    "MissingAuthenticationToken",
+];
+
+const TRANSIENT_CODES: &[&str] = &[
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "ServerException",
+];
+
+fn chain_has_credentials_error(err: &(dyn StdError + 'static)) -> bool {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
+/// The full chain of an error's sources, `: `-separated.
+fn chain_text(err: &(dyn StdError + 'static)) -> String {
+    let mut parts = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if parts.last() != Some(&s) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+impl AwsError {
+    /// Describe a failed SDK call.
+    pub fn from_sdk<E, R>(operation: &str, err: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static + HasStatus,
+    {
+        let operation = operation.to_owned();
+        match err {
+            SdkError::ServiceError(se) => {
+                let status = se.raw().status_code();
+                let e = se.into_err();
+                let code = e.code().map(str::to_owned);
+                let message = e.message().map(str::to_owned).unwrap_or_default();
+                let kind = match code.as_deref() {
+                    Some(c) if THROTTLING_CODES.contains(&c) => ErrorKind::Throttling,
+                    Some(c) if CREDENTIAL_CODES.contains(&c) => ErrorKind::Credentials,
+                    Some(c) if TRANSIENT_CODES.contains(&c) => ErrorKind::Transient,
+                    _ if status == 429 => ErrorKind::Throttling,
+                    _ if status >= 500 => ErrorKind::Transient,
+                    _ => ErrorKind::Service,
+                };
+                let message = if code.is_none() && message.is_empty() {
+                    format!("HTTP {status} with no error code")
+                } else {
+                    message
+                };
+                AwsError {
+                    operation,
+                    code,
+                    message,
+                    status: Some(status),
+                    kind,
+                }
+            }
+            SdkError::TimeoutError(_) => AwsError {
+                operation,
+                code: None,
+                message: "request timed out".to_owned(),
+                status: None,
+                kind: ErrorKind::Transient,
+            },
+            SdkError::DispatchFailure(d) => {
+                let kind = if d.is_io() || d.is_timeout() {
+                    ErrorKind::Transient
+                } else {
+                    ErrorKind::Other
+                };
+                let (credentials, message) = match d.as_connector_error() {
+                    Some(c) => (chain_has_credentials_error(c), chain_text(c)),
+                    None => (false, format!("{d:?}")),
+                };
+                AwsError {
+                    operation,
+                    code: None,
+                    message: if credentials {
+                        format!("no usable AWS credentials: {message}")
+                    } else {
+                        format!("cannot reach AWS: {message}")
+                    },
+                    status: None,
+                    kind: if credentials {
+                        ErrorKind::Credentials
+                    } else {
+                        kind
+                    },
+                }
+            }
+            other => {
+                let status = other.raw_response().map(HasStatus::status);
+                let boxed: Box<dyn StdError + Send + Sync> = Box::new(other);
+                let credentials = chain_has_credentials_error(boxed.as_ref());
+                AwsError {
+                    operation,
+                    code: None,
+                    message: chain_text(boxed.as_ref()),
+                    status,
+                    kind: if credentials {
+                        ErrorKind::Credentials
+                    } else if status.is_some_and(|s| s >= 500) {
+                        ErrorKind::Transient
+                    } else {
+                        ErrorKind::Other
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// The HTTP status of a raw response (implemented for the SDK's response type).
+pub trait HasStatus {
+    fn status(&self) -> u16;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+trait StatusCode {
+    fn status_code(&self) -> u16;
+}
+
+impl<R: HasStatus> StatusCode for R {
+    fn status_code(&self) -> u16 {
+        HasStatus::status(self)
+    }
+}
+
+/// `.aws("DescribeTasks")?` turns an SDK error into an [`AwsError`] inside anyhow.
+pub trait AwsResultExt<T> {
+    fn aws(self, operation: &str) -> Result<T, AwsError>;
+}
+
+impl<T, E, R> AwsResultExt<T> for Result<T, SdkError<E, R>>
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static + HasStatus,
+{
+    fn aws(self, operation: &str) -> Result<T, AwsError> {
+        self.map_err(|e| AwsError::from_sdk(operation, e))
+    }
+}
+
+/// The [`AwsError`] inside an anyhow error, if there is one.
+pub fn find_aws_error(err: &anyhow::Error) -> Option<&AwsError> {
+    err.chain().find_map(|e| e.downcast_ref::<AwsError>())
+}

@@ -1,0 +1,40 @@
+//! Shell completions and man pages generated from a tool's clap model at run time (nothing
+//! generated is committed): `tool --generate complete-bash > tool.bash`,
+//! `tool --generate man > tool.1`.
+
+use std::io::Write as _;
+
+use clap::ValueEnum;
+
+/// What `--generate` writes to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
+    CompleteElvish,
+    CompletePowershell,
+    Man,
+}
+
+/// Write the completion script or man page for `cmd` to stdout.
+pub fn generate(what: Generate, mut cmd: clap::Command) -> anyhow::Result<()> {
+    use clap_complete::Shell;
+    let name = cmd.get_name().to_owned();
+    let mut buf = Vec::new();
+    match what {
+        Generate::Man => clap_mangen::Man::new(cmd).render(&mut buf)?,
+        shell => {
+            let shell = match shell {
+                Generate::CompleteBash => Shell::Bash,
+                Generate::CompleteZsh => Shell::Zsh,
+                Generate::CompleteFish => Shell::Fish,
+                Generate::CompleteElvish => Shell::Elvish,
+                _ => Shell::PowerShell,
+            };
+            clap_complete::generate(shell, &mut cmd, name, &mut buf);
+        }
+    }
+    crate::output::stdout().write_all(&buf)?;
+    Ok(())
+}

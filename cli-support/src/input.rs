@@ -1,0 +1,190 @@
+//! Reading a tool's input: `-f FILE`, `-f -` or stdin; never hanging on a terminal.
+
+use std::fmt;
+use std::io::{IsTerminal as _, Read as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::report::usage;
+
+/// `-f/--file FILE`: flatten into a tool's arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct InputArgs {
+    /// Read the input from FILE instead of stdin ('-' means stdin).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// Where the input came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Stdin => f.write_str("<stdin>"),
+            Source::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// The bytes of the input and where they came from.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub source: Source,
+    pub bytes: Vec<u8>,
+}
+
+impl InputArgs {
+    /// Read the whole input. `what` names it in messages ("describe-task-definition JSON"),
+    /// `example` shows how to pipe it in, for the hint printed when stdin is a terminal.
+    pub fn read(&self, what: &str, example: &str) -> anyhow::Result<Input> {
+        read_input(self.file.as_deref(), what, example)
+    }
+}
+
+/// See [`InputArgs::read`].
+pub fn read_input(file: Option<&Path>, what: &str, example: &str) -> anyhow::Result<Input> {
+    match file {
+        Some(path) if path != Path::new("-") => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read {what} from {}", path.display()))?;
+            Ok(Input {
+                source: Source::File(path.to_owned()),
+                bytes,
+            })
+        }
+        _ => {
+            let mut stdin = std::io::stdin().lock();
+            if stdin.is_terminal() {
+                return Err(usage(format!(
+                    "expected {what} on stdin, but stdin is a terminal; pipe it in \
+                     ({example}) or pass -f FILE"
+                )));
+            }
+            let mut bytes = Vec::new();
+            stdin
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("cannot read {what} from stdin"))?;
+            Ok(Input {
+                source: Source::Stdin,
+                bytes,
+            })
+        }
+    }
+}
+
+/// A JSON syntax error with its position, shown as `<source>: invalid JSON at line L,
+/// column C: <what the parser expected>`.
+#[derive(Debug)]
+pub struct JsonSyntaxError {
+    pub source: Source,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for JsonSyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: invalid JSON at line {}, column {}: {}",
+            self.source, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for JsonSyntaxError {}
+
+impl Input {
+    /// Parse the input as one JSON document (serde_json, key order kept).
+    pub fn json(&self) -> Result<serde_json::Value, JsonSyntaxError> {
+        parse_json(&self.bytes, &self.source)
+    }
+
+    /// The input as UTF-8 text.
+    pub fn text(&self) -> anyhow::Result<&str> {
+        std::str::from_utf8(&self.bytes).map_err(|e| {
+            let (line, column) = line_column(&self.bytes, e.valid_up_to());
+            anyhow::anyhow!(
+                "{}: not UTF-8 text (invalid byte at line {line}, column {column})",
+                self.source
+            )
+        })
+    }
+}
+
+/// Parse one JSON document; an empty input is reported as such.
+pub fn parse_json(bytes: &[u8], source: &Source) -> Result<serde_json::Value, JsonSyntaxError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(JsonSyntaxError {
+            source: source.clone(),
+            line: 1,
+            column: 1,
+            message: "the input is empty".to_owned(),
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let full = e.to_string();
+        // serde_json appends " at line L column C"; we print the position ourselves.
+        let message = full
+            .rfind(" at line ")
+            .map_or(full.as_str(), |i| &full[..i])
+            .to_owned();
+        JsonSyntaxError {
+            source: source.clone(),
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.split(|&b| b == b'\n').count();
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_have_line_and_column() {
+        let err = parse_json(b"{\n  \"a\": 1,\n  \"b\": }\n", &Source::Stdin).unwrap_err();
+        assert_eq!((err.line, err.column), (3, 8));
+        assert_eq!(
+            err.to_string(),
+            "<stdin>: invalid JSON at line 3, column 8: expected value"
+        );
+    }
+
+    #[test]
+    fn empty_input_says_so() {
+        let err = parse_json(b"  \n", &Source::File("x.json".into())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.json: invalid JSON at line 1, column 1: the input is empty"
+        );
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncé d".as_bytes(), 6), (2, 3));
+        assert_eq!(line_column(b"abc", 0), (1, 1));
+    }
+}

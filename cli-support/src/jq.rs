@@ -1,0 +1,378 @@
+//! jq filters with jaq (jaq-core, jaq-std, jaq-json): compile once with `--arg` variables and
+//! optional helper definitions, run on values, report errors readably.
+//!
+//! Every filter sees `$ENV` (the environment as an object, as in jq) and `$__loc__`; `env`
+//! comes from jaq-std.
+
+use std::fmt;
+
+use jaq_core::load::{Arena, File, Loader};
+use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
+pub use jaq_json::Val;
+
+type JaqFilter = jaq_core::Filter<data::JustLut<Val>>;
+
+/// A compiled filter with the values of its global variables.
+pub struct Filter {
+    code: String,
+    compiled: JaqFilter,
+    vars: Vec<Val>,
+}
+
+impl fmt::Debug for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Filter")
+            .field("code", &self.code)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A filter that does not parse or compile: the message and a caret under the place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    pub message: String,
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// A filter that failed while running (`error("...")`, `.a` on a number, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunError {
+    pub message: String,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Pair up the values of a repeated `--arg NAME VALUE` option (clap collects them flat).
+pub fn arg_pairs(flat: &[String]) -> Vec<(String, String)> {
+    flat.chunks_exact(2)
+        .map(|p| (p[0].clone(), p[1].clone()))
+        .collect()
+}
+
+/// Compile `code` with string variables (`--arg NAME VALUE` makes `$NAME`).
+pub fn compile(code: &str, args: &[(String, String)]) -> Result<Filter, CompileError> {
+    let vars = args
+        .iter()
+        .map(|(name, value)| (name.clone(), Val::from(value.clone())));
+    compile_with(code, "", vars)
+}
+
+/// Compile `code` after helper definitions (`def strip_port: ...;`, written in jq) and with
+/// variables of any value.
+pub fn compile_with(
+    code: &str,
+    helper_defs: &'static str,
+    vars: impl IntoIterator<Item = (String, Val)>,
+) -> Result<Filter, CompileError> {
+    let (mut names, mut values): (Vec<String>, Vec<Val>) = vars
+        .into_iter()
+        .map(|(name, value)| (format!("${name}"), value))
+        .unzip();
+    names.insert(0, "$ENV".to_owned());
+    values.insert(0, env_object());
+
+    let helpers = if helper_defs.is_empty() {
+        Vec::new()
+    } else {
+        jaq_core::load::parse(helper_defs, |p| p.defs()).ok_or_else(|| CompileError {
+            message: "the built-in helper definitions do not parse (a bug)".to_owned(),
+        })?
+    };
+    let defs = jaq_core::defs()
+        .chain(jaq_std::defs())
+        .chain(jaq_json::defs())
+        .chain(helpers);
+    let funs = jaq_core::funs()
+        .chain(jaq_std::funs())
+        .chain(jaq_json::funs());
+
+    let arena = Arena::default();
+    let modules = Loader::new(defs)
+        .load(&arena, File { code, path: () })
+        .map_err(|errs| CompileError {
+            message: load_message(code, errs),
+        })?;
+    let filter = Compiler::default()
+        .with_funs(funs)
+        .with_global_vars(names.iter().map(String::as_str))
+        .compile(modules)
+        .map_err(|errs| CompileError {
+            message: compile_message(code, errs),
+        })?;
+    Ok(Filter {
+        code: code.to_owned(),
+        compiled: filter,
+        vars: values,
+    })
+}
+
+fn env_object() -> Val {
+    let map = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                Val::from(k.to_string_lossy().into_owned()),
+                Val::from(v.to_string_lossy().into_owned()),
+            )
+        })
+        .collect();
+    Val::obj(map)
+}
+
+/// `message at column N:` + the line of code + a caret. `found` must be a slice of `code`
+/// for a position to be shown.
+fn locate(code: &str, found: &str, message: &str) -> String {
+    let start = found.as_ptr() as usize;
+    let base = code.as_ptr() as usize;
+    if start < base || start + found.len() > base + code.len() {
+        return message.to_owned();
+    }
+    let offset = start - base;
+    let line_start = code[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = code[offset..].find('\n').map_or(code.len(), |i| offset + i);
+    let line_no = code[..offset].matches('\n').count() + 1;
+    let column = code[line_start..offset].chars().count() + 1;
+    let width = found.chars().count().max(1);
+    let position = if code.contains('\n') {
+        format!("line {line_no}, column {column}")
+    } else {
+        format!("column {column}")
+    };
+    format!(
+        "{message} at {position}\n    {}\n    {}{}",
+        &code[line_start..line_end],
+        " ".repeat(column - 1),
+        "^".repeat(width)
+    )
+}
+
+fn load_message<P>(code: &str, errs: jaq_core::load::Errors<&str, P>) -> String {
+    use jaq_core::load::Error;
+    let mut out = Vec::new();
+    for (_file, err) in errs {
+        match err {
+            Error::Io(errs) => out.extend(errs.into_iter().map(|(path, e)| format!("{path}: {e}"))),
+            Error::Lex(errs) => out.extend(errs.into_iter().map(|(expected, found)| {
+                let found = &found[..found.char_indices().nth(1).map_or(found.len(), |(i, _)| i)];
+                let what = if found.is_empty() {
+                    "unexpected end of filter".to_owned()
+                } else {
+                    format!("unexpected {found:?}")
+                };
+                locate(
+                    code,
+                    found,
+                    &format!("{what}, expected {}", expected.as_str()),
+                )
+            })),
+            Error::Parse(errs) => out.extend(errs.into_iter().map(|(expected, found)| {
+                let what = if found.is_empty() {
+                    "unexpected end of filter"
+                } else {
+                    "unexpected token"
+                };
+                locate(
+                    code,
+                    found,
+                    &format!("{what}, expected {}", expected.as_str()),
+                )
+            })),
+        }
+    }
+    out.join("\n")
+}
+
+fn compile_message<P>(code: &str, errs: jaq_core::compile::Errors<&str, P>) -> String {
+    use jaq_core::compile::Undefined;
+    let mut out = Vec::new();
+    for (_file, errs) in errs {
+        for (found, undefined) in errs {
+            let message = match undefined {
+                Undefined::Filter(arity) => format!("undefined filter {found}/{arity}"),
+                Undefined::Var => {
+                    format!("undefined variable {found} (pass it with --arg NAME VALUE)")
+                }
+                other => format!("undefined {} {found}", other.as_str()),
+            };
+            out.push(locate(code, found, &message));
+        }
+    }
+    out.join("\n")
+}
+
+impl Filter {
+    /// The filter's source.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// Run on one input and collect every output; the first error stops the run.
+    pub fn run(&self, input: Val) -> Result<Vec<Val>, RunError> {
+        let ctx = Ctx::<data::JustLut<Val>>::new(
+            &self.compiled.lut,
+            Vars::new(self.vars.iter().cloned()),
+        );
+        self.compiled
+            .id
+            .run((ctx, input))
+            .map(unwrap_valr)
+            .map(|r| {
+                r.map_err(|e| RunError {
+                    message: match e.into_val() {
+                        Val::TStr(s) => String::from_utf8_lossy(&s).into_owned(),
+                        other => other.to_string(),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Run on a serde_json value and convert the outputs back.
+    pub fn run_json(&self, input: &serde_json::Value) -> Result<Vec<serde_json::Value>, RunError> {
+        self.run(from_json(input))?.iter().map(to_json).collect()
+    }
+}
+
+/// A serde_json value as a jaq value (numbers as serde_json holds them).
+pub fn from_json(value: &serde_json::Value) -> Val {
+    use serde::Deserialize as _;
+    // Deserializing from a Value cannot fail: every JSON value is a Val.
+    Val::deserialize(value).unwrap_or_default()
+}
+
+/// A jaq value as a serde_json value; fails for values JSON cannot hold (NaN, byte strings,
+/// non-string object keys).
+pub fn to_json(value: &Val) -> Result<serde_json::Value, RunError> {
+    serde_json::from_str(&value.to_string()).map_err(|_| RunError {
+        message: format!("the filter produced a value that is not JSON: {value}"),
+    })
+}
+
+/// Names of environment variables a filter reads as `env.NAME`, `$ENV.NAME`, `env["NAME"]`
+/// or `$ENV["NAME"]`, in order of appearance, without repeats.
+pub fn referenced_env_vars(code: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (i, _) in code.match_indices("env") {
+        let before = &code[..i];
+        let is_word_start = before
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
+        let is_word_end = !code[i + 3..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
+        if is_word_start && is_word_end {
+            names.extend(name_after(&code[i + 3..]));
+        }
+    }
+    for (i, _) in code.match_indices("$ENV") {
+        names.extend(name_after(&code[i + 4..]));
+    }
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    names
+}
+
+fn name_after(rest: &str) -> Option<String> {
+    let rest = rest.trim_start();
+    if let Some(r) = rest.strip_prefix('.') {
+        let name: String = r
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        return (!name.is_empty()).then_some(name);
+    }
+    let r = rest.strip_prefix('[')?.trim_start().strip_prefix('"')?;
+    let end = r.find('"')?;
+    Some(r[..end].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn runs_with_args_and_helpers() {
+        let f = compile_with(
+            "[.a | strip_port, $who]",
+            r#"def strip_port: sub(":[0-9]+$"; "");"#,
+            [("who".to_owned(), Val::from("me".to_owned()))],
+        )
+        .unwrap();
+        assert_eq!(
+            f.run_json(&json!({"a": "db.example:5432"})).unwrap(),
+            vec![json!(["db.example", "me"])]
+        );
+    }
+
+    #[test]
+    fn arg_strings() {
+        let f = compile(".x = $v", &arg_pairs(&["v".into(), "1".into()])).unwrap();
+        assert_eq!(f.run_json(&json!({})).unwrap(), vec![json!({"x": "1"})]);
+    }
+
+    #[test]
+    fn compile_errors_point_at_the_place() {
+        let err = compile(".a | nosuch(1)", &[]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "undefined filter nosuch/1 at column 6\n    .a | nosuch(1)\n         ^^^^^^"
+        );
+        let err = compile(".a | $missing", &[]).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("undefined variable $missing (pass it with --arg"),
+            "{}",
+            err.message
+        );
+        let err = compile("map(", &[]).unwrap_err();
+        assert!(
+            err.message.contains("unexpected end of filter"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn run_errors_are_messages() {
+        let f = compile(r#"error("boom")"#, &[]).unwrap();
+        assert_eq!(f.run_json(&json!(null)).unwrap_err().message, "boom");
+        let f = compile(".a.b", &[]).unwrap();
+        assert!(f.run_json(&json!({"a": 1})).is_err());
+    }
+
+    #[test]
+    fn env_is_visible() {
+        let f = compile("$ENV.PATH == env.PATH", &[]).unwrap();
+        assert_eq!(f.run_json(&json!(null)).unwrap(), vec![json!(true)]);
+    }
+
+    #[test]
+    fn finds_referenced_env_vars() {
+        assert_eq!(
+            referenced_env_vars(
+                r#".commit == env.GITHUB_SHA and .x == $ENV["A B"] and .y == $ENV.SHA2 and .environment == 1"#
+            ),
+            vec!["GITHUB_SHA", "A B", "SHA2"]
+        );
+    }
+
+    #[test]
+    fn big_numbers_keep_their_digits_through_jaq_json() {
+        let v = jaq_json::read::parse_single(b"12345678901234567890123").unwrap();
+        let f = compile(".", &[]).unwrap();
+        assert_eq!(f.run(v).unwrap()[0].to_string(), "12345678901234567890123");
+    }
+}

@@ -1,0 +1,25 @@
+//! What the ecs-ci-tools binaries share, and nothing more.
+//!
+//! - [`report`]: the tool's name on every message, the error chain, exit codes.
+//! - [`input`]: `-f FILE` or stdin, with a hint instead of a hang on a terminal; JSON with
+//!   line and column in errors.
+//! - [`output`]: atomic file output and a stdout that survives `| head`.
+//! - [`jq`]: jaq filters with `--arg`, readable errors.
+//! - [`gha`]: GitHub Actions workflow commands (annotations, masks, groups, fences).
+//! - [`generate`]: shell completions and man pages from the clap model.
+//! - `aws` (feature `aws`): SDK configuration from the standard chain plus the common flags.
+//! - `ecs` (feature `ecs`): RegisterTaskDefinition input built from register-ready JSON.
+
+pub mod generate;
+pub mod gha;
+pub mod input;
+pub mod jq;
+pub mod output;
+pub mod report;
+
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "ecs")]
+pub mod ecs;
+
+pub use report::{UsageError, note, usage, warn};

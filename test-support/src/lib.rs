@@ -1,0 +1,67 @@
+//! Test harness shared by the tools' integration tests.
+//!
+//! - [`moto`]: the local AWS emulator (moto's standalone server from the workspace's `.venv`),
+//!   started on a free 127.0.0.1 port, with reset, the ECS task state manager, the AWS CLI.
+//! - [`http`]: local HTTP(S) servers whose answers the test decides.
+//! - [`CommandExt`]: run a tool with a clean environment (no GitHub Actions or AWS variables
+//!   of the machine running the tests).
+
+pub mod http;
+pub mod moto;
+
+use std::path::PathBuf;
+
+/// The workspace root (where `Cargo.toml`, `.venv` and `emulator/` are).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("test-support lives in the workspace root")
+        .to_owned()
+}
+
+/// Environment variables removed from every command a test runs, so that the machine's own
+/// settings (a CI runner's `GITHUB_ACTIONS`, a developer's `AWS_PROFILE`) cannot change the
+/// outcome.
+pub const SCRUBBED_PREFIXES: &[&str] = &["AWS_", "GITHUB_", "GH_", "RUNNER_", "ACTIONS_"];
+
+/// Environment set-up for a tool under test.
+pub trait CommandExt {
+    /// Remove the variables of [`SCRUBBED_PREFIXES`].
+    fn scrub_env(&mut self) -> &mut Self;
+}
+
+fn scrubbed_names() -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(k, _)| k)
+        .filter(|k| {
+            let k = k.to_string_lossy();
+            SCRUBBED_PREFIXES.iter().any(|p| k.starts_with(p))
+        })
+        .collect()
+}
+
+impl CommandExt for std::process::Command {
+    fn scrub_env(&mut self) -> &mut Self {
+        for name in scrubbed_names() {
+            self.env_remove(name);
+        }
+        self
+    }
+}
+
+impl CommandExt for assert_cmd::Command {
+    fn scrub_env(&mut self) -> &mut Self {
+        for name in scrubbed_names() {
+            self.env_remove(name);
+        }
+        self
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("no free port on 127.0.0.1")
+        .port()
+}
