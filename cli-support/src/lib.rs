@@ -8,7 +8,8 @@
 //! - [`gha`]: GitHub Actions workflow commands (annotations, masks, groups, fences).
 //! - [`generate`]: shell completions and man pages from the clap model.
 //! - `aws` (feature `aws`): SDK configuration from the standard chain plus the common flags.
-//! - `ecs` (feature `ecs`): RegisterTaskDefinition input built from register-ready JSON.
+//! - [`ecs`]: the ECS RegisterTaskDefinition model (generated from botocore); with feature `ecs`,
+//!   the SDK input built from register-ready JSON.
 
 pub mod generate;
 pub mod gha;
@@ -19,7 +20,6 @@ pub mod report;
 
 #[cfg(feature = "aws")]
 pub mod aws;
-#[cfg(feature = "ecs")]
 pub mod ecs;
 
 pub use report::{UsageError, note, usage, warn};

@@ -1,0 +1,679 @@
+//! RegisterTaskDefinition input for the AWS SDK, built from register-ready JSON (what
+//! `taskdef-clean` prints, or what `register-task-definition --cli-input-json` takes).
+//!
+//! The SDK has no serde input types, so [`register_task_definition_input`] walks the JSON
+//! member by member (code generated from the botocore model, `register/mapping.rs`) and sets
+//! every member on the SDK builders. Nothing is skipped: an unknown member, a value of the
+//! wrong type, a missing required member or a `null` inside an array is an error naming the
+//! JSON path; a member the SDK cannot send (see [`crate::ecs::model::SDK_LACKS`]) is an error
+//! too, never silently dropped. `null` object members count as absent.
+//!
+//! ```ignore
+//! let input = cli_support::ecs::register::register_task_definition_input(&json)?;
+//! let out = input.send_with(&client).await.aws("RegisterTaskDefinition")?;
+//! ```
+//!
+//! One thing the SDK itself changes: a container without `cpu` is sent with `"cpu": 0` (the
+//! SDK's `ContainerDefinition.cpu` is a plain integer), which is what ECS assumes anyway.
+
+mod mapping;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionInputBuilder;
+use aws_smithy_types::error::operation::BuildError;
+use serde_json::{Map, Value};
+
+use super::{Shape, describe_value, model};
+
+/// Why register-ready JSON could not become SDK input: where (a jq-style path such as
+/// `.containerDefinitions[0].portMappings[1].containerPort`) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapError {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for MapError {}
+
+/// Build the SDK's RegisterTaskDefinition input from register-ready JSON. Send it with
+/// `.send_with(&client)`.
+pub fn register_task_definition_input(
+    json: &Value,
+) -> Result<RegisterTaskDefinitionInputBuilder, MapError> {
+    mapping::register_task_definition_request(json, &Path::ROOT)
+}
+
+/// A JSON path, built on the stack while walking and formatted only for an error.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    seg: Seg<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Seg<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Path<'a> {
+    const ROOT: Path<'static> = Path {
+        parent: None,
+        seg: Seg::Root,
+    };
+
+    fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Key(key),
+        }
+    }
+
+    fn index(&'a self, index: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Index(index),
+        }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut segs = Vec::new();
+        let mut cur = Some(self);
+        while let Some(p) = cur {
+            segs.push(p.seg);
+            cur = p.parent;
+        }
+        if segs.len() == 1 {
+            return f.write_str(".");
+        }
+        for seg in segs.iter().rev() {
+            match seg {
+                Seg::Root => {}
+                Seg::Key(k) if is_identifier(k) => write!(f, ".{k}")?,
+                Seg::Key(k) => write!(f, "[{}]", Value::String((*k).to_owned()))?,
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// True for keys that jq accepts after a dot (`.name`), else they are written `["a b"]`.
+pub fn is_identifier(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn error(path: &Path<'_>, message: impl Into<String>) -> MapError {
+    MapError {
+        path: path.to_string(),
+        message: message.into(),
+    }
+}
+
+fn wrong_type(path: &Path<'_>, shape: &Shape, value: &Value) -> MapError {
+    error(
+        path,
+        format!(
+            "expected {}, found {}",
+            shape.expected(),
+            describe_value(value)
+        ),
+    )
+}
+
+/// The object of a structure, after checking its required members.
+fn object<'v>(
+    value: &'v Value,
+    path: &Path<'_>,
+    shape: &Shape,
+) -> Result<&'v Map<String, Value>, MapError> {
+    let Value::Object(obj) = value else {
+        return Err(wrong_type(path, shape, value));
+    };
+    for member in shape.members().iter().filter(|m| m.required) {
+        if obj.get(member.name).is_none_or(Value::is_null) {
+            return Err(error(
+                path,
+                format!("{} needs the member {:?}", shape.name, member.name),
+            ));
+        }
+    }
+    Ok(obj)
+}
+
+/// The one member set in a union.
+fn union<'v>(
+    value: &'v Value,
+    path: &Path<'_>,
+    shape: &Shape,
+) -> Result<(&'v str, &'v Value), MapError> {
+    let obj = object(value, path, shape)?;
+    let mut set = obj.iter().filter(|(_, v)| !v.is_null());
+    if let (Some((k, v)), None) = (set.next(), set.next()) {
+        return Ok((k.as_str(), v));
+    }
+    let names: Vec<&str> = shape.members().iter().map(|m| m.name).collect();
+    Err(error(
+        path,
+        format!(
+            "{} takes exactly one of its members ({})",
+            shape.name,
+            names.join(", ")
+        ),
+    ))
+}
+
+fn unknown_member(path: &Path<'_>, shape: &Shape) -> MapError {
+    let names: Vec<&str> = shape.members().iter().map(|m| m.name).collect();
+    error(
+        path,
+        format!(
+            "not a member of {} (it has: {}; model: {})",
+            shape.name,
+            names.join(", "),
+            model::SOURCE
+        ),
+    )
+}
+
+fn sdk_lacks(path: &Path<'_>) -> MapError {
+    error(
+        path,
+        "the AWS SDK for Rust this tool is built with cannot send this member (its model \
+         predates it); register with the AWS CLI instead, or remove the member",
+    )
+}
+
+fn string(value: &Value, path: &Path<'_>) -> Result<String, MapError> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(error(
+            path,
+            format!("expected a string, found {}", describe_value(other)),
+        )),
+    }
+}
+
+fn integer(value: &Value, path: &Path<'_>) -> Result<i32, MapError> {
+    value
+        .as_i64()
+        .and_then(|n| i32::try_from(n).ok())
+        .ok_or_else(|| {
+            let what = if value.is_number() {
+                format!("{} (out of range, or not whole)", describe_value(value))
+            } else {
+                describe_value(value)
+            };
+            error(path, format!("expected a 32-bit integer, found {what}"))
+        })
+}
+
+fn boolean(value: &Value, path: &Path<'_>) -> Result<bool, MapError> {
+    value.as_bool().ok_or_else(|| {
+        error(
+            path,
+            format!("expected true or false, found {}", describe_value(value)),
+        )
+    })
+}
+
+fn list<T>(
+    value: &Value,
+    path: &Path<'_>,
+    item: impl Fn(&Value, &Path<'_>) -> Result<T, MapError>,
+) -> Result<Vec<T>, MapError> {
+    let Value::Array(items) = value else {
+        return Err(error(
+            path,
+            format!("expected an array, found {}", describe_value(value)),
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let path = path.index(i);
+            if v.is_null() {
+                return Err(error(&path, "null inside an array"));
+            }
+            item(v, &path)
+        })
+        .collect()
+}
+
+fn map<T>(
+    value: &Value,
+    path: &Path<'_>,
+    item: impl Fn(&Value, &Path<'_>) -> Result<T, MapError>,
+) -> Result<HashMap<String, T>, MapError> {
+    let Value::Object(obj) = value else {
+        return Err(error(
+            path,
+            format!("expected an object, found {}", describe_value(value)),
+        ));
+    };
+    obj.iter()
+        .map(|(k, v)| {
+            let path = path.key(k);
+            if v.is_null() {
+                return Err(error(&path, "null value in a map (use a string)"));
+            }
+            Ok((k.clone(), item(v, &path)?))
+        })
+        .collect()
+}
+
+/// `builder.build()` returns the value itself for some SDK shapes and a `Result` for those
+/// with required members; `.finish(path)` takes either. (The required members were checked
+/// before, so a `BuildError` here would be a bug in the mapping; it is still reported.)
+trait Finish<T> {
+    fn finish(self, path: &Path<'_>) -> Result<T, MapError>;
+}
+
+impl<T> Finish<T> for Result<T, BuildError> {
+    fn finish(self, path: &Path<'_>) -> Result<T, MapError> {
+        self.map_err(|e| error(path, e.to_string()))
+    }
+}
+
+macro_rules! infallible_finish {
+    ($($t:ident),* $(,)?) => {
+        $(impl Finish<aws_sdk_ecs::types::$t> for aws_sdk_ecs::types::$t {
+            fn finish(self, _: &Path<'_>) -> Result<aws_sdk_ecs::types::$t, MapError> {
+                Ok(self)
+            }
+        })*
+    };
+}
+
+// Every structure of the model; the compiler picks this impl or the `Result` one above,
+// whichever the SDK's `build()` returns. (InferenceAccelerator is deprecated, still mapped.)
+#[allow(deprecated)]
+mod finish_impls {
+    use super::{Finish, MapError, Path};
+    infallible_finish!(
+        ContainerDefinition,
+        RepositoryCredentials,
+        PortMapping,
+        ContainerRestartPolicy,
+        KeyValuePair,
+        EnvironmentFile,
+        MountPoint,
+        VolumeFrom,
+        LinuxParameters,
+        KernelCapabilities,
+        Device,
+        Tmpfs,
+        Secret,
+        ContainerDependency,
+        HostEntry,
+        Ulimit,
+        LogConfiguration,
+        HealthCheck,
+        SystemControl,
+        ResourceRequirement,
+        NvidiaMpsAllocation,
+        FirelensConfiguration,
+        Volume,
+        HostVolumeProperties,
+        DockerVolumeConfiguration,
+        EfsVolumeConfiguration,
+        EfsAuthorizationConfig,
+        S3FilesVolumeConfiguration,
+        FSxWindowsFileServerVolumeConfiguration,
+        FSxWindowsFileServerAuthorizationConfig,
+        TaskDefinitionPlacementConstraint,
+        Tag,
+        ProxyConfiguration,
+        InferenceAccelerator,
+        EphemeralStorage,
+        RuntimePlatform,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecs::{Kind, Member};
+    use serde_json::json;
+
+    /// How [`sample`] fills values.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Fill {
+        /// Every member of every shape, two items per list and map, distinct values.
+        Maximal,
+        /// Every member, one item per list and map, zero / false / empty-string values.
+        Zero,
+        /// Every member, empty lists and maps.
+        Empty,
+    }
+
+    /// A value of `shape` built from the model alone (not from the mapping under test).
+    fn sample(shape: &Shape, fill: Fill, counter: &mut i32) -> Value {
+        *counter += 1;
+        let n = *counter;
+        match shape.kind {
+            Kind::Structure { members, union } => {
+                let members: Vec<&Member> = members
+                    .iter()
+                    .filter(|m| {
+                        !(shape.name == model::REGISTER_TASK_DEFINITION_REQUEST.name
+                            && model::SDK_LACKS.contains(&m.name))
+                    })
+                    .collect();
+                let take = if union { 1 } else { members.len() };
+                Value::Object(
+                    members
+                        .iter()
+                        .take(take)
+                        .map(|m| (m.name.to_owned(), sample(m.shape, fill, counter)))
+                        .collect(),
+                )
+            }
+            Kind::List(item) => {
+                let count = match fill {
+                    Fill::Maximal => 2,
+                    Fill::Zero => 1,
+                    Fill::Empty => 0,
+                };
+                Value::Array((0..count).map(|_| sample(item, fill, counter)).collect())
+            }
+            Kind::Map(item) => {
+                let count = match fill {
+                    Fill::Maximal => 2,
+                    Fill::Zero => 1,
+                    Fill::Empty => 0,
+                };
+                Value::Object(
+                    (0..count)
+                        .map(|i| {
+                            let key = if fill == Fill::Zero {
+                                String::new()
+                            } else {
+                                format!("key-{n}-{i}")
+                            };
+                            (key, sample(item, fill, counter))
+                        })
+                        .collect(),
+                )
+            }
+            Kind::String { values } => match (values.is_empty(), fill) {
+                (false, _) => json!(values[usize::try_from(n).unwrap() % values.len()]),
+                (true, Fill::Zero) => json!(""),
+                (true, _) => json!(format!("value-{n} with \"quotes\", unicode é and \\")),
+            },
+            Kind::Integer => match fill {
+                Fill::Zero => json!(0),
+                _ => json!(n * 7919 % 1_000_003 - 500_000),
+            },
+            Kind::Boolean => json!(fill != Fill::Zero && n % 2 == 0),
+        }
+    }
+
+    /// Send `input` through the SDK's own serializer and return the JSON body it put on the
+    /// wire (the HTTP client captures the request instead of sending it).
+    fn wire_json(input: RegisterTaskDefinitionInputBuilder) -> Value {
+        use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
+        let (http, request) = aws_smithy_http_client::test_util::capture_request(None);
+        let config = aws_sdk_ecs::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-2"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .http_client(http)
+            .build();
+        let client = aws_sdk_ecs::Client::from_conf(config);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // The captured answer is an empty 200, which the SDK may not parse: only the
+        // request matters here.
+        let _ = runtime.block_on(input.send_with(&client));
+        let request = request.expect_request();
+        assert_eq!(
+            request.headers().get("x-amz-target"),
+            Some("AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition")
+        );
+        serde_json::from_slice(request.body().bytes().expect("a buffered body")).unwrap()
+    }
+
+    /// Every member the model has, except those the SDK lacks, counted.
+    fn count_members(shape: &Shape, seen: &mut std::collections::HashSet<&'static str>) -> usize {
+        match shape.kind {
+            Kind::Structure { members, .. } => {
+                if !seen.insert(shape.name) {
+                    return 0;
+                }
+                members
+                    .iter()
+                    .map(|m| 1 + count_members(m.shape, seen))
+                    .sum()
+            }
+            Kind::List(item) | Kind::Map(item) => count_members(item, seen),
+            _ => 0,
+        }
+    }
+
+    /// Every member of every structure (but the SDK's gaps) is in `value`.
+    fn assert_every_member(shape: &Shape, value: &Value) {
+        match (&shape.kind, value) {
+            (Kind::Structure { members, union }, Value::Object(obj)) => {
+                for m in *members {
+                    match obj.get(m.name) {
+                        Some(v) => assert_every_member(m.shape, v),
+                        None if *union && !obj.is_empty() => {}
+                        None if model::SDK_LACKS.contains(&m.name) => {}
+                        None => panic!("{}.{} is missing from the sample", shape.name, m.name),
+                    }
+                }
+            }
+            (Kind::List(item), Value::Array(items)) => {
+                assert!(!items.is_empty(), "an empty {}", shape.name);
+                for v in items {
+                    assert_every_member(item, v);
+                }
+            }
+            (Kind::Map(item), Value::Object(obj)) => {
+                for v in obj.values() {
+                    assert_every_member(item, v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn no_member_is_lost() {
+        let mut counter = 0;
+        let input = sample(
+            &model::REGISTER_TASK_DEFINITION_REQUEST,
+            Fill::Maximal,
+            &mut counter,
+        );
+        // The sample really is maximal: it holds every member of every structure.
+        let text = input.to_string();
+        let total = count_members(
+            &model::REGISTER_TASK_DEFINITION_REQUEST,
+            &mut std::collections::HashSet::new(),
+        );
+        assert!(total > 150, "{total} members in the model");
+        assert_every_member(&model::REGISTER_TASK_DEFINITION_REQUEST, &input);
+        for name in [
+            "containerPortRange",
+            "nvidiaMps",
+            "fsxWindowsFileServerVolumeConfiguration",
+            "s3filesVolumeConfiguration",
+            "credentialSpecs",
+            "restartPolicy",
+            "versionConsistency",
+            "enableFaultInjection",
+            "proxyConfiguration",
+            "ephemeralStorage",
+            "runtimePlatform",
+        ] {
+            assert!(text.contains(&format!("\"{name}\"")), "{name}");
+        }
+        let built = register_task_definition_input(&input).unwrap();
+        assert_eq!(wire_json(built), input);
+    }
+
+    #[test]
+    fn zero_false_and_empty_values_are_kept() {
+        for fill in [Fill::Zero, Fill::Empty] {
+            let mut counter = 0;
+            let input = sample(&model::REGISTER_TASK_DEFINITION_REQUEST, fill, &mut counter);
+            let built = register_task_definition_input(&input).unwrap();
+            assert_eq!(wire_json(built), input);
+        }
+    }
+
+    #[test]
+    fn a_container_without_cpu_is_sent_with_cpu_0() {
+        // The SDK's ContainerDefinition.cpu is a plain integer: documented in the module.
+        let input = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "i"}]});
+        let wire = wire_json(register_task_definition_input(&input).unwrap());
+        assert_eq!(
+            wire,
+            json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "i", "cpu": 0}]})
+        );
+    }
+
+    #[test]
+    fn null_members_count_as_absent() {
+        let input = json!({"family": "f", "taskRoleArn": null,
+            "containerDefinitions": [{"name": "a", "cpu": 0, "logConfiguration": null}]});
+        let wire = wire_json(register_task_definition_input(&input).unwrap());
+        assert_eq!(
+            wire,
+            json!({"family": "f", "containerDefinitions": [{"name": "a", "cpu": 0}]})
+        );
+    }
+
+    fn error_of(input: &Value) -> String {
+        register_task_definition_input(input)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_name_the_json_path() {
+        let base = || {
+            json!({"family": "f", "containerDefinitions": [
+            {"name": "a", "portMappings": [{"containerPort": 80}, {"containerPort": 81}]}]})
+        };
+
+        let mut v = base();
+        v["containerDefinitions"][0]["portMappings"][1]["containerPort"] = json!("81");
+        assert_eq!(
+            error_of(&v),
+            ".containerDefinitions[0].portMappings[1].containerPort: expected a 32-bit integer, \
+             found the string \"81\""
+        );
+
+        let mut v = base();
+        v["containerDefinitions"][0]["portMapings"] = json!([]);
+        let err = error_of(&v);
+        assert!(
+            err.starts_with(".containerDefinitions[0].portMapings: not a member of ContainerDefinition (it has: name, image,"),
+            "{err}"
+        );
+
+        let mut v = base();
+        v["containerDefinitions"][0]["portMappings"][0] = Value::Null;
+        assert_eq!(
+            error_of(&v),
+            ".containerDefinitions[0].portMappings[0]: null inside an array"
+        );
+
+        let mut v = base();
+        v["containerDefinitions"][0]["secrets"] = json!([{"name": "DB"}]);
+        assert_eq!(
+            error_of(&v),
+            ".containerDefinitions[0].secrets[0]: Secret needs the member \"valueFrom\""
+        );
+
+        let mut v = base();
+        v["containerDefinitions"][0]["dockerLabels"] = json!({"a b": 1});
+        assert_eq!(
+            error_of(&v),
+            ".containerDefinitions[0].dockerLabels[\"a b\"]: expected a string, found the number 1"
+        );
+
+        let mut v = base();
+        v["cpu"] = json!(256);
+        assert_eq!(
+            error_of(&v),
+            ".cpu: expected a string, found the number 256"
+        );
+
+        let mut v = base();
+        v["containerDefinitions"][0]["memory"] = json!(4_294_967_296_u64);
+        assert_eq!(
+            error_of(&v),
+            ".containerDefinitions[0].memory: expected a 32-bit integer, found the number \
+             4294967296 (out of range, or not whole)"
+        );
+
+        let mut v = base();
+        v["containerDefinitions"] = json!({});
+        assert_eq!(
+            error_of(&v),
+            ".containerDefinitions: expected an array, found an object"
+        );
+
+        assert_eq!(
+            error_of(&json!({"containerDefinitions": []})),
+            ".: RegisterTaskDefinitionRequest needs the member \"family\""
+        );
+        assert_eq!(
+            error_of(&json!([])),
+            ".: expected an object (RegisterTaskDefinitionRequest), found an array"
+        );
+
+        let mut v = base();
+        v["containerDefinitions"][0]["resourceRequirements"] = json!([{"type": "GPU", "value": "1",
+            "sharingStrategy": {}}]);
+        let err = error_of(&v);
+        assert!(
+            err.starts_with(".containerDefinitions[0].resourceRequirements[0].sharingStrategy: SharingStrategy takes exactly one of its members (nvidiaMps)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn members_the_sdk_lacks_are_errors_not_dropped() {
+        for name in model::SDK_LACKS {
+            let v = json!({"family": "f", "containerDefinitions": [], *name: {"isolationMode": "SHARED"}});
+            let err = error_of(&v);
+            assert!(
+                err.starts_with(&format!(".{name}: the AWS SDK for Rust")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn paths_are_jq_style() {
+        let root = Path::ROOT;
+        let a = root.key("containerDefinitions");
+        let b = a.index(2);
+        let c = b.key("docker labels");
+        assert_eq!(root.to_string(), ".");
+        assert_eq!(c.to_string(), ".containerDefinitions[2][\"docker labels\"]");
+    }
+}
