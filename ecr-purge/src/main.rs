@@ -1,1 +1,31 @@
-fn main() {}
+//! ecr-purge: empty or prune ECR repositories, image-index aware, so teardown works.
+
+mod app;
+mod cli;
+mod confirm;
+mod console;
+mod ecr;
+mod image;
+#[cfg(test)]
+mod mock_tests;
+mod plan;
+mod purge;
+mod repo;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory as _, Parser as _};
+
+fn main() -> ExitCode {
+    cli_support::report::set_tool("ecr-purge");
+    let cli = cli::Cli::parse();
+    cli_support::report::finish(run(cli))
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    if let Some(what) = cli.generate {
+        cli_support::generate::generate(what, cli::Cli::command())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    app::run(app::Settings::from_cli(cli)?)
+}

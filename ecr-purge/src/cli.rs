@@ -1,0 +1,138 @@
+//! Command-line arguments.
+
+use std::time::Duration;
+
+use clap::Parser;
+use cli_support::aws::AwsArgs;
+use cli_support::generate::Generate;
+
+/// The exit-code table: the `EXIT STATUS` section of `--help`, and (verbatim) of the README.
+pub const EXIT_STATUS: &str = "\
+EXIT STATUS
+  0  done: every selected image is gone (with --dry-run: the plan was printed);
+     a missing repository with --missing-ok
+  1  some images could not be deleted (each is listed with the API's reason), a
+     full purge left the repository not empty, a repository is missing (without
+     --missing-ok), the confirmation was declined, or an AWS call failed
+  2  usage: bad arguments, an invalid repository name, or a full purge without
+     --yes where there is no terminal to confirm on";
+
+const EXAMPLES: &str = "\
+EXAMPLES
+  ecr-purge --yes app                       # empty the repository (all images, every status)
+  ecr-purge --yes --delete-repository --missing-ok app web   # teardown, safe to re-run
+  ecr-purge --keep-latest 10 app            # prune: keep the 10 newest images
+  ecr-purge --untagged-only --older-than 14d app
+  ecr-purge --tag 'pr-*' --keep-tag 'release-*' --dry-run app";
+
+/// Empty or prune ECR repositories, image-index aware, so teardown works.
+///
+/// Lists every image (every page, every image status), reads image indexes to know which
+/// images are platform manifests of which index, and deletes by digest in batches of 100,
+/// indexes first. Prints one line per deleted image on stdout:
+/// repository<TAB>digest<TAB>tag1,tag2.
+///
+/// Without selectors it is a full purge: every image goes, which needs --yes (or a yes on
+/// the terminal), and the repository is checked to be empty at the end.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecr-purge",
+    version,
+    after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
+    max_term_width = 100
+)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Cli {
+    /// Repositories: a name (team/app), a repository URI
+    /// (123456789012.dkr.ecr.us-east-2.amazonaws.com/team/app) or a repository ARN.
+    #[arg(value_name = "REPOSITORY", required_unless_present = "generate")]
+    pub repositories: Vec<String>,
+
+    /// Delete only untagged images (and the platform manifests of untagged indexes).
+    #[arg(long, help_heading = "Selection", conflicts_with_all = ["tagged_only", "tag"])]
+    pub untagged_only: bool,
+
+    /// Delete only tagged images (with the platform manifests of their indexes).
+    #[arg(long, help_heading = "Selection")]
+    pub tagged_only: bool,
+
+    /// Delete only images pushed more than DURATION ago (90m, 36h, 14d, 2w).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Selection")]
+    pub older_than: Option<Duration>,
+
+    /// Delete only images with a tag matching GLOB (repeatable: any of them).
+    #[arg(long, value_name = "GLOB", help_heading = "Selection")]
+    pub tag: Vec<String>,
+
+    /// Keep the N newest top-level images of the repository (by push time, ties by digest).
+    #[arg(long, value_name = "N", help_heading = "Protection")]
+    pub keep_latest: Option<usize>,
+
+    /// Keep images with a tag matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB", help_heading = "Protection")]
+    pub keep_tag: Vec<String>,
+
+    /// Print what would be deleted; delete nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
+    /// Confirm a full purge (required when there is no terminal to ask on).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Delete each repository once it is empty (a full purge only).
+    #[arg(long)]
+    pub delete_repository: bool,
+
+    /// A repository that does not exist is a success (a teardown can be re-run).
+    #[arg(long)]
+    pub missing_ok: bool,
+
+    /// The registry (account id) that holds the repositories [default: the caller's].
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub registry_id: Option<String>,
+
+    /// Delete calls in flight at once (each deletes up to 100 images).
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+
+    /// Print one JSON document on stdout instead of one line per image.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    /// Write a completion script or the man page to stdout.
+    #[arg(long, value_name = "WHAT", hide = true)]
+    pub generate: Option<Generate>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e} (examples: 90m, 36h, 14d, 2w)"))?;
+    if d.is_zero() {
+        return Err("must be more than zero (examples: 90m, 36h, 14d, 2w)".to_owned());
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("14d"), Ok(Duration::from_hours(14 * 24)));
+        assert_eq!(parse_duration("90m"), Ok(Duration::from_mins(90)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").unwrap_err().contains("examples"));
+    }
+}

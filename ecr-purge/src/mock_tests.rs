@@ -1,0 +1,634 @@
+//! The ECR behaviour the local emulator cannot produce, through aws-smithy-mocks: pages of
+//! 1000 (it never paginates), the 100-id cap (it accepts any number), ImageReferencedByManifestList
+//! (it does not model index references), old push times (it cannot backdate a push),
+//! throttling, and per-image failures that never clear. The binary itself is tested against
+//! the emulator in tests/cli.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_ecr::Client;
+use aws_sdk_ecr::error::ErrorMetadata;
+use aws_sdk_ecr::operation::batch_delete_image::{BatchDeleteImageError, BatchDeleteImageOutput};
+use aws_sdk_ecr::operation::describe_images::DescribeImagesOutput;
+use aws_sdk_ecr::types::{ImageDetail, ImageFailure, ImageFailureCode, ImageIdentifier};
+use aws_smithy_mocks::{MockResponse, RuleMode, mock, mock_client};
+use aws_smithy_types::DateTime;
+
+use crate::ecr::{self, MAX_IDS_PER_CALL};
+use crate::image::{INDEX_MEDIA_TYPES, Image};
+use crate::plan::{self, Selection};
+use crate::purge::{self, Options, Outcome, Sink};
+use crate::repo::Target;
+
+const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+fn digest(i: usize) -> String {
+    format!("sha256:{i:064x}")
+}
+
+/// A fake ECR repository behind the mocked client: what BatchDeleteImage sees.
+#[derive(Debug, Default)]
+struct Store {
+    /// digest -> (tags, pushed_at seconds, media type)
+    images: HashMap<String, (Vec<String>, i64, &'static str)>,
+    /// index digest -> children
+    refs: HashMap<String, Vec<String>>,
+    /// Ids per BatchDeleteImage call, in call order.
+    calls: Vec<usize>,
+    /// How many ImageReferencedByManifestList failures were returned.
+    referenced: usize,
+    /// Digest -> failure code returned every time it is deleted.
+    stuck: HashMap<String, &'static str>,
+    /// Answer calls after this many with AccessDeniedException.
+    deny_after: Option<usize>,
+    describe_calls: usize,
+}
+
+type Shared = Arc<Mutex<Store>>;
+
+impl Store {
+    fn add(&mut self, d: &str, tags: &[&str], pushed: i64, media: &'static str) {
+        self.images.insert(
+            d.to_owned(),
+            (
+                tags.iter().map(|t| (*t).to_owned()).collect(),
+                pushed,
+                media,
+            ),
+        );
+    }
+
+    fn add_index(&mut self, d: &str, tags: &[&str], pushed: i64, children: &[String]) {
+        self.add(d, tags, pushed, INDEX_MEDIA_TYPES[0]);
+        self.refs.insert(d.to_owned(), children.to_vec());
+    }
+
+    /// Delete one batch atomically: references are checked against the repository as it
+    /// was when the call started (the order inside a batch gives no guarantee).
+    fn delete(
+        &mut self,
+        ids: &[ImageIdentifier],
+    ) -> MockResponse<BatchDeleteImageOutput, BatchDeleteImageError> {
+        assert!(!ids.is_empty(), "BatchDeleteImage with no ids");
+        assert!(
+            ids.len() <= MAX_IDS_PER_CALL,
+            "BatchDeleteImage with {} ids",
+            ids.len()
+        );
+        self.calls.push(ids.len());
+        let call = self.calls.len();
+        if self.deny_after.is_some_and(|n| call > n) {
+            return MockResponse::Error(BatchDeleteImageError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("not authorized to perform: ecr:BatchDeleteImage")
+                    .build(),
+            ));
+        }
+        let parents_at_start: Vec<(String, Vec<String>)> = self
+            .refs
+            .iter()
+            .filter(|(p, _)| self.images.contains_key(*p))
+            .map(|(p, c)| (p.clone(), c.clone()))
+            .collect();
+        let mut out = BatchDeleteImageOutput::builder();
+        let mut gone = Vec::new();
+        for id in ids {
+            let d = id.image_digest().expect("deletes by digest").to_owned();
+            let failure = |code: &str, reason: String| {
+                ImageFailure::builder()
+                    .image_id(id.clone())
+                    .failure_code(ImageFailureCode::from(code))
+                    .failure_reason(reason)
+                    .build()
+            };
+            if let Some(code) = self.stuck.get(&d) {
+                out = out.failures(failure(code, format!("{code} for {d}")));
+                continue;
+            }
+            let Some((tags, _, _)) = self.images.get(&d) else {
+                out = out.failures(failure("ImageNotFound", "Requested image not found".into()));
+                continue;
+            };
+            let parents: Vec<&str> = parents_at_start
+                .iter()
+                .filter(|(p, c)| p != &d && c.contains(&d))
+                .map(|(p, _)| p.as_str())
+                .collect();
+            if !parents.is_empty() {
+                self.referenced += 1;
+                out = out.failures(failure(
+                    "ImageReferencedByManifestList",
+                    format!(
+                        "Requested image referenced by manifest list: [{}]",
+                        parents.join(", ")
+                    ),
+                ));
+                continue;
+            }
+            // One entry per tag, as ECR answers a delete by digest.
+            if tags.is_empty() {
+                out = out.image_ids(ImageIdentifier::builder().image_digest(&d).build());
+            }
+            for t in tags {
+                out = out.image_ids(
+                    ImageIdentifier::builder()
+                        .image_digest(&d)
+                        .image_tag(t)
+                        .build(),
+                );
+            }
+            gone.push(d);
+        }
+        for d in gone {
+            self.images.remove(&d);
+        }
+        MockResponse::Output(out.build())
+    }
+
+    /// DescribeImages pages of at most 1000, in digest order, with a token.
+    fn describe(&mut self, token: Option<&str>, max: Option<i32>) -> DescribeImagesOutput {
+        self.describe_calls += 1;
+        let max = usize::try_from(max.unwrap_or(100)).unwrap();
+        assert!(max <= 1000, "maxResults {max} is above the API's 1000");
+        let mut digests: Vec<&String> = self.images.keys().collect();
+        digests.sort();
+        let start: usize = token.map_or(0, |t| t.parse().unwrap());
+        let mut out = DescribeImagesOutput::builder();
+        for d in digests.iter().skip(start).take(max) {
+            let (tags, pushed, media) = &self.images[*d];
+            let mut detail = ImageDetail::builder()
+                .image_digest(*d)
+                .image_pushed_at(DateTime::from_secs(*pushed))
+                .image_manifest_media_type(*media);
+            for t in tags {
+                detail = detail.image_tags(t);
+            }
+            out = out.image_details(detail.build());
+        }
+        if start + max < digests.len() {
+            out = out.next_token((start + max).to_string());
+        }
+        out.build()
+    }
+}
+
+fn client(store: &Shared) -> Client {
+    let s = store.clone();
+    let describe = mock!(Client::describe_images).then_compute_output(move |req| {
+        let filter = req
+            .filter()
+            .and_then(|f| f.image_status())
+            .map(aws_sdk_ecr::types::ImageStatusFilter::as_str);
+        assert_eq!(filter, Some("ANY"), "every image status must be listed");
+        s.lock()
+            .unwrap()
+            .describe(req.next_token(), req.max_results())
+    });
+    let s = store.clone();
+    let delete = mock!(Client::batch_delete_image)
+        .then_compute_response(move |req| s.lock().unwrap().delete(req.image_ids()));
+    mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&describe, &delete])
+}
+
+/// An outcome's counts, for assertion messages (the full debug form runs to megabytes).
+fn brief(o: &Outcome) -> String {
+    format!(
+        "deleted {}, gone {}, failed {} (first: {:?}), not attempted {}, appeared {}, error {:?}, empty {:?}",
+        o.deleted.len(),
+        o.already_gone.len(),
+        o.failed.len(),
+        o.failed.first().map(|(_, f)| f),
+        o.not_attempted.len(),
+        o.appeared.len(),
+        o.error,
+        o.empty
+    )
+}
+
+#[derive(Default)]
+struct Recorder {
+    lines: Vec<String>,
+}
+
+impl Sink for Recorder {
+    fn deleted(&mut self, _target: &Target, image: &Image) {
+        self.lines.push(image.digest.clone());
+    }
+    fn progress(&mut self, _target: &Target, _done: usize) {}
+}
+
+fn target() -> Target {
+    Target {
+        name: "app".to_owned(),
+        registry_id: None,
+        region: None,
+    }
+}
+
+/// List, plan and delete as the binary does (index children taken from the store).
+async fn purge(store: &Shared, selection: &Selection, now: SystemTime) -> (Outcome, Recorder) {
+    let client = client(store);
+    let images = ecr::list_images(&client, &target()).await.expect("listed");
+    let children = if selection.is_full() {
+        HashMap::new()
+    } else {
+        store.lock().unwrap().refs.clone()
+    };
+    let plan = plan::plan(images, &children, selection, now);
+    let mut rec = Recorder::default();
+    let options = Options {
+        concurrency: 4,
+        full: selection.is_full(),
+        delete_repository: false,
+    };
+    let outcome = purge::execute(&client, &target(), plan.delete, options, &mut rec).await;
+    (outcome, rec)
+}
+
+/// 2,345 images: 30 tagged indexes with 3 untagged children each, the rest alternately
+/// tagged (some with two tags) and untagged.
+fn big_store() -> Store {
+    let mut s = Store::default();
+    let mut n = 0;
+    for i in 0..30 {
+        let kids: Vec<String> = (0..3).map(|k| digest(10_000 + i * 3 + k)).collect();
+        for k in &kids {
+            s.add(k, &[], 1_000, MANIFEST);
+            n += 1;
+        }
+        s.add_index(&digest(20_000 + i), &[&format!("v{i}")], 1_000, &kids);
+        n += 1;
+    }
+    let mut i = 0;
+    while n < 2_345 {
+        let d = digest(i);
+        match i % 3 {
+            0 => s.add(&d, &[], 1_000, MANIFEST),
+            1 => s.add(&d, &[&format!("t{i}")], 1_000, MANIFEST),
+            _ => s.add(&d, &[&format!("t{i}"), &format!("u{i}")], 1_000, MANIFEST),
+        }
+        i += 1;
+        n += 1;
+    }
+    s
+}
+
+#[tokio::test]
+async fn pages_of_1000_are_all_read_and_batches_stay_at_100() {
+    let store: Shared = Arc::new(Mutex::new(big_store()));
+    let (outcome, rec) = purge(&store, &Selection::default(), SystemTime::now()).await;
+    assert!(outcome.ok(), "{}", brief(&outcome));
+    assert_eq!(outcome.deleted.len(), 2_345);
+    assert_eq!(rec.lines.len(), 2_345);
+    assert_eq!(rec.lines.iter().collect::<HashSet<_>>().len(), 2_345);
+    let s = store.lock().unwrap();
+    assert!(s.images.is_empty());
+    // 3 pages to list, 1 to see the repository empty.
+    assert_eq!(s.describe_calls, 3 + 1);
+    // 30 indexes in one call, 2,315 others in 24: the minimum, and none above 100.
+    assert_eq!(s.calls.len(), 1 + 24, "{:?}", s.calls);
+    assert!(s.calls.iter().all(|&n| n <= MAX_IDS_PER_CALL));
+    assert_eq!(s.referenced, 0, "indexes go first, so no child is refused");
+    assert_eq!(outcome.empty, Some(true));
+}
+
+#[tokio::test]
+async fn a_digest_listed_on_two_pages_is_deleted_once_with_all_its_tags() {
+    // A repository mid-push can list one digest twice; a dedicated describe mock does it.
+    let page1 = mock!(Client::describe_images)
+        .match_requests(|r| r.next_token().is_none())
+        .then_output(|| {
+            DescribeImagesOutput::builder()
+                .image_details(
+                    ImageDetail::builder()
+                        .image_digest(digest(1))
+                        .image_tags("a")
+                        .build(),
+                )
+                .next_token("p2")
+                .build()
+        });
+    let page2 = mock!(Client::describe_images)
+        .match_requests(|r| r.next_token() == Some("p2"))
+        .then_output(|| {
+            DescribeImagesOutput::builder()
+                .image_details(
+                    ImageDetail::builder()
+                        .image_digest(digest(1))
+                        .image_tags("b")
+                        .build(),
+                )
+                .image_details(ImageDetail::builder().image_digest(digest(2)).build())
+                .build()
+        });
+    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&page1, &page2]);
+    let images = ecr::list_images(&client, &target()).await.unwrap();
+    assert_eq!(images.len(), 2);
+    assert_eq!(images[0].tags, ["a", "b"]);
+    assert_eq!(page1.num_calls() + page2.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn children_refused_while_their_index_exists_are_retried_after_it_goes() {
+    // Nested indexes in a full purge (nothing is read, only media types are known): the
+    // inner index sorts before the outer one and is refused in the same call; its children
+    // are refused in the next. Each is retried once its parent is gone.
+    let mut s = Store::default();
+    let leaves: Vec<String> = (0..4).map(|i| digest(100 + i)).collect();
+    for l in &leaves {
+        s.add(l, &[], 1_000, MANIFEST);
+    }
+    let inner = digest(1);
+    let outer = digest(2);
+    s.add_index(&inner, &[], 1_000, &leaves);
+    s.add_index(&outer, &["v1"], 1_000, std::slice::from_ref(&inner));
+    s.add(&digest(50), &["other"], 1_000, MANIFEST);
+    let store: Shared = Arc::new(Mutex::new(s));
+    let (outcome, _) = purge(&store, &Selection::default(), SystemTime::now()).await;
+    assert!(outcome.ok(), "{}", brief(&outcome));
+    assert_eq!(outcome.deleted.len(), 7);
+    let s = store.lock().unwrap();
+    assert!(s.images.is_empty());
+    assert_eq!(s.referenced, 1 + 4, "the inner index once, each leaf once");
+    // round 1: [inner, outer] then [leaves, other]; round 2: [inner] then [leaves]
+    assert_eq!(s.calls, [2, 5, 1, 4]);
+}
+
+#[tokio::test]
+async fn a_reference_that_never_clears_is_a_failure_naming_the_image() {
+    // An index that cannot be deleted (KmsError every time) holds its child: the child is
+    // refused every round until a round makes no progress; both are reported, with the
+    // API's reasons.
+    let mut s = Store::default();
+    let child = digest(7);
+    s.add(&child, &[], 1_000, MANIFEST);
+    s.add(&digest(8), &["x"], 1_000, MANIFEST);
+    s.add_index(&digest(99), &[], 1_000, std::slice::from_ref(&child));
+    s.stuck.insert(digest(99), "KmsError");
+    let store: Shared = Arc::new(Mutex::new(s));
+    let (outcome, rec) = purge(&store, &Selection::default(), SystemTime::now()).await;
+    assert!(!outcome.ok());
+    assert_eq!(rec.lines, [digest(8)]);
+    let mut failed: Vec<(String, String)> = outcome
+        .failed
+        .iter()
+        .map(|(i, f)| (i.digest.clone(), f.code.clone()))
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        [
+            (child.clone(), "ImageReferencedByManifestList".to_owned()),
+            (digest(99), "KmsError".to_owned()),
+        ]
+    );
+    let (_, f) = outcome
+        .failed
+        .iter()
+        .find(|(i, _)| i.digest == child)
+        .unwrap();
+    assert!(f.reason.contains(&digest(99)), "{}", f.reason);
+    assert_eq!(outcome.empty, Some(false));
+    // round 1: [index] then [child, other]; round 2 makes no progress: [child] only.
+    assert_eq!(store.lock().unwrap().calls, [1, 2, 1]);
+}
+
+#[tokio::test]
+async fn a_prune_leaves_children_of_an_index_it_keeps() {
+    // --untagged-only where a tagged index (kept) was not in the listing's index map: ECR
+    // refuses its child; that is "kept", not an error.
+    let mut s = Store::default();
+    let child = digest(7);
+    s.add(&child, &[], 1_000, MANIFEST);
+    s.add(&digest(8), &[], 1_000, MANIFEST);
+    s.add_index(&digest(99), &["v1"], 1_000, std::slice::from_ref(&child));
+    let store: Shared = Arc::new(Mutex::new(s));
+    let client = client(&store);
+    let images = ecr::list_images(&client, &target()).await.unwrap();
+    let selection = Selection {
+        untagged_only: true,
+        ..Selection::default()
+    };
+    // No index map: as if the index could not be read.
+    let plan = plan::plan(images, &HashMap::new(), &selection, SystemTime::now());
+    assert_eq!(plan.delete.len(), 2);
+    let mut rec = Recorder::default();
+    let options = Options {
+        concurrency: 2,
+        full: false,
+        delete_repository: false,
+    };
+    let outcome = purge::execute(&client, &target(), plan.delete, options, &mut rec).await;
+    assert!(outcome.ok(), "{}", brief(&outcome));
+    assert_eq!(rec.lines, [digest(8)]);
+    assert_eq!(outcome.kept.len(), 1);
+    assert_eq!(outcome.kept[0].0.digest, child);
+    assert_eq!(
+        outcome.kept[0].1.to_string(),
+        format!("in kept index {}", digest(99))
+    );
+}
+
+#[tokio::test]
+async fn older_than_uses_the_push_time_of_each_image() {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_hours(500_000);
+    let now_secs = 500_000 * 3600;
+    let day = 86_400;
+    let mut s = Store::default();
+    s.add(&digest(1), &["old"], now_secs - 30 * day, MANIFEST);
+    s.add(&digest(2), &[], now_secs - 15 * day, MANIFEST);
+    s.add(&digest(3), &["new"], now_secs - 13 * day, MANIFEST);
+    s.add(&digest(4), &[], now_secs - 60, MANIFEST);
+    let store: Shared = Arc::new(Mutex::new(s));
+    let selection = Selection {
+        older_than: Some(Duration::from_hours(14 * 24)),
+        ..Selection::default()
+    };
+    let (outcome, mut rec) = purge(&store, &selection, now).await;
+    assert!(outcome.ok(), "{}", brief(&outcome));
+    rec.lines.sort();
+    assert_eq!(rec.lines, [digest(1), digest(2)]);
+    let left: HashSet<String> = store.lock().unwrap().images.keys().cloned().collect();
+    assert_eq!(left, HashSet::from([digest(3), digest(4)]));
+}
+
+fn throttled() -> BatchDeleteImageError {
+    BatchDeleteImageError::generic(
+        ErrorMetadata::builder()
+            .code("ThrottlingException")
+            .message("Rate exceeded")
+            .build(),
+    )
+}
+
+/// Purge everything with the call that deletes `marker`'s batch throttled `times` times
+/// before it succeeds. (A separate rule with fixed answers: the SDK's retries of a mocked
+/// call replay the rule without its input, so the store's computed answers cannot serve
+/// them.)
+async fn purge_with_throttling(
+    store: &Shared,
+    marker: String,
+    times: usize,
+    concurrency: usize,
+) -> (Outcome, Recorder, usize) {
+    let images = ecr::list_images(&client(store), &target()).await.unwrap();
+    let plan = plan::plan(
+        images,
+        &HashMap::new(),
+        &Selection::default(),
+        SystemTime::now(),
+    );
+    // The batches the purge sends: indexes, then the rest, 100 at a time.
+    let (indexes, rest): (Vec<&Image>, Vec<&Image>) =
+        plan.delete.iter().partition(|i| i.is_index());
+    let digests = |w: Vec<&Image>| w.iter().map(|i| i.digest.clone()).collect::<Vec<_>>();
+    let (indexes, rest) = (digests(indexes), digests(rest));
+    let batch: Vec<String> = indexes
+        .chunks(MAX_IDS_PER_CALL)
+        .chain(rest.chunks(MAX_IDS_PER_CALL))
+        .find(|c| c.contains(&marker))
+        .unwrap()
+        .to_vec();
+    let s = store.clone();
+    let throttle = mock!(Client::batch_delete_image)
+        .match_requests(move |req| {
+            req.image_ids()
+                .iter()
+                .any(|i| i.image_digest() == Some(marker.as_str()))
+        })
+        .sequence()
+        .error(throttled)
+        .times(times)
+        .output(move || {
+            let ids: Vec<ImageIdentifier> = batch
+                .iter()
+                .map(|d| ImageIdentifier::builder().image_digest(d).build())
+                .collect();
+            match s.lock().unwrap().delete(&ids) {
+                MockResponse::Output(o) => o,
+                _ => unreachable!("the store answers this batch"),
+            }
+        })
+        .build();
+    let s = store.clone();
+    let describe = mock!(Client::describe_images).then_compute_output(move |req| {
+        s.lock()
+            .unwrap()
+            .describe(req.next_token(), req.max_results())
+    });
+    let s = store.clone();
+    let delete = mock!(Client::batch_delete_image)
+        .then_compute_response(move |req| s.lock().unwrap().delete(req.image_ids()));
+    let client = mock_client!(
+        aws_sdk_ecr,
+        RuleMode::MatchAny,
+        [&throttle, &describe, &delete]
+    );
+    let mut rec = Recorder::default();
+    let options = Options {
+        concurrency,
+        full: true,
+        delete_repository: false,
+    };
+    let outcome = purge::execute(&client, &target(), plan.delete, options, &mut rec).await;
+    (outcome, rec, throttle.num_calls())
+}
+
+#[tokio::test]
+async fn throttling_mid_run_is_retried_and_the_run_completes() {
+    // A call in the middle of the run is throttled twice: the SDK's retries absorb it.
+    let store: Shared = Arc::new(Mutex::new(big_store()));
+    let (outcome, rec, calls) = purge_with_throttling(&store, digest(1_000), 2, 4).await;
+    assert!(outcome.ok(), "{}", brief(&outcome));
+    assert_eq!(rec.lines.len(), 2_345);
+    assert_eq!(calls, 3, "two throttled answers, then the deletion");
+    assert!(store.lock().unwrap().images.is_empty());
+}
+
+#[tokio::test]
+async fn throttling_beyond_the_sdk_retries_is_retried_next_round() {
+    // Three throttled answers in a row exhaust the SDK's 3 attempts for one batch; the
+    // purge sends that batch again in its next round, after the others.
+    let mut s = Store::default();
+    for i in 0..250 {
+        s.add(&digest(i), &[], 1_000, MANIFEST);
+    }
+    let store: Shared = Arc::new(Mutex::new(s));
+    let (outcome, rec, calls) = purge_with_throttling(&store, digest(0), 3, 1).await;
+    assert!(outcome.ok(), "{}", brief(&outcome));
+    assert_eq!(rec.lines.len(), 250);
+    assert_eq!(calls, 4);
+    assert_eq!(
+        rec.lines[..150],
+        (100..250).map(digest).collect::<Vec<_>>()[..]
+    );
+    assert!(store.lock().unwrap().images.is_empty());
+}
+
+#[tokio::test]
+async fn unknown_failure_codes_are_failures_and_not_found_is_gone() {
+    let mut s = Store::default();
+    for i in 0..5 {
+        s.add(&digest(i), &[], 1_000, MANIFEST);
+    }
+    s.stuck.insert(digest(1), "SomethingNew");
+    s.stuck.insert(digest(2), "ImageNotFound");
+    let store: Shared = Arc::new(Mutex::new(s));
+    let selection = Selection {
+        untagged_only: true,
+        ..Selection::default()
+    };
+    let (outcome, rec) = purge(&store, &selection, SystemTime::now()).await;
+    assert!(!outcome.ok());
+    assert_eq!(rec.lines.len(), 3);
+    assert_eq!(outcome.already_gone.len(), 1);
+    assert_eq!(outcome.failed.len(), 1);
+    assert_eq!(outcome.failed[0].1.code, "SomethingNew");
+    assert_eq!(
+        outcome.failed[0].1.reason,
+        format!("SomethingNew for {}", digest(1))
+    );
+}
+
+#[tokio::test]
+async fn a_call_refused_for_good_stops_the_purge_and_counts_the_rest() {
+    let mut s = Store::default();
+    for i in 0..450 {
+        s.add(&digest(i), &[], 1_000, MANIFEST);
+    }
+    s.deny_after = Some(2);
+    let store: Shared = Arc::new(Mutex::new(s));
+    let client = client(&store);
+    let images = ecr::list_images(&client, &target()).await.unwrap();
+    let plan = plan::plan(
+        images,
+        &HashMap::new(),
+        &Selection::default(),
+        SystemTime::now(),
+    );
+    let mut rec = Recorder::default();
+    let options = Options {
+        concurrency: 1,
+        full: true,
+        delete_repository: false,
+    };
+    let outcome = purge::execute(&client, &target(), plan.delete, options, &mut rec).await;
+    assert!(!outcome.ok());
+    assert_eq!(rec.lines.len(), 200);
+    let err = outcome.error.as_ref().unwrap().to_string();
+    assert!(
+        err.starts_with("BatchDeleteImage: AccessDeniedException"),
+        "{err}"
+    );
+    assert_eq!(outcome.failed.len(), 100);
+    assert_eq!(outcome.not_attempted.len(), 150);
+    assert_eq!(outcome.empty, Some(false));
+    assert_eq!(
+        store.lock().unwrap().calls.len(),
+        3,
+        "nothing is sent after the refusal"
+    );
+}

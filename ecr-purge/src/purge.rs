@@ -1,0 +1,406 @@
+//! Deleting a plan: batches of up to 100 digests, several in flight, indexes first; rounds
+//! that retry what an index still held until a round makes no progress; then the proof
+//! (the repository is empty, or the images are gone).
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+
+use aws_sdk_ecr::Client;
+use cli_support::aws::{AwsError, ErrorKind};
+use futures_util::{StreamExt as _, stream};
+
+use crate::ecr::{self, BatchResult, Failure, ListError, MAX_IDS_PER_CALL, RepoDeletion};
+use crate::image::Image;
+use crate::plan::KeepReason;
+use crate::repo::Target;
+
+/// Failure code of an image the API reported neither deleted nor failed and that is still
+/// there afterwards.
+pub const NOT_DELETED: &str = "NotDeleted";
+const REFERENCED: &str = "ImageReferencedByManifestList";
+const NOT_FOUND: &str = "ImageNotFound";
+
+/// Where progress and deleted images go while the purge runs.
+pub trait Sink {
+    /// An image is confirmed gone (print its line).
+    fn deleted(&mut self, target: &Target, image: &Image);
+    /// `done` of the plan's images are settled.
+    fn progress(&mut self, target: &Target, done: usize);
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Delete calls in flight.
+    pub concurrency: usize,
+    /// Everything was selected: leftovers are failures, and the repository must end empty.
+    pub full: bool,
+    /// DeleteRepository (without force) once the images are gone.
+    pub delete_repository: bool,
+}
+
+/// What became of the repository itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepoFate {
+    Kept,
+    Deleted,
+    /// DeleteRepository found it gone already.
+    AlreadyGone,
+    /// Not deleted because images are left.
+    KeptWithImages,
+}
+
+/// The outcome for one repository.
+#[derive(Debug)]
+pub struct Outcome {
+    pub deleted: Vec<Image>,
+    /// `ImageNotFound`: gone before we got to it.
+    pub already_gone: Vec<Image>,
+    pub failed: Vec<(Image, Failure)>,
+    /// Still referenced by an index the purge keeps (or never saw): left, not an error.
+    pub kept: Vec<(Image, KeepReason)>,
+    /// Never sent because an earlier call failed for good.
+    pub not_attempted: Vec<Image>,
+    /// Found in the repository at the end but not in the plan (pushed during the purge).
+    pub appeared: Vec<Image>,
+    /// The call that stopped the purge.
+    pub error: Option<AwsError>,
+    /// Whether the repository was seen empty at the end (checked for a full purge).
+    pub empty: Option<bool>,
+    pub repository: RepoFate,
+}
+
+impl Outcome {
+    pub fn ok(&self) -> bool {
+        self.failed.is_empty()
+            && self.not_attempted.is_empty()
+            && self.appeared.is_empty()
+            && self.error.is_none()
+            && self.empty != Some(false)
+    }
+}
+
+/// The parent digests named in an `ImageReferencedByManifestList` reason
+/// (`Requested image referenced by manifest list: [sha256:...]`).
+pub fn referencing_digests(reason: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = reason;
+    while let Some(pos) = rest.find("sha256:") {
+        let tail = &rest[pos + 7..];
+        let len = tail
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(tail.len());
+        if len > 0 {
+            out.push(format!("sha256:{}", &tail[..len]));
+        }
+        rest = &tail[len..];
+    }
+    out
+}
+
+struct State<'a> {
+    target: &'a Target,
+    images: HashMap<String, Image>,
+    outcome: Outcome,
+    unconfirmed: Vec<String>,
+    done: usize,
+}
+
+impl State<'_> {
+    fn image(&self, digest: &str) -> Image {
+        self.images
+            .get(digest)
+            .cloned()
+            .unwrap_or_else(|| Image::new(digest))
+    }
+
+    fn confirm(&mut self, digest: &str, sink: &mut dyn Sink) {
+        let image = self.image(digest);
+        sink.deleted(self.target, &image);
+        self.outcome.deleted.push(image);
+        self.done += 1;
+    }
+}
+
+/// Delete `plan` (in its order: indexes first) from `target`.
+pub async fn execute(
+    client: &Client,
+    target: &Target,
+    plan: Vec<Image>,
+    options: Options,
+    sink: &mut dyn Sink,
+) -> Outcome {
+    let order: Vec<String> = plan.iter().map(|i| i.digest.clone()).collect();
+    let planned: HashSet<String> = order.iter().cloned().collect();
+    let mut st = State {
+        target,
+        images: plan.into_iter().map(|i| (i.digest.clone(), i)).collect(),
+        outcome: Outcome {
+            deleted: Vec::new(),
+            already_gone: Vec::new(),
+            failed: Vec::new(),
+            kept: Vec::new(),
+            not_attempted: Vec::new(),
+            appeared: Vec::new(),
+            error: None,
+            empty: None,
+            repository: RepoFate::Kept,
+        },
+        unconfirmed: Vec::new(),
+        done: 0,
+    };
+
+    let mut pending = order;
+    let mut last_failure: HashMap<String, Failure> = HashMap::new();
+    loop {
+        let (indexes, rest): (Vec<String>, Vec<String>) = pending
+            .into_iter()
+            .partition(|d| st.images.get(d).is_some_and(Image::is_index));
+        let mut retry = Vec::new();
+        let mut progress = false;
+        for wave in [indexes, rest] {
+            if wave.is_empty() {
+                continue;
+            }
+            if st.outcome.error.is_some() {
+                let images: Vec<Image> = wave.iter().map(|d| st.image(d)).collect();
+                st.outcome.not_attempted.extend(images);
+                continue;
+            }
+            let stop = Cell::new(false);
+            let stop = &stop;
+            let calls = wave.chunks(MAX_IDS_PER_CALL).map(|batch| async move {
+                if stop.get() {
+                    return (batch, None);
+                }
+                (batch, Some(ecr::delete_batch(client, target, batch).await))
+            });
+            let mut results = stream::iter(calls).buffer_unordered(options.concurrency.max(1));
+            while let Some((batch, result)) = results.next().await {
+                match result {
+                    None => {
+                        let images: Vec<Image> = batch.iter().map(|d| st.image(d)).collect();
+                        st.outcome.not_attempted.extend(images);
+                    }
+                    Some(Ok(res)) => {
+                        progress |=
+                            settle(&mut st, batch, res, &mut retry, &mut last_failure, sink);
+                    }
+                    Some(Err(e))
+                        if matches!(e.kind, ErrorKind::Throttling | ErrorKind::Transient) =>
+                    {
+                        // The SDK already retried; try the batch again next round.
+                        for d in batch {
+                            last_failure.insert(d.clone(), call_failure(d, &e));
+                            retry.push(d.clone());
+                        }
+                    }
+                    Some(Err(e)) => {
+                        stop.set(true);
+                        for d in batch {
+                            let image = st.image(d);
+                            st.outcome.failed.push((image, call_failure(d, &e)));
+                        }
+                        if st.outcome.error.is_none() {
+                            st.outcome.error = Some(e);
+                        }
+                    }
+                }
+                sink.progress(target, st.done);
+            }
+        }
+        if retry.is_empty() {
+            break;
+        }
+        if !progress || st.outcome.error.is_some() {
+            give_up(&mut st, retry, &last_failure, &planned, options.full);
+            break;
+        }
+        pending = retry;
+    }
+
+    finish(client, &mut st, &planned, options, sink).await;
+    st.outcome
+}
+
+fn call_failure(digest: &str, e: &AwsError) -> Failure {
+    Failure {
+        digest: digest.to_owned(),
+        code: e.code.clone().unwrap_or_else(|| "RequestFailed".to_owned()),
+        reason: format!("{} failed: {}", e.operation, e.message),
+    }
+}
+
+/// Sort one BatchDeleteImage answer into deleted, gone, retry, failed and unconfirmed.
+/// True if anything was removed.
+fn settle(
+    st: &mut State<'_>,
+    batch: &[String],
+    res: BatchResult,
+    retry: &mut Vec<String>,
+    last_failure: &mut HashMap<String, Failure>,
+    sink: &mut dyn Sink,
+) -> bool {
+    let mut progress = false;
+    let mut failures: HashMap<String, Failure> = HashMap::new();
+    for f in res.failures {
+        failures.entry(f.digest.clone()).or_insert(f);
+    }
+    for d in batch {
+        if res.deleted.contains(d) {
+            st.confirm(d, sink);
+            progress = true;
+        } else if let Some(f) = failures.remove(d) {
+            match f.code.as_str() {
+                NOT_FOUND => {
+                    let image = st.image(d);
+                    st.outcome.already_gone.push(image);
+                    st.done += 1;
+                    progress = true;
+                }
+                REFERENCED => {
+                    last_failure.insert(d.clone(), f);
+                    retry.push(d.clone());
+                }
+                _ => {
+                    let image = st.image(d);
+                    st.outcome.failed.push((image, f));
+                }
+            }
+        } else {
+            // Neither deleted nor failed (the local emulator does this for untagged
+            // images it did delete): settled by looking at the repository afterwards.
+            st.unconfirmed.push(d.clone());
+            st.done += 1;
+        }
+    }
+    progress
+}
+
+/// The images a round could not remove. Still referenced by an index the purge does not
+/// delete (and it is not a full purge): kept. Anything else: failed.
+fn give_up(
+    st: &mut State<'_>,
+    retry: Vec<String>,
+    last_failure: &HashMap<String, Failure>,
+    planned: &HashSet<String>,
+    full: bool,
+) {
+    for d in retry {
+        let image = st.image(&d);
+        let failure = last_failure.get(&d).cloned().unwrap_or_else(|| Failure {
+            digest: d.clone(),
+            code: "Unknown".to_owned(),
+            reason: String::new(),
+        });
+        if !full && failure.code == REFERENCED {
+            let parents = referencing_digests(&failure.reason);
+            if let Some(parent) = parents.first()
+                && parents.iter().all(|p| !planned.contains(p))
+            {
+                st.outcome
+                    .kept
+                    .push((image, KeepReason::ChildOfKept(parent.clone())));
+                continue;
+            }
+        }
+        st.outcome.failed.push((image, failure));
+    }
+}
+
+/// Delete the repository or look at it: confirms the images the API did not report, and
+/// proves a full purge emptied it.
+async fn finish(
+    client: &Client,
+    st: &mut State<'_>,
+    planned: &HashSet<String>,
+    options: Options,
+    sink: &mut dyn Sink,
+) {
+    let clean = st.outcome.failed.is_empty()
+        && st.outcome.not_attempted.is_empty()
+        && st.outcome.error.is_none();
+    if options.delete_repository && options.full {
+        if clean {
+            match ecr::delete_repository(client, st.target).await {
+                Ok(fate @ (RepoDeletion::Deleted | RepoDeletion::AlreadyGone)) => {
+                    for d in std::mem::take(&mut st.unconfirmed) {
+                        st.confirm(&d, sink);
+                    }
+                    st.outcome.empty = Some(true);
+                    st.outcome.repository = if matches!(fate, RepoDeletion::Deleted) {
+                        RepoFate::Deleted
+                    } else {
+                        RepoFate::AlreadyGone
+                    };
+                    return;
+                }
+                Ok(RepoDeletion::NotEmpty) => {
+                    st.outcome.repository = RepoFate::KeptWithImages;
+                }
+                Err(e) => st.outcome.error = Some(e),
+            }
+        } else {
+            st.outcome.repository = RepoFate::KeptWithImages;
+        }
+    } else if !options.full && st.unconfirmed.is_empty() {
+        return;
+    }
+
+    match ecr::list_images(client, st.target).await {
+        Ok(left) => {
+            let present: HashSet<&str> = left.iter().map(|i| i.digest.as_str()).collect();
+            for d in std::mem::take(&mut st.unconfirmed) {
+                if present.contains(d.as_str()) {
+                    let image = st.image(&d);
+                    st.outcome.failed.push((
+                        image,
+                        Failure {
+                            digest: d.clone(),
+                            code: NOT_DELETED.to_owned(),
+                            reason: "BatchDeleteImage reported neither a deletion nor a failure, \
+                                     and the image is still there"
+                                .to_owned(),
+                        },
+                    ));
+                } else {
+                    st.confirm(&d, sink);
+                }
+            }
+            if options.full {
+                st.outcome.empty = Some(left.is_empty());
+                st.outcome.appeared = left
+                    .into_iter()
+                    .filter(|i| !planned.contains(&i.digest))
+                    .collect();
+            }
+        }
+        Err(ListError::Missing(e) | ListError::Other(e)) => {
+            for d in std::mem::take(&mut st.unconfirmed) {
+                let image = st.image(&d);
+                st.outcome.failed.push((image, call_failure(&d, &e)));
+            }
+            if st.outcome.error.is_none() {
+                st.outcome.error = Some(e);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_digests_from_the_reason() {
+        assert_eq!(
+            referencing_digests("Requested image referenced by manifest list: [sha256:abc12]"),
+            ["sha256:abc12"]
+        );
+        assert_eq!(
+            referencing_digests("lists: [sha256:aa, sha256:bb]"),
+            ["sha256:aa", "sha256:bb"]
+        );
+        assert!(referencing_digests("no digest here sha256:").is_empty());
+    }
+}

@@ -1,0 +1,306 @@
+//! Repository arguments: a name, a repository URI or an ARN, validated before any call.
+
+use std::fmt;
+
+/// One repository to purge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The repository name (`team/app`).
+    pub name: String,
+    /// The registry (account id), when the argument or `--registry-id` named one.
+    pub registry_id: Option<String>,
+    /// The region named by a URI or ARN.
+    pub region: Option<String>,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+const NAME_RULE: &str = "repository names are 2-256 characters: lowercase letters and digits in \
+     components separated by '/', with '.', '_', '__' or dashes between letters and digits";
+
+/// Check a repository name against ECR's rule
+/// (`[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`, 2-256
+/// characters), saying what is wrong and where.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    let len = name.chars().count();
+    if len < 2 {
+        return Err(format!(
+            "repository name {name:?} is too short: {NAME_RULE}"
+        ));
+    }
+    if len > 256 {
+        return Err(format!(
+            "repository name is {len} characters long, more than 256: {NAME_RULE}"
+        ));
+    }
+    for (i, c) in name.chars().enumerate() {
+        let ok = c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '/');
+        if !ok {
+            let hint = if c.is_ascii_uppercase() {
+                format!(" (did you mean {:?}?)", name.to_ascii_lowercase())
+            } else if c == ':' || c == '@' {
+                " (name a repository, not an image: drop the tag or digest)".to_owned()
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "repository name {name:?}: character {c:?} at position {} is not allowed{hint}; \
+                 {NAME_RULE}",
+                i + 1
+            ));
+        }
+    }
+    let mut offset = 0;
+    for component in name.split('/') {
+        if let Err((pos, what)) = check_component(component) {
+            return Err(format!(
+                "repository name {name:?}: {what} at position {}; {NAME_RULE}",
+                offset + pos + 1
+            ));
+        }
+        offset += component.len() + 1;
+    }
+    Ok(())
+}
+
+/// One `/`-separated component: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`. On error, the
+/// 0-based position in the component and what is wrong.
+fn check_component(c: &str) -> Result<(), (usize, &'static str)> {
+    let bytes = c.as_bytes();
+    if bytes.is_empty() {
+        return Err((0, "empty path component"));
+    }
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if !alnum(bytes[0]) {
+        return Err((0, "a component must start with a letter or digit"));
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let sep_ok = match bytes[i] {
+            b'.' => {
+                i += 1;
+                true
+            }
+            b'_' => {
+                i += 1;
+                if i < bytes.len() && bytes[i] == b'_' {
+                    i += 1;
+                }
+                true
+            }
+            b'-' => {
+                while i < bytes.len() && bytes[i] == b'-' {
+                    i += 1;
+                }
+                true
+            }
+            _ => false,
+        };
+        if !sep_ok {
+            return Err((start, "unexpected character"));
+        }
+        if i >= bytes.len() {
+            return Err((start, "a component must end with a letter or digit"));
+        }
+        if !alnum(bytes[i]) {
+            return Err((i, "separators must stand between letters or digits"));
+        }
+    }
+    Ok(())
+}
+
+/// Check `--registry-id`: twelve digits.
+pub fn validate_registry_id(id: &str) -> Result<(), String> {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "registry id {id:?} is not an AWS account id (twelve digits)"
+        ))
+    }
+}
+
+/// Parse a repository argument: `team/app`,
+/// `123456789012.dkr.ecr.us-east-2.amazonaws.com/team/app` (as Terraform's
+/// `repository_url` prints it) or `arn:aws:ecr:us-east-2:123456789012:repository/team/app`.
+pub fn parse_target(arg: &str) -> Result<Target, String> {
+    if let Some(rest) = arg.strip_prefix("arn:") {
+        return parse_arn(arg, rest);
+    }
+    if let Some((host, path)) = arg.split_once('/')
+        && host.contains(".dkr.ecr")
+    {
+        return parse_uri(arg, host, path);
+    }
+    validate_name(arg)?;
+    Ok(Target {
+        name: arg.to_owned(),
+        registry_id: None,
+        region: None,
+    })
+}
+
+fn parse_arn(arg: &str, rest: &str) -> Result<Target, String> {
+    // arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    let bad = || {
+        format!(
+            "{arg:?} is not an ECR repository ARN \
+             (arn:aws:ecr:REGION:ACCOUNT_ID:repository/NAME)"
+        )
+    };
+    let [_partition, service, region, account, resource] = parts[..] else {
+        return Err(bad());
+    };
+    if service != "ecr" || region.is_empty() {
+        return Err(bad());
+    }
+    let name = resource.strip_prefix("repository/").ok_or_else(bad)?;
+    validate_registry_id(account).map_err(|e| format!("{arg:?}: {e}"))?;
+    validate_name(name)?;
+    Ok(Target {
+        name: name.to_owned(),
+        registry_id: Some(account.to_owned()),
+        region: Some(region.to_owned()),
+    })
+}
+
+fn parse_uri(arg: &str, host: &str, path: &str) -> Result<Target, String> {
+    // ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]
+    let labels: Vec<&str> = host.split('.').collect();
+    let bad = || {
+        format!(
+            "{arg:?} is not an ECR repository URI \
+             (ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/NAME)"
+        )
+    };
+    if labels.len() < 6 || labels[1] != "dkr" || !labels[2].starts_with("ecr") {
+        return Err(bad());
+    }
+    let account = labels[0];
+    let region = labels[3];
+    validate_registry_id(account).map_err(|e| format!("{arg:?}: {e}"))?;
+    if path.contains('@')
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'))
+    {
+        return Err(format!(
+            "{arg:?} names an image, not a repository: drop the tag or digest"
+        ));
+    }
+    validate_name(path)?;
+    Ok(Target {
+        name: path.to_owned(),
+        registry_id: Some(account.to_owned()),
+        region: Some(region.to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_names() {
+        for name in [
+            "ab",
+            "app",
+            "team/app",
+            "a.b_c__d-e---f/g0",
+            "0/1",
+            "x1-y2.z3",
+        ] {
+            assert_eq!(validate_name(name), Ok(()), "{name}");
+        }
+        assert_eq!(validate_name(&"a".repeat(256)), Ok(()));
+    }
+
+    #[test]
+    fn invalid_names_say_where() {
+        let cases = [
+            ("a", "too short"),
+            ("App", "'A' at position 1"),
+            ("team/App", "did you mean \"team/app\""),
+            ("app:v1", "not an image"),
+            ("app/", "empty path component at position 5"),
+            ("/app", "empty path component at position 1"),
+            ("team//app", "empty path component at position 6"),
+            ("app-", "must end with a letter or digit at position 4"),
+            ("-app", "must start with a letter or digit at position 1"),
+            (
+                "a___b",
+                "separators must stand between letters or digits at position 4",
+            ),
+            (
+                "a._b",
+                "separators must stand between letters or digits at position 3",
+            ),
+            ("my app", "' ' at position 3"),
+        ];
+        for (name, expected) in cases {
+            let err = validate_name(name).unwrap_err();
+            assert!(err.contains(expected), "{name}: {err}");
+        }
+        assert!(validate_name(&"a".repeat(257)).unwrap_err().contains("257"));
+    }
+
+    #[test]
+    fn uris_and_arns() {
+        let t = parse_target("123456789012.dkr.ecr.us-east-2.amazonaws.com/team/app").unwrap();
+        assert_eq!(
+            t,
+            Target {
+                name: "team/app".into(),
+                registry_id: Some("123456789012".into()),
+                region: Some("us-east-2".into()),
+            }
+        );
+        let t = parse_target("arn:aws:ecr:eu-west-1:210987654321:repository/web").unwrap();
+        assert_eq!(t.name, "web");
+        assert_eq!(t.registry_id.as_deref(), Some("210987654321"));
+        assert_eq!(t.region.as_deref(), Some("eu-west-1"));
+        let t = parse_target("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app").unwrap();
+        assert_eq!(t.region.as_deref(), Some("us-gov-west-1"));
+        assert_eq!(parse_target("web").unwrap().registry_id, None);
+    }
+
+    #[test]
+    fn bad_uris_and_arns() {
+        for (arg, expected) in [
+            (
+                "123456789012.dkr.ecr.us-east-2.amazonaws.com/app:v1",
+                "names an image",
+            ),
+            (
+                "123456789012.dkr.ecr.us-east-2.amazonaws.com/app@sha256:00",
+                "names an image",
+            ),
+            ("12345.dkr.ecr.us-east-2.amazonaws.com/app", "twelve digits"),
+            ("arn:aws:s3:::bucket", "not an ECR repository ARN"),
+            (
+                "arn:aws:ecr:us-east-2:123456789012:app",
+                "not an ECR repository ARN",
+            ),
+            (
+                "arn:aws:ecr:us-east-2:123456789012:repository/App",
+                "position 1",
+            ),
+        ] {
+            let err = parse_target(arg).unwrap_err();
+            assert!(err.contains(expected), "{arg}: {err}");
+        }
+        assert!(validate_registry_id("12345678901a").is_err());
+        assert!(validate_registry_id("123456789012").is_ok());
+    }
+}

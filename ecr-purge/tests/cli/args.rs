@@ -1,0 +1,174 @@
+//! Arguments checked before any AWS call: every one of these runs without an endpoint,
+//! region or credentials, so a call would fail differently.
+
+use predicates::prelude::*;
+
+use crate::common::offline;
+
+fn usage_error(args: &[&str], expected: &str) {
+    offline()
+        .args(args)
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(expected));
+}
+
+#[test]
+fn invalid_repository_names_say_what_and_where() {
+    usage_error(&["--yes", "My-App"], "character 'M' at position 1");
+    usage_error(&["--yes", "My-App"], "did you mean \"my-app\"");
+    usage_error(
+        &["--yes", "team//app"],
+        "empty path component at position 6",
+    );
+    usage_error(
+        &["--yes", "app-"],
+        "must end with a letter or digit at position 4",
+    );
+    usage_error(&["--yes", "app:v1"], "not an image");
+    usage_error(&["--yes", "a"], "too short");
+    usage_error(
+        &[
+            "--yes",
+            "123456789012.dkr.ecr.us-east-2.amazonaws.com/app:latest",
+        ],
+        "names an image, not a repository",
+    );
+}
+
+#[test]
+fn an_invalid_name_stops_the_run_before_any_repository_is_touched() {
+    // The valid first name is not purged: validation happens before any call.
+    usage_error(&["--yes", "good", "Bad"], "\"Bad\"");
+}
+
+#[test]
+fn a_full_purge_needs_yes_without_a_terminal() {
+    offline()
+        .args(["app", "web"])
+        .write_stdin("y\n")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "ecr-purge: error: without a selector this deletes every image of app, web: pass --yes",
+        ));
+}
+
+#[test]
+fn delete_repository_is_for_full_purges_only() {
+    for selector in [
+        &["--untagged-only"][..],
+        &["--tagged-only"],
+        &["--older-than", "1d"],
+        &["--tag", "v*"],
+        &["--keep-latest", "3"],
+        &["--keep-tag", "prod"],
+    ] {
+        let mut args = vec!["--yes", "--delete-repository", "app"];
+        args.extend_from_slice(selector);
+        usage_error(&args, "--delete-repository deletes whole repositories");
+    }
+}
+
+#[test]
+fn contradictory_and_malformed_flags() {
+    usage_error(
+        &["--untagged-only", "--tagged-only", "app"],
+        "cannot be used with",
+    );
+    usage_error(
+        &["--untagged-only", "--tag", "v1", "app"],
+        "cannot be used with",
+    );
+    usage_error(
+        &["--older-than", "soon", "app"],
+        "examples: 90m, 36h, 14d, 2w",
+    );
+    usage_error(&["--older-than", "0s", "app"], "more than zero");
+    usage_error(&["--tag", "v[1", "app"], "--tag \"v[1\"");
+    usage_error(&["--keep-tag", "", "app"], "empty pattern");
+    usage_error(&["--keep-latest=-1", "app"], "--keep-latest");
+    usage_error(&["--concurrency", "0", "app"], "--concurrency");
+    usage_error(&["--concurrency", "33", "app"], "--concurrency");
+    usage_error(&["--registry-id", "12345", "--yes", "app"], "twelve digits");
+    usage_error(&[], "REPOSITORY");
+}
+
+#[test]
+fn uris_and_flags_must_agree() {
+    let uri = "123456789012.dkr.ecr.us-east-2.amazonaws.com/app";
+    usage_error(
+        &["--yes", "--region", "eu-west-1", uri],
+        "is in region us-east-2, but --region says eu-west-1",
+    );
+    usage_error(
+        &["--yes", "--registry-id", "210987654321", uri],
+        "is in registry 123456789012",
+    );
+    usage_error(
+        &[
+            "--yes",
+            uri,
+            "arn:aws:ecr:eu-west-1:123456789012:repository/web",
+        ],
+        "different regions",
+    );
+}
+
+#[test]
+fn no_region_is_a_usage_error() {
+    offline()
+        .args(["--yes", "app"])
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("no AWS region"));
+}
+
+/// The EXIT STATUS section of `--help`.
+fn help_exit_status() -> String {
+    let out = offline()
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(out).unwrap();
+    let start = help.find("EXIT STATUS").expect("--help has EXIT STATUS");
+    help[start..].trim_end().to_owned()
+}
+
+#[test]
+fn help_shows_the_exit_codes_and_the_readme_has_the_same_table() {
+    let help = help_exit_status();
+    assert!(help.contains("  2  usage"), "{help}");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```text\nEXIT STATUS")
+        .expect("README has the EXIT STATUS block")
+        + 8;
+    let end = start + readme[start..].find("\n```").expect("block end");
+    assert_eq!(readme[start..end].trim_end(), help);
+}
+
+#[test]
+fn generates_completions_and_a_man_page() {
+    offline()
+        .args(["--generate", "complete-bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--keep-latest"));
+    offline()
+        .args(["--generate", "man"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH ecr-purge"));
+}

@@ -1,0 +1,383 @@
+//! Full purges against the emulator: emptying, dry runs, deleting the repository, missing
+//! repositories, failures the API reports, closed stdout, the number of calls.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader};
+use std::process::Stdio;
+use std::thread;
+
+use predicates::prelude::*;
+use serde_json::Value;
+use test_support::CommandExt as _;
+use test_support::moto::Moto;
+
+use crate::common::{
+    create_repo, images, manifest, parse_lines, push, push_multiarch, repo_exists, tool,
+};
+
+/// Push `n` images from `threads` threads; every third untagged, every third with two
+/// tags. Returns digest -> sorted tags.
+fn push_many(moto: &Moto, repo: &str, prefix: &str, n: usize) -> BTreeMap<String, Vec<String>> {
+    let threads = 4;
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut out = BTreeMap::new();
+                    for i in (t..n).step_by(threads) {
+                        let text = manifest(&format!("{prefix}{i}"));
+                        let (one, two) = (format!("{prefix}-{i}"), format!("{prefix}-{i}-extra"));
+                        let tags: Vec<&str> = match i % 3 {
+                            0 => vec![],
+                            1 => vec![&one],
+                            _ => vec![&one, &two],
+                        };
+                        let digest = push(moto, repo, &text, &tags);
+                        let mut tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+                        tags.sort();
+                        out.insert(digest, tags);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+#[test]
+fn a_repository_of_1500_images_is_listed_by_a_dry_run_then_emptied() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "big");
+    let mut expected = push_many(&moto, "big", "img", 1_500);
+    let (index, children) = push_multiarch(&moto, "big", "multi", 3, &["v1", "latest"]);
+    expected.insert(index.clone(), vec!["latest".to_owned(), "v1".to_owned()]);
+    for c in &children {
+        expected.insert(c.clone(), Vec::new());
+    }
+    assert_eq!(images(&moto, "big"), expected, "seeded");
+    assert_eq!(expected.len(), 1_504);
+
+    // --dry-run: the same lines, nothing deleted, no --yes needed.
+    let out = tool(&moto).args(["--dry-run", "big"]).assert().success();
+    let out = out.get_output();
+    assert_eq!(parse_lines(&out.stdout, "big"), expected);
+    let first = std::str::from_utf8(&out.stdout)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(first.contains(&index), "the index comes first: {first}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("big: would delete 1504 of 1504 images (1 index); kept none"),
+        "{stderr}"
+    );
+    assert_eq!(
+        images(&moto, "big").len(),
+        1_504,
+        "a dry run deletes nothing"
+    );
+
+    let out = tool(&moto).args(["--yes", "big"]).assert().success();
+    let out = out.get_output();
+    assert_eq!(parse_lines(&out.stdout, "big"), expected);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("big: deleted 1504 images (1 index); kept none; the repository is empty"),
+        "{stderr}"
+    );
+    assert!(images(&moto, "big").is_empty());
+    assert!(repo_exists(&moto, "big"), "the repository itself stays");
+
+    // Re-running on the empty repository is a quiet success.
+    tool(&moto)
+        .args(["--yes", "big"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "big: the repository holds no images",
+        ));
+}
+
+#[test]
+fn teardown_deletes_the_repository_and_can_be_re_run() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "team/app");
+    let tagged = push(&moto, "team/app", &manifest("a"), &["v1"]);
+    let (index, _) = push_multiarch(&moto, "team/app", "m", 2, &["v2"]);
+    let out = tool(&moto)
+        .args(["--yes", "--delete-repository", "--missing-ok", "team/app"])
+        .assert()
+        .success();
+    let lines = parse_lines(&out.get_output().stdout, "team/app");
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[&tagged], ["v1"]);
+    assert_eq!(lines[&index], ["v2"]);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("repository deleted"));
+    assert!(!repo_exists(&moto, "team/app"));
+
+    // Again, as a teardown re-run does: nothing to do.
+    tool(&moto)
+        .args(["--yes", "--delete-repository", "--missing-ok", "team/app"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "team/app: no such repository: nothing to do (--missing-ok)",
+        ));
+}
+
+#[test]
+fn a_missing_repository_is_an_error_unless_missing_ok() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "present");
+    let d = push(&moto, "present", &manifest("p"), &[]);
+    let out = tool(&moto)
+        .args(["--yes", "absent", "present"])
+        .assert()
+        .code(1);
+    let out = out.get_output();
+    // The other repository is still purged.
+    assert_eq!(
+        parse_lines(&out.stdout, "present")
+            .keys()
+            .collect::<Vec<_>>(),
+        [&d]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ecr-purge: error: absent: no such repository (DescribeImages: RepositoryNotFoundException:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pass --missing-ok"), "{stderr}");
+
+    tool(&moto)
+        .args(["--yes", "--missing-ok", "absent"])
+        .assert()
+        .success()
+        .stdout("");
+}
+
+#[test]
+fn an_image_the_api_refuses_is_named_with_the_reason_and_the_rest_goes() {
+    // The emulator stores a digest verbatim and refuses to delete a malformed one
+    // (InvalidImageDigest): a failure that never clears.
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "app");
+    let good = push(&moto, "app", &manifest("good"), &["v1"]);
+    let body = serde_json::json!({"repositoryName": "app", "imageManifest": manifest("bad"),
+                                  "imageDigest": "sha256:zz", "imageTag": "broken"});
+    moto.call("ecr", crate::common::PUT_IMAGE, &body);
+    let out = tool(&moto)
+        .args(["--yes", "app"])
+        .env("GITHUB_ACTIONS", "true")
+        .assert()
+        .code(1);
+    let out = out.get_output();
+    assert_eq!(
+        parse_lines(&out.stdout, "app").keys().collect::<Vec<_>>(),
+        [&good]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ecr-purge: error: app: sha256:zz (broken): InvalidImageDigest: Invalid request parameters"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("failed 1 (InvalidImageDigest 1)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the repository is NOT empty; re-run to finish the job"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("::error title=ecr-purge::app: 1 images could not be deleted"),
+        "{stderr}"
+    );
+
+    // With --delete-repository the repository stays (its images could not all go).
+    tool(&moto)
+        .args(["--yes", "--delete-repository", "app"])
+        .assert()
+        .code(1);
+    assert!(repo_exists(&moto, "app"));
+}
+
+#[test]
+fn json_replaces_the_lines_with_one_document() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "app");
+    let (index, children) = push_multiarch(&moto, "app", "j", 2, &["v1"]);
+    let loose = push(&moto, "app", &manifest("loose"), &[]);
+    let out = tool(&moto)
+        .args(["--yes", "--json", "app"])
+        .assert()
+        .success();
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON document");
+    assert_eq!(doc["dry_run"], false);
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["deleted"], 4);
+    assert_eq!(doc["failed"], 0);
+    let repo = &doc["repositories"][0];
+    assert_eq!(repo["repository"], "app");
+    assert_eq!(repo["empty"], true);
+    assert_eq!(repo["repository_deleted"], false);
+    let deleted: Vec<&str> = repo["deleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(deleted[0], index, "the index is deleted first");
+    let mut rest: Vec<&str> = deleted[1..].to_vec();
+    rest.sort_unstable();
+    let mut want = vec![children[0].as_str(), children[1].as_str(), loose.as_str()];
+    want.sort_unstable();
+    assert_eq!(rest, want);
+    assert_eq!(repo["deleted"][0]["tags"], serde_json::json!(["v1"]));
+    assert_eq!(repo["deleted"][0]["media_type"], crate::common::OCI_INDEX);
+    assert!(
+        repo["deleted"][0]["pushed_at"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+}
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_purge() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "piped");
+    push_many(&moto, "piped", "p", 1_200);
+    // Like `ecr-purge --yes piped | head -1`: the reader leaves after one line.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecr-purge"))
+        .args(["--yes", "piped"])
+        .scrub_env()
+        .envs(moto.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("piped\tsha256:"), "{first:?}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deleted 1200 images"));
+    assert!(images(&moto, "piped").is_empty());
+}
+
+/// The operations the emulator received while `f` ran (moto's request recorder).
+fn recorded_calls(moto: &Moto, f: impl FnOnce()) -> Vec<String> {
+    moto.post("/moto-api/recorder/reset-recording", "");
+    moto.post("/moto-api/recorder/start-recording", "");
+    f();
+    moto.post("/moto-api/recorder/stop-recording", "");
+    let (_, text) = moto.request("GET", "/moto-api/recorder/download-recording", "");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| {
+            let v: Value = serde_json::from_str(l).ok()?;
+            let target = v["headers"]["X-Amz-Target"].as_str()?.to_owned();
+            Some(target.rsplit('.').next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn count(calls: &[String], op: &str) -> usize {
+    calls.iter().filter(|c| *c == op).count()
+}
+
+#[test]
+fn the_minimum_number_of_calls() {
+    // A server of this test's own: the recorder writes its file where the server says.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recording");
+    let moto = Moto::start_with_env(&[("MOTO_RECORDER_FILEPATH", file.to_str().unwrap())]);
+    create_repo(&moto, "calls");
+    push_many(&moto, "calls", "c", 245);
+    push_multiarch(&moto, "calls", "m", 3, &["v1"]); // 249 images, 1 index
+
+    // Full purge: 1 page, ceil(1/100) + ceil(248/100) deletes, 1 look to see it empty;
+    // no BatchGetImage (every image goes, whatever index holds it).
+    let calls = recorded_calls(&moto, || {
+        tool(&moto).args(["--yes", "calls"]).assert().success();
+    });
+    assert_eq!(count(&calls, "DescribeImages"), 2, "{calls:?}");
+    assert_eq!(count(&calls, "BatchDeleteImage"), 1 + 3, "{calls:?}");
+    assert_eq!(calls.len(), 6, "{calls:?}");
+
+    // Teardown: DeleteRepository without force is the proof of emptiness.
+    push_many(&moto, "calls", "d", 150);
+    let calls = recorded_calls(&moto, || {
+        tool(&moto)
+            .args(["--yes", "--delete-repository", "calls"])
+            .assert()
+            .success();
+    });
+    assert_eq!(
+        calls,
+        [
+            "DescribeImages",
+            "BatchDeleteImage",
+            "BatchDeleteImage",
+            "DeleteRepository"
+        ]
+    );
+
+    // A prune reads the indexes (BatchGetImage, indexes only) to protect their children.
+    create_repo(&moto, "prune");
+    push_many(&moto, "prune", "e", 120);
+    push_multiarch(&moto, "prune", "n", 2, &["keep"]);
+    let calls = recorded_calls(&moto, || {
+        tool(&moto)
+            .args(["--tagged-only", "--keep-tag", "keep", "prune"])
+            .assert()
+            .success();
+    });
+    assert_eq!(
+        calls,
+        ["DescribeImages", "BatchGetImage", "BatchDeleteImage"],
+        "{calls:?}"
+    );
+    assert_eq!(
+        images(&moto, "prune").len(),
+        40 + 3,
+        "untagged images and the kept index stay"
+    );
+
+    // Untagged deletions: the emulator does not report them (AWS does), so the tool looks
+    // once more to confirm them before it prints them.
+    let calls = recorded_calls(&moto, || {
+        tool(&moto)
+            .args(["--untagged-only", "prune"])
+            .assert()
+            .success();
+    });
+    assert_eq!(
+        calls,
+        [
+            "DescribeImages",
+            "BatchGetImage",
+            "BatchDeleteImage",
+            "DescribeImages"
+        ],
+        "{calls:?}"
+    );
+    assert_eq!(images(&moto, "prune").len(), 3);
+}
