@@ -1,1 +1,34 @@
-fn main() {}
+//! health-probe: probe HTTP(S) endpoints and TCP ports until healthy or a deadline.
+
+mod cli;
+mod duration;
+mod engine;
+mod expect;
+mod matcher;
+mod pacing;
+mod probe;
+mod redact;
+mod report;
+mod request;
+mod run;
+mod setup;
+mod tls;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory as _, Parser as _};
+
+fn main() -> ExitCode {
+    cli_support::report::set_tool("health-probe");
+    let cli = cli::Cli::parse();
+    cli_support::report::finish(run(cli))
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    if let Some(what) = cli.generate {
+        cli_support::generate::generate(what, cli::Cli::command())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let setup = setup::build(cli)?;
+    run::probe(&setup)
+}

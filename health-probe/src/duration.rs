@@ -1,0 +1,114 @@
+//! Durations on the command line (`30s`, `1m30s`, `500ms`, or bare seconds) and in messages.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// The longest duration accepted anywhere (keeps deadline arithmetic far from overflow).
+pub const MAX: Duration = Duration::from_hours(366 * 24);
+
+/// Parse `30s`, `1m30s`, `1h`, `500ms`, `2.5` or `30` (bare numbers are seconds).
+pub fn parse(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration (expected e.g. 30s, 1m30s, 500ms)".to_owned());
+    }
+    let parsed = if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let secs = t
+            .parse::<f64>()
+            .map_err(|_| format!("{t:?} is not a number of seconds"))?;
+        Duration::try_from_secs_f64(secs)
+            .map_err(|_| format!("{t:?} is too long (at most {})", format(MAX)))?
+    } else {
+        humantime::parse_duration(t)
+            .map_err(|e| format!("{e} (expected e.g. 30s, 1m30s, 500ms)"))?
+    };
+    if parsed > MAX {
+        return Err(format!("{t:?} is too long (at most {})", format(MAX)));
+    }
+    Ok(parsed)
+}
+
+/// [`parse`], and more than zero.
+pub fn parse_positive(text: &str) -> Result<Duration, String> {
+    let d = parse(text)?;
+    if d.is_zero() {
+        return Err("must be more than zero".to_owned());
+    }
+    Ok(d)
+}
+
+/// `850ms`, `3.2s`, `2m5s`, `1h3s`: short, for progress lines.
+pub fn format(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    if ms < 60_000 {
+        let tenths = (ms + 50) / 100;
+        return if tenths.is_multiple_of(10) {
+            format!("{}s", tenths / 10)
+        } else {
+            format!("{}.{}s", tenths / 10, tenths % 10)
+        };
+    }
+    let secs = (ms + 500) / 1000;
+    let mut out = String::new();
+    for (value, unit) in [
+        (secs / 3600, 'h'),
+        ((secs % 3600) / 60, 'm'),
+        (secs % 60, 's'),
+    ] {
+        if value > 0 {
+            let _ = write!(out, "{value}{unit}");
+        }
+    }
+    out
+}
+
+/// Milliseconds for the JSON report.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units_and_bare_seconds() {
+        assert_eq!(parse("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse("1m 30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse("0"), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn rejects_nonsense() {
+        assert!(parse("").is_err());
+        assert!(parse("5 parsecs").is_err());
+        assert!(parse("1.2.3").is_err());
+        assert!(parse("-5s").is_err());
+        assert!(
+            parse("99999999999999999999999")
+                .unwrap_err()
+                .contains("too long")
+        );
+        assert!(parse("400days").unwrap_err().contains("too long"));
+        assert_eq!(parse_positive("0s").unwrap_err(), "must be more than zero");
+    }
+
+    #[test]
+    fn formats_short() {
+        assert_eq!(format(Duration::from_millis(7)), "7ms");
+        assert_eq!(format(Duration::from_millis(3200)), "3.2s");
+        assert_eq!(format(Duration::from_secs(5)), "5s");
+        assert_eq!(format(Duration::from_millis(59_990)), "60s");
+        assert_eq!(format(Duration::from_secs(125)), "2m5s");
+        assert_eq!(format(Duration::from_mins(5)), "5m");
+        assert_eq!(format(Duration::from_secs(3603)), "1h3s");
+        assert_eq!(format(Duration::from_hours(1)), "1h");
+    }
+}

@@ -1,0 +1,110 @@
+//! When the next attempt starts: a fixed interval (start to start), or exponential backoff
+//! with jitter; and what a `Retry-After` header asks for.
+
+use std::time::{Duration, SystemTime};
+
+use rand::Rng;
+
+/// The spacing of attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pacing {
+    pub interval: Duration,
+    /// `--backoff`: the ceiling of the exponential wait (`--max-interval`).
+    pub backoff_max: Option<Duration>,
+}
+
+impl Pacing {
+    /// The longest wait after `failures` consecutive failures: the interval, doubled for every
+    /// failure after the first, up to the ceiling. Without backoff, always the interval.
+    pub fn ceiling(&self, failures: u32) -> Duration {
+        let Some(max) = self.backoff_max else {
+            return self.interval;
+        };
+        let doublings = failures.saturating_sub(1).min(32);
+        self.interval
+            .checked_mul(1u32 << doublings.min(31))
+            .unwrap_or(max)
+            .min(max)
+            .max(self.interval)
+    }
+
+    /// The wait before the next attempt, start to start. With backoff the wait is drawn
+    /// uniformly between the interval and [`Pacing::ceiling`] (full jitter above the
+    /// interval, so probes never come closer than `--interval`); a success resets it.
+    pub fn wait(&self, failures: u32, rng: &mut impl Rng) -> Duration {
+        let ceiling = self.ceiling(failures);
+        if ceiling <= self.interval {
+            return self.interval;
+        }
+        let lo = u64::try_from(self.interval.as_nanos()).unwrap_or(u64::MAX);
+        let hi = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(rng.random_range(lo..=hi))
+    }
+}
+
+/// A `Retry-After` value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). A date in the
+/// past means "now"; anything else that does not parse is ignored.
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(
+            secs.min(crate::duration::MAX.as_secs()),
+        ));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng as _;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn fixed_interval() {
+        let p = Pacing {
+            interval: S(5),
+            backoff_max: None,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        for f in 0..10 {
+            assert_eq!(p.wait(f, &mut rng), S(5));
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_to_the_ceiling_with_jitter_above_the_interval() {
+        let p = Pacing {
+            interval: S(1),
+            backoff_max: Some(S(10)),
+        };
+        let ceilings: Vec<_> = (0..7).map(|f| p.ceiling(f)).collect();
+        assert_eq!(ceilings, [S(1), S(1), S(2), S(4), S(8), S(10), S(10)]);
+        assert_eq!(p.ceiling(u32::MAX), S(10));
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let waits: Vec<_> = (0..200).map(|_| p.wait(4, &mut rng)).collect();
+        assert!(waits.iter().all(|w| *w >= S(1) && *w <= S(8)));
+        // jitter: the waits are spread out, not all equal
+        assert!(waits.iter().any(|w| *w < S(3)) && waits.iter().any(|w| *w > S(6)));
+        assert_eq!(p.wait(1, &mut rng), S(1));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + S(1_445_412_480); // Wed, 21 Oct 2015 07:28:00 GMT
+        assert_eq!(retry_after("120", now), Some(S(120)));
+        assert_eq!(retry_after(" 0 ", now), Some(S(0)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(S(30))
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("-5", now), None);
+    }
+}

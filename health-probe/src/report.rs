@@ -1,0 +1,350 @@
+//! What the user sees: a line per attempt on stderr, the verdict, the JSON report on stdout.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::duration;
+use crate::engine::{Observer, Outcome, Phase, State, Stats, Watch};
+use crate::probe::Attempt;
+
+/// Progress lines on stderr (none with `-q`).
+pub struct Progress<'a> {
+    /// The shown (redacted) form of each target.
+    pub names: &'a [String],
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+    pub quiet: bool,
+}
+
+impl Observer for Progress<'_> {
+    fn attempt(
+        &self,
+        index: usize,
+        phase: Phase,
+        stats: &Stats,
+        attempt: &Attempt,
+        wait: Option<Duration>,
+    ) {
+        if self.quiet {
+            return;
+        }
+        let (label, number) = match phase {
+            Phase::Wait => ("#", stats.attempts),
+            Phase::Watch => ("watch #", stats.watch_attempts),
+        };
+        let mut line = format!(
+            "{}: {label}{number} {}",
+            self.names[index],
+            summary(attempt)
+        );
+        if attempt.ok() {
+            if phase == Phase::Wait && self.healthy_threshold > 1 {
+                let _ = write!(
+                    line,
+                    ": ok ({}/{})",
+                    stats.consecutive_successes, self.healthy_threshold
+                );
+            } else {
+                line.push_str(": ok");
+            }
+        } else if phase == Phase::Watch {
+            let _ = write!(
+                line,
+                " (failure {}/{})",
+                stats.consecutive_failures, self.unhealthy_threshold
+            );
+        }
+        if let Some(wait) = wait {
+            let _ = write!(line, "; next attempt in {}", duration::format(wait));
+        }
+        cli_support::note(line);
+    }
+
+    fn healthy(&self, index: usize, stats: &Stats) {
+        if self.quiet || self.names.len() == 1 {
+            return;
+        }
+        cli_support::note(format!(
+            "{}: healthy after {} ({})",
+            self.names[index],
+            attempts(stats.attempts),
+            duration::format(stats.healthy_after.unwrap_or_default())
+        ));
+    }
+
+    fn watching(&self, watch: &Watch) {
+        if self.quiet {
+            return;
+        }
+        cli_support::note(format!(
+            "healthy; watching for {} (fails on {} consecutive failures)",
+            duration::format(watch.duration),
+            watch.unhealthy_threshold
+        ));
+    }
+}
+
+fn attempts(n: u32) -> String {
+    if n == 1 {
+        "1 attempt".to_owned()
+    } else {
+        format!("{n} attempts")
+    }
+}
+
+/// One attempt in a line: `503 Service Unavailable in 12ms: status 503 is not in 200-299;
+/// body: "starting"`, `connection refused after 1ms`, `connected in 2ms`.
+pub fn summary(a: &Attempt) -> String {
+    let took = duration::format(a.latency);
+    let mut out = match (&a.error, a.status) {
+        (Some(error), _) if error.starts_with("timed out") => error.clone(),
+        (Some(error), _) => format!("{error} after {took}"),
+        (None, Some(status)) => {
+            let reason = reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default();
+            format!("{status}{reason} in {took}")
+        }
+        (None, None) => format!("connected in {took}"),
+    };
+    if let Some(to) = &a.redirected_to {
+        let _ = write!(out, " from {to}");
+    }
+    if !a.failures.is_empty() {
+        let _ = write!(out, ": {}", a.failures.join("; "));
+    }
+    if let Some(excerpt) = &a.excerpt {
+        let _ = write!(out, "; body: {excerpt:?}");
+    }
+    if let Some(after) = a.retry_after {
+        let _ = write!(out, "; Retry-After {}", duration::format(after));
+    }
+    out
+}
+
+/// The verdict for one target that is not healthy, for an error line and the annotation.
+pub fn failure(name: &str, stats: &Stats, timeout: Duration, watch: Option<&Watch>) -> String {
+    let last = stats
+        .last
+        .as_ref()
+        .map(|a| format!("; last: {}", summary(a)))
+        .unwrap_or_default();
+    match &stats.state {
+        State::TimedOut => format!(
+            "{name}: not healthy by the deadline ({}) after {}{last}",
+            duration::format(timeout),
+            attempts(stats.attempts)
+        ),
+        State::GaveUp(why) => format!("{name}: gave up: {why}{last}"),
+        State::Unhealthy => format!(
+            "{name}: did not stay healthy: {} failed during the --stay-healthy {} watch{last}",
+            match stats.consecutive_failures {
+                1 => "the last check".to_owned(),
+                n => format!("{n} consecutive checks"),
+            },
+            watch
+                .map(|w| duration::format(w.duration))
+                .unwrap_or_default()
+        ),
+        State::Stopped | State::Probing => format!(
+            "{name}: not healthy yet when the probe stopped after {}{last}",
+            attempts(stats.attempts)
+        ),
+        State::Healthy => format!("{name}: healthy"),
+    }
+}
+
+/// The success line: `http://x/health is healthy (4 attempts, 3.2s)`, `all 3 URLs are
+/// healthy (3.2s)`, plus the watch.
+pub fn success(names: &[String], stats: &[Stats], watch: Option<&Watch>) -> String {
+    let mut line = if let ([name], [s]) = (names, stats) {
+        format!(
+            "{name} is healthy ({}, {})",
+            attempts(s.attempts),
+            duration::format(s.healthy_after.unwrap_or_default())
+        )
+    } else {
+        let slowest = stats
+            .iter()
+            .filter_map(|s| s.healthy_after)
+            .max()
+            .unwrap_or_default();
+        format!(
+            "all {} URLs are healthy ({})",
+            names.len(),
+            duration::format(slowest)
+        )
+    };
+    if let Some(w) = watch {
+        let _ = write!(
+            line,
+            " and stayed healthy for {}",
+            duration::format(w.duration)
+        );
+    }
+    line
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Healthy => "healthy",
+        Outcome::TimedOut => "timeout",
+        Outcome::GaveUp => "gave-up",
+        Outcome::Unhealthy => "unhealthy",
+        Outcome::Interrupted(_) => "interrupted",
+    }
+}
+
+fn state_name(state: &State) -> &'static str {
+    match state {
+        State::Probing | State::Stopped => "stopped",
+        State::Healthy => "healthy",
+        State::TimedOut => "timeout",
+        State::GaveUp(_) => "gave-up",
+        State::Unhealthy => "unhealthy",
+    }
+}
+
+fn latency(stats: &Stats) -> Value {
+    let mut sorted = stats.latencies.clone();
+    sorted.sort_unstable();
+    let (Some(min), Some(max), Some(last)) =
+        (sorted.first(), sorted.last(), stats.latencies.last())
+    else {
+        return Value::Null;
+    };
+    json!({
+        "min": duration::millis(*min),
+        "median": duration::millis(sorted[(sorted.len() - 1) / 2]),
+        "max": duration::millis(*max),
+        "last": duration::millis(*last),
+    })
+}
+
+/// The `--json` report: the outcome and, per target, its state and figures.
+pub fn json_report(
+    outcome: Outcome,
+    names: &[String],
+    stats: &[Stats],
+    elapsed: Duration,
+    watch: Option<&Watch>,
+) -> Value {
+    let urls: Vec<Value> = names
+        .iter()
+        .zip(stats)
+        .map(|(name, s)| {
+            let last = s.last.as_ref();
+            json!({
+                "url": name,
+                "healthy": s.state == State::Healthy,
+                "state": state_name(&s.state),
+                "reason": match &s.state {
+                    State::GaveUp(why) => Value::from(why.as_str()),
+                    _ => Value::Null,
+                },
+                "attempts": s.attempts,
+                "successes": s.successes,
+                "time_to_healthy_ms": s.healthy_after.map(duration::millis),
+                "last_status": last.and_then(|a| a.status),
+                "last_error": last.and_then(|a| a.error.clone()),
+                "last_failures": last.map(|a| a.failures.clone()).unwrap_or_default(),
+                "latency_ms": latency(s),
+                "watch": watch.map(|_| json!({
+                    "attempts": s.watch_attempts,
+                    "failures": s.watch_failures,
+                    "max_consecutive_failures": s.watch_max_consecutive_failures,
+                })),
+            })
+        })
+        .collect();
+    json!({
+        "healthy": outcome == Outcome::Healthy,
+        "outcome": outcome_name(outcome),
+        "elapsed_ms": duration::millis(elapsed),
+        "urls": urls,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(status: Option<u16>, error: Option<&str>, failures: &[&str]) -> Attempt {
+        Attempt {
+            latency: Duration::from_millis(12),
+            status,
+            error: error.map(str::to_owned),
+            failures: failures.iter().map(|s| (*s).to_owned()).collect(),
+            ..Attempt::default()
+        }
+    }
+
+    #[test]
+    fn summaries() {
+        assert_eq!(summary(&attempt(Some(200), None, &[])), "200 OK in 12ms");
+        let mut a = attempt(Some(503), None, &["status 503 is not in 200-299"]);
+        a.excerpt = Some("starting \"db\"".into());
+        a.retry_after = Some(Duration::from_secs(5));
+        assert_eq!(
+            summary(&a),
+            r#"503 Service Unavailable in 12ms: status 503 is not in 200-299; body: "starting \"db\""; Retry-After 5s"#
+        );
+        assert_eq!(
+            summary(&attempt(None, Some("connection refused"), &[])),
+            "connection refused after 12ms"
+        );
+        assert_eq!(summary(&attempt(None, None, &[])), "connected in 12ms");
+        assert_eq!(summary(&attempt(Some(599), None, &[])), "599 in 12ms");
+    }
+
+    #[test]
+    fn failures_name_the_url_and_the_last_attempt() {
+        let stats = Stats {
+            state: State::TimedOut,
+            attempts: 7,
+            last: Some(attempt(None, Some("connection refused"), &[])),
+            ..Stats::default()
+        };
+        assert_eq!(
+            failure("http://x/", &stats, Duration::from_secs(30), None),
+            "http://x/: not healthy by the deadline (30s) after 7 attempts; last: connection refused after 12ms"
+        );
+    }
+
+    #[test]
+    fn json_report_shape() {
+        let stats = Stats {
+            state: State::Healthy,
+            attempts: 2,
+            successes: 1,
+            latencies: vec![Duration::from_millis(9), Duration::from_millis(3)],
+            healthy_after: Some(Duration::from_millis(5012)),
+            last: Some(attempt(Some(200), None, &[])),
+            ..Stats::default()
+        };
+        let report = json_report(
+            Outcome::Healthy,
+            &["http://x/".to_owned()],
+            &[stats],
+            Duration::from_millis(5020),
+            None,
+        );
+        assert_eq!(
+            report,
+            json!({
+                "healthy": true, "outcome": "healthy", "elapsed_ms": 5020,
+                "urls": [{
+                    "url": "http://x/", "healthy": true, "state": "healthy", "reason": null,
+                    "attempts": 2, "successes": 1, "time_to_healthy_ms": 5012,
+                    "last_status": 200, "last_error": null, "last_failures": [],
+                    "latency_ms": {"min": 3, "median": 3, "max": 9, "last": 3},
+                    "watch": null
+                }]
+            })
+        );
+    }
+}

@@ -1,0 +1,371 @@
+//! What to probe and how to ask: targets (URLs), request headers, `--resolve` entries,
+//! methods and sizes, parsed from the command line's text. Error messages never repeat a
+//! header value or a URL's credentials.
+
+use std::net::{IpAddr, SocketAddr};
+
+use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
+use url::{Host, Url};
+
+use crate::redact;
+
+/// One URL to probe.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: Url,
+    pub kind: Kind,
+    /// The URL as it may be printed (see [`redact::url`]).
+    pub shown: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Http,
+    /// `tcp://host:port`: a connect is the whole probe.
+    Tcp {
+        host: String,
+        port: u16,
+    },
+}
+
+impl Target {
+    /// Parse an `http://`, `https://` or `tcp://host:port` URL.
+    pub fn parse(raw: &str) -> Result<Target, String> {
+        let url = Url::parse(raw.trim()).map_err(|e| {
+            let hint = if raw.contains("://") {
+                String::new()
+            } else {
+                " (URLs start with http://, https:// or tcp://)".to_owned()
+            };
+            format!("URL {:?}: {e}{hint}", redact::unparsed(raw))
+        })?;
+        let shown = redact::url(&url);
+        if !matches!(url.scheme(), "http" | "https" | "tcp") {
+            return Err(format!(
+                "URL {shown:?}: unsupported scheme {:?} (use http://, https:// or tcp://)",
+                url.scheme()
+            ));
+        }
+        let host = match url.host() {
+            Some(Host::Domain(d)) => d.to_owned(),
+            Some(Host::Ipv4(a)) => a.to_string(),
+            Some(Host::Ipv6(a)) => a.to_string(),
+            None => {
+                return Err(format!("URL {shown:?} has no host"));
+            }
+        };
+        let kind = match url.scheme() {
+            "tcp" => {
+                let Some(port) = url.port() else {
+                    return Err(format!("URL {shown:?} has no port (write tcp://HOST:PORT)"));
+                };
+                if !(url.path().is_empty() || url.path() == "/")
+                    || url.query().is_some()
+                    || url.fragment().is_some()
+                {
+                    return Err(format!(
+                        "URL {shown:?}: a tcp:// URL is only tcp://HOST:PORT (no path or query)"
+                    ));
+                }
+                if !url.username().is_empty() || url.password().is_some() {
+                    return Err(format!("URL {shown:?}: a tcp:// URL takes no credentials"));
+                }
+                Kind::Tcp { host, port }
+            }
+            _ => Kind::Http,
+        };
+        Ok(Target { url, kind, shown })
+    }
+
+    /// Host (domain or address, without brackets) and port, the scheme's default if absent.
+    pub fn host_port(&self) -> (String, u16) {
+        match &self.kind {
+            Kind::Tcp { host, port } => (host.clone(), *port),
+            Kind::Http => (
+                self.url
+                    .host_str()
+                    .unwrap_or_default()
+                    .trim_matches(['[', ']'])
+                    .to_owned(),
+                self.url.port_or_known_default().unwrap_or(80),
+            ),
+        }
+    }
+}
+
+/// `--resolve HOST:PORT:ADDR[,ADDR...]`: connect to ADDR for HOST:PORT, keeping the URL's
+/// host for the `Host` header and TLS name (as curl does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolve {
+    pub host: String,
+    pub port: u16,
+    pub addrs: Vec<IpAddr>,
+}
+
+impl Resolve {
+    pub fn parse(text: &str) -> Result<Resolve, String> {
+        let mut parts = text.splitn(3, ':');
+        let (Some(host), Some(port), Some(addrs)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!(
+                "{text:?} is not HOST:PORT:ADDR (e.g. app.example.com:443:10.0.1.17)"
+            ));
+        };
+        if host.is_empty() {
+            return Err(format!("{text:?} has no host"));
+        }
+        let port = port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("{port:?} in {text:?} is not a port (1 to 65535)"))?;
+        let addrs = addrs
+            .split(',')
+            .map(|a| {
+                a.trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .map_err(|_| format!("{a:?} in {text:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Resolve {
+            host: host.trim_matches(['[', ']']).to_ascii_lowercase(),
+            port,
+            addrs,
+        })
+    }
+
+    /// Does this entry apply to that host and port?
+    pub fn applies_to(&self, host: &str, port: u16) -> bool {
+        self.port == port && self.host.eq_ignore_ascii_case(host)
+    }
+
+    pub fn socket_addrs(&self) -> Vec<SocketAddr> {
+        self.addrs
+            .iter()
+            .map(|a| SocketAddr::new(*a, self.port))
+            .collect()
+    }
+}
+
+/// A request header, its value marked sensitive (never shown).
+pub type Header = (HeaderName, HeaderValue);
+
+/// `Name: value`. The message of an error names the header, never its value.
+pub fn parse_header(text: &str) -> Result<Header, String> {
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(
+            "a header is 'Name: value' (the ':' is missing; the value is not shown)".to_owned(),
+        );
+    };
+    let name = name.trim();
+    let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        format!(
+            "{:?} is not a valid header name",
+            name.chars().take(40).collect::<String>()
+        )
+    })?;
+    let mut value = HeaderValue::from_str(value.trim()).map_err(|_| {
+        format!(
+            "the value of header {header_name} holds a character a header cannot carry (a line break?)"
+        )
+    })?;
+    value.set_sensitive(true);
+    Ok((header_name, value))
+}
+
+/// `--header-file`: one `Name: value` a line; blank lines and lines starting with `#` are
+/// skipped. Errors name the file and line.
+pub fn parse_header_file(text: &str, source: &str) -> Result<Vec<Header>, String> {
+    let mut headers = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let header = parse_header(line).map_err(|e| format!("{source}, line {}: {e}", i + 1))?;
+        headers.push(header);
+    }
+    Ok(headers)
+}
+
+/// `--header-from-env Name=VAR`: the header name and the variable's name.
+pub fn parse_header_from_env(text: &str) -> Result<(HeaderName, String), String> {
+    let Some((name, var)) = text.split_once('=') else {
+        return Err(format!(
+            "{text:?} is not NAME=VARIABLE (e.g. Authorization=HEALTH_TOKEN)"
+        ));
+    };
+    let header_name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("{name:?} is not a valid header name"))?;
+    let var = var.trim();
+    if var.is_empty() || var.contains('=') || var.contains('\0') {
+        return Err(format!("{var:?} is not an environment variable name"));
+    }
+    Ok((header_name, var.to_owned()))
+}
+
+/// The header of a `--header-from-env` entry, given the variable's value.
+pub fn header_from_value(name: HeaderName, var: &str, value: &str) -> Result<Header, String> {
+    let mut value = HeaderValue::from_str(value.trim()).map_err(|_| {
+        format!("the value of {var} holds a character a header cannot carry (a line break?)")
+    })?;
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+/// `--method`: upper-cased, a valid token.
+pub fn parse_method(text: &str) -> Result<Method, String> {
+    Method::from_bytes(text.trim().to_ascii_uppercase().as_bytes())
+        .map_err(|_| format!("{text:?} is not an HTTP method"))
+}
+
+/// `--max-body`: bytes, or with a `KiB`/`MiB` suffix (`k`, `KB`, `M`, `MB` mean the same).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits_end);
+    let number: usize = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 65536, 64KiB, 1MiB)"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        _ => return Err(format!("{text:?} is not a size (e.g. 65536, 64KiB, 1MiB)")),
+    };
+    number
+        .checked_mul(factor)
+        .filter(|n| *n <= 1024 * 1024 * 1024)
+        .ok_or_else(|| format!("{text:?} is too large (at most 1024MiB)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_and_tcp_targets() {
+        let t = Target::parse("https://user:pw@app.example.com/health?token=x").unwrap();
+        assert_eq!(t.kind, Kind::Http);
+        assert_eq!(t.shown, "https://***@app.example.com/health?token=***");
+        assert_eq!(t.host_port(), ("app.example.com".to_owned(), 443));
+        let t = Target::parse("tcp://db.internal:5432").unwrap();
+        assert_eq!(
+            t.kind,
+            Kind::Tcp {
+                host: "db.internal".into(),
+                port: 5432
+            }
+        );
+        let t = Target::parse("tcp://[::1]:6379").unwrap();
+        assert_eq!(t.host_port(), ("::1".to_owned(), 6379));
+        let t = Target::parse("http://[::1]:8080/").unwrap();
+        assert_eq!(t.host_port(), ("::1".to_owned(), 8080));
+    }
+
+    #[test]
+    fn bad_targets_are_named_without_secrets() {
+        let e = Target::parse("localhost:8080/health").unwrap_err();
+        assert!(e.contains("unsupported scheme \"localhost\""), "{e}");
+        let e = Target::parse("example.com/health").unwrap_err();
+        assert!(e.contains("URLs start with http://"), "{e}");
+        let e = Target::parse("http://u:secret@exa mple.com/").unwrap_err();
+        assert!(!e.contains("secret") && e.contains("***@"), "{e}");
+        assert!(Target::parse("tcp://db").unwrap_err().contains("no port"));
+        assert!(
+            Target::parse("tcp://db:5432/x")
+                .unwrap_err()
+                .contains("no path")
+        );
+        assert!(
+            Target::parse("ftp://x/")
+                .unwrap_err()
+                .contains("unsupported scheme")
+        );
+        assert!(Target::parse("http://").is_err());
+    }
+
+    #[test]
+    fn resolve_entries() {
+        let r = Resolve::parse("App.example.com:443:10.0.0.7,[::1]").unwrap();
+        assert_eq!(r.host, "app.example.com");
+        assert_eq!(r.port, 443);
+        assert_eq!(r.addrs.len(), 2);
+        assert!(r.applies_to("app.example.com", 443) && !r.applies_to("app.example.com", 80));
+        assert!(
+            Resolve::parse("app:443")
+                .unwrap_err()
+                .contains("HOST:PORT:ADDR")
+        );
+        assert!(
+            Resolve::parse("app:0:1.2.3.4")
+                .unwrap_err()
+                .contains("not a port")
+        );
+        assert!(
+            Resolve::parse("app:443:nope")
+                .unwrap_err()
+                .contains("not an IP")
+        );
+        assert!(
+            Resolve::parse(":443:1.2.3.4")
+                .unwrap_err()
+                .contains("no host")
+        );
+    }
+
+    #[test]
+    fn headers_never_echo_values() {
+        let (n, v) = parse_header("Authorization: Bearer abc").unwrap();
+        assert_eq!(n, "authorization");
+        assert_eq!(v, "Bearer abc");
+        assert!(v.is_sensitive());
+        let e = parse_header("Authorization Bearer abc").unwrap_err();
+        assert!(!e.contains("abc"), "{e}");
+        let e = parse_header("Bad Name: abc").unwrap_err();
+        assert!(e.contains("\"Bad Name\" is not a valid header name"), "{e}");
+        let e = parse_header("X-Token: abc\ndef").unwrap_err();
+        assert!(e.contains("x-token") && !e.contains("abc"), "{e}");
+    }
+
+    #[test]
+    fn header_files_name_the_line() {
+        let h = parse_header_file("# comment\n\nX-A: 1\r\nX-B: two words\n", "h.txt").unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[1].1, "two words");
+        let e = parse_header_file("X-A: 1\nnonsense secret\n", "h.txt").unwrap_err();
+        assert!(
+            e.starts_with("h.txt, line 2: ") && !e.contains("secret"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn header_from_env_spec() {
+        let (n, var) = parse_header_from_env("Authorization=HEALTH_TOKEN").unwrap();
+        assert_eq!(
+            (n.as_str(), var.as_str()),
+            ("authorization", "HEALTH_TOKEN")
+        );
+        assert!(parse_header_from_env("Authorization").is_err());
+        assert!(parse_header_from_env("Authorization=").is_err());
+        assert!(parse_header_from_env("Bad Name=X").is_err());
+        let e = header_from_value(n, "HEALTH_TOKEN", "a\nb").unwrap_err();
+        assert!(e.contains("HEALTH_TOKEN") && !e.contains("a\nb"));
+    }
+
+    #[test]
+    fn methods_and_sizes() {
+        assert_eq!(parse_method("head").unwrap(), Method::HEAD);
+        assert!(parse_method("GE T").is_err());
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64KiB"), Ok(65536));
+        assert_eq!(parse_size("1M"), Ok(1 << 20));
+        assert!(parse_size("1GB").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5000MiB").unwrap_err().contains("too large"));
+    }
+}

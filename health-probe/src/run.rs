@@ -1,0 +1,141 @@
+//! The run: probes built from the setup, the engine on a current-thread runtime, the verdict.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use cli_support::{gha, note, output};
+use tokio::time::Instant;
+
+use crate::engine::{self, Outcome, Plan, State, Stats};
+use crate::probe::{self, AnyProbe, HttpProbe, TcpProbe};
+use crate::report;
+use crate::request::Kind;
+use crate::setup::Setup;
+
+pub fn probe(setup: &Setup) -> anyhow::Result<ExitCode> {
+    // reqwest is built without a crypto provider of its own: ring, as for the AWS tools.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(probe_all(setup));
+    // A DNS lookup stuck in a resolver thread must not hold the exit past the deadline.
+    runtime.shutdown_background();
+    let (outcome, stats, elapsed) = result?;
+    verdict(setup, outcome, &stats, elapsed)
+}
+
+async fn probe_all(setup: &Setup) -> anyhow::Result<(Outcome, Vec<Stats>, Duration)> {
+    let started = Instant::now();
+    let plan = Plan {
+        started,
+        deadline: started + setup.timeout,
+        attempt_timeout: setup.attempt_timeout,
+        pacing: setup.pacing,
+        healthy_threshold: setup.healthy_threshold,
+        max_attempts: setup.max_attempts,
+        watch: setup.watch,
+    };
+    let probes = setup
+        .targets
+        .iter()
+        .map(|target| {
+            Ok(match &target.kind {
+                Kind::Http => AnyProbe::Http(HttpProbe {
+                    client: probe::client_for(target, &setup.client)?,
+                    target,
+                    method: setup.method.clone(),
+                    headers: setup.headers.clone(),
+                    body: setup.body.clone(),
+                    expect: &setup.expect,
+                }),
+                Kind::Tcp { host, port } => AnyProbe::Tcp(TcpProbe {
+                    host: host.clone(),
+                    port: *port,
+                    addrs: setup
+                        .client
+                        .resolve
+                        .iter()
+                        .find(|r| r.applies_to(host, *port))
+                        .map(crate::request::Resolve::socket_addrs),
+                    expect: &setup.expect,
+                }),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let names = names(setup);
+    let progress = report::Progress {
+        names: &names,
+        healthy_threshold: setup.healthy_threshold,
+        unhealthy_threshold: setup.watch.map_or(0, |w| w.unhealthy_threshold),
+        quiet: setup.quiet,
+    };
+    let (outcome, stats) = engine::run(&probes, &plan, &progress, interrupted()).await;
+    Ok((outcome, stats, started.elapsed()))
+}
+
+fn names(setup: &Setup) -> Vec<String> {
+    setup.targets.iter().map(|t| t.shown.clone()).collect()
+}
+
+/// SIGINT or SIGTERM: the exit code to end with (128 + the signal's number).
+async fn interrupted() -> u8 {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => 130,
+        _ = term.recv() => 143,
+    }
+}
+
+fn verdict(
+    setup: &Setup,
+    outcome: Outcome,
+    stats: &[Stats],
+    elapsed: Duration,
+) -> anyhow::Result<ExitCode> {
+    let names = names(setup);
+    let watch = setup.watch.as_ref();
+    if setup.json {
+        let report = report::json_report(outcome, &names, stats, elapsed, watch);
+        let mut text = serde_json::to_string_pretty(&report)?;
+        text.push('\n');
+        output::print(text.as_bytes())?;
+    }
+    match outcome {
+        Outcome::Healthy => {
+            note(report::success(&names, stats, watch));
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::Interrupted(code) => {
+            let healthy = stats.iter().filter(|s| s.state == State::Healthy).count();
+            cli_support::report::error(format!(
+                "interrupted after {}; {healthy} of {} URLs healthy",
+                crate::duration::format(elapsed),
+                names.len()
+            ));
+            Ok(ExitCode::from(code))
+        }
+        Outcome::TimedOut | Outcome::GaveUp | Outcome::Unhealthy => {
+            for (name, s) in names.iter().zip(stats) {
+                let message = report::failure(name, s, setup.timeout, watch);
+                match s.state {
+                    State::Healthy => {}
+                    State::Stopped | State::Probing => note(message),
+                    _ => {
+                        cli_support::report::error(&message);
+                        gha::annotate_error(Some("health-probe"), &message);
+                    }
+                }
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! From the parsed command line to what the run needs: targets, the request, expectations,
+//! the plan. Reads the files and environment variables the flags name; every problem is a
+//! usage error that names the flag (and never shows a header value).
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use cli_support::{jq, usage, warn};
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use rustls::pki_types::CertificateDer;
+
+use crate::cli::Cli;
+use crate::engine::Watch;
+use crate::expect::Expectations;
+use crate::pacing::Pacing;
+use crate::probe::ClientOptions;
+use crate::request::{self, Header, Kind, Target};
+
+/// Everything the run needs.
+#[derive(Debug)]
+pub struct Setup {
+    pub targets: Vec<Target>,
+    pub method: Method,
+    pub headers: HeaderMap,
+    pub body: Option<Vec<u8>>,
+    pub client: ClientOptions,
+    pub expect: Expectations,
+    pub timeout: Duration,
+    pub attempt_timeout: Duration,
+    pub pacing: Pacing,
+    pub healthy_threshold: u32,
+    pub max_attempts: Option<u32>,
+    pub watch: Option<Watch>,
+    pub quiet: bool,
+    pub json: bool,
+}
+
+pub fn build(cli: Cli) -> anyhow::Result<Setup> {
+    let targets = cli
+        .urls
+        .iter()
+        .map(|u| Target::parse(u).map_err(usage))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    check_flags(&cli, &targets)?;
+    let filters = filters(&cli)?;
+    let headers = headers(&cli)?;
+    let body = body(&cli)?;
+    let method = cli.method.clone().unwrap_or(if body.is_some() {
+        Method::POST
+    } else {
+        Method::GET
+    });
+    let mut ca_certs = Vec::new();
+    for path in &cli.cacert {
+        ca_certs.extend(ca_file(path)?);
+    }
+    let tls = crate::tls::client_config(ca_certs, cli.insecure).context("cannot set up TLS")?;
+
+    Ok(Setup {
+        method,
+        headers,
+        body,
+        client: ClientOptions {
+            tls,
+            follow_redirects: !cli.no_redirect,
+            resolve: cli.resolve,
+        },
+        expect: Expectations {
+            status: cli.expect_status,
+            body_contains: cli.expect_body,
+            body_regex: cli.expect_body_regex,
+            json: filters,
+            headers: cli.expect_header,
+            max_latency: cli.max_latency,
+            max_body: cli.max_body,
+        },
+        timeout: cli.timeout,
+        attempt_timeout: cli.attempt_timeout,
+        pacing: Pacing {
+            interval: cli.interval,
+            backoff_max: cli.backoff.then_some(cli.max_interval),
+        },
+        healthy_threshold: cli.healthy_threshold,
+        max_attempts: cli.max_attempts,
+        watch: cli.stay_healthy.map(|duration| Watch {
+            duration,
+            unhealthy_threshold: cli.unhealthy_threshold,
+        }),
+        quiet: cli.quiet,
+        json: cli.json,
+        targets,
+    })
+}
+
+/// Combinations clap cannot check, and `--resolve` entries that match nothing.
+fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
+    if !targets.iter().any(|t| t.kind == Kind::Http) {
+        let http_only = [
+            (!cli.expect_body.is_empty(), "--expect-body"),
+            (!cli.expect_body_regex.is_empty(), "--expect-body-regex"),
+            (!cli.expect_json.is_empty(), "--expect-json"),
+            (!cli.expect_header.is_empty(), "--expect-header"),
+            (cli.method.is_some(), "--method"),
+            (!cli.header.is_empty(), "--header"),
+            (!cli.header_file.is_empty(), "--header-file"),
+            (!cli.header_from_env.is_empty(), "--header-from-env"),
+            (cli.data.is_some() || cli.data_file.is_some(), "--data"),
+            (cli.insecure, "--insecure"),
+            (!cli.cacert.is_empty(), "--cacert"),
+            (cli.no_redirect, "--no-redirect"),
+        ];
+        if let Some((_, flag)) = http_only.iter().find(|(given, _)| *given) {
+            return Err(usage(format!(
+                "{flag} applies to http:// and https:// URLs, and every URL given is tcp://"
+            )));
+        }
+    }
+    if cli.backoff && cli.max_interval < cli.interval {
+        return Err(usage(format!(
+            "--max-interval ({}) is shorter than --interval ({})",
+            crate::duration::format(cli.max_interval),
+            crate::duration::format(cli.interval)
+        )));
+    }
+    for entry in &cli.resolve {
+        if !targets.iter().any(|t| {
+            let (host, port) = t.host_port();
+            entry.applies_to(&host, port)
+        }) {
+            warn(format!(
+                "--resolve {}:{}: no URL has that host and port; it is not used",
+                entry.host, entry.port
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `--data` or `--data-file` (`-` is stdin).
+fn body(cli: &Cli) -> anyhow::Result<Option<Vec<u8>>> {
+    Ok(match (&cli.data, &cli.data_file) {
+        (Some(data), _) => Some(data.clone().into_bytes()),
+        (None, Some(path)) => Some(
+            cli_support::input::read_input(
+                Some(path),
+                "the request body (--data-file)",
+                "health-probe --data-file - URL < body.json",
+            )
+            .map_err(|e| usage(format!("{e:#}")))?
+            .bytes,
+        ),
+        (None, None) => None,
+    })
+}
+
+/// The `--expect-json` filters, compiled with the `--arg` variables; a warning for each
+/// environment variable they read that is not set.
+fn filters(cli: &Cli) -> anyhow::Result<Vec<jq::Filter>> {
+    let args = jq::arg_pairs(&cli.arg);
+    let mut filters = Vec::new();
+    for code in &cli.expect_json {
+        let filter = jq::compile(code, &args)
+            .map_err(|e| usage(format!("--expect-json '{code}': {}", e.message)))?;
+        for name in jq::referenced_env_vars(code) {
+            if std::env::var_os(&name).is_none() {
+                warn(format!(
+                    "--expect-json '{code}' reads the environment variable {name}, which is not set (it reads as null)"
+                ));
+            }
+        }
+        filters.push(filter);
+    }
+    Ok(filters)
+}
+
+/// `--header`, `--header-file`, `--header-from-env`, in that order; a later header of the
+/// same name is sent too (as curl does).
+fn headers(cli: &Cli) -> anyhow::Result<HeaderMap> {
+    let mut all: Vec<Header> = Vec::new();
+    for text in &cli.header {
+        all.push(request::parse_header(text).map_err(|e| usage(format!("--header: {e}")))?);
+    }
+    for path in &cli.header_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--header-file {}: cannot read it", path.display()))
+            .map_err(|e| usage(format!("{e:#}")))?;
+        all.extend(
+            request::parse_header_file(&text, &path.display().to_string())
+                .map_err(|e| usage(format!("--header-file {e}")))?,
+        );
+    }
+    for (name, var) in &cli.header_from_env {
+        let value = match std::env::var(var) {
+            Ok(v) => v,
+            Err(std::env::VarError::NotPresent) => {
+                return Err(usage(format!(
+                    "--header-from-env {name}={var}: the variable {var} is not set"
+                )));
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(usage(format!(
+                    "--header-from-env {name}={var}: the value of {var} is not UTF-8 text"
+                )));
+            }
+        };
+        if value.trim().is_empty() {
+            warn(format!(
+                "--header-from-env {name}={var}: {var} is empty; sending an empty {name} header"
+            ));
+        }
+        all.push(
+            request::header_from_value(name.clone(), var, &value)
+                .map_err(|e| usage(format!("--header-from-env {name}={var}: {e}")))?,
+        );
+    }
+    let mut map = HeaderMap::new();
+    for (name, value) in all {
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+fn ca_file(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("--cacert {}: cannot read it", path.display()))
+        .map_err(|e| usage(format!("{e:#}")))?;
+    crate::tls::parse_pem_bundle(&bytes)
+        .map_err(|e| usage(format!("--cacert {}: {e}", path.display())))
+}

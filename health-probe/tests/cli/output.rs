@@ -1,0 +1,163 @@
+//! What is printed: -q, the JSON report in every outcome, redaction, GitHub Actions
+//! annotations, signals.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use test_support::CommandExt as _;
+use test_support::http::{Reply, Server};
+
+use crate::{healthy_after, probe, report, stderr, stdout};
+
+#[test]
+fn quiet_keeps_only_the_verdict() {
+    let server = healthy_after(2);
+    let out = probe()
+        .args(["-q", "-i", "50ms", &server.url("/")])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "health-probe: {} is healthy (3 attempts, ",
+            server.url("/")
+        )),
+        "{err}"
+    );
+    assert_eq!(stdout(&out), "");
+
+    let bad = Server::start(|_| Reply::status(503));
+    let out = probe()
+        .args(["-q", "-i", "100ms", "-t", "1s", &bad.url("/")])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("health-probe: error: "), "{err}");
+}
+
+#[test]
+fn no_json_report_without_json() {
+    let server = healthy_after(0);
+    let out = probe().arg(server.url("/")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn credentials_tokens_and_header_values_never_show() {
+    let server = Server::start(|_| Reply::text(503, "down"));
+    let port = server.addr().port();
+    let url =
+        format!("http://deploy:pa55w0rd@127.0.0.1:{port}/health?access_token=t0k3n&region=eu");
+    let out = probe()
+        .args(["-t", "1s", "-i", "100ms", "--json"])
+        .args(["-H", "X-Api-Key: k3y-v4lue"])
+        .env("GITHUB_ACTIONS", "true")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let (o, e) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    for secret in ["pa55w0rd", "deploy", "t0k3n", "k3y-v4lue"] {
+        assert!(
+            !o.contains(secret) && !e.contains(secret),
+            "{secret} leaked:\n{o}\n{e}"
+        );
+    }
+    let shown = format!("http://***@127.0.0.1:{port}/health?access_token=***&region=eu");
+    assert!(e.contains(&shown), "{e}");
+    assert_eq!(report(&out)["urls"][0]["url"], shown);
+    // the server did get them
+    let req = &server.requests()[0];
+    assert_eq!(req.header("x-api-key"), Some("k3y-v4lue"));
+    assert!(req.path.contains("access_token=t0k3n"));
+}
+
+#[test]
+fn github_actions_gets_an_error_annotation_on_failure() {
+    let server = Server::start(|_| Reply::status(503));
+    let out = probe()
+        .args(["-t", "1s", "-i", "100ms", &server.url("/")])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "::error title=health-probe::{}: not healthy by the deadline",
+            server.url("/")
+        )),
+        "{err}"
+    );
+
+    // not outside GitHub Actions
+    let out = probe()
+        .args(["-t", "1s", "-i", "100ms", &server.url("/")])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("::error"));
+
+    // not on success
+    let good = healthy_after(0);
+    let out = probe()
+        .arg(good.url("/"))
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!stderr(&out).contains("::error"));
+}
+
+#[test]
+fn sigterm_stops_the_probe_with_a_report() {
+    let port = test_support::free_port();
+    let child = Command::new(assert_cmd::cargo::cargo_bin!("health-probe"))
+        .scrub_env()
+        .args([
+            "-i",
+            "100ms",
+            "-t",
+            "60s",
+            "--json",
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(err.contains("error: interrupted after "), "{err}");
+    assert!(err.contains("0 of 1 URLs healthy"), "{err}");
+    let r = report(&out);
+    assert_eq!(r["outcome"], "interrupted");
+    assert_eq!(r["urls"][0]["state"], "stopped");
+    assert!(r["urls"][0]["attempts"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn a_closed_stdout_does_not_change_the_exit_code() {
+    let server = healthy_after(0);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("health-probe"))
+        .scrub_env()
+        .args(["--json", &server.url("/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone, as with `| head -0`
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}

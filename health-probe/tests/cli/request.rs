@@ -1,0 +1,203 @@
+//! The request: headers from argv, a file and the environment; bodies and methods;
+//! redirects; --resolve; proxies from the environment; the User-Agent.
+
+use std::io::Write as _;
+
+use test_support::http::{Reply, Server};
+
+use crate::{probe, stderr, stdout};
+
+#[test]
+fn headers_from_argv_file_and_environment_reach_the_server() {
+    let server = Server::start(|_| Reply::text(200, "ok"));
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(file, "# tokens\nX-From-File: f1le-v4lue\n\nX-Second: two").unwrap();
+    let out = probe()
+        .args(["-H", "X-From-Argv: 4rgv-v4lue"])
+        .arg("--header-file")
+        .arg(file.path())
+        .args(["--header-from-env", "Authorization=HEALTH_TOKEN"])
+        .env("HEALTH_TOKEN", "Bearer 3nv-t0ken")
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let req = &server.requests()[0];
+    assert_eq!(req.header("x-from-argv"), Some("4rgv-v4lue"));
+    assert_eq!(req.header("x-from-file"), Some("f1le-v4lue"));
+    assert_eq!(req.header("x-second"), Some("two"));
+    assert_eq!(req.header("authorization"), Some("Bearer 3nv-t0ken"));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    for secret in ["4rgv-v4lue", "f1le-v4lue", "3nv-t0ken"] {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+}
+
+#[test]
+fn user_agent_names_the_tool_and_can_be_replaced() {
+    let server = Server::start(|_| Reply::text(200, "ok"));
+    let out = probe().arg(server.url("/")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let ua = server.requests()[0]
+        .header("user-agent")
+        .unwrap()
+        .to_owned();
+    assert!(ua.starts_with("health-probe/"), "{ua}");
+
+    let out = probe()
+        .args(["-H", "User-Agent: smoke-test/1"])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        server.requests()[1].header("user-agent"),
+        Some("smoke-test/1")
+    );
+}
+
+#[test]
+fn data_implies_post_and_method_overrides() {
+    let server = Server::start(|_| Reply::text(200, "ok"));
+    let out = probe()
+        .args([
+            "-d",
+            r#"{"ping":1}"#,
+            "-H",
+            "Content-Type: application/json",
+        ])
+        .arg(server.url("/rpc"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let req = &server.requests()[0];
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.body, br#"{"ping":1}"#);
+    assert_eq!(req.header("content-type"), Some("application/json"));
+
+    let out = probe()
+        .args(["--data-file", "-", "-X", "put"])
+        .arg(server.url("/rpc"))
+        .write_stdin("from stdin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let req = &server.requests()[1];
+    assert_eq!(
+        (req.method.as_str(), req.body.as_slice()),
+        ("PUT", &b"from stdin"[..])
+    );
+
+    let out = probe()
+        .args(["-X", "HEAD"])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.requests()[2].method, "HEAD");
+}
+
+fn redirecting() -> Server {
+    Server::start(|req| {
+        if req.path == "/old" {
+            Reply::status(302).header("Location", "/new?token=s3cr3t")
+        } else {
+            Reply::text(200, "moved here")
+        }
+    })
+}
+
+#[test]
+fn redirects_are_followed_by_default() {
+    let server = redirecting();
+    let out = probe()
+        .args(["--expect-body", "nowhere", "-t", "1s", "-i", "100ms"])
+        .arg(server.url("/old"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // the answering URL is named, redacted
+    assert!(err.contains("200 OK in "), "{err}");
+    assert!(
+        err.contains(&format!("from {}", server.url("/new?token=***"))),
+        "{err}"
+    );
+    assert!(!err.contains("s3cr3t"), "{err}");
+
+    let out = probe().arg(server.url("/old")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn no_redirect_matches_the_3xx_itself() {
+    let server = redirecting();
+    let out = probe()
+        .args(["--no-redirect", "-t", "1s", "-i", "100ms"])
+        .arg(server.url("/old"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("302 Found in"), "{err}");
+    assert!(err.contains("status 302 is not in 200-299"), "{err}");
+
+    let out = probe()
+        .args(["--no-redirect", "-s", "301-302"])
+        .arg(server.url("/old"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(server.requests().iter().all(|r| r.path == "/old"));
+}
+
+#[test]
+fn resolve_probes_one_address_with_the_right_host() {
+    let server = Server::start(|_| Reply::text(200, "ok"));
+    let port = server.addr().port();
+    let out = probe()
+        .args(["--resolve", &format!("app.example.test:{port}:127.0.0.1")])
+        .arg(format!("http://app.example.test:{port}/health"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        server.requests()[0].header("host"),
+        Some(format!("app.example.test:{port}").as_str())
+    );
+}
+
+#[test]
+fn a_resolve_entry_that_matches_no_url_is_warned_about() {
+    let server = Server::start(|_| Reply::text(200, "ok"));
+    let out = probe()
+        .args(["--resolve", "other.test:443:10.0.0.1"])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("warning: --resolve other.test:443: no URL has that host and port")
+    );
+}
+
+#[test]
+fn proxies_come_from_the_environment() {
+    let proxy = Server::start(|req| {
+        if req.header("host") == Some("app.invalid") {
+            Reply::text(200, "via proxy")
+        } else {
+            Reply::status(400)
+        }
+    });
+    let out = probe()
+        .env("http_proxy", proxy.url(""))
+        .env_remove("HTTP_PROXY")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .args(["--expect-body", "via proxy", "http://app.invalid/health"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(proxy.hits(), 1);
+}
