@@ -38,7 +38,7 @@ EXAMPLES
   ecs-run-wait --cluster prod --task-definition migrate --network-from-service web -- ./migrate up
   ecs-run-wait --cluster prod --task-definition app:42 --subnets subnet-a,subnet-b \\
       --security-groups sg-1 --container app --env LOG_LEVEL=debug --timeout 30m -- rake db:migrate
-  ecs-run-wait --detach --cluster prod --task-definition app ... | xargs ecs-run-wait --attach";
+  arn=$(ecs-run-wait --detach --cluster prod --task-definition app ...); ecs-run-wait --attach \"$arn\"";
 
 // Each on/off flag is its own clap argument: bools are what clap gives them.
 #[allow(clippy::struct_excessive_bools)]

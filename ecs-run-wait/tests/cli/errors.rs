@@ -1,0 +1,123 @@
+//! Things that do not exist: a clear message, the right code, nothing on stdout, and the
+//! summary says what went wrong.
+
+use predicates::prelude::*;
+use serde_json::json;
+
+use crate::fixture::{read_json, replace, setup};
+
+#[test]
+fn unknown_cluster() {
+    let env = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let mut args = env.run_args();
+    replace(&mut args, "--cluster", "nope");
+    env.cmd()
+        .args(&args)
+        .args(["--summary", summary.to_str().unwrap()])
+        .assert()
+        .code(125)
+        .stdout("")
+        .stderr(predicate::str::ends_with(
+            "ecs-run-wait: error: cannot start a task of migrate:1 in cluster nope: RunTask: \
+             ClusterNotFoundException: Cluster not found.\n",
+        ));
+    let doc = read_json(&summary);
+    assert_eq!(doc["outcome"], "error");
+    assert_eq!(doc["exitCode"], 125);
+    assert_eq!(doc["taskArn"], json!(null));
+    assert!(
+        doc["message"]
+            .as_str()
+            .unwrap()
+            .contains("ClusterNotFoundException")
+    );
+}
+
+#[test]
+fn unknown_task_definition() {
+    let env = setup();
+    let mut args = env.run_args();
+    replace(&mut args, "--task-definition", "migrate:9");
+    env.cmd().args(&args).assert().code(125).stdout("").stderr(
+        "ecs-run-wait: error: cannot read task definition migrate:9: DescribeTaskDefinition: \
+             ClientException: Unable to describe task definition.\n",
+    );
+}
+
+#[test]
+fn unknown_service() {
+    let env = setup();
+    env.cmd()
+        .args([
+            "--cluster",
+            "ci",
+            "--task-definition",
+            "migrate",
+            "--network-from-service",
+            "web",
+        ])
+        .assert()
+        .code(125)
+        .stdout("")
+        .stderr(
+            "ecs-run-wait: error: --network-from-service: service web is not in cluster ci \
+             (DescribeServices: MISSING)\n",
+        );
+}
+
+#[test]
+fn unknown_container_and_missing_network() {
+    let env = setup();
+    env.cmd()
+        .args(env.run_args())
+        .args(["--container", "web"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "ecs-run-wait: error: --container web: task definition migrate:1 has no such \
+             container; its containers: app\n",
+        );
+    env.cmd()
+        .args([
+            "--cluster",
+            "ci",
+            "--task-definition",
+            "migrate",
+            "--launch-type",
+            "FARGATE",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "task definition migrate:1 uses the awsvpc network mode: pass --subnets",
+        ));
+    env.cmd()
+        .args(env.run_args())
+        .args(["--overrides", r#"{"containerOverrides": [{"name": "app", "secrets": []}]}"#])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "--overrides: overrides.containerOverrides[0].secrets: not something RunTask can override",
+        ));
+    // nothing was started by any of these
+    assert_eq!(env.tasks(), Vec::<String>::new());
+}
+
+#[test]
+fn attach_to_a_task_in_an_unknown_cluster() {
+    let env = setup();
+    env.cmd()
+        .args(["--attach", "arn:aws:ecs:us-east-2:123456789012:task/nope/0123abcd"])
+        .assert()
+        .code(125)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "cannot find task arn:aws:ecs:us-east-2:123456789012:task/nope/0123abcd in cluster nope: \
+             DescribeTasks: ClusterNotFoundException: Cluster not found.",
+        ));
+}

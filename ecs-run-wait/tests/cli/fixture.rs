@@ -1,0 +1,357 @@
+//! The emulator set-up the tests share: a cluster, a task definition whose container logs to
+//! CloudWatch, a log group; helpers to start the tool, write its task's logs and decide how the
+//! task ends.
+
+use std::process::{Child, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use assert_cmd::cargo::cargo_bin;
+use serde_json::{Value, json};
+use test_support::CommandExt as _;
+use test_support::moto::{Moto, MotoGuard};
+
+pub const CLUSTER: &str = "ci";
+pub const FAMILY: &str = "migrate";
+pub const GROUP: &str = "/ecs/migrate";
+/// moto creates a security group it does not know (RunTask only checks the subnet).
+pub const SG: &str = "sg-0123456789abcdef0";
+const ECS: &str = "AmazonEC2ContainerServiceV20141113";
+
+/// A locked, reset emulator with the fixtures in place.
+pub struct Env {
+    pub moto: MotoGuard<'static>,
+    pub subnet: String,
+}
+
+/// A container of a test task definition: name, essential.
+pub type Def<'a> = (&'a str, bool);
+
+pub fn setup() -> Env {
+    let moto = Moto::shared().lock();
+    moto.call(
+        "ecs",
+        &format!("{ECS}.CreateCluster"),
+        &json!({"clusterName": CLUSTER}),
+    );
+    register(&moto, FAMILY, &[("app", true)]);
+    moto.call(
+        "logs",
+        "Logs_20140328.CreateLogGroup",
+        &json!({"logGroupName": GROUP}),
+    );
+    let subnet = default_subnets(&moto)[0].clone();
+    Env { moto, subnet }
+}
+
+/// One EC2 query-protocol call (what `moto.default_subnet()` does through the AWS CLI, without
+/// its half-second start-up): the values of every `<tag>` in the answer.
+fn ec2_values(moto: &Moto, query: &str, tag: &str) -> Vec<String> {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/{}/ec2/aws4_request, SignedHeaders=host, Signature=0",
+        test_support::moto::REGION
+    );
+    let (status, body) = test_support::moto::http_request(
+        moto.port(),
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Authorization", &auth),
+        ],
+        format!("Version=2016-11-15&{query}").as_bytes(),
+    );
+    assert_eq!(status, 200, "EC2 {query}: {body}");
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    body.split(&open)
+        .skip(1)
+        .map(|rest| rest.split(&close).next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The default VPC's subnets, sorted.
+pub fn default_subnets(moto: &Moto) -> Vec<String> {
+    let mut ids = ec2_values(
+        moto,
+        "Action=DescribeSubnets&Filter.1.Name=default-for-az&Filter.1.Value.1=true",
+        "subnetId",
+    );
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The default VPC's `default` security group.
+pub fn default_security_group(moto: &Moto) -> String {
+    ec2_values(
+        moto,
+        "Action=DescribeSecurityGroups&GroupName.1=default",
+        "groupId",
+    )
+    .into_iter()
+    .next()
+    .expect("a default security group")
+}
+
+/// Register a Fargate task definition whose containers log to GROUP with prefix `ecs`.
+pub fn register(moto: &Moto, family: &str, containers: &[Def<'_>]) -> Value {
+    let defs: Vec<Value> = containers
+        .iter()
+        .map(|(name, essential)| {
+            json!({
+                "name": name, "image": format!("registry.example/{name}:1"), "essential": essential,
+                // moto's RunTask needs a container-level memory setting
+                "memoryReservation": 64,
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": GROUP, "awslogs-region": "us-east-2", "awslogs-stream-prefix": "ecs"}}
+            })
+        })
+        .collect();
+    moto.call(
+        "ecs",
+        &format!("{ECS}.RegisterTaskDefinition"),
+        &json!({"family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+                "cpu": "256", "memory": "512", "containerDefinitions": defs}),
+    )
+}
+
+/// How the family's tasks (or one task: `{"taskArn": ...}`) end: see emulator/ext_ecs.py.
+pub fn task_result(moto: &Moto, mut result: Value) {
+    if result.get("taskArn").is_none() && result.get("family").is_none() {
+        result["family"] = json!(FAMILY);
+    }
+    moto.post("/moto-api/ext/ecs/task-result", &result.to_string());
+}
+
+/// Tasks stay RUNNING until stopped (or [`stop_now`]).
+pub fn hold_running(moto: &Moto) {
+    moto.set_task_transition(&json!({"progression": "manual", "times": 1_000_000_000}));
+}
+
+/// Tasks reach STOPPED at their next read.
+pub fn stop_now(moto: &Moto) {
+    moto.set_task_transition(&json!({"progression": "immediate"}));
+}
+
+impl Env {
+    /// The options every run needs against the emulator, with fast polling.
+    pub fn run_args(&self) -> Vec<String> {
+        [
+            "--cluster",
+            CLUSTER,
+            "--task-definition",
+            FAMILY,
+            "--launch-type",
+            "FARGATE",
+            "--subnets",
+            &self.subnet,
+            "--security-groups",
+            SG,
+            "--poll",
+            "200ms",
+            "--log-grace",
+            "300ms",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    }
+
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("ecs-run-wait");
+        cmd.scrub_env().envs(self.moto.env());
+        cmd
+    }
+
+    /// Start the tool in the background.
+    pub fn spawn(&self, args: &[String], extra_env: &[(&str, &str)]) -> Running {
+        let mut cmd = std::process::Command::new(cargo_bin!("ecs-run-wait"));
+        cmd.scrub_env()
+            .envs(self.moto.env())
+            .envs(extra_env.iter().copied())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("cannot start ecs-run-wait");
+        let stderr = child.stderr.take().expect("stderr");
+        Running {
+            stderr: Some(reader(stderr)),
+            child,
+            stdout: None,
+        }
+    }
+
+    /// The ARN of the one task in the cluster, once the tool started it.
+    pub fn wait_for_task(&self, running: &mut Running) -> String {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            let out = self.moto.call(
+                "ecs",
+                &format!("{ECS}.ListTasks"),
+                &json!({"cluster": CLUSTER}),
+            );
+            if let Some(arn) = out["taskArns"][0].as_str() {
+                return arn.to_owned();
+            }
+            if let Ok(Some(status)) = running.child.try_wait() {
+                panic!(
+                    "ecs-run-wait exited ({status}) before starting a task: {}",
+                    running.stderr_now()
+                );
+            }
+            assert!(Instant::now() < deadline, "no task started within 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The ARNs of the cluster's tasks.
+    pub fn tasks(&self) -> Vec<String> {
+        let out = self.moto.call(
+            "ecs",
+            &format!("{ECS}.ListTasks"),
+            &json!({"cluster": CLUSTER}),
+        );
+        out["taskArns"]
+            .as_array()
+            .expect("taskArns")
+            .iter()
+            .map(|a| a.as_str().expect("an ARN").to_owned())
+            .collect()
+    }
+
+    pub fn describe(&self, arn: &str) -> Value {
+        let out = self.moto.call(
+            "ecs",
+            &format!("{ECS}.DescribeTasks"),
+            &json!({"cluster": CLUSTER, "tasks": [arn]}),
+        );
+        out["tasks"][0].clone()
+    }
+
+    /// Append lines to a container's stream of `task_arn` (created on first use).
+    pub fn put_logs(&self, task_arn: &str, container: &str, lines: &[String]) {
+        let id = task_arn.rsplit('/').next().expect("task id");
+        let stream = format!("ecs/{container}/{id}");
+        let (status, _) = self.moto.try_call(
+            "logs",
+            "Logs_20140328.CreateLogStream",
+            &json!({"logGroupName": GROUP, "logStreamName": stream}),
+        );
+        assert!(
+            status == 200 || status == 400,
+            "CreateLogStream: HTTP {status}"
+        );
+        let events: Vec<Value> = lines
+            .iter()
+            .map(|l| json!({"timestamp": next_timestamp(), "message": l}))
+            .collect();
+        self.moto.call(
+            "logs",
+            "Logs_20140328.PutLogEvents",
+            &json!({"logGroupName": GROUP, "logStreamName": stream, "logEvents": events}),
+        );
+    }
+}
+
+/// Strictly increasing event timestamps (moto orders a stream's events by timestamp).
+fn next_timestamp() -> i64 {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    let mut last = LAST.load(Ordering::SeqCst);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange(last, next, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+fn reader(mut r: impl std::io::Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// The tool running in the background.
+pub struct Running {
+    pub child: Child,
+    stdout: Option<JoinHandle<Vec<u8>>>,
+    stderr: Option<JoinHandle<Vec<u8>>>,
+}
+
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Running {
+    /// Collect stdout in the background (unless the test reads it itself).
+    pub fn collect_stdout(&mut self) {
+        let out = self.child.stdout.take().expect("stdout");
+        self.stdout = Some(reader(out));
+    }
+
+    fn stderr_now(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        String::from_utf8_lossy(
+            &self
+                .stderr
+                .take()
+                .map(|h| h.join().unwrap())
+                .unwrap_or_default(),
+        )
+        .into_owned()
+    }
+
+    /// Wait for the exit (generous bound: 60 s).
+    pub fn wait(mut self) -> Finished {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let stderr = self.stderr_now();
+                panic!("ecs-run-wait did not exit within 60 s; stderr:\n{stderr}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let take = |h: Option<JoinHandle<Vec<u8>>>| {
+            String::from_utf8(h.map(|h| h.join().unwrap()).unwrap_or_default())
+                .expect("UTF-8 output")
+        };
+        Finished {
+            status,
+            stdout: take(self.stdout),
+            stderr: take(self.stderr),
+        }
+    }
+}
+
+/// `["line 000", ...]`
+pub fn lines(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("{prefix} {i:03}")).collect()
+}
+
+/// Set the value of `flag` in `args`.
+pub fn replace(args: &mut [String], flag: &str, value: &str) {
+    let i = args.iter().position(|a| a == flag).expect("flag present");
+    value.clone_into(&mut args[i + 1]);
+}
+
+pub fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("summary file")).expect("summary JSON")
+}

@@ -1,0 +1,172 @@
+//! --detach and --attach, --timeout, and the signals a CI runner sends on cancel.
+
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use serde_json::json;
+
+use crate::fixture::{CLUSTER, hold_running, read_json, setup, task_result};
+
+#[test]
+fn detach_then_attach_is_the_one_shot_form() {
+    let env = setup();
+    hold_running(&env.moto);
+    let out = env
+        .cmd()
+        .args(env.run_args())
+        .args(["--detach", "--quiet"])
+        .assert()
+        .success()
+        .stderr("")
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(out).unwrap();
+    let arn = stdout.strip_suffix('\n').expect("one line");
+    assert!(
+        arn.starts_with("arn:aws:ecs:us-east-2:123456789012:task/ci/"),
+        "{stdout}"
+    );
+    assert_eq!(env.describe(arn)["lastStatus"], "RUNNING");
+
+    env.put_logs(arn, "app", &["hello from the task".to_owned()]);
+    task_result(&env.moto, json!({"taskArn": arn, "exitCode": 3}));
+    env.moto.post(
+        "/moto-api/state-manager/unset-transition",
+        r#"{"model_name":"ecs::task"}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    // no --cluster, --task-definition or region: all from the ARN
+    env.cmd()
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .args(["--attach", arn, "--poll", "200ms", "--log-grace", "300ms"])
+        .args(["--summary", summary.to_str().unwrap()])
+        .assert()
+        .code(3)
+        .stdout("hello from the task\n")
+        .stderr(predicate::str::contains(format!(
+            "attached to task {arn} (migrate:1) in cluster ci"
+        )));
+    assert_eq!(read_json(&summary)["exitCode"], 3);
+
+    // a bare task ID with --cluster
+    let id = arn.rsplit('/').next().unwrap();
+    env.cmd()
+        .args([
+            "--attach",
+            id,
+            "--cluster",
+            CLUSTER,
+            "--no-logs",
+            "--poll",
+            "200ms",
+        ])
+        .assert()
+        .code(3)
+        .stdout("");
+}
+
+#[test]
+fn timeout_stops_the_task_unless_told_to_leave_it() {
+    let env = setup();
+    hold_running(&env.moto);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let begin = Instant::now();
+    env.cmd()
+        .args(env.run_args())
+        .args(["--timeout", "1s", "--summary", summary.to_str().unwrap()])
+        .assert()
+        .code(124)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "--timeout 1s expired before task ",
+        ))
+        .stderr(predicate::str::contains(
+            "the task was stopped (StopTask sent)",
+        ));
+    assert!(begin.elapsed() < Duration::from_secs(30));
+    let doc = read_json(&summary);
+    assert_eq!(doc["outcome"], "timed-out");
+    assert_eq!(doc["exitCode"], 124);
+    let task = env.describe(doc["taskArn"].as_str().unwrap());
+    assert_eq!(task["lastStatus"], "STOPPED");
+    assert_eq!(task["desiredStatus"], "STOPPED");
+    assert_eq!(task["stopCode"], "UserInitiated");
+    assert_eq!(task["stoppedReason"], "ecs-run-wait: --timeout 1s expired");
+
+    env.cmd()
+        .args(env.run_args())
+        .args([
+            "--timeout",
+            "1s",
+            "--leave-running",
+            "--summary",
+            summary.to_str().unwrap(),
+        ])
+        .assert()
+        .code(124)
+        .stderr(predicate::str::contains(
+            "the task was left running (--leave-running)",
+        ));
+    let task = env.describe(read_json(&summary)["taskArn"].as_str().unwrap());
+    assert_eq!(task["lastStatus"], "RUNNING");
+}
+
+/// Send a real signal to the real process.
+fn kill(pid: u32, signal: i32) {
+    let pid = libc::pid_t::try_from(pid).unwrap();
+    // SAFETY: kill(2) takes plain integers and touches no memory of this process.
+    #[allow(unsafe_code)]
+    let rc = unsafe { libc::kill(pid, signal) };
+    assert_eq!(rc, 0, "kill failed");
+}
+
+#[test]
+fn sigterm_and_sigint_stop_the_task() {
+    let env = setup();
+    hold_running(&env.moto);
+    for (signal, name, code) in [
+        (libc::SIGTERM, "SIGTERM", 143),
+        (libc::SIGINT, "SIGINT", 130),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("s.json");
+        let mut args = env.run_args();
+        args.extend(["--summary".into(), summary.display().to_string()]);
+        let mut running = env.spawn(&args, &[]);
+        running.collect_stdout();
+        let arn = loop {
+            // the summary names the task as soon as it started
+            if let Ok(bytes) = std::fs::read(&summary) {
+                let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                break doc["taskArn"].as_str().unwrap().to_owned();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(env.describe(&arn)["lastStatus"], "RUNNING");
+        kill(running.child.id(), signal);
+        let done = running.wait();
+        assert_eq!(done.status.code(), Some(code), "{name}: {}", done.stderr);
+        assert!(
+            done.stderr.contains(&format!(
+                "error: interrupted by {name}; the task was stopped (StopTask sent)"
+            )),
+            "{}",
+            done.stderr
+        );
+        let task = env.describe(&arn);
+        assert_eq!(task["lastStatus"], "STOPPED");
+        assert_eq!(task["stopCode"], "UserInitiated");
+        assert_eq!(
+            task["stoppedReason"],
+            format!("ecs-run-wait was interrupted ({name})")
+        );
+        let doc = read_json(&summary);
+        assert_eq!(doc["outcome"], "interrupted");
+        assert_eq!(doc["exitCode"], code);
+        assert_eq!(doc["lastStatus"], "STOPPED");
+    }
+}

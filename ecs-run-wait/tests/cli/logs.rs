@@ -1,0 +1,154 @@
+//! The containers' CloudWatch logs on stdout while the task runs, in order, and nothing lost at
+//! the end.
+
+use std::io::{BufRead as _, BufReader};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::fixture::{
+    FAMILY, hold_running, lines, register, replace, setup, stop_now, task_result,
+};
+
+#[test]
+fn every_line_arrives_in_order_including_the_last_ones() {
+    let env = setup();
+    hold_running(&env.moto);
+    let mut args = env.run_args();
+    // the drain after the stop: long enough for the line the test writes after it
+    replace(&mut args, "--log-grace", "3s");
+    let mut running = env.spawn(&args, &[]);
+    running.collect_stdout();
+    let arn = env.wait_for_task(&mut running);
+
+    let mut expected = Vec::new();
+    for batch in 0..4 {
+        let batch = lines("line", batch * 25..batch * 25 + 25);
+        env.put_logs(&arn, "app", &batch);
+        expected.extend(batch);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // written just before the task stops, then one more after (CloudWatch ingestion lags)
+    let last = vec!["just before the stop".to_owned()];
+    env.put_logs(&arn, "app", &last);
+    expected.extend(last);
+    stop_now(&env.moto);
+    std::thread::sleep(Duration::from_millis(500));
+    let late = vec![
+        "ingested after the stop".to_owned(),
+        "  indented, with a trailing newline\n".to_owned(),
+    ];
+    env.put_logs(&arn, "app", &late);
+    expected.push(late[0].clone());
+    expected.push("  indented, with a trailing newline".to_owned());
+
+    let done = running.wait();
+    assert_eq!(done.status.code(), Some(0), "stderr:\n{}", done.stderr);
+    let got: Vec<&str> = done.stdout.lines().collect();
+    assert_eq!(got, expected);
+    assert!(!done.stderr.contains("warning"), "{}", done.stderr);
+}
+
+#[test]
+fn several_streams_are_prefixed_and_github_actions_fences_them() {
+    let env = setup();
+    register(&env.moto, FAMILY, &[("app", true), ("worker", false)]);
+    task_result(&env.moto, json!({"exitCode": 3}));
+    hold_running(&env.moto);
+    let mut running = env.spawn(&env.run_args(), &[("GITHUB_ACTIONS", "true")]);
+    running.collect_stdout();
+    let arn = env.wait_for_task(&mut running);
+    let id = arn.rsplit('/').next().unwrap().to_owned();
+    env.put_logs(
+        &arn,
+        "app",
+        &[
+            "::error::not a real annotation".to_owned(),
+            "migrating".to_owned(),
+        ],
+    );
+    env.put_logs(&arn, "worker", &["working".to_owned()]);
+    stop_now(&env.moto);
+    let done = running.wait();
+    assert_eq!(done.status.code(), Some(3), "stderr:\n{}", done.stderr);
+    let got: Vec<&str> = done.stdout.lines().collect();
+    assert_eq!(got.len(), 7, "{got:?}");
+    assert_eq!(got[0], format!("::group::Logs of task {id} (app, worker)"));
+    let token = got[1]
+        .strip_prefix("::stop-commands::")
+        .expect("a stop-commands fence");
+    assert!(token.len() >= 32);
+    let mut body = got[2..5].to_vec();
+    // streams are read one after the other; within a stream the order holds
+    body.sort_by_key(|l| l.starts_with("[worker]"));
+    assert_eq!(
+        body,
+        [
+            "[app] ::error::not a real annotation",
+            "[app] migrating",
+            "[worker] working"
+        ]
+    );
+    assert_eq!(got[5], format!("::{token}::"));
+    assert_eq!(got[6], "::endgroup::");
+    assert!(
+        done.stderr.contains(&format!(
+            "::error title=ecs-run-wait::task {id}: container app exited with code 3 (EssentialContainerExited: Essential container in task exited)\n"
+        )),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_reader_that_leaves_does_not_change_the_exit_code() {
+    let env = setup();
+    task_result(&env.moto, json!({"exitCode": 7}));
+    hold_running(&env.moto);
+    let mut running = env.spawn(&env.run_args(), &[]);
+    let arn = env.wait_for_task(&mut running);
+    env.put_logs(&arn, "app", &lines("first", 0..3));
+    // like `| head -1`: read one line, then close the pipe
+    let mut stdout = BufReader::new(running.child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(first, "first 000\n");
+    drop(stdout);
+    env.put_logs(&arn, "app", &lines("more", 0..50));
+    std::thread::sleep(Duration::from_millis(600));
+    stop_now(&env.moto);
+    let done = running.wait();
+    assert_eq!(done.status.code(), Some(7), "stderr:\n{}", done.stderr);
+    assert!(
+        done.stderr.contains("container app exited with code 7"),
+        "{}",
+        done.stderr
+    );
+    assert!(!done.stderr.contains("cannot write"), "{}", done.stderr);
+}
+
+#[test]
+fn containers_that_cannot_be_followed_get_a_note() {
+    let env = setup();
+    env.moto.call(
+        "ecs",
+        "AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition",
+        &json!({"family": FAMILY, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+                "containerDefinitions": [
+                    {"name": "app", "image": "x", "memory": 128,
+                     "logConfiguration": {"logDriver": "awsfirelens"}},
+                    {"name": "init", "image": "x", "memory": 128, "essential": false,
+                     "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/g"}}}]}),
+    );
+    env.cmd()
+        .args(env.run_args())
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "ecs-run-wait: container app: logs go to the awsfirelens driver, not CloudWatch Logs; they are not followed\n",
+        ))
+        .stderr(predicates::str::contains(
+            "ecs-run-wait: container init: awslogs without awslogs-stream-prefix",
+        ));
+}

@@ -1,0 +1,192 @@
+//! Help, generated files and usage errors: no AWS call is made, nothing reaches stdout.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use test_support::CommandExt as _;
+
+fn cmd() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("ecs-run-wait");
+    cmd.scrub_env();
+    cmd
+}
+
+/// The EXIT STATUS section of `--help`.
+fn exit_status_section() -> String {
+    let out = cmd()
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(out).unwrap();
+    let start = help
+        .find("EXIT STATUS")
+        .expect("an EXIT STATUS section in --help");
+    help[start..].trim_end().to_owned()
+}
+
+#[test]
+fn readme_has_the_exit_code_table_of_help() {
+    let section = exit_status_section();
+    assert!(section.contains("  124  --timeout expired"));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```text\n{section}\n```")),
+        "README.md must carry --help's EXIT STATUS section verbatim in a ```text block:\n{section}"
+    );
+}
+
+#[test]
+fn generates_man_page_and_completions() {
+    cmd()
+        .args(["--generate", "man"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH ecs-run-wait"))
+        .stdout(predicate::str::contains("network\\-from\\-service"));
+    cmd()
+        .args(["--generate", "complete-bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--task-definition"));
+}
+
+#[test]
+fn usage_errors_say_what_is_wrong_and_print_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("no/such/dir/summary.json");
+    let base = ["--cluster", "c", "--task-definition", "t"];
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![], "--cluster <CLUSTER>"),
+        (
+            vec!["--client-token".into(), "x".repeat(65)],
+            "--client-token: must be 1 to 64 characters, got 65",
+        ),
+        (
+            vec!["--command".into(), r#"["sh", 1]"#.into()],
+            "--command: not a JSON array of strings",
+        ),
+        (
+            vec!["--command".into(), "echo 'open".into()],
+            "--command: missing closing quote",
+        ),
+        (
+            vec!["--command".into(), "x".into(), "--".into(), "y".into()],
+            "cannot be used with",
+        ),
+        (
+            vec!["--env".into(), "ECS_RUN_WAIT_TEST_UNSET".into()],
+            "--env ECS_RUN_WAIT_TEST_UNSET: ECS_RUN_WAIT_TEST_UNSET is not set",
+        ),
+        (vec!["--tag".into(), "novalue".into()], "expected KEY=VALUE"),
+        (
+            vec!["--capacity-provider".into(), "FARGATE:heavy".into()],
+            "WEIGHT must be a number",
+        ),
+        (
+            vec![
+                "--launch-type".into(),
+                "FARGATE".into(),
+                "--capacity-provider".into(),
+                "FARGATE".into(),
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec!["--poll".into(), "0s".into()],
+            "must be greater than zero",
+        ),
+        (
+            vec!["--overrides".into(), "{\"containerOverrides\": [".into()],
+            "--overrides: not valid JSON: EOF while parsing a list at line 1 column 24",
+        ),
+        (
+            vec!["--overrides".into(), "@/no/such/file.json".into()],
+            "--overrides: cannot read /no/such/file.json",
+        ),
+        (
+            vec!["--summary".into(), summary.display().to_string()],
+            "does not exist",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let args: Vec<String> = if extra.is_empty() {
+            vec![]
+        } else {
+            base.iter()
+                .map(|s| (*s).to_owned())
+                .chain(extra.clone())
+                .collect()
+        };
+        let assert = cmd().args(&args).assert().code(2).stdout("");
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: expected {expected:?} in:\n{stderr}"
+        );
+    }
+    assert!(!summary.exists());
+}
+
+#[test]
+fn attach_references_are_checked() {
+    let cases = [
+        (
+            vec!["--attach", "arn:aws:ecs:us-east-2:1:service/c/web"],
+            "--attach: \"arn:aws:ecs:us-east-2:1:service/c/web\" is not an ECS task ARN",
+        ),
+        (
+            vec!["--attach", "0123abcd"],
+            "give the task's full ARN, or --cluster",
+        ),
+        (
+            vec![
+                "--attach",
+                "arn:aws:ecs:us-east-2:1:task/prod/0123",
+                "--cluster",
+                "staging",
+            ],
+            "--cluster staging does not match the task's cluster prod",
+        ),
+        (
+            vec![
+                "--attach",
+                "arn:aws:ecs:us-east-2:1:task/prod/0123",
+                "--region",
+                "eu-west-1",
+            ],
+            "--region eu-west-1 does not match the task's region us-east-2",
+        ),
+        (
+            vec![
+                "--attach",
+                "arn:aws:ecs:us-east-2:1:task/prod/0123",
+                "--task-definition",
+                "t",
+            ],
+            "cannot be used with",
+        ),
+    ];
+    for (args, expected) in cases {
+        cmd()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(expected));
+    }
+}
+
+#[test]
+fn no_region_is_a_usage_error() {
+    cmd()
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .args(["--cluster", "c", "--task-definition", "t"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("no AWS region: pass --region"));
+}
