@@ -12,6 +12,8 @@ pub mod model;
 #[cfg(feature = "ecs")]
 pub mod register;
 
+use serde_json::Value;
+
 /// One shape of the model.
 #[derive(Debug)]
 pub struct Shape {
@@ -78,8 +80,7 @@ impl Shape {
 }
 
 /// How a JSON value reads in a message: `the number 256`, `a string "80"`, `an array`, ...
-pub fn describe_value(value: &serde_json::Value) -> String {
-    use serde_json::Value;
+pub fn describe_value(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
@@ -91,6 +92,20 @@ pub fn describe_value(value: &serde_json::Value) -> String {
         }
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+/// One key of a jq-style path: `.name`, or `["a b"]` when jq needs the quotes.
+pub fn jq_key(key: &str) -> String {
+    let mut chars = key.chars();
+    let plain = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        format!(".{key}")
+    } else {
+        format!("[{}]", Value::String(key.to_owned()))
     }
 }
 
@@ -171,5 +186,8 @@ mod tests {
             "the string \"80\""
         );
         assert_eq!(describe_value(&serde_json::json!([])), "an array");
+        assert_eq!(jq_key("dockerLabels"), ".dockerLabels");
+        assert_eq!(jq_key("com.example/x"), "[\"com.example/x\"]");
+        assert_eq!(jq_key(""), "[\"\"]");
     }
 }

@@ -13,8 +13,10 @@
 //! let out = input.send_with(&client).await.aws("RegisterTaskDefinition")?;
 //! ```
 //!
-//! One thing the SDK itself changes: a container without `cpu` is sent with `"cpu": 0` (the
-//! SDK's `ContainerDefinition.cpu` is a plain integer), which is what ECS assumes anyway.
+//! Two things the SDK itself adds, because its model makes these members plain values where
+//! botocore's has them optional: a container without `cpu` is sent with `"cpu": 0` (what ECS
+//! assumes anyway), and a resource requirement without `value` with `"value": ""` (which ECS
+//! requires in practice).
 
 mod mapping;
 
@@ -25,7 +27,7 @@ use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefi
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::{Map, Value};
 
-use super::{Shape, describe_value, model};
+use super::{Shape, describe_value, jq_key, model};
 
 /// Why register-ready JSON could not become SDK input: where (a jq-style path such as
 /// `.containerDefinitions[0].portMappings[1].containerPort`) and what.
@@ -100,22 +102,12 @@ impl fmt::Display for Path<'_> {
         for seg in segs.iter().rev() {
             match seg {
                 Seg::Root => {}
-                Seg::Key(k) if is_identifier(k) => write!(f, ".{k}")?,
-                Seg::Key(k) => write!(f, "[{}]", Value::String((*k).to_owned()))?,
+                Seg::Key(k) => f.write_str(&jq_key(k))?,
                 Seg::Index(i) => write!(f, "[{i}]")?,
             }
         }
         Ok(())
     }
-}
-
-/// True for keys that jq accepts after a dot (`.name`), else they are written `["a b"]`.
-pub fn is_identifier(key: &str) -> bool {
-    let mut chars = key.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn error(path: &Path<'_>, message: impl Into<String>) -> MapError {
@@ -543,13 +535,15 @@ mod tests {
     }
 
     #[test]
-    fn a_container_without_cpu_is_sent_with_cpu_0() {
-        // The SDK's ContainerDefinition.cpu is a plain integer: documented in the module.
-        let input = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "i"}]});
+    fn the_sdk_adds_cpu_0_and_an_empty_resource_value() {
+        // Plain values in the SDK's model, optional in botocore's: documented in the module.
+        let input = json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "i",
+            "resourceRequirements": [{"type": "GPU"}]}]});
         let wire = wire_json(register_task_definition_input(&input).unwrap());
         assert_eq!(
             wire,
-            json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "i", "cpu": 0}]})
+            json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "i", "cpu": 0,
+                "resourceRequirements": [{"type": "GPU", "value": ""}]}]})
         );
     }
 
