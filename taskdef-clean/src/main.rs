@@ -1,1 +1,22 @@
-fn main() {}
+//! taskdef-clean: describe-task-definition JSON in, register-ready JSON out.
+
+mod app;
+mod check;
+mod clean;
+mod cli;
+mod edit;
+mod pipeline;
+mod problem;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use cli_support::report;
+
+use crate::cli::Cli;
+
+fn main() -> ExitCode {
+    report::set_tool("taskdef-clean");
+    let cli = Cli::parse();
+    report::finish(app::run(cli))
+}

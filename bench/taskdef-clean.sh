@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Benchmark of taskdef-clean, run by hand:
+#
+#   bench/taskdef-clean.sh          # release build (no AWS SDK: quick), hyperfine, peak memory
+#
+# Side by side in one run, per invocation, on a describe-task-definition answer:
+#   taskdef-clean -f FILE            the tool (every cleaning rule and the model check)
+#   jq 'del(...)'                    the usual one-liner: unwrap, carry tags, delete the 9
+#                                    read-only members and every null (no checks at all)
+#   taskdef-clean --version          the tool's process start-up floor
+#   /bin/true                        the system's process start-up floor
+# on two inputs: a typical answer (the test fixture, 1 container, ~4 KB) and a large one
+# (50 containers, ~200 KB).
+#
+# Results: bench/results/taskdef-clean-<time>.{md,json}; a summary with ratios on stdout.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+for tool in hyperfine jq python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time (GNU time) is not installed" >&2; exit 1; }
+
+cargo build --release --locked --quiet -p taskdef-clean
+bin=$(cargo metadata --locked --format-version 1 --no-deps \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/taskdef-clean
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+results=$root/bench/results
+mkdir -p "$results"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cp taskdef-clean/tests/fixtures/gpu-describe.json "$work/typical.json"
+python3 - "$work" <<'PY'
+import copy, json, sys
+work = sys.argv[1]
+answer = json.load(open(f"{work}/typical.json"))
+td = answer["taskDefinition"]
+one = td["containerDefinitions"][0]
+containers = []
+for i in range(50):
+    c = copy.deepcopy(one)
+    c["name"] = f"worker-{i}"
+    c["environment"] = [{"name": f"VAR_{j}", "value": f"value-{i}-{j}"} for j in range(40)]
+    c["dockerLabels"] = {f"com.example.label{j}": f"{i}-{j}" for j in range(10)}
+    containers.append(c)
+td["containerDefinitions"] = containers
+json.dump(answer, open(f"{work}/large.json", "w"), indent=4)
+PY
+
+# The equivalent jq: what CI scripts do instead (unchecked: a null in an array vanishes,
+# unknown members pass silently, nothing is validated).
+jq_filter='.taskDefinition + (if (.tags // []) | length > 0 then {tags} else {} end)
+  | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities,
+        .registeredAt, .registeredBy, .deregisteredAt, .deleteRequestedAt)
+  | del(.. | nulls)'
+printf '%s\n' "$jq_filter" >"$work/clean.jq"
+
+# Both give the same JSON (key order aside) on these inputs, or the comparison is moot.
+for input in typical large; do
+  "$bin" -f "$work/$input.json" | jq -S . >"$work/$input.tool.json"
+  jq -f "$work/clean.jq" "$work/$input.json" | jq -S . >"$work/$input.jq.json"
+  cmp -s "$work/$input.tool.json" "$work/$input.jq.json" \
+    || { echo "bench: taskdef-clean and jq disagree on $input.json" >&2; exit 1; }
+done
+ls -l "$work/typical.json" "$work/large.json" | awk '{print "bench: input " $NF " " $5 " bytes"}' >&2
+
+summary=$results/taskdef-clean-$stamp.md
+{
+  echo "# taskdef-clean benchmark ($stamp)"
+  echo
+  echo "$(uname -srm), $(nproc) CPUs; $(jq --version); hyperfine $(hyperfine --version | cut -d' ' -f2)"
+} >"$summary"
+
+for input in typical large; do
+  echo "== $input.json" >&2
+  hyperfine --warmup 20 --min-runs 200 --shell=none --style basic \
+    --export-json "$work/$input.hyperfine.json" \
+    --export-markdown "$work/$input.hyperfine.md" \
+    -n "taskdef-clean" "$bin -f $work/$input.json" \
+    -n "jq del(...)" "jq -f $work/clean.jq $work/$input.json" \
+    -n "taskdef-clean --version" "$bin --version" \
+    -n "/bin/true" "/bin/true" >&2
+  cp "$work/$input.hyperfine.json" "$results/taskdef-clean-$stamp-$input.json"
+
+  # Peak resident memory (KiB), the largest of 10 runs.
+  peak() {
+    local max=0 kib
+    for _ in $(seq 10); do
+      kib=$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1)
+      [ "$kib" -gt "$max" ] && max=$kib
+    done
+    echo "$max"
+  }
+  mem_tool=$(peak "$bin" -f "$work/$input.json")
+  mem_jq=$(peak jq -f "$work/clean.jq" "$work/$input.json")
+  mem_version=$(peak "$bin" --version)
+  mem_true=$(peak /bin/true)
+
+  python3 - "$work/$input.hyperfine.json" "$input" "$mem_tool" "$mem_jq" "$mem_version" "$mem_true" >>"$summary" <<'PY'
+import json, sys
+path, name, mem_tool, mem_jq, mem_version, mem_true = sys.argv[1:]
+runs = {r["command"]: r for r in json.load(open(path))["results"]}
+t = {k: v["mean"] * 1000 for k, v in runs.items()}
+sd = {k: v["stddev"] * 1000 for k, v in runs.items()}
+mem = {"taskdef-clean": mem_tool, "jq del(...)": mem_jq,
+       "taskdef-clean --version": mem_version, "/bin/true": mem_true}
+print(f"\n## {name}.json\n")
+print("| command | mean ms | ± ms | peak RSS KiB |")
+print("|---|---:|---:|---:|")
+for k in ["taskdef-clean", "jq del(...)", "taskdef-clean --version", "/bin/true"]:
+    print(f"| `{k}` | {t[k]:.2f} | {sd[k]:.2f} | {mem[k]} |")
+tool = t["taskdef-clean"]
+print()
+print(f"- jq / taskdef-clean: **{t['jq del(...)'] / tool:.1f}x** (taskdef-clean is that many times faster)")
+print(f"- taskdef-clean / its own start-up (`--version`): **{tool / t['taskdef-clean --version']:.2f}x**")
+print(f"- taskdef-clean / `/bin/true`: **{tool / t['/bin/true']:.2f}x**")
+print(f"- peak memory, jq / taskdef-clean: **{int(mem_jq) / int(mem_tool):.1f}x**")
+PY
+done
+
+cat "$summary"
+echo "bench: results in $summary (and the hyperfine JSON beside it)" >&2

@@ -1,0 +1,65 @@
+# shellcheck shell=bash
+# taskdef-clean: describe -> clean (new image, new env) -> register, against the emulator.
+# Sourced by scripts/demo (set -euo pipefail; stage, show, DEMO_WORK, DEMO_ROOT, AWS_* set).
+# The commands are the README's examples (taskdef-clean/README.md); a test checks that.
+
+stage "taskdef-clean: describe -> clean -> register a new revision"
+pushd "$DEMO_WORK" >/dev/null
+shown() { printf '\033[2m$ %s\033[0m\n' "$(cat)"; }
+fail() { echo "demo: taskdef-clean: $*" >&2; exit 1; }
+
+# A realistic task definition to start from: two containers (an app and a FireLens log
+# router), secrets, an EFS volume, a health check, tags.
+show aws ecs register-task-definition --output text --query taskDefinition.taskDefinitionArn \
+  --cli-input-json "file://$DEMO_ROOT/taskdef-clean/tests/fixtures/web-register.json"
+
+REGISTRY=123456789012.dkr.ecr.us-east-2.amazonaws.com
+GIT_SHA=3f9c2a1
+shown <<'CMD'
+aws ecs describe-task-definition --task-definition web --include TAGS | taskdef-clean --image "app=$REGISTRY/web:$GIT_SHA" --env "app:RELEASE=$GIT_SHA" > taskdef.json
+CMD
+aws ecs describe-task-definition --task-definition web --include TAGS \
+  | taskdef-clean --image "app=$REGISTRY/web:$GIT_SHA" --env "app:RELEASE=$GIT_SHA" > taskdef.json
+sed -n '1,12p' taskdef.json
+echo '  ...'
+shown <<'CMD'
+aws ecs register-task-definition --cli-input-json file://taskdef.json
+CMD
+aws ecs register-task-definition --cli-input-json file://taskdef.json \
+  --query 'taskDefinition.[taskDefinitionArn, containerDefinitions[0].image]' --output text
+
+# Revision 2 has the new image and RELEASE, and nothing else changed: undoing the two edits
+# on revision 2 gives exactly revision 1, cleaned.
+image=$(aws ecs describe-task-definition --task-definition web:2 \
+  --query 'taskDefinition.containerDefinitions[0].image' --output text)
+[ "$image" = "$REGISTRY/web:$GIT_SHA" ] || fail "revision 2 has image $image"
+aws ecs describe-task-definition --task-definition web:1 --include TAGS | taskdef-clean > rev1.json
+aws ecs describe-task-definition --task-definition web:2 --include TAGS \
+  | taskdef-clean --image "app=$REGISTRY/web:1.4.2" --unset-env app:RELEASE > rev2-undone.json
+cmp -s rev1.json rev2-undone.json || fail "revision 2 differs from revision 1 beyond the edits"
+grep -q '"RELEASE"' taskdef.json || fail "RELEASE is missing"
+echo "revision 2 = revision 1 + new image + RELEASE=$GIT_SHA (checked)"
+
+# A staging variant with a jq filter, then the CI check.
+shown <<'CMD'
+taskdef-clean -f taskdef.json --family web-staging --arg group /ecs/web-staging -o staging.json --filter '.containerDefinitions |= map(if .name == "log-router" then .logConfiguration.options["awslogs-group"] = $group else . end)'
+CMD
+taskdef-clean -f taskdef.json --family web-staging --arg group /ecs/web-staging -o staging.json \
+  --filter '.containerDefinitions |= map(if .name == "log-router" then .logConfiguration.options["awslogs-group"] = $group else . end)'
+grep -q '"awslogs-group": "/ecs/web-staging"' staging.json || fail "the filter did not apply"
+shown <<'CMD'
+taskdef-clean --check --strict -f staging.json
+CMD
+taskdef-clean --check --strict -f staging.json
+show aws ecs register-task-definition --cli-input-json file://staging.json --output text \
+  --query taskDefinition.taskDefinitionArn
+
+# Bad input is an error that says what and where, with nothing on stdout.
+shown <<'CMD'
+taskdef-clean --image api=web:2 < taskdef.json
+CMD
+if taskdef-clean --image api=web:2 <taskdef.json >bad.json; then
+  fail "an unknown container was accepted"
+fi
+[ ! -s bad.json ] || fail "output written despite the error"
+popd >/dev/null

@@ -1,0 +1,313 @@
+//! Check a clean task definition against the ECS model (generated from botocore, in
+//! cli-support): wrong types and missing required members are errors; members and enum
+//! values the model does not know are kept with a warning (errors with --strict), because
+//! AWS adds them faster than any model is updated.
+
+use cli_support::ecs::{Kind, Shape, describe_value, model};
+use serde_json::{Map, Value};
+
+use crate::problem::{Origin, Problem, Step, Steps, did_you_mean, format_steps};
+
+/// Check `taskdef` (RegisterTaskDefinition input) and push every problem.
+pub fn check(
+    taskdef: &Map<String, Value>,
+    origin: &Origin,
+    strict: bool,
+    problems: &mut Vec<Problem>,
+) {
+    let mut checker = Checker {
+        taskdef,
+        origin,
+        strict,
+        problems,
+        steps: Steps::new(),
+    };
+    checker.structure(&model::REGISTER_TASK_DEFINITION_REQUEST, taskdef);
+}
+
+struct Checker<'a> {
+    taskdef: &'a Map<String, Value>,
+    origin: &'a Origin,
+    strict: bool,
+    problems: &'a mut Vec<Problem>,
+    steps: Steps,
+}
+
+impl Checker<'_> {
+    fn here(&self) -> String {
+        self.origin.locate(&self.steps, self.taskdef)
+    }
+
+    fn error(&mut self, message: impl Into<String>) {
+        let location = self.here();
+        self.problems.push(Problem::error(Some(location), message));
+    }
+
+    /// A member or value the model does not know: a warning, or an error with --strict.
+    fn unknown(&mut self, what: &str, remedy: &str) {
+        let location = self.here();
+        if self.strict {
+            self.problems.push(Problem::error(
+                Some(location),
+                format!("{what}; {remedy}, or leave out --strict to keep it"),
+            ));
+        } else {
+            self.problems
+                .push(Problem::warning(location, format!("{what}; kept")));
+        }
+    }
+
+    fn value(&mut self, shape: &'static Shape, value: &Value) {
+        match (&shape.kind, value) {
+            (Kind::Structure { .. }, Value::Object(obj)) => self.structure(shape, obj),
+            (Kind::List(item), Value::Array(items)) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.steps.push(Step::Index(i));
+                    self.value(item, v);
+                    self.steps.pop();
+                }
+            }
+            (Kind::Map(item), Value::Object(obj)) => {
+                for (k, v) in obj {
+                    self.steps.push(Step::Key(k.clone()));
+                    self.value(item, v);
+                    self.steps.pop();
+                }
+            }
+            (Kind::String { values }, Value::String(s)) => {
+                if !values.is_empty() && !values.contains(&s.as_str()) {
+                    let hint = did_you_mean(s, values.iter().copied())
+                        .map(|v| format!(" (did you mean {v:?}?)"))
+                        .unwrap_or_default();
+                    let what = format!(
+                        "{s:?} is not a {} value the ECS model knows ({}){hint}; model: {}",
+                        shape.name,
+                        values.join(", "),
+                        model::SOURCE
+                    );
+                    self.unknown(&what, "correct it");
+                }
+            }
+            (Kind::Integer, Value::Number(n)) => {
+                if n.as_i64().and_then(|n| i32::try_from(n).ok()).is_none() {
+                    self.error(format!(
+                        "expected an integer, found {} (not whole, or out of the 32-bit range)",
+                        describe_value(value)
+                    ));
+                }
+            }
+            (Kind::Boolean, Value::Bool(_)) => {}
+            _ => {
+                let hint = match (&shape.kind, value, self.steps.as_slice()) {
+                    (Kind::String { .. }, Value::Number(n), [Step::Key(k)])
+                        if k == "cpu" || k == "memory" =>
+                    {
+                        format!(" (the task-level {k} is a string: \"{n}\")")
+                    }
+                    (Kind::String { .. }, Value::Number(_) | Value::Bool(_), _) => {
+                        " (quote it)".to_owned()
+                    }
+                    _ => String::new(),
+                };
+                self.error(format!(
+                    "expected {}, found {}{hint}",
+                    shape.expected(),
+                    describe_value(value)
+                ));
+            }
+        }
+    }
+
+    fn structure(&mut self, shape: &'static Shape, obj: &Map<String, Value>) {
+        let Kind::Structure { members, union } = shape.kind else {
+            return;
+        };
+        let top = self.steps.is_empty();
+        for member in members.iter().filter(|m| m.required) {
+            if !obj.contains_key(member.name) {
+                self.error(format!(
+                    "missing the required member {:?} ({})",
+                    member.name, shape.name
+                ));
+            }
+        }
+        if union && obj.len() != 1 {
+            let names: Vec<&str> = members.iter().map(|m| m.name).collect();
+            self.error(format!(
+                "{} takes exactly one of its members ({}), found {}",
+                shape.name,
+                names.join(", "),
+                obj.len()
+            ));
+        }
+        for (key, value) in obj {
+            self.steps.push(Step::Key(key.clone()));
+            if let Some(member) = shape.member(key) {
+                self.value(member.shape, value);
+            } else {
+                let hint = did_you_mean(key, members.iter().map(|m| m.name))
+                    .map(|m| format!(" (did you mean {m:?}?)"))
+                    .unwrap_or_default();
+                let (what, remedy) = if top {
+                    (
+                        format!(
+                            "not a RegisterTaskDefinition member in the ECS model this tool \
+                             knows ({}){hint}",
+                            model::SOURCE
+                        ),
+                        format!("remove it with --drop {key}"),
+                    )
+                } else {
+                    (
+                        format!(
+                            "not a member of {} in the ECS model this tool knows ({}){hint}",
+                            shape.name,
+                            model::SOURCE
+                        ),
+                        format!(
+                            "remove it with --filter 'del({})'",
+                            format_steps(&self.steps)
+                        ),
+                    )
+                };
+                self.unknown(&what, &remedy);
+            }
+            self.steps.pop();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Severity;
+    use serde_json::json;
+
+    fn problems(td: &Value, strict: bool) -> Vec<(Severity, String)> {
+        let mut problems = Vec::new();
+        check(
+            td.as_object().unwrap(),
+            &Origin::BARE,
+            strict,
+            &mut problems,
+        );
+        problems
+            .into_iter()
+            .map(|p| (p.severity, p.to_string()))
+            .collect()
+    }
+
+    fn valid() -> Value {
+        json!({
+            "family": "web",
+            "networkMode": "awsvpc",
+            "cpu": "256",
+            "memory": "512",
+            "containerDefinitions": [{
+                "name": "app", "image": "app:1", "cpu": 0, "essential": true,
+                "portMappings": [{"containerPort": 80, "protocol": "tcp", "name": "http", "appProtocol": "http"}],
+                "environment": [{"name": "A", "value": ""}],
+                "secrets": [{"name": "DB", "valueFrom": "arn:aws:ssm:us-east-2:123456789012:parameter/db"}],
+                "dockerLabels": {"com.example.team": "web"},
+                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web"}},
+                "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 30},
+                "resourceRequirements": [{"type": "GPU", "value": "1", "sharingStrategy": {"nvidiaMps": {"memory": 8}}}]
+            }],
+            "volumes": [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "ENABLED"}}],
+            "tags": [{"key": "team", "value": "web"}],
+            "enableFaultInjection": false,
+            "trustedExecutionConfiguration": {"isolationMode": "SHARED"}
+        })
+    }
+
+    #[test]
+    fn a_valid_task_definition_has_no_problems() {
+        assert_eq!(problems(&valid(), true), []);
+    }
+
+    #[test]
+    fn wrong_types_are_errors_with_hints() {
+        let mut td = valid();
+        td["cpu"] = json!(256);
+        td["containerDefinitions"][0]["portMappings"][0]["containerPort"] = json!("80");
+        td["containerDefinitions"][0]["essential"] = json!("true");
+        td["containerDefinitions"][0]["memory"] = json!(1.5);
+        td["containerDefinitions"][0]["dockerLabels"]["com.example.n"] = json!(1);
+        td["volumes"] = json!({});
+        let found = problems(&td, false);
+        let expected = [
+            ".cpu: expected a string, found the number 256 (the task-level cpu is a string: \"256\")",
+            ".containerDefinitions[0].essential (container \"app\"): expected true or false, found the string \"true\"",
+            ".containerDefinitions[0].portMappings[0].containerPort (container \"app\"): expected an integer, found the string \"80\"",
+            ".containerDefinitions[0].dockerLabels[\"com.example.n\"] (container \"app\"): expected a string, found the number 1 (quote it)",
+            ".containerDefinitions[0].memory (container \"app\"): expected an integer, found the number 1.5 (not whole, or out of the 32-bit range)",
+            ".volumes: expected an array, found an object",
+        ];
+        assert_eq!(
+            found,
+            expected
+                .iter()
+                .map(|s| (Severity::Error, (*s).to_owned()))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn missing_required_members_and_unions() {
+        let mut td = valid();
+        td.as_object_mut().unwrap().shift_remove("family");
+        td["containerDefinitions"][0]["secrets"][0] = json!({"name": "DB"});
+        td["containerDefinitions"][0]["resourceRequirements"][0]["sharingStrategy"] = json!({});
+        let found: Vec<String> = problems(&td, false).into_iter().map(|p| p.1).collect();
+        assert_eq!(
+            found,
+            [
+                ".: missing the required member \"family\" (RegisterTaskDefinitionRequest)",
+                ".containerDefinitions[0].secrets[0] (container \"app\"): missing the required member \"valueFrom\" (Secret)",
+                ".containerDefinitions[0].resourceRequirements[0].sharingStrategy (container \"app\"): SharingStrategy takes exactly one of its members (nvidiaMps), found 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_members_and_values_are_warnings_or_strict_errors() {
+        let mut td = valid();
+        td["exectionRoleArn"] = json!("arn:x");
+        td["networkMode"] = json!("awsvcp");
+        td["containerDefinitions"][0]["newFeature"] = json!({"on": true});
+        let found = problems(&td, false);
+        let source = model::SOURCE;
+        assert_eq!(
+            found,
+            [
+                (
+                    Severity::Warning,
+                    format!(
+                        ".networkMode: \"awsvcp\" is not a NetworkMode value the ECS model knows (bridge, host, awsvpc, none) (did you mean \"awsvpc\"?); model: {source}; kept"
+                    )
+                ),
+                (
+                    Severity::Warning,
+                    format!(
+                        ".containerDefinitions[0].newFeature (container \"app\"): not a member of ContainerDefinition in the ECS model this tool knows ({source}); kept"
+                    )
+                ),
+                (
+                    Severity::Warning,
+                    format!(
+                        ".exectionRoleArn: not a RegisterTaskDefinition member in the ECS model this tool knows ({source}) (did you mean \"executionRoleArn\"?); kept"
+                    )
+                ),
+            ]
+        );
+        let strict = problems(&td, true);
+        assert!(strict.iter().all(|(s, _)| *s == Severity::Error));
+        assert!(strict[1].1.ends_with("; remove it with --filter 'del(.containerDefinitions[0].newFeature)', or leave out --strict to keep it"), "{strict:?}");
+        assert!(
+            strict[2].1.ends_with(
+                "; remove it with --drop exectionRoleArn, or leave out --strict to keep it"
+            ),
+            "{strict:?}"
+        );
+    }
+}

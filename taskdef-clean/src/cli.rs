@@ -1,0 +1,234 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use cli_support::generate::Generate;
+use cli_support::input::InputArgs;
+
+use crate::edit::{ContainerKey, ContainerKeyValue, ImageEdit};
+
+/// The exit-code table: `--help`'s EXIT STATUS section and the README's (a test keeps them
+/// equal).
+pub const EXIT_STATUS: &str = "\
+EXIT STATUS:
+  0  register-ready JSON written (warnings, if any, were printed); with --check: no problems
+  1  the input is not a task definition that can be made register-ready, or an edit or the
+     filter failed: invalid JSON (line and column), wrong shape, null inside an array, wrong
+     member types, unknown container, a filter that fails at run time or does not yield
+     exactly one object; with --check: problems found; with --strict: unknown members or
+     enum values; the input or the output file cannot be read or written
+  2  usage: unknown or malformed options (--image, --env, --secret, ...), a filter that does
+     not compile, a terminal on stdin";
+
+const ABOUT: &str = "Turn `aws ecs describe-task-definition` output into JSON that \
+register-task-definition and the AWS SDKs accept, losing nothing you configured; set images, \
+environment variables, secrets, roles, cpu and memory; transform with a jq filter.";
+
+const LONG_ABOUT: &str = "Turn `aws ecs describe-task-definition` output into JSON that \
+register-task-definition (--cli-input-json) and the AWS SDKs accept, losing nothing you \
+configured.
+
+Input (-f FILE or stdin): the full describe answer ({\"taskDefinition\": ..., \"tags\": [...]}, as \
+`--include TAGS` returns it), the bare task definition, or an already clean one.
+
+Cleaning: the 9 read-only members (taskDefinitionArn, revision, status, requiresAttributes, \
+compatibilities, registeredAt, registeredBy, deregisteredAt, deleteRequestedAt) are removed; \
+the top-level tags move into the input (an empty list is dropped: the API rejects it); null \
+members are dropped at any depth, a null inside an array is an error; empty strings are kept. \
+Members the ECS model does not know are kept with a warning (--strict: an error; --drop KEY \
+removes top-level ones): the output is register-ready whenever no warning was printed.
+
+Edits apply after cleaning, in this order: task-level options, --image, --unset-env, --env, \
+--unset-secret, --secret; then --filter sees the clean task definition and its output is \
+checked again.";
+
+/// taskdef-clean: describe-task-definition JSON in, register-ready JSON out.
+#[derive(Debug, Parser)]
+#[command(
+    name = "taskdef-clean",
+    version,
+    long_version = concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (ECS model: ",
+        cli_support::ecs_model_source!(),
+        ")"
+    ),
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXIT_STATUS,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Write the result to FILE (atomically: complete or not at all) instead of stdout.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        conflicts_with = "check"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Validate only: clean, edit and filter as usual, list every problem, write nothing.
+    /// Exit 1 if there is any.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Make members and enum values the ECS model does not know errors instead of warnings.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Remove a top-level member (repeatable), e.g. --drop placementConstraints.
+    #[arg(long = "drop", value_name = "KEY")]
+    pub drop: Vec<String>,
+
+    /// Print the JSON on one line instead of indented.
+    #[arg(long)]
+    pub compact: bool,
+
+    /// Set a container's image: NAME=URI, or just URI when there is exactly one container
+    /// (repeatable).
+    #[arg(
+        long = "image",
+        value_name = "[NAME=]URI",
+        help_heading = "Container edits"
+    )]
+    pub image: Vec<ImageEdit>,
+
+    /// Set an environment variable: NAME:KEY=VALUE, split on the first '='; an existing KEY
+    /// is replaced, never duplicated (repeatable).
+    #[arg(
+        long = "env",
+        value_name = "NAME:KEY=VALUE",
+        help_heading = "Container edits"
+    )]
+    pub env: Vec<ContainerKeyValue>,
+
+    /// Remove an environment variable: NAME:KEY; absent is fine (repeatable).
+    #[arg(
+        long = "unset-env",
+        value_name = "NAME:KEY",
+        help_heading = "Container edits"
+    )]
+    pub unset_env: Vec<ContainerKey>,
+
+    /// Set a secret: NAME:KEY=ARN (the valueFrom: a Secrets Manager or SSM parameter ARN);
+    /// an existing KEY is replaced (repeatable).
+    #[arg(
+        long = "secret",
+        value_name = "NAME:KEY=ARN",
+        help_heading = "Container edits"
+    )]
+    pub secret: Vec<ContainerKeyValue>,
+
+    /// Remove a secret: NAME:KEY; absent is fine (repeatable).
+    #[arg(
+        long = "unset-secret",
+        value_name = "NAME:KEY",
+        help_heading = "Container edits"
+    )]
+    pub unset_secret: Vec<ContainerKey>,
+
+    /// Set the family (letters, digits, '-' and '_', up to 255).
+    #[arg(long, value_name = "NAME", value_parser = crate::edit::parse_family, help_heading = "Task edits")]
+    pub family: Option<String>,
+
+    /// Set the task's cpu, as the API wants it: a string such as 256 or "1 vCPU".
+    #[arg(long, value_name = "UNITS", value_parser = non_empty, help_heading = "Task edits")]
+    pub cpu: Option<String>,
+
+    /// Set the task's memory, as the API wants it: a string such as 512 or "1 GB".
+    #[arg(long, value_name = "MIB", value_parser = non_empty, help_heading = "Task edits")]
+    pub memory: Option<String>,
+
+    /// Set the task role (the role the containers' code assumes).
+    #[arg(long, value_name = "ARN", value_parser = non_empty, help_heading = "Task edits")]
+    pub task_role_arn: Option<String>,
+
+    /// Set the execution role (the role ECS uses to pull images, read secrets, write logs).
+    #[arg(long, value_name = "ARN", value_parser = non_empty, help_heading = "Task edits")]
+    pub execution_role_arn: Option<String>,
+
+    /// Transform the clean task definition with a jq filter (jaq) that must yield exactly
+    /// one object; its output is checked again. $ENV and env are available.
+    #[arg(long, value_name = "JQ", help_heading = "Filter")]
+    pub filter: Option<String>,
+
+    /// Make $NAME a string in the filter (repeatable).
+    #[arg(
+        long = "arg",
+        num_args = 2,
+        value_names = ["NAME", "VALUE"],
+        requires = "filter",
+        help_heading = "Filter"
+    )]
+    pub arg: Vec<String>,
+
+    /// Write shell completions or the man page to stdout.
+    #[arg(long, value_name = "WHAT", hide = true)]
+    pub generate: Option<Generate>,
+}
+
+fn non_empty(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("must not be empty".to_owned())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_ends_with_the_exit_status_table() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.trim_end().ends_with(EXIT_STATUS.trim_end()), "{help}");
+    }
+
+    #[test]
+    fn args_come_in_pairs() {
+        let cli = Cli::try_parse_from([
+            "taskdef-clean",
+            "--filter",
+            ".",
+            "--arg",
+            "a",
+            "1",
+            "--arg",
+            "b",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(cli.arg, ["a", "1", "b", "2"]);
+        let err = Cli::try_parse_from(["taskdef-clean", "--arg", "a", "1"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn malformed_edits_are_usage_errors() {
+        for args in [
+            ["--env", "app"],
+            ["--env", "app:=x"],
+            ["--env", ":K=V"],
+            ["--secret", "app:K"],
+            ["--unset-env", "app"],
+            ["--image", "app="],
+            ["--family", "a b"],
+            ["--cpu", ""],
+        ] {
+            let err = Cli::try_parse_from(["taskdef-clean", args[0], args[1]]).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,663 @@
+//! Edits: per container by name (image, environment, secrets) and task-level members.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{Map, Value, json};
+
+use crate::problem::{Problem, did_you_mean};
+
+/// `--image [NAME=]URI`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageEdit {
+    pub container: Option<String>,
+    pub uri: String,
+}
+
+impl FromStr for ImageEdit {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (container, uri) = match s.split_once('=') {
+            Some((name, uri)) => {
+                if name.is_empty() {
+                    return Err("expected NAME=URI or URI; the container NAME is empty".into());
+                }
+                (Some(name.to_owned()), uri)
+            }
+            None => (None, s),
+        };
+        if uri.trim().is_empty() {
+            return Err("expected NAME=URI or URI; the image URI is empty".into());
+        }
+        if uri.chars().any(char::is_whitespace) {
+            return Err(format!("an image URI has no spaces: {uri:?}"));
+        }
+        Ok(ImageEdit {
+            container,
+            uri: uri.to_owned(),
+        })
+    }
+}
+
+/// `NAME:KEY=VALUE` (`--env`, `--secret`): split on the first ':' and then the first '='.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerKeyValue {
+    pub container: String,
+    pub key: String,
+    pub value: String,
+}
+
+impl FromStr for ContainerKeyValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        const USE: &str = "expected NAME:KEY=VALUE (container name, variable name, value), \
+                           e.g. app:LOG_LEVEL=debug";
+        let (container, rest) = s.split_once(':').ok_or(USE)?;
+        let (key, value) = rest.split_once('=').ok_or(USE)?;
+        if container.is_empty() {
+            return Err(format!("{USE}; the container NAME is empty"));
+        }
+        if key.is_empty() {
+            return Err(format!("{USE}; the KEY is empty"));
+        }
+        Ok(ContainerKeyValue {
+            container: container.to_owned(),
+            key: key.to_owned(),
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// `NAME:KEY` (`--unset-env`, `--unset-secret`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerKey {
+    pub container: String,
+    pub key: String,
+}
+
+impl FromStr for ContainerKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        const USE: &str = "expected NAME:KEY (container name, variable name), e.g. app:DEBUG";
+        match s.split_once(':') {
+            Some((container, key)) if !container.is_empty() && !key.is_empty() => {
+                Ok(ContainerKey {
+                    container: container.to_owned(),
+                    key: key.to_owned(),
+                })
+            }
+            _ => Err(USE.to_owned()),
+        }
+    }
+}
+
+/// `--family`: what ECS accepts (up to 255 letters, digits, hyphens and underscores).
+pub fn parse_family(s: &str) -> Result<String, String> {
+    let valid = !s.is_empty()
+        && s.len() <= 255
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(s.to_owned())
+    } else {
+        Err("a family is 1 to 255 letters, digits, hyphens (-) and underscores (_)".to_owned())
+    }
+}
+
+/// Every edit asked for, in the order they apply.
+#[derive(Debug, Clone, Default)]
+pub struct Edits {
+    pub family: Option<String>,
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+    pub task_role_arn: Option<String>,
+    pub execution_role_arn: Option<String>,
+    pub images: Vec<ImageEdit>,
+    pub unset_env: Vec<ContainerKey>,
+    pub env: Vec<ContainerKeyValue>,
+    pub unset_secrets: Vec<ContainerKey>,
+    pub secrets: Vec<ContainerKeyValue>,
+}
+
+/// Which list of a container an edit changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    Environment,
+    Secrets,
+}
+
+impl List {
+    fn member(self) -> &'static str {
+        match self {
+            List::Environment => "environment",
+            List::Secrets => "secrets",
+        }
+    }
+
+    fn value_member(self) -> &'static str {
+        match self {
+            List::Environment => "value",
+            List::Secrets => "valueFrom",
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            List::Environment => "--env",
+            List::Secrets => "--secret",
+        }
+    }
+
+    fn other(self) -> List {
+        match self {
+            List::Environment => List::Secrets,
+            List::Secrets => List::Environment,
+        }
+    }
+
+    fn unset_flag(self) -> &'static str {
+        match self {
+            List::Environment => "--unset-env",
+            List::Secrets => "--unset-secret",
+        }
+    }
+}
+
+impl fmt::Display for ContainerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.container, self.key)
+    }
+}
+
+impl Edits {
+    /// Apply every edit to a clean task definition; problems (an unknown container, ...) are
+    /// pushed, and the edits that can be applied still are.
+    pub fn apply(&self, taskdef: &mut Map<String, Value>, problems: &mut Vec<Problem>) {
+        for (member, value) in [
+            ("family", &self.family),
+            ("cpu", &self.cpu),
+            ("memory", &self.memory),
+            ("taskRoleArn", &self.task_role_arn),
+            ("executionRoleArn", &self.execution_role_arn),
+        ] {
+            if let Some(value) = value {
+                taskdef.insert(member.to_owned(), Value::String(value.clone()));
+            }
+        }
+        if self.images.is_empty()
+            && self.unset_env.is_empty()
+            && self.env.is_empty()
+            && self.unset_secrets.is_empty()
+            && self.secrets.is_empty()
+        {
+            return;
+        }
+        let Some(Value::Array(containers)) = taskdef.get_mut("containerDefinitions") else {
+            problems.push(Problem::error(
+                None,
+                "cannot apply the container edits: containerDefinitions is not an array",
+            ));
+            return;
+        };
+        let mut containers = Containers(containers);
+        for edit in &self.images {
+            let flag = match &edit.container {
+                Some(name) => format!("--image {name}={}", edit.uri),
+                None => format!("--image {}", edit.uri),
+            };
+            let found = match &edit.container {
+                Some(name) => containers.find(name, &flag),
+                None => containers.only(&flag),
+            };
+            match found {
+                Ok(c) => {
+                    c.insert("image".to_owned(), Value::String(edit.uri.clone()));
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        for edit in &self.unset_env {
+            containers.unset(edit, List::Environment, problems);
+        }
+        for edit in &self.env {
+            containers.set(edit, List::Environment, problems);
+        }
+        for edit in &self.unset_secrets {
+            containers.unset(edit, List::Secrets, problems);
+        }
+        for edit in &self.secrets {
+            containers.set(edit, List::Secrets, problems);
+        }
+        // ECS rejects a name that is both an environment variable and a secret: say so for
+        // the names set here (an input that already has both is left to the API).
+        for (edits, list) in [
+            (&self.env, List::Environment),
+            (&self.secrets, List::Secrets),
+        ] {
+            for edit in edits {
+                let Ok(c) = containers.find(&edit.container, "") else {
+                    continue;
+                };
+                if entry_index(c, list.other().member(), &edit.key).is_some() {
+                    problems.push(Problem::error(
+                        None,
+                        format!(
+                            "{} {}:{}: container {:?} also has {} {:?} in {}, and ECS rejects a \
+                             name in both; add {} {}:{}",
+                            list.flag(),
+                            edit.container,
+                            edit.key,
+                            edit.container,
+                            if list == List::Environment {
+                                "a secret"
+                            } else {
+                                "an environment variable"
+                            },
+                            edit.key,
+                            list.other().member(),
+                            list.other().unset_flag(),
+                            edit.container,
+                            edit.key,
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The container definitions, looked up by name.
+struct Containers<'a>(&'a mut Vec<Value>);
+
+impl Containers<'_> {
+    fn names(&self) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter_map(|c| c.get("name").and_then(Value::as_str))
+            .collect()
+    }
+
+    fn find(&mut self, name: &str, flag: &str) -> Result<&mut Map<String, Value>, Problem> {
+        let matching: Vec<usize> = self
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.get("name").and_then(Value::as_str) == Some(name))
+            .map(|(i, _)| i)
+            .collect();
+        match matching[..] {
+            [i] => self.0[i].as_object_mut().ok_or_else(|| {
+                Problem::error(None, format!("{flag}: container {name:?} is not an object"))
+            }),
+            [] => {
+                let names = self.names();
+                let hint = did_you_mean(name, names.iter().copied())
+                    .map(|n| format!("; did you mean {n:?}?"))
+                    .unwrap_or_default();
+                Err(Problem::error(
+                    None,
+                    format!(
+                        "{flag}: no container named {name:?} (the task definition has: {}){hint}",
+                        list_names(&names)
+                    ),
+                ))
+            }
+            _ => Err(Problem::error(
+                None,
+                format!(
+                    "{flag}: {} containers are named {name:?}; names must be unique",
+                    matching.len()
+                ),
+            )),
+        }
+    }
+
+    fn only(&mut self, flag: &str) -> Result<&mut Map<String, Value>, Problem> {
+        if self.0.len() != 1 {
+            let names = self.names();
+            return Err(Problem::error(
+                None,
+                format!(
+                    "{flag}: an image without a container name needs exactly one container, \
+                     and the task definition has {} ({}); use --image NAME=URI",
+                    self.0.len(),
+                    list_names(&names)
+                ),
+            ));
+        }
+        self.0[0]
+            .as_object_mut()
+            .ok_or_else(|| Problem::error(None, format!("{flag}: the container is not an object")))
+    }
+
+    fn set(&mut self, edit: &ContainerKeyValue, list: List, problems: &mut Vec<Problem>) {
+        // The value may be sensitive: messages show NAME:KEY only.
+        let flag = format!("{} {}:{}", list.flag(), edit.container, edit.key);
+        let container = match self.find(&edit.container, &flag) {
+            Ok(c) => c,
+            Err(p) => return problems.push(p),
+        };
+        let entries = container
+            .entry(list.member())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let Value::Array(entries) = entries else {
+            return problems.push(Problem::error(
+                None,
+                format!("{flag}: the container's {} is not an array", list.member()),
+            ));
+        };
+        let entry = json!({"name": edit.key, list.value_member(): edit.value});
+        let mut first = None;
+        let mut i = 0;
+        entries.retain(|e| {
+            let same = e.get("name").and_then(Value::as_str) == Some(edit.key.as_str());
+            let keep = !same || first.is_none();
+            if same && first.is_none() {
+                first = Some(i);
+            }
+            i += 1;
+            keep
+        });
+        match first {
+            Some(i) => entries[i] = entry,
+            None => entries.push(entry),
+        }
+    }
+
+    fn unset(&mut self, edit: &ContainerKey, list: List, problems: &mut Vec<Problem>) {
+        let flag = format!("{} {edit}", list.unset_flag());
+        let container = match self.find(&edit.container, &flag) {
+            Ok(c) => c,
+            Err(p) => return problems.push(p),
+        };
+        match container.get_mut(list.member()) {
+            None => {}
+            Some(Value::Array(entries)) => {
+                entries
+                    .retain(|e| e.get("name").and_then(Value::as_str) != Some(edit.key.as_str()));
+            }
+            Some(_) => problems.push(Problem::error(
+                None,
+                format!("{flag}: the container's {} is not an array", list.member()),
+            )),
+        }
+    }
+}
+
+fn entry_index(container: &Map<String, Value>, member: &str, key: &str) -> Option<usize> {
+    container
+        .get(member)?
+        .as_array()?
+        .iter()
+        .position(|e| e.get("name").and_then(Value::as_str) == Some(key))
+}
+
+fn list_names(names: &[&str]) -> String {
+    if names.is_empty() {
+        "no named containers".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taskdef() -> Map<String, Value> {
+        json!({
+            "family": "web",
+            "containerDefinitions": [
+                {"name": "app", "image": "app:1", "environment": [
+                    {"name": "A", "value": "1"}, {"name": "B", "value": ""}, {"name": "A", "value": "dup"}
+                ], "secrets": [{"name": "DB", "valueFrom": "arn:db"}]},
+                {"name": "proxy", "image": "envoy:1"}
+            ]
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    fn apply(edits: &Edits) -> (Map<String, Value>, Vec<String>) {
+        let mut td = taskdef();
+        let mut problems = Vec::new();
+        edits.apply(&mut td, &mut problems);
+        (td, problems.iter().map(ToString::to_string).collect())
+    }
+
+    fn kv(s: &str) -> ContainerKeyValue {
+        s.parse().unwrap()
+    }
+
+    fn k(s: &str) -> ContainerKey {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parses_edits() {
+        assert_eq!(
+            "app:URL=https://x/?a=b"
+                .parse::<ContainerKeyValue>()
+                .unwrap(),
+            ContainerKeyValue {
+                container: "app".into(),
+                key: "URL".into(),
+                value: "https://x/?a=b".into()
+            }
+        );
+        assert_eq!(kv("app:EMPTY=").value, "");
+        assert!("app".parse::<ContainerKeyValue>().is_err());
+        assert!("app:=v".parse::<ContainerKeyValue>().is_err());
+        assert!(":K=v".parse::<ContainerKeyValue>().is_err());
+        assert!("app:K".parse::<ContainerKeyValue>().is_err());
+        assert_eq!(
+            "reg.example:5000/app:1.2".parse::<ImageEdit>().unwrap(),
+            ImageEdit {
+                container: None,
+                uri: "reg.example:5000/app:1.2".into()
+            }
+        );
+        assert_eq!(
+            "app=repo/app@sha256:abc"
+                .parse::<ImageEdit>()
+                .unwrap()
+                .container
+                .as_deref(),
+            Some("app")
+        );
+        assert!("app=".parse::<ImageEdit>().is_err());
+        assert!("=x".parse::<ImageEdit>().is_err());
+        assert!("a b".parse::<ImageEdit>().is_err());
+        assert_eq!(k("app:K").to_string(), "app:K");
+        assert!("app:".parse::<ContainerKey>().is_err());
+        assert!(parse_family("web-api_2").is_ok());
+        assert!(parse_family("web api").is_err());
+        assert!(parse_family(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn sets_images_by_name_or_alone() {
+        let edits = Edits {
+            images: vec!["proxy=envoy:2".parse().unwrap()],
+            ..Edits::default()
+        };
+        let (td, problems) = apply(&edits);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(td["containerDefinitions"][1]["image"], "envoy:2");
+        assert_eq!(td["containerDefinitions"][0]["image"], "app:1");
+
+        let edits = Edits {
+            images: vec!["app:2".parse().unwrap()],
+            ..Edits::default()
+        };
+        let (td, problems) = apply(&edits);
+        assert_eq!(
+            problems,
+            [
+                "--image app:2: an image without a container name needs exactly one container, \
+              and the task definition has 2 (app, proxy); use --image NAME=URI"
+            ]
+        );
+        assert_eq!(td, taskdef());
+
+        let mut one = json!({"containerDefinitions": [{"name": "solo", "image": "a"}]})
+            .as_object()
+            .unwrap()
+            .clone();
+        let mut problems = Vec::new();
+        edits.apply(&mut one, &mut problems);
+        assert!(problems.is_empty());
+        assert_eq!(one["containerDefinitions"][0]["image"], "app:2");
+    }
+
+    #[test]
+    fn unknown_containers_are_named_with_a_suggestion() {
+        let edits = Edits {
+            images: vec!["ap=x:1".parse().unwrap()],
+            env: vec![kv("web:A=1")],
+            ..Edits::default()
+        };
+        let (_, problems) = apply(&edits);
+        assert_eq!(
+            problems,
+            [
+                "--image ap=x:1: no container named \"ap\" (the task definition has: app, proxy); did you mean \"app\"?",
+                "--env web:A: no container named \"web\" (the task definition has: app, proxy)"
+            ]
+        );
+    }
+
+    #[test]
+    fn env_replaces_never_duplicates_and_keeps_order() {
+        let edits = Edits {
+            env: vec![kv("app:A=new=value"), kv("app:C=3"), kv("proxy:X=")],
+            ..Edits::default()
+        };
+        let (td, problems) = apply(&edits);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            td["containerDefinitions"][0]["environment"],
+            json!([{"name": "A", "value": "new=value"}, {"name": "B", "value": ""}, {"name": "C", "value": "3"}])
+        );
+        assert_eq!(
+            td["containerDefinitions"][1]["environment"],
+            json!([{"name": "X", "value": ""}])
+        );
+    }
+
+    #[test]
+    fn unset_env_removes_and_absent_is_fine() {
+        let edits = Edits {
+            unset_env: vec![k("app:A"), k("app:NOPE"), k("proxy:NOPE")],
+            ..Edits::default()
+        };
+        let (td, problems) = apply(&edits);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            td["containerDefinitions"][0]["environment"],
+            json!([{"name": "B", "value": ""}])
+        );
+        assert!(td["containerDefinitions"][1].get("environment").is_none());
+    }
+
+    #[test]
+    fn secrets_replace_like_env() {
+        let edits = Edits {
+            secrets: vec![
+                kv("app:DB=arn:aws:ssm:us-east-2:123456789012:parameter/db"),
+                kv("app:KEY=arn:key"),
+            ],
+            ..Edits::default()
+        };
+        let (td, problems) = apply(&edits);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            td["containerDefinitions"][0]["secrets"],
+            json!([
+                {"name": "DB", "valueFrom": "arn:aws:ssm:us-east-2:123456789012:parameter/db"},
+                {"name": "KEY", "valueFrom": "arn:key"}
+            ])
+        );
+        let edits = Edits {
+            unset_secrets: vec![k("app:DB")],
+            ..Edits::default()
+        };
+        let (td, _) = apply(&edits);
+        assert_eq!(td["containerDefinitions"][0]["secrets"], json!([]));
+    }
+
+    #[test]
+    fn a_name_in_env_and_secrets_is_an_error_unless_unset() {
+        let edits = Edits {
+            env: vec![kv("app:DB=plain")],
+            ..Edits::default()
+        };
+        let (_, problems) = apply(&edits);
+        assert_eq!(
+            problems,
+            [
+                "--env app:DB: container \"app\" also has a secret \"DB\" in secrets, and ECS rejects \
+              a name in both; add --unset-secret app:DB"
+            ]
+        );
+        let edits = Edits {
+            env: vec![kv("app:DB=plain")],
+            unset_secrets: vec![k("app:DB")],
+            ..Edits::default()
+        };
+        let (td, problems) = apply(&edits);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(td["containerDefinitions"][0]["secrets"], json!([]));
+        let edits = Edits {
+            secrets: vec![kv("app:B=arn:b")],
+            ..Edits::default()
+        };
+        let (_, problems) = apply(&edits);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].ends_with("add --unset-env app:B"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn task_level_edits_are_strings() {
+        let edits = Edits {
+            family: Some("web-2".into()),
+            cpu: Some("1 vCPU".into()),
+            memory: Some("2048".into()),
+            task_role_arn: Some("arn:task".into()),
+            execution_role_arn: Some("arn:exec".into()),
+            ..Edits::default()
+        };
+        let (td, problems) = apply(&edits);
+        assert!(problems.is_empty());
+        assert_eq!(td["family"], "web-2");
+        assert_eq!(td["cpu"], "1 vCPU");
+        assert_eq!(td["memory"], "2048");
+        assert_eq!(td["taskRoleArn"], "arn:task");
+        assert_eq!(td["executionRoleArn"], "arn:exec");
+    }
+
+    #[test]
+    fn duplicate_container_names_are_reported() {
+        let mut td = json!({"containerDefinitions": [{"name": "a"}, {"name": "a"}]})
+            .as_object()
+            .unwrap()
+            .clone();
+        let mut problems = Vec::new();
+        Edits {
+            images: vec!["a=x".parse().unwrap()],
+            ..Edits::default()
+        }
+        .apply(&mut td, &mut problems);
+        assert_eq!(
+            problems[0].to_string(),
+            "--image a=x: 2 containers are named \"a\"; names must be unique"
+        );
+    }
+}

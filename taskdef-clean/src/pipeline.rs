@@ -1,0 +1,296 @@
+//! The whole job on one parsed input: clean, edit, filter, clean the filter's output again,
+//! check against the model. Every problem is collected; the output exists only when there
+//! is no error.
+
+use cli_support::ecs::describe_value;
+use cli_support::jq::Filter;
+use serde_json::Value;
+
+use crate::check::check;
+use crate::clean::{clean_again, clean_input};
+use crate::edit::Edits;
+use crate::problem::{Origin, Problem};
+
+/// What to do besides the cleaning rules.
+#[derive(Debug, Default)]
+pub struct Options<'a> {
+    pub strict: bool,
+    pub drop: &'a [String],
+    pub edits: Edits,
+    pub filter: Option<&'a Filter>,
+}
+
+/// The register-ready task definition (when there is no error) and every problem found.
+#[derive(Debug)]
+pub struct Outcome {
+    pub output: Option<Value>,
+    pub problems: Vec<Problem>,
+}
+
+impl Outcome {
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+}
+
+/// Run the pipeline on the input document.
+pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
+    let mut problems = Vec::new();
+    let cleaned = match clean_input(input, opts.drop, opts.strict, &mut problems) {
+        Ok(c) => c,
+        Err(p) => {
+            problems.push(p);
+            return Outcome {
+                output: None,
+                problems,
+            };
+        }
+    };
+    let mut taskdef = cleaned.taskdef;
+    let mut origin = cleaned.origin;
+    opts.edits.apply(&mut taskdef, &mut problems);
+
+    if let Some(filter) = opts.filter {
+        if problems.iter().any(Problem::is_error) {
+            problems.push(Problem::error(
+                None,
+                "--filter was not run because of the errors above",
+            ));
+            return Outcome {
+                output: None,
+                problems,
+            };
+        }
+        match run_filter(filter, &Value::Object(taskdef)) {
+            Ok(mut out) => {
+                clean_again(&mut out, &mut problems);
+                taskdef = out;
+                origin = Origin::FILTER;
+            }
+            Err(p) => {
+                problems.push(p);
+                return Outcome {
+                    output: None,
+                    problems,
+                };
+            }
+        }
+    }
+
+    check(&taskdef, &origin, opts.strict, &mut problems);
+    let output = (!problems.iter().any(Problem::is_error)).then_some(Value::Object(taskdef));
+    Outcome { output, problems }
+}
+
+fn run_filter(filter: &Filter, input: &Value) -> Result<serde_json::Map<String, Value>, Problem> {
+    let outputs = filter
+        .run_json(input)
+        .map_err(|e| Problem::error(None, format!("--filter failed: {e}")))?;
+    let mut outputs = outputs.into_iter();
+    match (outputs.next(), outputs.len()) {
+        (Some(Value::Object(obj)), 0) => Ok(obj),
+        (Some(other), 0) => Err(Problem::error(
+            None,
+            format!(
+                "--filter yielded {}; it must yield the task definition (one object)",
+                describe_value(&other)
+            ),
+        )),
+        (None, _) => Err(Problem::error(
+            None,
+            "--filter yielded no value; it must yield exactly one object (the task \
+             definition); a select() that matched nothing, or empty?",
+        )),
+        (Some(_), more) => Err(Problem::error(
+            None,
+            format!(
+                "--filter yielded {} values; it must yield exactly one object (the task \
+                 definition); collect with [...] or pick one with first(...)",
+                more + 1
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Severity;
+    use serde_json::json;
+
+    fn input() -> Value {
+        json!({
+            "taskDefinition": {
+                "taskDefinitionArn": "arn:aws:ecs:us-east-2:123456789012:task-definition/web:3",
+                "family": "web",
+                "revision": 3,
+                "containerDefinitions": [{"name": "app", "image": "app:1", "cpu": 0,
+                    "environment": [{"name": "MODE", "value": "old"}]}],
+                "status": "ACTIVE",
+                "cpu": "256",
+                "memory": "512"
+            },
+            "tags": [{"key": "team", "value": "web"}]
+        })
+    }
+
+    fn filter(code: &str, args: &[(&str, &str)]) -> Filter {
+        let args: Vec<(String, String)> = args
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect();
+        cli_support::jq::compile(code, &args).unwrap()
+    }
+
+    fn messages(outcome: &Outcome) -> Vec<String> {
+        outcome.problems.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn cleans_edits_and_filters_in_order() {
+        let f = filter(
+            ".containerDefinitions[0].environment |= map(select(.name != $drop)) | .revision = 9 | .ipcMode = null",
+            &[("drop", "MODE")],
+        );
+        let opts = Options {
+            edits: Edits {
+                images: vec!["app=app:2".parse().unwrap()],
+                env: vec![
+                    "app:MODE=new".parse().unwrap(),
+                    "app:KEEP=1".parse().unwrap(),
+                ],
+                memory: Some("1024".into()),
+                ..Edits::default()
+            },
+            filter: Some(&f),
+            ..Options::default()
+        };
+        let out = process(input(), &opts);
+        assert_eq!(messages(&out), Vec::<String>::new());
+        assert_eq!(
+            out.output.unwrap(),
+            json!({
+                "family": "web",
+                "containerDefinitions": [{"name": "app", "image": "app:2", "cpu": 0,
+                    "environment": [{"name": "KEEP", "value": "1"}]}],
+                "cpu": "256",
+                "memory": "1024",
+                "tags": [{"key": "team", "value": "web"}]
+            })
+        );
+    }
+
+    #[test]
+    fn filter_results_must_be_one_object() {
+        for (code, message) in [
+            (
+                "empty",
+                "--filter yielded no value; it must yield exactly one object (the task definition); a select() that matched nothing, or empty?",
+            ),
+            (
+                ".,.",
+                "--filter yielded 2 values; it must yield exactly one object (the task definition); collect with [...] or pick one with first(...)",
+            ),
+            (
+                ".family",
+                "--filter yielded the string \"web\"; it must yield the task definition (one object)",
+            ),
+            ("error(\"no way\")", "--filter failed: no way"),
+            (
+                ".family | .x",
+                "--filter failed: cannot index \"web\" with \"x\"",
+            ),
+        ] {
+            let f = filter(code, &[]);
+            let out = process(
+                input(),
+                &Options {
+                    filter: Some(&f),
+                    ..Options::default()
+                },
+            );
+            assert!(out.output.is_none(), "{code}");
+            let found = messages(&out);
+            assert_eq!(found.len(), 1, "{code}: {found:?}");
+            if code == ".family | .x" {
+                assert!(found[0].starts_with("--filter failed: "), "{found:?}");
+            } else {
+                assert_eq!(found[0], message, "{code}");
+            }
+        }
+    }
+
+    #[test]
+    fn filter_output_is_checked_again() {
+        let f = filter(
+            ".cpu = 512 | .containerDefinitions += [null] | .tags = []",
+            &[],
+        );
+        let out = process(
+            input(),
+            &Options {
+                filter: Some(&f),
+                ..Options::default()
+            },
+        );
+        assert!(out.output.is_none());
+        assert_eq!(
+            messages(&out),
+            [
+                "in the --filter output: .containerDefinitions[1]: null inside an array: the API takes no nulls, and there is no telling what was meant; remove it",
+                "in the --filter output: .cpu: expected a string, found the number 512 (the task-level cpu is a string: \"512\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_stop_the_filter_and_keep_every_problem() {
+        let mut bad = input();
+        bad["taskDefinition"]["volumes"] = json!([null]);
+        let f = filter(".", &[]);
+        let opts = Options {
+            edits: Edits {
+                images: vec!["nope=x".parse().unwrap()],
+                ..Edits::default()
+            },
+            filter: Some(&f),
+            ..Options::default()
+        };
+        let out = process(bad, &opts);
+        assert_eq!(out.errors(), 3);
+        assert_eq!(
+            out.problems.last().unwrap().to_string(),
+            "--filter was not run because of the errors above"
+        );
+    }
+
+    #[test]
+    fn warnings_keep_the_output_and_strict_turns_them_into_errors() {
+        let mut input = input();
+        input["taskDefinition"]["brandNewMember"] = json!(true);
+        let out = process(input.clone(), &Options::default());
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].severity, Severity::Warning);
+        assert_eq!(out.output.unwrap()["brandNewMember"], json!(true));
+        let out = process(
+            input.clone(),
+            &Options {
+                strict: true,
+                ..Options::default()
+            },
+        );
+        assert!(out.output.is_none());
+        assert_eq!(out.errors(), 1);
+        let drop = ["brandNewMember".to_owned()];
+        let out = process(
+            input,
+            &Options {
+                strict: true,
+                drop: &drop,
+                ..Options::default()
+            },
+        );
+        assert!(out.problems.is_empty());
+        assert!(out.output.is_some());
+    }
+}

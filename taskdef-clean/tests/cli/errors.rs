@@ -1,0 +1,335 @@
+//! Bad input and failed edits: a clear message on stderr saying what and where, nothing on
+//! stdout, an -o file untouched, and the documented exit code.
+
+use crate::{cmd, fixture_text, stderr_of};
+
+/// Run with `args` on `stdin`, expecting exit `code`; return stderr. Checks that stdout is
+/// empty, and that an existing -o file keeps its content and nothing is left beside it.
+fn fails(args: &[&str], stdin: &str, code: i32) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.json");
+    std::fs::write(&out, "previous content\n").unwrap();
+    let with_file = cmd()
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .write_stdin(stdin)
+        .assert()
+        .code(code)
+        .stdout("");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "previous content\n",
+        "the -o file was touched"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "a temporary file was left behind"
+    );
+    // The same without -o: nothing on stdout either, the same message.
+    let to_stdout = cmd()
+        .args(args)
+        .write_stdin(stdin)
+        .assert()
+        .code(code)
+        .stdout("");
+    let err = stderr_of(&to_stdout);
+    assert_eq!(stderr_of(&with_file), err);
+    err
+}
+
+fn web() -> String {
+    fixture_text("web-register.json")
+}
+
+#[test]
+fn invalid_json_names_line_and_column() {
+    let err = fails(
+        &[],
+        "{\n  \"family\": \"web\",\n  \"cpu\": \"256\",,\n}\n",
+        1,
+    );
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: invalid JSON at line 3, column 16: key must be a string\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("td.json");
+    std::fs::write(&file, "{\"family\": \"web\" \"x\": 1}").unwrap();
+    let err = fails(&["-f", file.to_str().unwrap()], "", 1);
+    assert_eq!(
+        err,
+        format!(
+            "taskdef-clean: error: {}: invalid JSON at line 1, column 18: expected `,` or `}}`\n",
+            file.display()
+        )
+    );
+}
+
+#[test]
+fn empty_input_says_so() {
+    let err = fails(&[], "\n", 1);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: invalid JSON at line 1, column 1: the input is empty\n"
+    );
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let err = fails(&["-f", "/nonexistent/td.json"], "", 1);
+    assert!(
+        err.starts_with(
+            "taskdef-clean: error: cannot read describe-task-definition JSON from /nonexistent/td.json: "
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_shapes_are_named() {
+    let err = fails(&[], "[{\"family\": \"web\"}]", 1);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: .: expected a JSON object (describe-task-definition \
+         output, or a task definition), found an array\n"
+    );
+    let err = fails(
+        &[],
+        r#"{"taskDefinition": {"family": "web", "revision": 3}}"#,
+        1,
+    );
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: .taskDefinition: no containerDefinitions: expected \
+         describe-task-definition output ({\"taskDefinition\": {...}}) or a task definition, \
+         found an object with family, revision\n"
+    );
+    // What `aws ecs describe-services` prints is not a task definition.
+    let err = fails(&[], r#"{"services": [], "failures": []}"#, 1);
+    assert!(
+        err.contains("found an object with services, failures"),
+        "{err}"
+    );
+    let err = fails(&[], r#"{"taskDefinition": ["web"]}"#, 1);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: .taskDefinition: expected an object (the task \
+         definition), found an array\n"
+    );
+}
+
+#[test]
+fn a_null_inside_an_array_is_named_by_path_and_container() {
+    let mut td: serde_json::Value = serde_json::from_str(&web()).unwrap();
+    td["containerDefinitions"][0]["secrets"][1] = serde_json::Value::Null;
+    let describe = serde_json::json!({"taskDefinition": td, "tags": []});
+    let err = fails(&[], &describe.to_string(), 1);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: .taskDefinition.containerDefinitions[0].secrets[1] \
+         (container \"app\"): null inside an array: the API takes no nulls, and there is no \
+         telling what was meant; remove it\n"
+    );
+}
+
+#[test]
+fn wrong_member_types_are_all_listed() {
+    let mut td: serde_json::Value = serde_json::from_str(&web()).unwrap();
+    td["cpu"] = serde_json::json!(1024);
+    td["containerDefinitions"][1]["memoryReservation"] = serde_json::json!("64");
+    let err = fails(&[], &td.to_string(), 1);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: .cpu: expected a string, found the number 1024 (the \
+         task-level cpu is a string: \"1024\")\n\
+         taskdef-clean: error: <stdin>: .containerDefinitions[1].memoryReservation (container \
+         \"log-router\"): expected an integer, found the string \"64\"\n\
+         taskdef-clean: 2 errors; nothing written\n"
+    );
+}
+
+#[test]
+fn unknown_containers_are_named() {
+    let err = fails(&["--image", "api=web:2", "--env", "worker:A=1"], &web(), 1);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: --image api=web:2: no container named \"api\" (the task \
+         definition has: app, log-router); did you mean \"app\"?\n\
+         taskdef-clean: error: --env worker:A: no container named \"worker\" (the task \
+         definition has: app, log-router)\n\
+         taskdef-clean: 2 errors; nothing written\n"
+    );
+    let err = fails(&["--image", "web:2"], &web(), 1);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: --image web:2: an image without a container name needs exactly \
+         one container, and the task definition has 2 (app, log-router); use --image \
+         NAME=URI\n"
+    );
+}
+
+#[test]
+fn a_filter_must_yield_exactly_one_object() {
+    for (filter, message) in [
+        (
+            "select(.family == \"api\")",
+            "--filter yielded no value; it must yield exactly one object (the task \
+             definition); a select() that matched nothing, or empty?",
+        ),
+        (
+            ".containerDefinitions[]",
+            "--filter yielded 2 values; it must yield exactly one object (the task \
+             definition); collect with [...] or pick one with first(...)",
+        ),
+        (
+            ".family",
+            "--filter yielded the string \"web\"; it must yield the task definition (one \
+             object)",
+        ),
+        (
+            "error(\"refusing: \\(.family)\")",
+            "--filter failed: refusing: web",
+        ),
+    ] {
+        let err = fails(&["--filter", filter], &web(), 1);
+        assert_eq!(
+            err,
+            format!("taskdef-clean: error: {message}\n"),
+            "{filter}"
+        );
+    }
+}
+
+#[test]
+fn a_filter_output_is_checked_again() {
+    let err = fails(
+        &["--filter", ".memory = 4096 | .volumes += [null]"],
+        &web(),
+        1,
+    );
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: in the --filter output: .volumes[1]: null inside an \
+         array: the API takes no nulls, and there is no telling what was meant; remove it\n\
+         taskdef-clean: error: <stdin>: in the --filter output: .memory: expected a string, \
+         found the number 4096 (the task-level memory is a string: \"4096\")\n\
+         taskdef-clean: 2 errors; nothing written\n"
+    );
+}
+
+#[test]
+fn a_filter_that_does_not_compile_is_a_usage_error() {
+    let err = fails(&["--filter", ".family | nosuch(1)"], &web(), 2);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: --filter does not compile: undefined filter nosuch/1 at column \
+         11\n    .family | nosuch(1)\n              ^^^^^^\n"
+    );
+    let err = fails(&["--filter", ".x = $missing"], &web(), 2);
+    assert!(
+        err.contains("undefined variable $missing (pass it with --arg NAME VALUE)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_options_are_usage_errors() {
+    for (args, expected) in [
+        (&["--env", "app:LOG_LEVEL"][..], "expected NAME:KEY=VALUE"),
+        (&["--secret", "app=arn:x"][..], "expected NAME:KEY=VALUE"),
+        (&["--unset-env", "LOG_LEVEL"][..], "expected NAME:KEY"),
+        (&["--image", "app="][..], "the image URI is empty"),
+        (&["--family", "web app"][..], "a family is 1 to 255 letters"),
+        (&["--arg", "a", "1"][..], "--filter"),
+        (&["--check", "-o"][..], "a value is required"),
+        (
+            &["--no-such-flag"][..],
+            "unexpected argument '--no-such-flag'",
+        ),
+    ] {
+        let assert = cmd()
+            .args(args)
+            .write_stdin(web())
+            .assert()
+            .code(2)
+            .stdout("");
+        let err = stderr_of(&assert);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn strict_makes_unknown_members_errors() {
+    let mut td: serde_json::Value = serde_json::from_str(&web()).unwrap();
+    td["containerDefinitions"][0]["brandNewOption"] = serde_json::json!(true);
+    let err = fails(&["--strict"], &td.to_string(), 1);
+    assert!(
+        err.starts_with(
+            "taskdef-clean: error: <stdin>: .containerDefinitions[0].brandNewOption (container \
+             \"app\"): not a member of ContainerDefinition in the ECS model this tool knows"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "remove it with --filter 'del(.containerDefinitions[0].brandNewOption)', or leave \
+             out --strict to keep it\n"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_lists_every_problem_and_writes_nothing() {
+    let mut td: serde_json::Value = serde_json::from_str(&web()).unwrap();
+    td["containerDefinitions"][0]["environment"][0] = serde_json::Value::Null;
+    td["ephemeralStorage"] = serde_json::json!({});
+    let assert = cmd()
+        .arg("--check")
+        .args(["--env", "nope:A=1"])
+        .write_stdin(td.to_string())
+        .assert()
+        .code(1)
+        .stdout("");
+    let err = stderr_of(&assert);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        lines[0].contains(
+            ".containerDefinitions[0].environment[0] (container \"app\"): null inside an array"
+        ),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("--env nope:A: no container named \"nope\""),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains(
+            ".ephemeralStorage: missing the required member \"sizeInGiB\" (EphemeralStorage)"
+        ),
+        "{err}"
+    );
+    assert_eq!(lines[3], "taskdef-clean: 3 errors; nothing written");
+}
+
+#[test]
+fn an_unwritable_output_is_an_error_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("no/such/dir/td.json");
+    let assert = cmd()
+        .arg("-o")
+        .arg(&out)
+        .write_stdin(web())
+        .assert()
+        .code(1)
+        .stdout("");
+    let err = stderr_of(&assert);
+    assert!(
+        err.starts_with("taskdef-clean: error: cannot create a temporary file in "),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -1,0 +1,186 @@
+//! The round trip on the local AWS emulator: register a rich task definition, describe it
+//! with the AWS CLI, clean it with the binary, register the result with the AWS CLI
+//! (`--cli-input-json`, whose parameter validation rejects unknown members) and with the SDK
+//! through cli-support's mapping, describe again and compare.
+
+use std::io::Write as _;
+
+use cli_support::aws::AwsArgs;
+use serde_json::{Value, json};
+use test_support::moto::{Moto, REGION};
+
+use crate::{cmd, fixture, json_of};
+
+/// `aws ecs describe-task-definition --include TAGS`
+fn describe(moto: &Moto, task_definition: &str) -> Value {
+    moto.aws(&[
+        "ecs",
+        "describe-task-definition",
+        "--task-definition",
+        task_definition,
+        "--include",
+        "TAGS",
+    ])
+}
+
+/// A describe answer without what changes from one revision to the next.
+fn without_revision(mut answer: Value) -> Value {
+    let td = answer["taskDefinition"].as_object_mut().unwrap();
+    for key in [
+        "taskDefinitionArn",
+        "revision",
+        "registeredAt",
+        "registeredBy",
+        "deregisteredAt",
+        "deleteRequestedAt",
+    ] {
+        td.shift_remove(key);
+    }
+    answer
+}
+
+/// Register with the AWS CLI from a JSON file, as a CI step does.
+fn register_with_cli(moto: &Moto, json: &[u8]) -> Value {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(json).unwrap();
+    let arg = format!("file://{}", file.path().display());
+    moto.aws(&["ecs", "register-task-definition", "--cli-input-json", &arg])
+}
+
+/// Register with the AWS SDK for Rust, the input built by cli_support::ecs::register.
+fn register_with_sdk(moto: &Moto, json: &Value) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let args = AwsArgs {
+            region: Some(REGION.to_owned()),
+            profile: None,
+            endpoint_url: Some(moto.endpoint()),
+        };
+        let config = cli_support::aws::load_config(&args).await.unwrap();
+        let config = aws_sdk_ecs::config::Builder::from(&config)
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .retry_config(aws_sdk_ecs::config::retry::RetryConfig::standard().with_max_attempts(1))
+            .build();
+        let client = aws_sdk_ecs::Client::from_conf(config);
+        let input = cli_support::ecs::register::register_task_definition_input(json).unwrap();
+        let out = input.send_with(&client).await.unwrap();
+        out.task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .unwrap()
+            .to_owned()
+    })
+}
+
+#[test]
+fn describe_clean_register_with_the_cli_and_the_sdk_loses_nothing() {
+    let moto = Moto::shared().lock();
+    moto.aws(&[
+        "ecs",
+        "register-task-definition",
+        "--cli-input-json",
+        &format!("file://{}", fixture("web-register.json").display()),
+    ]);
+    let first = describe(&moto, "web:1");
+    // The emulator kept what matters for this test (it drops enableFaultInjection, which
+    // the fixtures cover).
+    let app = &first["taskDefinition"]["containerDefinitions"][0];
+    assert_eq!(
+        app["environment"][1],
+        json!({"name": "FEATURE_FLAGS", "value": ""})
+    );
+    assert_eq!(app["logConfiguration"]["options"]["tag"], "");
+    assert_eq!(first["tags"].as_array().unwrap().len(), 2);
+
+    let clean = cmd()
+        .write_stdin(first.to_string())
+        .assert()
+        .success()
+        .stderr("");
+    let clean_bytes = clean.get_output().stdout.clone();
+    let clean_json = json_of(&clean);
+
+    let by_cli = register_with_cli(&moto, &clean_bytes);
+    assert_eq!(by_cli["taskDefinition"]["revision"], json!(2), "{by_cli}");
+    let by_sdk = register_with_sdk(&moto, &clean_json);
+    assert!(by_sdk.ends_with(":task-definition/web:3"), "{by_sdk}");
+
+    let expected = without_revision(first);
+    assert_eq!(without_revision(describe(&moto, "web:2")), expected);
+    assert_eq!(without_revision(describe(&moto, "web:3")), expected);
+}
+
+#[test]
+fn edits_land_in_the_new_revision_and_nothing_else_changes() {
+    let moto = Moto::shared().lock();
+    moto.aws(&[
+        "ecs",
+        "register-task-definition",
+        "--cli-input-json",
+        &format!("file://{}", fixture("web-register.json").display()),
+    ]);
+    let first = describe(&moto, "web");
+    let image = "123456789012.dkr.ecr.us-east-2.amazonaws.com/web:1.5.0";
+    let clean = cmd()
+        .args([
+            "--image",
+            &format!("app={image}"),
+            "--env",
+            "app:LOG_LEVEL=debug",
+            "--env",
+            "app:RELEASE=1.5.0",
+        ])
+        .write_stdin(first.to_string())
+        .assert()
+        .success()
+        .stderr("");
+    register_with_cli(&moto, &clean.get_output().stdout);
+    let second = describe(&moto, "web");
+    assert_eq!(second["taskDefinition"]["revision"], json!(2));
+
+    let mut expected = without_revision(first);
+    let app = &mut expected["taskDefinition"]["containerDefinitions"][0];
+    app["image"] = json!(image);
+    app["environment"][0]["value"] = json!("debug");
+    app["environment"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "RELEASE", "value": "1.5.0"}));
+    assert_eq!(without_revision(second), expected);
+}
+
+#[test]
+fn the_cli_rejects_the_uncleaned_answer_that_the_tool_fixes() {
+    // The control: without taskdef-clean, the AWS CLI refuses the describe answer.
+    let moto = Moto::shared().lock();
+    moto.aws(&[
+        "ecs",
+        "register-task-definition",
+        "--cli-input-json",
+        &format!("file://{}", fixture("web-register.json").display()),
+    ]);
+    let answer = describe(&moto, "web");
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(answer["taskDefinition"].to_string().as_bytes())
+        .unwrap();
+    let out = moto
+        .aws_command()
+        .args([
+            "ecs",
+            "register-task-definition",
+            "--cli-input-json",
+            &format!("file://{}", file.path().display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Unknown parameter in input: \"taskDefinitionArn\""),
+        "{err}"
+    );
+}
