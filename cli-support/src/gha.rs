@@ -43,6 +43,25 @@ pub fn annotate_error(title: Option<&str>, message: &str) {
     }
 }
 
+/// `::warning title=...::message`
+pub fn warning_command(title: Option<&str>, message: &str) -> String {
+    match title {
+        Some(t) => format!(
+            "::warning title={}::{}",
+            escape_property(t),
+            escape_data(message)
+        ),
+        None => format!("::warning::{}", escape_data(message)),
+    }
+}
+
+/// Print a `::warning::` annotation to stderr when running under GitHub Actions.
+pub fn annotate_warning(title: Option<&str>, message: &str) {
+    if active() {
+        eprintln!("{}", warning_command(title, message));
+    }
+}
+
 /// `::add-mask::` commands for a secret value: one per non-empty line (the runner masks
 /// single lines only), each escaped.
 pub fn mask_commands(value: &str) -> String {
@@ -93,6 +112,15 @@ mod tests {
             error_command(Some("task: failed"), "line1\nline2"),
             "::error title=task%3A failed::line1%0Aline2"
         );
+    }
+
+    #[test]
+    fn warnings_are_escaped_like_errors() {
+        assert_eq!(
+            warning_command(Some("taskdef-clean"), ".a: 50% off\nkept"),
+            "::warning title=taskdef-clean::.a: 50%25 off%0Akept"
+        );
+        assert_eq!(warning_command(None, "x"), "::warning::x");
     }
 
     #[test]

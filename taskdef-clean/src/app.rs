@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory as _;
 use cli_support::output::{self, Access};
-use cli_support::report;
+use cli_support::{gha, report};
 
 use crate::cli::Cli;
 use crate::edit::Edits;
@@ -51,9 +51,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(_) => format!("{}: {problem}", input.source),
             None => problem.to_string(),
         };
+        // Under GitHub Actions, each problem is also an annotation on the run.
         if problem.is_error() {
+            gha::annotate_error(Some("taskdef-clean"), &text);
             report::error(text);
         } else {
+            gha::annotate_warning(Some("taskdef-clean"), &text);
             cli_support::warn(text);
         }
     }

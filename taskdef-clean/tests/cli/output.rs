@@ -207,3 +207,42 @@ fn completions_and_man_page_are_generated() {
     let bash = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     assert!(bash.contains("--unset-secret"), "{bash}");
 }
+
+#[test]
+fn under_github_actions_problems_are_annotations_too() {
+    let input = json!({"family": "f", "containerDefinitions": [], "newMember": 1});
+    let assert = cmd()
+        .env("GITHUB_ACTIONS", "true")
+        .write_stdin(input.to_string())
+        .assert()
+        .success();
+    let err = stderr_of(&assert);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with(
+            "::warning title=taskdef-clean::<stdin>: .newMember: not a RegisterTaskDefinition member"
+        ),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with("taskdef-clean: warning: <stdin>: .newMember: "),
+        "{err}"
+    );
+    // Not under GitHub Actions: no workflow commands.
+    let assert = cmd().write_stdin(input.to_string()).assert().success();
+    assert!(!stderr_of(&assert).contains("::warning"));
+
+    let assert = cmd()
+        .env("GITHUB_ACTIONS", "true")
+        .args(["--image", "nope=x"])
+        .write_stdin(input.to_string())
+        .assert()
+        .code(1)
+        .stdout("");
+    let err = stderr_of(&assert);
+    assert!(
+        err.contains("::error title=taskdef-clean::--image nope=x: no container named \"nope\""),
+        "{err}"
+    );
+}
