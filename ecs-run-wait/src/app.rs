@@ -248,17 +248,21 @@ impl Settings {
             essential: Vec::new(),
             failures: Vec::new(),
             log_lines: None,
+            unwritten: false,
         };
-        let result = self
-            .execute_in(
-                &mut session,
-                &ecs,
-                LogsClients::new(&logs_config),
-                &mut interrupt,
-                started,
-            )
-            .await;
+        let result = Box::pin(self.execute_in(
+            &mut session,
+            &ecs,
+            LogsClients::new(&logs_config),
+            &mut interrupt,
+            started,
+        ))
+        .await;
         match result {
+            // A success the summary does not record is not reported as one.
+            Ok(code) if code == ExitCode::SUCCESS && session.unwritten => Err(anyhow::anyhow!(
+                "the task succeeded, but the --summary file could not be written (see the warning above)"
+            )),
             Ok(code) => Ok(code),
             Err(err) => {
                 if let Some(f) = err.chain().find_map(|e| e.downcast_ref::<StartFailed>()) {
@@ -283,10 +287,11 @@ impl Settings {
         let cluster = session.cluster.clone().unwrap_or_default();
         let (task, td) = match &self.mode {
             Mode::Run(run) => {
-                let (task, td) = match self.start(run, session, ecs, &cluster, interrupt).await? {
-                    Ok(started) => started,
-                    Err(code) => return Ok(code),
-                };
+                let (task, td) =
+                    match Box::pin(self.start(run, session, ecs, &cluster, interrupt)).await? {
+                        Ok(started) => started,
+                        Err(code) => return Ok(code),
+                    };
                 if run.detach {
                     let arn = task.task_arn().unwrap_or_default();
                     output::print(format!("{arn}\n").as_bytes())?;
@@ -297,9 +302,16 @@ impl Settings {
                 (task, td)
             }
             Mode::Attach(t) => {
-                let task = runner::find_task(ecs, &cluster, &t.task, MISSING_GRACE).await?;
-                let td_arn = task.task_definition_arn().unwrap_or_default().to_owned();
-                let td = describe_task_definition(ecs, &td_arn).await?;
+                let found = async {
+                    let task = runner::find_task(ecs, &cluster, &t.task, MISSING_GRACE).await?;
+                    let td_arn = task.task_definition_arn().unwrap_or_default().to_owned();
+                    let td = describe_task_definition(ecs, &td_arn).await?;
+                    anyhow::Ok((task, td))
+                };
+                let (task, td) = match or_interrupt(found, interrupt).await {
+                    Ok(found) => found?,
+                    Err(sig) => return Ok(interrupted(session, sig, None)),
+                };
                 if let Some(c) = &self.container {
                     td.check_container(c).map_err(usage)?;
                 }
@@ -335,8 +347,12 @@ impl Settings {
                 None => Ok(None),
             }
         };
-        let (service, td) =
-            tokio::join!(service, describe_task_definition(ecs, &run.task_definition));
+        let both =
+            async { tokio::join!(service, describe_task_definition(ecs, &run.task_definition)) };
+        let (service, td) = match Box::pin(or_interrupt(both, interrupt)).await {
+            Ok(both) => both,
+            Err(sig) => return Ok(Err(interrupted(session, sig, None))),
+        };
         let td = td?;
         let service = service?;
         session.task_definition = Some(td.arn.clone());
@@ -566,7 +582,7 @@ impl Settings {
 fn interrupted(session: &mut Session, sig: Signal, stop: Option<&StopResult>) -> ExitCode {
     let what = match stop {
         Some(stop) => stop_text(stop),
-        None => "no task was started".to_owned(),
+        None => "no task was started or stopped".to_owned(),
     };
     let message = format!("interrupted by {}; {what}", sig.name());
     cli_support::report::error(&message);
@@ -594,10 +610,12 @@ struct Session {
     essential: Vec<String>,
     failures: Vec<StartFailure>,
     log_lines: Option<u64>,
+    /// The last write of the summary failed.
+    unwritten: bool,
 }
 
 impl Session {
-    fn write(&self, outcome: Outcome, exit_code: Option<u8>, message: Option<String>) {
+    fn write(&mut self, outcome: Outcome, exit_code: Option<u8>, message: Option<String>) {
         let Some(path) = &self.path else {
             return;
         };
@@ -617,8 +635,12 @@ impl Session {
         );
         let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
         bytes.push(b'\n');
-        if let Err(e) = output::write_atomic(path, &bytes, Access::Shared) {
-            cli_support::warn(format_args!("--summary: {e:#}"));
+        match output::write_atomic(path, &bytes, Access::Shared) {
+            Ok(()) => self.unwritten = false,
+            Err(e) => {
+                cli_support::warn(format_args!("--summary: {e:#}"));
+                self.unwritten = true;
+            }
         }
     }
 }
@@ -669,6 +691,18 @@ async fn describe_service(
             why.join("; ")
         }
     )
+}
+
+/// `fut`, unless a signal comes first.
+async fn or_interrupt<T>(
+    fut: impl Future<Output = T>,
+    interrupt: &mut Interrupt,
+) -> Result<T, Signal> {
+    tokio::select! {
+        biased;
+        s = interrupt.wait() => Err(s),
+        v = fut => Ok(v),
+    }
 }
 
 /// SIGINT and SIGTERM end the wait (the task is stopped); a second one exits at once.

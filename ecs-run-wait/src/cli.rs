@@ -247,7 +247,7 @@ pub struct Cli {
         long,
         value_name = "DURATION",
         default_value = "5s",
-        value_parser = parse_duration,
+        value_parser = parse_duration_or_zero,
         help_heading = "Output"
     )]
     pub log_grace: Duration,
@@ -304,9 +304,12 @@ impl LaunchTypeArg {
     }
 }
 
+fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 0s, 500ms, 6s, 30m, 1h30m)"))
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s)
-        .map_err(|e| format!("{e} (examples: 500ms, 6s, 30m, 1h30m)"))?;
+    let d = parse_duration_or_zero(s)?;
     if d.is_zero() {
         return Err("must be greater than zero".to_owned());
     }
@@ -333,6 +336,7 @@ mod tests {
                 .contains("greater than zero")
         );
         assert!(parse_duration("soon").unwrap_err().contains("examples"));
+        assert_eq!(parse_duration_or_zero("0s"), Ok(Duration::ZERO));
     }
 
     #[test]

@@ -170,3 +170,65 @@ fn sigterm_and_sigint_stop_the_task() {
         assert_eq!(doc["lastStatus"], "STOPPED");
     }
 }
+
+#[test]
+fn a_success_the_summary_cannot_record_is_not_reported() {
+    let env = setup();
+    hold_running(&env.moto);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let mut args = env.run_args();
+    args.extend(["--summary".into(), summary.display().to_string()]);
+    let mut running = env.spawn(&args, &[]);
+    running.collect_stdout();
+    while !summary.exists() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // the path becomes something a file cannot replace
+    std::fs::remove_file(&summary).unwrap();
+    std::fs::create_dir(&summary).unwrap();
+    std::fs::write(summary.join("keep"), "x").unwrap();
+    crate::fixture::stop_now(&env.moto);
+    let done = running.wait();
+    assert_eq!(done.status.code(), Some(125), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("warning: --summary: cannot replace"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr
+            .contains("error: the task succeeded, but the --summary file could not be written"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_signal_while_looking_for_the_task_ends_at_once() {
+    let env = setup();
+    // moto answers DescribeTasks for an unknown task with nothing: it looks like eventual
+    // consistency, which is tolerated for a minute; Ctrl-C must not wait for that.
+    let args: Vec<String> = [
+        "--attach",
+        "arn:aws:ecs:us-east-2:123456789012:task/ci/0000dead",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let mut running = env.spawn(&args, &[]);
+    running.collect_stdout();
+    std::thread::sleep(Duration::from_millis(1500));
+    let begin = Instant::now();
+    kill(running.child.id(), libc::SIGINT);
+    let done = running.wait();
+    assert!(begin.elapsed() < Duration::from_secs(10));
+    assert_eq!(done.status.code(), Some(130), "{}", done.stderr);
+    assert_eq!(done.stdout, "");
+    assert!(
+        done.stderr
+            .contains("error: interrupted by SIGINT; no task was started or stopped"),
+        "{}",
+        done.stderr
+    );
+}
