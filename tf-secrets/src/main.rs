@@ -1,1 +1,22 @@
-fn main() {}
+//! tf-secrets: Terraform outputs to GitHub Actions secrets and variables, exactly and
+//! without leaks.
+
+mod cli;
+mod dest;
+mod format;
+mod gh;
+mod github;
+mod outputs;
+mod redact;
+mod run;
+mod select;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    cli_support::report::set_tool("tf-secrets");
+    let cli = cli::Cli::parse();
+    cli_support::report::finish(run::run(&cli))
+}

@@ -1,0 +1,183 @@
+//! `--via-gh`: the same writes through the GitHub CLI, one `gh secret set NAME ...` (or
+//! `gh variable set`) per value with the value on stdin, never in argv. gh trims trailing
+//! CR/LF from stdin; `dest::check` refuses such values unless `--allow-trim`.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use crate::dest::{Kind, Scope};
+
+/// The gh program (`gh` on PATH).
+#[derive(Debug, Clone)]
+pub struct Gh {
+    program: OsString,
+}
+
+impl Default for Gh {
+    fn default() -> Self {
+        Gh {
+            program: OsString::from("gh"),
+        }
+    }
+}
+
+fn subcommand(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Secret => "secret",
+        Kind::Variable => "variable",
+    }
+}
+
+/// The scope as gh's flags; `listing` leaves out what `gh ... list` does not take.
+pub fn scope_args(scope: &Scope, listing: bool) -> Vec<String> {
+    match scope {
+        Scope::Repo { owner, repo } => vec!["--repo".into(), format!("{owner}/{repo}")],
+        Scope::Env { owner, repo, env } => vec![
+            "--repo".into(),
+            format!("{owner}/{repo}"),
+            "--env".into(),
+            env.clone(),
+        ],
+        Scope::Org {
+            org,
+            visibility,
+            repos,
+        } => {
+            let mut args = vec!["--org".into(), org.clone()];
+            if !listing {
+                args.extend(["--visibility".into(), visibility.as_str().into()]);
+                if !repos.is_empty() {
+                    args.extend(["--repos".into(), repos.join(",")]);
+                }
+            }
+            args
+        }
+    }
+}
+
+impl Gh {
+    fn run(&self, args: &[String], stdin: Option<&str>) -> Result<(), String> {
+        let mut child = Command::new(&self.program)
+            .args(args)
+            .env("GH_PROMPT_DISABLED", "1")
+            .env("NO_COLOR", "1")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    "cannot run gh: not found on PATH (install the GitHub CLI, or drop --via-gh \
+                     to use the REST API)"
+                        .to_owned()
+                } else {
+                    format!("cannot run gh: {e}")
+                }
+            })?;
+        // Written from another thread so a gh that talks first cannot dead-lock us.
+        let writer = stdin.zip(child.stdin.take()).map(|(value, mut pipe)| {
+            let value = value.to_owned();
+            std::thread::spawn(move || pipe.write_all(value.as_bytes()))
+        });
+        let output = child
+            .wait_with_output()
+            .map_err(|e| format!("gh did not finish: {e}"))?;
+        if let Some(writer) = writer {
+            // gh may exit without reading everything; its exit status says what happened.
+            let _ = writer.join();
+        }
+        if output.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = stderr.trim().replace('\n', " / ");
+        Err(match output.status.code() {
+            Some(code) => format!("gh exited with {code}: {stderr}"),
+            None => format!("gh was killed: {stderr}"),
+        })
+    }
+
+    /// `gh secret list` (and `gh variable list`) for the scope: fails, before any write,
+    /// when gh is missing, not logged in or cannot see the repository.
+    pub fn prepare(&self, scope: &Scope, secrets: bool, variables: bool) -> Result<(), String> {
+        for (kind, wanted) in [(Kind::Secret, secrets), (Kind::Variable, variables)] {
+            if wanted {
+                let mut args = vec![subcommand(kind).to_owned(), "list".to_owned()];
+                args.extend(scope_args(scope, true));
+                self.run(&args, None).map_err(|e| {
+                    format!(
+                        "cannot list the {}s of {}: {e}",
+                        kind.as_str(),
+                        scope.describe()
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `gh secret set NAME <scope>` with the value on stdin.
+    pub fn set(&self, scope: &Scope, kind: Kind, name: &str, value: &str) -> Result<(), String> {
+        let mut args = vec![
+            subcommand(kind).to_owned(),
+            "set".to_owned(),
+            name.to_owned(),
+        ];
+        args.extend(scope_args(scope, false));
+        self.run(&args, Some(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Visibility;
+
+    #[test]
+    fn scope_flags() {
+        let env = Scope::Env {
+            owner: "o".into(),
+            repo: "r".into(),
+            env: "prod".into(),
+        };
+        assert_eq!(scope_args(&env, false), ["--repo", "o/r", "--env", "prod"]);
+        let org = Scope::Org {
+            org: "acme".into(),
+            visibility: Visibility::Selected,
+            repos: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(
+            scope_args(&org, false),
+            [
+                "--org",
+                "acme",
+                "--visibility",
+                "selected",
+                "--repos",
+                "a,b"
+            ]
+        );
+        assert_eq!(scope_args(&org, true), ["--org", "acme"]);
+    }
+
+    #[test]
+    fn a_missing_gh_says_so() {
+        let gh = Gh {
+            program: "/nonexistent/gh".into(),
+        };
+        let repo = Scope::Repo {
+            owner: "o".into(),
+            repo: "r".into(),
+        };
+        assert!(
+            gh.prepare(&repo, true, false)
+                .unwrap_err()
+                .contains("not found on PATH")
+        );
+    }
+}

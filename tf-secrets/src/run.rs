@@ -1,0 +1,367 @@
+//! The glue between the arguments and the modules: read, select, validate, then print,
+//! plan or write, and report.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::CommandFactory as _;
+use cli_support::{gha, output, usage};
+
+use crate::cli::{Cli, Format};
+use crate::dest::{self, Kind, Scope};
+use crate::format::{self, Row};
+use crate::gh::Gh;
+use crate::github::{self, Client, Settings, Token, Written};
+use crate::outputs::Outputs;
+use crate::redact::Redactor;
+use crate::select::{self, Item, Options, Problems};
+
+const EXAMPLE: &str = "terraform output -json | tf-secrets --dry-run DB_PASSWORD=db_password";
+
+pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    if let Some(what) = cli.generate {
+        cli_support::generate::generate(what, Cli::command())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let scope = Scope::from_args(
+        cli.to_github.as_deref(),
+        cli.environment.as_deref(),
+        cli.org.as_deref(),
+        cli.visibility,
+        &cli.repos,
+    )
+    .map_err(usage)?;
+    if scope.is_none() && cli.format.is_none() && !cli.dry_run {
+        return Err(usage(
+            "nothing to do: choose a destination (--to-github OWNER/REPO, --org ORG), \
+             --format json|env|github-env|names, or --dry-run",
+        ));
+    }
+    if cli.selectors.is_empty() && !cli.all {
+        return Err(usage(
+            "nothing selected: name what to set (SECRET=OUTPUT, SECRET=FILTER or OUTPUT), or pass --all",
+        ));
+    }
+    if let Some(arg) = select::empty_expression(&cli.selectors) {
+        return Err(usage(format!(
+            "`{arg}`: nothing after '=': name an output or write a filter"
+        )));
+    }
+    // Settings that would fail every write are checked before reading anything.
+    let writer = match &scope {
+        Some(_) if !cli.dry_run && !cli.via_gh => {
+            let base = github::parse_base(&cli.api_url).map_err(usage)?;
+            let token = Token::from_env(|k| std::env::var(k).ok()).ok_or_else(|| {
+                usage(
+                    "no GitHub token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can write \
+                     secrets; the workflow's own GITHUB_TOKEN cannot",
+                )
+            })?;
+            Some(Settings {
+                base,
+                token,
+                timeout: cli.timeout,
+                retries: cli.retries,
+                backoff: Duration::from_millis(500),
+            })
+        }
+        _ => None,
+    };
+
+    let input = cli.input.read("`terraform output -json`", EXAMPLE)?;
+    let outputs = Outputs::parse(&input.bytes, &input.source)?;
+    drop(input); // the parsed outputs hold every value; the raw bytes are not needed again
+    let mut redactor = Redactor::new(&outputs);
+    execute(cli, scope.as_ref(), writer, &outputs, &mut redactor)
+        .map_err(|e| redactor.redact_error(e))
+}
+
+fn execute(
+    cli: &Cli,
+    scope: Option<&Scope>,
+    writer: Option<Settings>,
+    outputs: &Outputs,
+    redactor: &mut Redactor,
+) -> anyhow::Result<ExitCode> {
+    let options = Options {
+        all: cli.all,
+        exclude: cli.exclude.clone(),
+        allow_empty: cli.allow_empty,
+    };
+    let items = select::select(outputs, &cli.selectors, &options, redactor)
+        .map_err(Problems::into_error)?;
+    // Values derived by filters are known only now.
+    for item in items.iter().filter(|i| i.sensitive) {
+        redactor.add(&item.value);
+    }
+    let redactor = &*redactor;
+
+    let Some(scope) = scope else {
+        return print(cli, &items);
+    };
+    let planned: Vec<(Item, Kind)> = items
+        .into_iter()
+        .map(|item| {
+            let kind = Kind::for_item(&item, cli.variables);
+            (item, kind)
+        })
+        .collect();
+    let problems = dest::check(&planned, scope, cli.via_gh, cli.allow_trim);
+    if !problems.is_empty() {
+        return Err(Problems {
+            usage: Vec::new(),
+            invalid: problems,
+        }
+        .into_error());
+    }
+    let counts = count(&planned);
+    if cli.dry_run {
+        let rows: Vec<Row<'_>> = planned
+            .iter()
+            .map(|(item, kind)| row(item, kind.as_str(), "planned", None))
+            .collect();
+        show_plan(cli, &scope.describe(), &rows)?;
+        cli_support::note(format_args!(
+            "dry run: would set {counts} in {}{}; nothing was written",
+            scope.describe(),
+            if cli.via_gh { " with gh" } else { "" }
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let results = match writer {
+        Some(settings) => write_rest(settings, scope, &planned, redactor)?,
+        None => write_gh(scope, &planned, redactor)?,
+    };
+    report(cli, scope, &planned, &results)
+}
+
+/// `2 secrets and 1 variable`
+fn count(planned: &[(Item, Kind)]) -> String {
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let secrets = planned.iter().filter(|(_, k)| *k == Kind::Secret).count();
+    let variables = planned.len() - secrets;
+    match (secrets, variables) {
+        (s, 0) => plural(s, "secret"),
+        (0, v) => plural(v, "variable"),
+        (s, v) => format!("{} and {}", plural(s, "secret"), plural(v, "variable")),
+    }
+}
+
+fn row<'a>(
+    item: &'a Item,
+    kind: &'static str,
+    status: &'static str,
+    error: Option<String>,
+) -> Row<'a> {
+    Row {
+        item,
+        kind,
+        status,
+        error,
+    }
+}
+
+fn show_plan(cli: &Cli, destination: &str, rows: &[Row<'_>]) -> anyhow::Result<()> {
+    let text = if cli.json {
+        format::report_json(destination, rows)
+    } else {
+        format::plan_table(rows)
+    };
+    output::print(text.as_bytes())
+}
+
+/// `--format` (or `--dry-run` without a destination).
+fn print(cli: &Cli, items: &[Item]) -> anyhow::Result<ExitCode> {
+    let format = cli.format.unwrap_or(Format::Names);
+    if cli.dry_run {
+        let rows: Vec<Row<'_>> = items
+            .iter()
+            .map(|i| row(i, "value", "planned", None))
+            .collect();
+        show_plan(cli, "stdout", &rows)?;
+        cli_support::note(format_args!(
+            "dry run: {} values selected{}; nothing was printed",
+            items.len(),
+            cli.format
+                .map(|_| format!(" for --format {}", format_name(format)))
+                .unwrap_or_default()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let with_values = format != Format::Names;
+    let sensitive: Vec<&str> = items
+        .iter()
+        .filter(|i| i.sensitive)
+        .map(|i| i.name.as_str())
+        .collect();
+    if with_values && !sensitive.is_empty() && !cli.reveal && std::io::stdout().is_terminal() {
+        return Err(usage(format!(
+            "refusing to print sensitive values ({}) to a terminal: redirect stdout \
+             (>> \"$GITHUB_ENV\", > file, | command) or pass --reveal",
+            sensitive.join(", ")
+        )));
+    }
+    let bytes = format::render(format, items).map_err(anyhow::Error::msg)?;
+    if with_values && gha::active() {
+        // Before the data: from now on the runner hides these values in the log.
+        let masks = format::mask_commands(items);
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(masks.as_bytes()).and_then(|()| err.flush());
+    }
+    output::print(&bytes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Json => "json",
+        Format::Env => "env",
+        Format::GithubEnv => "github-env",
+        Format::Names => "names",
+    }
+}
+
+/// The outcome of each write, in order; `None`: not attempted.
+type Results = Vec<Option<Result<Written, String>>>;
+
+fn write_rest(
+    settings: Settings,
+    scope: &Scope,
+    planned: &[(Item, Kind)],
+    redactor: &Redactor,
+) -> anyhow::Result<Results> {
+    let client = Client::new(settings).map_err(anyhow::Error::msg)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let secrets = planned.iter().any(|(_, k)| *k == Kind::Secret);
+    let variables = planned.iter().any(|(_, k)| *k == Kind::Variable);
+    runtime.block_on(async {
+        let prepared = client
+            .prepare(scope, secrets, variables)
+            .await
+            .map_err(|e| anyhow::anyhow!("nothing was written: {}", redactor.redact(&e.message)))?;
+        let mut results: Results = Vec::with_capacity(planned.len());
+        let mut stopped = false;
+        for (item, kind) in planned {
+            if stopped {
+                results.push(None);
+                continue;
+            }
+            let result = match kind {
+                Kind::Secret => {
+                    client
+                        .set_secret(scope, &prepared, &item.name, &item.value)
+                        .await
+                }
+                Kind::Variable => {
+                    client
+                        .set_variable(scope, &prepared, &item.name, &item.value)
+                        .await
+                }
+            };
+            stopped = result.as_ref().is_err_and(github::ApiError::stops_the_run);
+            results.push(Some(result.map_err(|e| redactor.redact(&e.message))));
+            announce(item, *kind, results.last().and_then(Option::as_ref));
+        }
+        Ok(results)
+    })
+}
+
+fn write_gh(
+    scope: &Scope,
+    planned: &[(Item, Kind)],
+    redactor: &Redactor,
+) -> anyhow::Result<Results> {
+    let gh = Gh::default();
+    let secrets = planned.iter().any(|(_, k)| *k == Kind::Secret);
+    let variables = planned.iter().any(|(_, k)| *k == Kind::Variable);
+    gh.prepare(scope, secrets, variables)
+        .map_err(|e| anyhow::anyhow!("nothing was written: {}", redactor.redact(&e)))?;
+    let mut results: Results = Vec::with_capacity(planned.len());
+    for (item, kind) in planned {
+        let result = gh
+            .set(scope, *kind, &item.name, &item.value)
+            .map(|()| Written::Set)
+            .map_err(|e| redactor.redact(&e));
+        results.push(Some(result));
+        announce(item, *kind, results.last().and_then(Option::as_ref));
+    }
+    Ok(results)
+}
+
+/// One stderr line per write, as it happens.
+fn announce(item: &Item, kind: Kind, result: Option<&Result<Written, String>>) {
+    match result {
+        Some(Ok(written)) => cli_support::note(format_args!(
+            "{} {} {}",
+            written.as_str(),
+            kind.as_str(),
+            item.name
+        )),
+        Some(Err(e)) => cli_support::report::error(format_args!(
+            "{} {}: not set: {e}",
+            kind.as_str(),
+            item.name
+        )),
+        None => {}
+    }
+}
+
+fn report(
+    cli: &Cli,
+    scope: &Scope,
+    planned: &[(Item, Kind)],
+    results: &Results,
+) -> anyhow::Result<ExitCode> {
+    let rows: Vec<Row<'_>> = planned
+        .iter()
+        .zip(results)
+        .map(|((item, kind), result)| match result {
+            Some(Ok(w)) => row(item, kind.as_str(), w.as_str(), None),
+            Some(Err(e)) => row(item, kind.as_str(), "failed", Some(e.clone())),
+            None => row(item, kind.as_str(), "not attempted", None),
+        })
+        .collect();
+    if cli.json {
+        output::print(format::report_json(&scope.describe(), &rows).as_bytes())?;
+    }
+    let failed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.status == "failed")
+        .map(|r| r.item.name.as_str())
+        .collect();
+    let skipped: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.status == "not attempted")
+        .map(|r| r.item.name.as_str())
+        .collect();
+    if failed.is_empty() && skipped.is_empty() {
+        cli_support::note(format_args!(
+            "set {} in {}",
+            count(planned),
+            scope.describe()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let set = rows.len() - failed.len() - skipped.len();
+    let mut message = format!(
+        "{} of {} not set in {}: failed: {}",
+        failed.len() + skipped.len(),
+        rows.len(),
+        scope.describe(),
+        failed.join(", ")
+    );
+    if !skipped.is_empty() {
+        let _ = write!(
+            message,
+            "; not attempted after that failure: {}",
+            skipped.join(", ")
+        );
+    }
+    let _ = write!(message, "; {set} set; a re-run sets them all again");
+    Err(anyhow::anyhow!(message))
+}

@@ -1,0 +1,592 @@
+//! From outputs to named values: `SECRET=EXPR` arguments and `--all`, the jaq helpers,
+//! value conversion and GitHub's name rules. Every problem is collected (never just the
+//! first) and no message quotes a value.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use cli_support::jq::{self, Val};
+
+use crate::outputs::{Outputs, type_name};
+use crate::redact::Redactor;
+
+/// Helper functions every filter can use (documented in `--help` and the README).
+pub const HELPERS: &str = r#"
+def strip_port:
+  if type != "string" then error("strip_port expects a string like host:port, not \(type)")
+  elif test("^\\[.*\\]:[0-9]+$") or (test("^[^:]*:[0-9]+$")) then sub(":[0-9]+$"; "")
+  else . end;
+def port:
+  if type != "string" then error("port expects a string like host:port, not \(type)")
+  else (capture(":(?<p>[0-9]+)$") | .p) // error("port: the string does not end with :PORT") end;
+def csv:
+  if type != "array" then error("csv expects a list, not \(type)")
+  else map(if type == "string" then . else tojson end) | join(",") end;
+def lines:
+  if type != "array" then error("lines expects a list, not \(type)")
+  else map(if type == "string" then . else tojson end) | join("\n") end;
+"#;
+
+/// A selected value, ready to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Upper-case, validated.
+    pub name: String,
+    pub value: String,
+    pub sensitive: bool,
+    /// The output name, or the filter's code.
+    pub source: String,
+}
+
+/// What `select` needs besides the outputs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub all: bool,
+    pub exclude: Vec<String>,
+    pub allow_empty: bool,
+}
+
+/// Problems found while selecting: a filter that does not compile is a usage error (exit 2),
+/// anything else a validation error (exit 1).
+#[derive(Debug, Default)]
+pub struct Problems {
+    pub usage: Vec<String>,
+    pub invalid: Vec<String>,
+}
+
+impl Problems {
+    pub fn is_empty(&self) -> bool {
+        self.usage.is_empty() && self.invalid.is_empty()
+    }
+
+    /// One error listing every problem; usage problems first.
+    pub fn into_error(self) -> anyhow::Error {
+        let count = self.usage.len() + self.invalid.len();
+        let mut text = if count == 1 {
+            String::new()
+        } else {
+            format!("{count} problems; nothing was written")
+        };
+        for p in self.usage.iter().chain(&self.invalid) {
+            if count == 1 {
+                text.push_str(p);
+            } else {
+                let _ = write!(text, "\n  {}", p.replace('\n', "\n    "));
+            }
+        }
+        if self.usage.is_empty() {
+            anyhow::anyhow!(text)
+        } else {
+            cli_support::usage(text)
+        }
+    }
+}
+
+/// Check a secret or variable name against GitHub's rules; `Ok` holds the upper-case form.
+pub fn check_name(name: &str) -> Result<String, String> {
+    if name.is_empty() {
+        return Err("the name is empty".to_owned());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(format!(
+            "`{name}` is not a valid secret name: {bad:?} is not allowed (letters, digits and _ only)"
+        ));
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!(
+            "`{name}` is not a valid secret name: it must not start with a digit"
+        ));
+    }
+    let upper = name.to_ascii_uppercase();
+    if upper.starts_with("GITHUB_") {
+        return Err(format!(
+            "`{name}` is not a valid secret name: names starting with GITHUB_ are reserved by GitHub"
+        ));
+    }
+    Ok(upper)
+}
+
+/// The name `--all` (or a bare `OUTPUT` argument) gives an output: upper case, `-` as `_`.
+pub fn name_for_output(output: &str) -> Result<String, String> {
+    check_name(&output.replace('-', "_")).map_err(|why| {
+        format!(
+            "its name does not make a secret name ({why}); name it explicitly: SECRET_NAME={output}"
+        )
+    })
+}
+
+/// The argument with nothing after its `=`, if any: a usage error found before the input
+/// is read.
+pub fn empty_expression(args: &[String]) -> Option<&str> {
+    args.iter()
+        .map(String::as_str)
+        .find(|a| a.split_once('=').is_some_and(|(_, e)| e.trim().is_empty()))
+}
+
+/// A string that reads as an output name rather than a filter.
+fn looks_like_name(expr: &str) -> bool {
+    let mut chars = expr.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The output a filter starts from (`.db_endpoint | ...` or `.["db-host"] ...`), if any.
+fn leading_output(code: &str) -> Option<&str> {
+    let rest = code.trim_start().strip_prefix('.')?;
+    if let Some(quoted) = rest.strip_prefix("[\"") {
+        return quoted.split_once("\"]").map(|(name, _)| name);
+    }
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+enum Expr<'a> {
+    Output(&'a str),
+    Filter(&'a str),
+}
+
+struct Selection<'a> {
+    /// For messages: the argument as given, or `--all: OUTPUT`.
+    origin: String,
+    name: Result<String, String>,
+    expr: Expr<'a>,
+    /// Chosen by `--all`: lists and objects become compact JSON.
+    from_all: bool,
+}
+
+/// What each argument (and `--all`) selects, before anything is evaluated.
+fn selections<'a>(
+    outputs: &'a Outputs,
+    args: &'a [String],
+    options: &Options,
+    problems: &mut Problems,
+) -> Vec<Selection<'a>> {
+    let mut selections = Vec::new();
+    for arg in args {
+        let (name, expr) = match arg.split_once('=') {
+            Some((name, expr)) => (check_name(name), expr),
+            None => (name_for_output(arg), arg.as_str()),
+        };
+        if expr.trim().is_empty() {
+            problems.usage.push(format!(
+                "`{arg}`: nothing after '=': name an output or write a filter"
+            ));
+            continue;
+        }
+        let expr = if outputs.get(expr).is_some() {
+            Expr::Output(expr)
+        } else if looks_like_name(expr) {
+            problems.invalid.push(format!(
+                "`{arg}`: no output named `{expr}`; the outputs are: {}",
+                outputs.names()
+            ));
+            continue;
+        } else {
+            Expr::Filter(expr)
+        };
+        selections.push(Selection {
+            origin: format!("`{arg}`"),
+            name,
+            expr,
+            from_all: false,
+        });
+    }
+    for name in &options.exclude {
+        if outputs.get(name).is_none() {
+            problems.invalid.push(format!(
+                "--exclude {name}: no output named `{name}`; the outputs are: {}",
+                outputs.names()
+            ));
+        }
+    }
+    if options.all {
+        let explicit: Vec<String> = selections
+            .iter()
+            .filter_map(|s| s.name.as_ref().ok().cloned())
+            .collect();
+        for output in outputs.iter() {
+            if options.exclude.contains(&output.name) {
+                continue;
+            }
+            let name = name_for_output(&output.name);
+            if name.as_ref().is_ok_and(|n| explicit.contains(n)) {
+                continue; // an explicit argument sets this name
+            }
+            selections.push(Selection {
+                origin: format!("--all: output `{}`", output.name),
+                name,
+                expr: Expr::Output(&output.name),
+                from_all: true,
+            });
+        }
+    }
+    selections
+}
+
+/// Select, convert and validate every value. `redactor` cleans jaq's error messages.
+pub fn select(
+    outputs: &Outputs,
+    args: &[String],
+    options: &Options,
+    redactor: &Redactor,
+) -> Result<Vec<Item>, Problems> {
+    let mut problems = Problems::default();
+    let selections = selections(outputs, args, options, &mut problems);
+    let input = outputs.values_object();
+    let mut items = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for sel in selections {
+        let name = match sel.name {
+            Ok(name) => name,
+            Err(why) => {
+                problems.invalid.push(format!("{}: {why}", sel.origin));
+                continue;
+            }
+        };
+        if let Some(first) = seen.get(&name) {
+            problems.invalid.push(format!(
+                "{}: {name} is already set by {first} (names are case-insensitive and '-' becomes '_')",
+                sel.origin
+            ));
+            continue;
+        }
+        seen.insert(name.clone(), sel.origin.clone());
+        let (value, sensitive, source) = match sel.expr {
+            Expr::Output(o) => {
+                let output = outputs.get(o).expect("classified as an existing output");
+                (output.value.clone(), output.sensitive, o.to_owned())
+            }
+            Expr::Filter(code) => {
+                // Conservative: a filter may read any output.
+                let sensitive = outputs.any_sensitive();
+                match run_filter(code, &input, outputs, sensitive, redactor) {
+                    Ok(v) => (v, sensitive, code.to_owned()),
+                    Err(FilterError::Usage(m)) => {
+                        problems.usage.push(format!("{}: {m}", sel.origin));
+                        continue;
+                    }
+                    Err(FilterError::Invalid(m)) => {
+                        problems.invalid.push(format!("{}: {m}", sel.origin));
+                        continue;
+                    }
+                }
+            }
+        };
+        match to_text(&value, sel.from_all) {
+            Ok(text) if text.is_empty() && !options.allow_empty => problems.invalid.push(format!(
+                "{}: the value is empty; pass --allow-empty to set it anyway",
+                sel.origin
+            )),
+            Ok(text) => items.push(Item {
+                name,
+                value: text,
+                sensitive,
+                source,
+            }),
+            Err(why) => problems.invalid.push(format!("{}: {why}", sel.origin)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(items)
+    } else {
+        Err(problems)
+    }
+}
+
+enum FilterError {
+    Usage(String),
+    Invalid(String),
+}
+
+fn run_filter(
+    code: &str,
+    input: &Val,
+    outputs: &Outputs,
+    sensitive: bool,
+    redactor: &Redactor,
+) -> Result<Val, FilterError> {
+    if let Some(name) = leading_output(code)
+        && outputs.get(name).is_none()
+    {
+        return Err(FilterError::Invalid(format!(
+            "no output named `{name}`; the outputs are: {}",
+            outputs.names()
+        )));
+    }
+    let filter = jq::compile_with(code, HELPERS, std::iter::empty())
+        .map_err(|e| FilterError::Usage(format!("the filter does not compile: {e}")))?;
+    let mut values = filter.run(input.clone()).map_err(|e| {
+        let message = if sensitive {
+            redactor.redact_literals(&e.message)
+        } else {
+            redactor.redact(&e.message)
+        };
+        FilterError::Invalid(format!("the filter failed: {message}"))
+    })?;
+    match values.len() {
+        1 => Ok(values.remove(0)),
+        0 => Err(FilterError::Invalid(
+            "the filter produced no value; a secret takes exactly one".to_owned(),
+        )),
+        n => Err(FilterError::Invalid(format!(
+            "the filter produced {n} values; a secret takes exactly one (collect them: [...] | csv)"
+        ))),
+    }
+}
+
+/// The text of a value: strings as they are, numbers with their exact digits, booleans as
+/// true/false; lists and objects only when `structured_as_json` (else an error that says
+/// how to convert them).
+pub fn to_text(value: &Val, structured_as_json: bool) -> Result<String, String> {
+    match value {
+        Val::TStr(s) | Val::BStr(s) => {
+            String::from_utf8(s.to_vec()).map_err(|_| "the value is not UTF-8 text".to_owned())
+        }
+        Val::Num(n) => Ok(n.to_string()),
+        Val::Bool(b) => Ok(b.to_string()),
+        Val::Null => Err(
+            "the value is null (Terraform leaves null outputs out; a filter may have read a missing key)"
+                .to_owned(),
+        ),
+        Val::Arr(_) | Val::Obj(_) if structured_as_json => Ok(value.to_string()),
+        Val::Arr(_) => Err(format!(
+            "the value is {}; convert it explicitly: `| csv` or `| join(\",\")` for a list of \
+             strings, `| tojson` for JSON, `| .[0]` for one item",
+            type_name(value)
+        )),
+        Val::Obj(_) => Err(format!(
+            "the value is {}; convert it explicitly: `| tojson` for JSON, or pick a member (`| .key`)",
+            type_name(value)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cli_support::input::Source;
+
+    fn outputs() -> Outputs {
+        Outputs::parse(
+            br#"{
+              "db_endpoint": {"sensitive": false, "value": "db.example.com:5432"},
+              "db_password": {"sensitive": true, "value": "hunter2-secret"},
+              "db-host": {"sensitive": false, "value": "h"},
+              "db_host": {"sensitive": false, "value": "h2"},
+              "big": {"sensitive": false, "value": 12345678901234567890123},
+              "dec": {"sensitive": false, "value": 0.10},
+              "flag": {"sensitive": false, "value": true},
+              "ids": {"sensitive": false, "value": ["a", "b", 3]},
+              "obj": {"sensitive": false, "value": {"k": [1, "x"]}},
+              "empty": {"sensitive": false, "value": ""},
+              "nul": {"sensitive": false, "value": null}
+            }"#,
+            &Source::Stdin,
+        )
+        .unwrap()
+    }
+
+    fn run(args: &[&str], options: &Options) -> Result<Vec<Item>, Problems> {
+        let o = outputs();
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        select(&o, &args, options, &Redactor::new(&o))
+    }
+
+    fn values(args: &[&str]) -> Vec<(String, String, bool)> {
+        run(args, &Options::default())
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.name, i.value, i.sensitive))
+            .collect()
+    }
+
+    fn problems(args: &[&str], options: &Options) -> Problems {
+        run(args, options).unwrap_err()
+    }
+
+    #[test]
+    fn bare_names_filters_and_exact_numbers() {
+        assert_eq!(
+            values(&[
+                "pw=db_password",
+                "DB_HOST=.db_endpoint | strip_port",
+                "DB_PORT=.db_endpoint | port",
+                "big",
+                "DEC=dec",
+                "FLAG=flag",
+                "IDS=.ids | csv",
+                "OBJ=.obj | tojson",
+            ]),
+            [
+                ("PW".into(), "hunter2-secret".into(), true),
+                ("DB_HOST".into(), "db.example.com".into(), true),
+                ("DB_PORT".into(), "5432".into(), true),
+                ("BIG".into(), "12345678901234567890123".into(), false),
+                ("DEC".into(), "0.10".into(), false),
+                ("FLAG".into(), "true".into(), false),
+                ("IDS".into(), "a,b,3".into(), true),
+                ("OBJ".into(), r#"{"k":[1,"x"]}"#.into(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn strip_port_only_strips_a_trailing_port() {
+        let o = outputs();
+        let f = jq::compile_with(
+            r#"["h:1", "h", "[::1]:5432", "fe80::1", "a.b:c"] | map(strip_port)"#,
+            HELPERS,
+            std::iter::empty(),
+        )
+        .unwrap();
+        assert_eq!(
+            f.run(o.values_object()).unwrap()[0].to_string(),
+            r#"["h","h","[::1]","fe80::1","a.b:c"]"#
+        );
+    }
+
+    #[test]
+    fn structured_values_need_a_conversion() {
+        let p = problems(&["IDS=ids", "OBJ=obj"], &Options::default());
+        assert!(p.usage.is_empty());
+        assert!(
+            p.invalid[0].contains("a list of 3; convert it explicitly: `| csv`"),
+            "{:?}",
+            p.invalid
+        );
+        assert!(p.invalid[1].contains("`| tojson`"), "{:?}", p.invalid);
+    }
+
+    #[test]
+    fn all_uses_json_for_structures_and_explicit_args_win() {
+        let options = Options {
+            all: true,
+            exclude: vec!["db-host".into(), "empty".into(), "nul".into()],
+            allow_empty: false,
+        };
+        let items = run(&["DB_HOST=.db_endpoint | strip_port"], &options).unwrap();
+        let names: Vec<_> = items.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "DB_HOST",
+                "DB_ENDPOINT",
+                "DB_PASSWORD",
+                "BIG",
+                "DEC",
+                "FLAG",
+                "IDS",
+                "OBJ"
+            ]
+        );
+        assert_eq!(items[6].value, r#"["a","b",3]"#);
+        assert!(items[2].sensitive && !items[1].sensitive);
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let p = problems(
+            &[
+                "1X=db_endpoint",
+                "GITHUB_X=db_endpoint",
+                "a.b=db_endpoint",
+                "X=nope",
+                "E=empty",
+                "N=nul",
+                "Y=.db_endpoint | nosuch",
+            ],
+            &Options::default(),
+        );
+        assert_eq!(p.usage.len(), 1, "{:?}", p.usage);
+        assert!(p.usage[0].contains("undefined filter nosuch/0"));
+        let text = p.invalid.join("\n");
+        assert!(text.contains("must not start with a digit"), "{text}");
+        assert!(text.contains("reserved by GitHub"), "{text}");
+        assert!(text.contains("'.' is not allowed"), "{text}");
+        assert!(
+            text.contains("no output named `nope`; the outputs are: db_endpoint, db_password"),
+            "{text}"
+        );
+        assert!(
+            text.contains("the value is empty; pass --allow-empty"),
+            "{text}"
+        );
+        assert!(text.contains("the value is null"), "{text}");
+        let err = p.into_error();
+        assert_eq!(cli_support::report::code_for(&err, 1), 2);
+        assert!(
+            err.to_string()
+                .starts_with("7 problems; nothing was written\n  `Y=.db_endpoint | nosuch`: the filter does not compile")
+        );
+    }
+
+    #[test]
+    fn collisions_after_normalising() {
+        let p = problems(
+            &["db-host", "db_host", "x=flag", "X=flag"],
+            &Options::default(),
+        );
+        assert_eq!(p.invalid.len(), 2, "{:?}", p.invalid);
+        assert!(p.invalid[0].contains("DB_HOST is already set by `db-host`"));
+        assert!(p.invalid[1].contains("X is already set by `x=flag`"));
+    }
+
+    #[test]
+    fn missing_leading_output_and_filter_counts() {
+        let p = problems(
+            &[
+                "A=.db_endpont | strip_port",
+                "B=.ids[]",
+                "C=.ids[] | select(. == 9)",
+            ],
+            &Options::default(),
+        );
+        assert!(
+            p.invalid[0].contains("no output named `db_endpont`"),
+            "{:?}",
+            p.invalid
+        );
+        assert!(
+            p.invalid[1].contains("produced 3 values"),
+            "{:?}",
+            p.invalid
+        );
+        assert!(
+            p.invalid[2].contains("produced no value"),
+            "{:?}",
+            p.invalid
+        );
+    }
+
+    #[test]
+    fn filter_errors_on_sensitive_data_are_redacted() {
+        let p = problems(&["A=.db_password | .[0:5] | tonumber"], &Options::default());
+        let text = p.invalid.join("\n");
+        assert!(!text.contains("hunte"), "{text}");
+        assert!(text.contains("<redacted>"), "{text}");
+        let p = problems(&["A=.db_password | error"], &Options::default());
+        assert!(!p.invalid[0].contains("hunter2"), "{:?}", p.invalid);
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(check_name("db_Password").unwrap(), "DB_PASSWORD");
+        assert_eq!(check_name("_x").unwrap(), "_X");
+        assert!(check_name("github_token").is_err());
+        assert!(check_name("").is_err());
+        assert_eq!(name_for_output("db-host").unwrap(), "DB_HOST");
+        assert!(
+            name_for_output("ünï")
+                .unwrap_err()
+                .contains("SECRET_NAME=ünï")
+        );
+        assert_eq!(leading_output(" .a_b | x"), Some("a_b"));
+        assert_eq!(leading_output(r#".["db-host"] | x"#), Some("db-host"));
+        assert_eq!(leading_output("[.a]"), None);
+    }
+}
