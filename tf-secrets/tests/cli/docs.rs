@@ -1,0 +1,62 @@
+//! The README and `--help` say the same thing; completions and the man page come out.
+
+use predicates::prelude::*;
+
+use crate::common::{stdout_of, tool};
+
+fn help() -> String {
+    stdout_of(
+        tool()
+            .arg("--help")
+            .assert()
+            .success()
+            .stderr("")
+            .get_output(),
+    )
+}
+
+#[test]
+fn readme_exit_status_table_is_the_one_in_help() {
+    let help = help();
+    let table = &help[help.find("EXIT STATUS").expect("EXIT STATUS in --help")..];
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.starts_with("## tf-secrets\n"));
+    let block = format!("```text\n{}```", table.trim_end().to_owned() + "\n");
+    assert!(
+        readme.contains(&block),
+        "README.md must carry the EXIT STATUS table of --help verbatim:\n{block}"
+    );
+}
+
+#[test]
+fn help_documents_the_helpers() {
+    let help = help();
+    for helper in ["strip_port", "port", "csv", "lines"] {
+        assert!(help.contains(&format!("  {helper} ")), "{helper} in --help");
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for helper in ["strip_port", "port", "csv", "lines"] {
+        assert!(
+            readme.contains(&format!("| `{helper}` |")),
+            "{helper} in README.md"
+        );
+    }
+}
+
+#[test]
+fn completions_and_man_page() {
+    tool()
+        .args(["--generate", "complete-bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("tf-secrets"))
+        .stderr("");
+    tool()
+        .args(["--generate", "man"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH tf-secrets"))
+        .stderr("");
+}

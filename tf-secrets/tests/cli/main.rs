@@ -1,0 +1,13 @@
+//! tf-secrets as a user runs it: the compiled binary, real stdin/stdout, exit codes, stdout
+//! and stderr checked apart. GitHub is a local fake API that holds a real key pair and
+//! decrypts what the tool sends (fake_github.rs); gh is a stand-in script on PATH.
+
+mod common;
+mod docs;
+mod fake_github;
+mod fixtures;
+mod formats;
+mod github;
+mod leaks;
+mod selection;
+mod via_gh;
