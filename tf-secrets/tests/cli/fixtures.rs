@@ -1,6 +1,7 @@
 //! The committed fixtures are what Terraform prints, and the tool carries every kind of
 //! value in them exactly.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -41,7 +42,9 @@ fn terraform(bin: &Path, work: &Path, args: &[&str]) -> Vec<u8> {
 #[test]
 fn committed_fixtures_are_what_terraform_prints() {
     let Some(bin) = on_path("terraform") else {
-        eprintln!(
+        // Straight to the process's stderr: the test harness does not capture this.
+        let _ = writeln!(
+            std::io::stderr(),
             "NOTE: terraform is not on PATH: the committed fixtures under tests/fixtures were \
              NOT re-generated; the other tests use them as committed"
         );

@@ -2,6 +2,7 @@
 //! the exact value; sensitive values stay off terminals; masks come first under Actions.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::Command;
 
 use test_support::CommandExt as _;
@@ -176,7 +177,11 @@ fn on_a_terminal(args: &[&str]) -> Option<std::process::Output> {
     match out {
         Ok(out) => Some(out),
         Err(e) => {
-            eprintln!("NOTE: cannot run `script` ({e}): the terminal test was not run");
+            // Straight to the process's stderr: the test harness does not capture this.
+            let _ = writeln!(
+                std::io::stderr(),
+                "NOTE: cannot run `script` ({e}): the terminal test was not run"
+            );
             None
         }
     }
