@@ -71,9 +71,14 @@ pub struct ClientOptions {
 }
 
 /// A client for one target: `--resolve` entries apply when their port is the target's.
+///
+/// Every attempt opens a new connection, as ALB and Kubernetes probes do: a kept-alive
+/// connection would pin the probe to one task behind a network load balancer (the old one,
+/// after a deploy) and would not show a server that stopped accepting connections.
 pub fn client_for(target: &Target, options: &ClientOptions) -> anyhow::Result<Client> {
     let (_, port) = target.host_port();
     let mut builder = Client::builder()
+        .pool_max_idle_per_host(0)
         .user_agent(concat!("health-probe/", env!("CARGO_PKG_VERSION")))
         .redirect(if options.follow_redirects {
             redirect::Policy::limited(10)

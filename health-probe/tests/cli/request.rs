@@ -201,3 +201,45 @@ fn proxies_come_from_the_environment() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(proxy.hits(), 1);
 }
+
+#[test]
+fn every_attempt_opens_a_new_connection() {
+    use std::io::{BufRead as _, BufReader};
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // A keep-alive server that counts connections (test_support's server does not say).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        let reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+                        if writer.write_all(reply.as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    let out = probe()
+        .args(["-i", "50ms", "--max-attempts", "3"])
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("503 Service Unavailable").count(), 4, "{err}");
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+}
