@@ -322,15 +322,35 @@ async fn watch_healthy<P: Probe, O: Observer>(
         let mut s = cell.borrow_mut();
         s.record(&attempt, Phase::Watch);
         let failed = !attempt.ok() && s.consecutive_failures >= watch.unhealthy_threshold;
-        let asked_at = attempt.retry_after.map(|asked| now + asked);
-        // A server that will not answer before the window ends did not stay healthy.
-        let gone = asked_at.is_some_and(|at| at >= until);
-        next_start = (start + plan.pacing.interval).max(asked_at.unwrap_or(now));
-        let unusual_wait = (!failed && !gone && next_start != start + plan.pacing.interval)
-            .then(|| next_start.saturating_duration_since(now));
-        observer.attempt(index, Phase::Watch, &s, &attempt, unusual_wait);
-        if failed || gone {
+        next_start = start + plan.pacing.interval;
+        let mut unusual_wait = None;
+        let mut gone = None;
+        if let Some(asked) = attempt.retry_after {
+            let asked_at = now + asked;
+            if asked_at >= until {
+                // It will not answer before the window ends: it did not stay healthy.
+                gone = Some(format!(
+                    "the server asked to retry after {}, past the end of the --stay-healthy watch",
+                    duration::format(asked)
+                ));
+            } else if asked_at > next_start {
+                next_start = asked_at;
+                unusual_wait = Some(asked);
+            }
+        }
+        observer.attempt(
+            index,
+            Phase::Watch,
+            &s,
+            &attempt,
+            unusual_wait.filter(|_| !failed),
+        );
+        if failed {
             s.state = State::Unhealthy;
+            return Err(Outcome::Unhealthy);
+        }
+        if let Some(why) = gone {
+            s.state = State::GaveUp(why);
             return Err(Outcome::Unhealthy);
         }
     }
@@ -529,6 +549,25 @@ mod tests {
         assert_eq!(stats[0].watch_attempts, 5);
         assert_eq!(stats[0].watch_failures, 3);
         assert_eq!(stats[0].watch_max_consecutive_failures, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn watch_gives_up_on_a_retry_after_past_its_end() {
+        let mut probe = Script::new(&[true, false]);
+        probe.retry_after = Some(S(600));
+        let mut p = plan(S(60));
+        p.watch = Some(Watch {
+            duration: S(60),
+            unhealthy_threshold: 3,
+        });
+        let (outcome, stats) = run(std::slice::from_ref(&probe), &p, &Quiet, never()).await;
+        assert_eq!(outcome, Outcome::Unhealthy);
+        assert!(
+            matches!(&stats[0].state, State::GaveUp(why) if why.contains("past the end of the --stay-healthy watch")),
+            "{:?}",
+            stats[0].state
+        );
+        assert_eq!(stats[0].watch_attempts, 1);
     }
 
     #[tokio::test(start_paused = true)]
