@@ -1,0 +1,104 @@
+# shellcheck shell=bash
+# health-probe: the post-deploy smoke test, against a small local app that answers 503 for
+# its first 3 seconds (a deployment swapping tasks), then reports the deployed commit.
+# Sourced by scripts/demo (set -euo pipefail; stage, show, DEMO_WORK, DEMO_ROOT set).
+# The commands are the README's examples (health-probe/README.md) with the app's local URL
+# for app.example.com, shorter timings, and a local port for the database; a test
+# (health-probe/tests/cli/docs.rs) checks that every example is shown here, in order.
+
+stage "health-probe: wait for the new version to be healthy, then watch it"
+pushd "$DEMO_WORK" >/dev/null
+fail() { echo "demo: health-probe: $*" >&2; exit 1; }
+echo_cmd() { printf '\033[2m$ %s\033[0m\n' "$*"; }
+
+cat > app.py <<'PY'
+import http.server, json, sys, time
+started = time.time()
+commit = sys.argv[2]
+
+class App(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def reply(self, code, body, kind="application/json"):
+        data = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        if self.path == "/health":
+            if time.time() - started < 3:
+                self.reply(503, "upstream connect error", "text/plain")
+            else:
+                self.reply(200, json.dumps({"status": "healthy", "commit": commit}))
+        elif self.path == "/ready":
+            self.reply(200, "ready", "text/plain")
+        elif self.path == "/internal/health":
+            ok = self.headers.get("Authorization") == "Bearer demo-token"
+            self.reply(200 if ok else 401, "{}")
+        elif self.path == "/broken":
+            self.reply(500, "database unreachable", "text/plain")
+        else:
+            self.reply(404, "{}")
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), App)
+server.daemon_threads = True
+with open(sys.argv[1], "w") as f:
+    f.write(str(server.server_address[1]))
+server.serve_forever()
+PY
+rm -f app.port
+python3 app.py app.port 3f9c2a1 &
+app_pid=$!
+pids+=("$app_pid") # stopped by scripts/demo if this stage fails
+for _ in $(seq 1 100); do [ -s app.port ] && break; sleep 0.05; done
+[ -s app.port ] || fail "the demo app did not start"
+port=$(cat app.port)
+APP=http://127.0.0.1:$port
+
+# 1. The new version: 503 while it starts, then the commit we deployed.
+GITHUB_SHA=3f9c2a1 show health-probe --timeout 30s --interval 1s \
+  --expect-json '.status == "healthy" and .commit == env.GITHUB_SHA' \
+  "$APP/health"
+
+# The old version is still answering somewhere: the commit check must fail.
+if GITHUB_SHA=0000000 health-probe -q --timeout 2s --interval 500ms \
+  --expect-json '.commit == env.GITHUB_SHA' "$APP/health" 2>probe-old.err; then
+  fail "a probe for another commit passed"
+fi
+grep -q "gave false" probe-old.err || fail "the failed commit check was not explained"
+
+# 2. ALB-like: 3 consecutive 200/204 answers, then a canary watch.
+show health-probe --healthy-threshold 3 --expect-status 200,204 --stay-healthy 3s \
+  --interval 500ms "$APP/health"
+
+# 3. Several endpoints and a TCP port.
+show health-probe "$APP/health" "$APP/ready" "tcp://127.0.0.1:$port"
+
+# 4. A token from the environment; without it the endpoint answers 401.
+HEALTH_TOKEN="Bearer demo-token" show health-probe --header-from-env Authorization=HEALTH_TOKEN \
+  "$APP/internal/health"
+if health-probe -q --timeout 2s --interval 500ms "$APP/internal/health" 2>/dev/null; then
+  fail "the internal endpoint passed without a token"
+fi
+
+# 5. One target behind a name, with the right Host header.
+show health-probe --resolve "app.example.com:$port:127.0.0.1" "http://app.example.com:$port/health"
+
+# 6. The report for later steps.
+echo_cmd 'health-probe -q --json "$APP/health" > probe.json'
+health-probe -q --json "$APP/health" > probe.json
+show jq '.urls[0].time_to_healthy_ms' probe.json
+[ "$(jq -r '.healthy and .urls[0].healthy and .urls[0].last_status == 200' probe.json)" = true ] \
+  || fail "unexpected report: $(cat probe.json)"
+
+# A service that never heals: exit 1 by the deadline, the reason on stderr.
+status=0
+show health-probe --timeout 2s --interval 500ms "$APP/broken" || status=$?
+[ "$status" = 1 ] || fail "a broken service exited $status, not 1"
+
+kill "$app_pid" 2>/dev/null || true
+wait "$app_pid" 2>/dev/null || true
+popd >/dev/null
