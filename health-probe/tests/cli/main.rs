@@ -19,10 +19,24 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use test_support::CommandExt as _;
 use test_support::http::{Reply, Request, Server};
 
-/// The tool, with the machine's GitHub/AWS variables removed.
+/// The tool, with the machine's GitHub/AWS variables removed, and its proxy settings (the
+/// tests talk to 127.0.0.1; one test sets a proxy of its own).
 pub fn probe() -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("health-probe");
     cmd.scrub_env();
+    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
+    }
+    cmd
+}
+
+/// [`probe`] as a `std::process::Command`, for tests that need the child's pid or pipes.
+pub fn probe_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("health-probe"));
+    cmd.scrub_env();
+    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
+    }
     cmd
 }
 

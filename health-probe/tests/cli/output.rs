@@ -4,10 +4,9 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use test_support::CommandExt as _;
 use test_support::http::{Reply, Server};
 
-use crate::{healthy_after, probe, report, stderr, stdout};
+use crate::{healthy_after, probe, probe_process, report, stderr, stdout};
 
 #[test]
 fn quiet_keeps_only_the_verdict() {
@@ -116,8 +115,7 @@ fn github_actions_gets_an_error_annotation_on_failure() {
 #[test]
 fn sigterm_stops_the_probe_with_a_report() {
     let port = test_support::free_port();
-    let child = Command::new(assert_cmd::cargo::cargo_bin!("health-probe"))
-        .scrub_env()
+    let child = probe_process()
         .args([
             "-i",
             "100ms",
@@ -150,8 +148,7 @@ fn sigterm_stops_the_probe_with_a_report() {
 #[test]
 fn a_closed_stdout_does_not_change_the_exit_code() {
     let server = healthy_after(0);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("health-probe"))
-        .scrub_env()
+    let mut child = probe_process()
         .args(["--json", &server.url("/")])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -168,3 +168,16 @@ fn tcp_to_a_closed_port_fails_by_the_deadline() {
         "{err}"
     );
 }
+
+#[test]
+fn tcp_honours_resolve() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let out = probe()
+        .args(["--resolve", &format!("db.internal.test:{port}:127.0.0.1")])
+        .arg(format!("tcp://db.internal.test:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    drop(listener);
+}
