@@ -6,7 +6,14 @@ images in a plain list that BatchDeleteImage edits while it walks it by index
 BatchDeleteImage calls on one repository at the same time (what any client with more than one
 request in flight does) then delete images nobody asked for, report them ImageNotFound to the
 caller that did ask, and leave requested images behind. This module serialises the backend's
-image operations with one lock, so concurrent calls behave as on AWS. It changes nothing else.
+image operations with one lock, so concurrent calls behave as on AWS.
+
+The same loop also walks the whole image list for every id of the call, without stopping at
+the match: deleting a 5,000-image repository 100 digests at a time costs moto some 12 million
+steps (seconds of CPU that no AWS call spends, and that swamp what a client does). For a call
+whose ids are all bare digests (what a purge sends), the list moto walks is narrowed to the
+images with those digests first, in their order; moto's own code then does the deletion and
+builds the answer, so the response is the same, and the untouched images keep their order.
 
 The patch is written against moto 5.2.5's internals and install() refuses to run against
 anything else.
@@ -41,6 +48,33 @@ def _locked(method):
     return wrapper
 
 
+def _narrowed(batch_delete_image):
+    """BatchDeleteImage over only the images it can match, for digest-only calls."""
+
+    @functools.wraps(batch_delete_image)
+    def wrapper(self, repository_name, registry_id=None, image_ids=None):
+        repository = self.repositories.get(repository_name)
+        if (
+            repository is None
+            or not image_ids
+            or any(set(image_id) != {"imageDigest"} for image_id in image_ids)
+        ):
+            return batch_delete_image(self, repository_name, registry_id, image_ids)
+        wanted = {image_id["imageDigest"] for image_id in image_ids}
+        everything = repository.images
+        candidates = [i for i in everything if i.get_image_digest() in wanted]
+        repository.images = list(candidates)
+        try:
+            return batch_delete_image(self, repository_name, registry_id, image_ids)
+        finally:
+            kept = {id(i) for i in repository.images}
+            gone = {id(i) for i in candidates if id(i) not in kept}
+            repository.images = [i for i in everything if id(i) not in gone]
+
+    wrapper.__ext_ecr_narrowed__ = True
+    return wrapper
+
+
 def install() -> None:
     import moto
     from moto.ecr import models
@@ -57,6 +91,11 @@ def install() -> None:
             "emulator/ext_ecr.py: moto's ECRBackend.batch_delete_image changed; the patch "
             "must be re-checked"
         )
+    backend = models.ECRBackend
+    if not getattr(backend.batch_delete_image, "__ext_ecr_locked__", False) and not getattr(
+        backend.batch_delete_image, "__ext_ecr_narrowed__", False
+    ):
+        backend.batch_delete_image = _narrowed(backend.batch_delete_image)
     for name in LOCKED:
         method = getattr(models.ECRBackend, name)
         if not getattr(method, "__ext_ecr_locked__", False):
