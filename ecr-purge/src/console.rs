@@ -157,6 +157,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// ` (1 index)`, ` (2 indexes)`, or nothing.
+fn indexes(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" ({})", plural(n, "index", "indexes"))
+    }
+}
+
 /// `3 keep-latest, 2 not-selected`
 pub fn keep_breakdown<'a>(reasons: impl Iterator<Item = &'a KeepReason>) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -191,10 +200,10 @@ pub fn dry_run_summary(
     delete_repository: bool,
 ) -> String {
     let mut s = format!(
-        "{target}: would delete {} of {} ({}); {}",
+        "{target}: would delete {} of {}{}; {}",
         plan.delete.len(),
         plural(total, "image", "images"),
-        plural(plan.index_count(), "index", "indexes"),
+        indexes(plan.index_count()),
         kept_summary(plan, None)
     );
     if delete_repository {
@@ -216,9 +225,9 @@ pub fn failures_by_code(outcome: &Outcome) -> BTreeMap<String, usize> {
 pub fn outcome_summary(target: &Target, plan: &Plan, outcome: &Outcome) -> String {
     let indexes = outcome.deleted.iter().filter(|i| i.is_index()).count();
     let mut s = format!(
-        "{target}: deleted {} ({})",
+        "{target}: deleted {}{}",
         plural(outcome.deleted.len(), "image", "images"),
-        plural(indexes, "index", "indexes")
+        self::indexes(indexes)
     );
     if !outcome.already_gone.is_empty() {
         let _ = write!(s, ", {} already gone", outcome.already_gone.len());
