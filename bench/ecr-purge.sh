@@ -4,10 +4,10 @@
 #
 #   bench/ecr-purge.sh [IMAGES]      # default 5000; release build, hyperfine, peak memory
 #
-# Each run empties a repository of IMAGES images: 1 in 50 is a multi-arch image (an index
-# over 2 untagged platform manifests), the rest are single images, a third untagged, a third
-# with one tag, a third with two. The baseline lists the digests, then deletes them with
-# batch-delete-image in chunks of 100 (what the README-less teardown scripts do):
+# Each run empties a repository of IMAGES images: about 1 in 52 is the index of a multi-arch
+# image (over 2 untagged platform manifests), the rest are single images, a third untagged, a
+# third with one tag, a third with two. The baseline lists the digests, then deletes them with
+# batch-delete-image in chunks of 100, as teardown scripts found in the wild do:
 #
 #   aws ecr list-images --query 'imageIds[].imageDigest' | sort -u | split -l 100 | batch-delete-image
 #
