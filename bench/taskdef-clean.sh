@@ -101,21 +101,24 @@ for input in typical large; do
 import json, sys
 path, name, mem_tool, mem_jq, mem_version, mem_true = sys.argv[1:]
 runs = {r["command"]: r for r in json.load(open(path))["results"]}
-t = {k: v["mean"] * 1000 for k, v in runs.items()}
-sd = {k: v["stddev"] * 1000 for k, v in runs.items()}
+# Medians: a busy machine adds outliers that move means far more than medians.
+t = {k: v["median"] * 1000 for k, v in runs.items()}
+mean = {k: v["mean"] * 1000 for k, v in runs.items()}
+cpu = {k: (v["user"] + v["system"]) * 1000 for k, v in runs.items()}
 mem = {"taskdef-clean": mem_tool, "jq del(...)": mem_jq,
        "taskdef-clean --version": mem_version, "/bin/true": mem_true}
 print(f"\n## {name}.json\n")
-print("| command | mean ms | ± ms | peak RSS KiB |")
-print("|---|---:|---:|---:|")
+print("| command | median ms | mean ms | user+sys ms | peak RSS KiB |")
+print("|---|---:|---:|---:|---:|")
 for k in ["taskdef-clean", "jq del(...)", "taskdef-clean --version", "/bin/true"]:
-    print(f"| `{k}` | {t[k]:.2f} | {sd[k]:.2f} | {mem[k]} |")
+    print(f"| `{k}` | {t[k]:.2f} | {mean[k]:.2f} | {cpu[k]:.2f} | {mem[k]} |")
 tool = t["taskdef-clean"]
 print()
-print(f"- jq / taskdef-clean: **{t['jq del(...)'] / tool:.1f}x** (taskdef-clean is that many times faster)")
-print(f"- taskdef-clean / its own start-up (`--version`): **{tool / t['taskdef-clean --version']:.2f}x**")
-print(f"- taskdef-clean / `/bin/true`: **{tool / t['/bin/true']:.2f}x**")
-print(f"- peak memory, jq / taskdef-clean: **{int(mem_jq) / int(mem_tool):.1f}x**")
+print(f"- jq / taskdef-clean: **{t['jq del(...)'] / tool:.1f}x** median, "
+      f"{cpu['jq del(...)'] / cpu['taskdef-clean']:.1f}x CPU time (taskdef-clean is that many times faster)")
+print(f"- taskdef-clean / its own start-up (`--version`): **{tool / t['taskdef-clean --version']:.2f}x** median")
+print(f"- taskdef-clean / `/bin/true`: **{tool / t['/bin/true']:.2f}x** median")
+print(f"- peak memory, taskdef-clean / jq: **{int(mem_tool) / int(mem_jq):.2f}x**")
 PY
 done
 

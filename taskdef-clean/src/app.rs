@@ -79,11 +79,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         });
         return Ok(ExitCode::SUCCESS);
     }
-    let mut bytes = if cli.compact {
-        serde_json::to_vec(&output)?
+    // The output is about the size of the input: one allocation, no regrowth.
+    let mut bytes = Vec::with_capacity(input.bytes.len() + 1);
+    if cli.compact {
+        serde_json::to_writer(&mut bytes, &output)?;
     } else {
-        serde_json::to_vec_pretty(&output)?
-    };
+        serde_json::to_writer_pretty(&mut bytes, &output)?;
+    }
     bytes.push(b'\n');
     match &cli.output {
         Some(path) => output::write_atomic(path, &bytes, Access::Shared)?,

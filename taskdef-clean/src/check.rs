@@ -30,10 +30,10 @@ struct Checker<'a> {
     origin: &'a Origin,
     strict: bool,
     problems: &'a mut Vec<Problem>,
-    steps: Steps,
+    steps: Steps<'a>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     fn here(&self) -> String {
         self.origin.locate(&self.steps, self.taskdef)
     }
@@ -57,7 +57,7 @@ impl Checker<'_> {
         }
     }
 
-    fn value(&mut self, shape: &'static Shape, value: &Value) {
+    fn value(&mut self, shape: &'static Shape, value: &'a Value) {
         match (&shape.kind, value) {
             (Kind::Structure { .. }, Value::Object(obj)) => self.structure(shape, obj),
             (Kind::List(item), Value::Array(items)) => {
@@ -69,7 +69,7 @@ impl Checker<'_> {
             }
             (Kind::Map(item), Value::Object(obj)) => {
                 for (k, v) in obj {
-                    self.steps.push(Step::Key(k.clone()));
+                    self.steps.push(Step::Key(k));
                     self.value(item, v);
                     self.steps.pop();
                 }
@@ -99,9 +99,11 @@ impl Checker<'_> {
             (Kind::Boolean, Value::Bool(_)) => {}
             _ => {
                 let hint = match (&shape.kind, value, self.steps.as_slice()) {
-                    (Kind::String { .. }, Value::Number(n), [Step::Key(k)])
-                        if k == "cpu" || k == "memory" =>
-                    {
+                    (
+                        Kind::String { .. },
+                        Value::Number(n),
+                        [Step::Key(k @ ("cpu" | "memory"))],
+                    ) => {
                         format!(" (the task-level {k} is a string: \"{n}\")")
                     }
                     (Kind::String { .. }, Value::Number(_) | Value::Bool(_), _) => {
@@ -118,7 +120,7 @@ impl Checker<'_> {
         }
     }
 
-    fn structure(&mut self, shape: &'static Shape, obj: &Map<String, Value>) {
+    fn structure(&mut self, shape: &'static Shape, obj: &'a Map<String, Value>) {
         let Kind::Structure { members, union } = shape.kind else {
             return;
         };
@@ -141,7 +143,7 @@ impl Checker<'_> {
             ));
         }
         for (key, value) in obj {
-            self.steps.push(Step::Key(key.clone()));
+            self.steps.push(Step::Key(key));
             if let Some(member) = shape.member(key) {
                 self.value(member.shape, value);
             } else {

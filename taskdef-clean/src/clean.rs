@@ -105,8 +105,8 @@ pub fn clean_input(
         taskdef.shift_remove(*key);
     }
     if let Some(mut tags) = outer_tags {
-        let steps = vec![Step::Key("tags".to_owned())];
-        report_nulls_in_arrays(&tags, &mut steps.clone(), &origin, &taskdef, problems);
+        let mut steps = vec![Step::Key("tags")];
+        report_nulls_in_arrays(&tags, &mut steps, &origin, &taskdef, problems);
         drop_nulls(&mut tags);
         match taskdef.get("tags") {
             Some(inner) if *inner != tags => problems.push(Problem::error(
@@ -154,7 +154,7 @@ fn drop_nulls_reporting(
 ) {
     let mut steps = Steps::new();
     for (key, value) in taskdef.iter() {
-        steps.push(Step::Key(key.clone()));
+        steps.push(Step::Key(key));
         report_nulls_in_arrays(value, &mut steps, origin, taskdef, problems);
         steps.pop();
     }
@@ -164,9 +164,9 @@ fn drop_nulls_reporting(
     }
 }
 
-fn report_nulls_in_arrays(
-    value: &Value,
-    steps: &mut Steps,
+fn report_nulls_in_arrays<'a>(
+    value: &'a Value,
+    steps: &mut Steps<'a>,
     origin: &Origin,
     taskdef: &Map<String, Value>,
     problems: &mut Vec<Problem>,
@@ -189,7 +189,7 @@ fn report_nulls_in_arrays(
         }
         Value::Object(members) => {
             for (key, member) in members {
-                steps.push(Step::Key(key.clone()));
+                steps.push(Step::Key(key));
                 report_nulls_in_arrays(member, steps, origin, taskdef, problems);
                 steps.pop();
             }

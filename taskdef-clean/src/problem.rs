@@ -59,16 +59,16 @@ impl fmt::Display for Problem {
 
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    Key(String),
+pub enum Step<'a> {
+    Key(&'a str),
     Index(usize),
 }
 
 /// Steps from the task definition object down to a value.
-pub type Steps = Vec<Step>;
+pub type Steps<'a> = Vec<Step<'a>>;
 
 /// `.a.b[0]["c d"]`
-pub fn format_steps(steps: &[Step]) -> String {
+pub fn format_steps(steps: &[Step<'_>]) -> String {
     let mut out = String::new();
     for step in steps {
         match step {
@@ -121,9 +121,9 @@ impl Origin {
 
     /// The location of `steps` (relative to `taskdef`), with the container's name when the
     /// path is inside a container definition.
-    pub fn locate(&self, steps: &[Step], taskdef: &Map<String, Value>) -> String {
+    pub fn locate(&self, steps: &[Step<'_>], taskdef: &Map<String, Value>) -> String {
         let prefix = match steps.first() {
-            Some(Step::Key(k)) if k == "tags" => self.tags_prefix,
+            Some(Step::Key("tags")) => self.tags_prefix,
             _ => self.prefix,
         };
         let path = format!("{prefix}{}", format_steps(steps));
@@ -133,7 +133,7 @@ impl Origin {
             path
         };
         let container = match steps {
-            [Step::Key(k), Step::Index(i), ..] if k == "containerDefinitions" => taskdef
+            [Step::Key("containerDefinitions"), Step::Index(i), ..] => taskdef
                 .get("containerDefinitions")
                 .and_then(|c| c.get(*i))
                 .and_then(|c| c.get("name"))
@@ -186,11 +186,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn steps(s: &[&str]) -> Steps {
+    fn steps<'a>(s: &[&'a str]) -> Steps<'a> {
         s.iter()
             .map(|x| match x.parse() {
                 Ok(i) => Step::Index(i),
-                Err(_) => Step::Key((*x).to_owned()),
+                Err(_) => Step::Key(x),
             })
             .collect()
     }
