@@ -173,7 +173,7 @@ fn dress(td: &Value, how: &Dressing) -> Value {
 /// What the SDK should put on the wire for `td`: the same, except for two members that its
 /// model makes plain values (documented in cli_support::ecs::register): `cpu: 0` for a
 /// container without cpu, `value: ""` for a resource requirement without value.
-fn expected_on_the_wire(td: &Value) -> Value {
+pub fn expected_on_the_wire(td: &Value) -> Value {
     let mut td = td.clone();
     if let Some(Value::Array(containers)) = td.get_mut("containerDefinitions") {
         for c in containers {
@@ -193,7 +193,7 @@ fn expected_on_the_wire(td: &Value) -> Value {
 }
 
 /// The JSON body the SDK sends for `td` (the HTTP client captures instead of sending).
-fn sdk_wire_json(runtime: &tokio::runtime::Runtime, td: &Value) -> Result<Value, String> {
+pub fn sdk_wire_json(runtime: &tokio::runtime::Runtime, td: &Value) -> Result<Value, String> {
     use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
     let input = cli_support::ecs::register::register_task_definition_input(td)
         .map_err(|e| e.to_string())?;

@@ -184,3 +184,38 @@ fn the_cli_rejects_the_uncleaned_answer_that_the_tool_fixes() {
         "{err}"
     );
 }
+
+#[test]
+fn fixtures_cover_the_members_the_emulator_drops() {
+    // The emulator ignores enableFaultInjection and trustedExecutionConfiguration; the AWS
+    // answer in gpu-describe.json has both. The clean output keeps them (output.rs checks
+    // it byte for byte); here the SDK mapping takes enableFaultInjection to the wire and
+    // refuses trustedExecutionConfiguration, which aws-sdk-ecs cannot send, by name.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let clean: Value = serde_json::from_str(&crate::fixture_text("gpu-clean.json")).unwrap();
+    assert_eq!(clean["enableFaultInjection"], json!(false));
+    let err = crate::property::sdk_wire_json(&runtime, &clean).unwrap_err();
+    assert!(
+        err.starts_with(".trustedExecutionConfiguration: the AWS SDK for Rust this tool is built with cannot send this member"),
+        "{err}"
+    );
+
+    let without = cmd()
+        .args(["--drop", "trustedExecutionConfiguration"])
+        .arg("-f")
+        .arg(fixture("gpu-describe.json"))
+        .assert()
+        .success()
+        .stderr("");
+    let without = json_of(&without);
+    let wire = crate::property::sdk_wire_json(&runtime, &without).unwrap();
+    assert_eq!(wire, crate::property::expected_on_the_wire(&without));
+    assert_eq!(wire["enableFaultInjection"], json!(false));
+    assert_eq!(
+        wire["containerDefinitions"][0]["resourceRequirements"][0]["sharingStrategy"],
+        json!({"nvidiaMps": {"memory": 8, "maxComputePercent": 50}})
+    );
+}
