@@ -10,7 +10,7 @@
 #   taskdef-clean --version          the tool's process start-up floor
 #   /bin/true                        the system's process start-up floor
 # on two inputs: a typical answer (the test fixture, 1 container, ~4 KB) and a large one
-# (50 containers, ~200 KB).
+# (50 containers with 40 variables each, ~400 KB).
 #
 # Results: bench/results/taskdef-clean-<time>.{md,json}; a summary with ratios on stdout.
 set -euo pipefail
