@@ -289,12 +289,13 @@ fn recorded_calls(moto: &Moto, f: impl FnOnce()) -> Vec<String> {
     f();
     moto.post("/moto-api/recorder/stop-recording", "");
     let (_, text) = moto.request("GET", "/moto-api/recorder/download-recording", "");
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| {
-            let v: Value = serde_json::from_str(l).ok()?;
-            let target = v["headers"]["X-Amz-Target"].as_str()?.to_owned();
-            Some(target.rsplit('.').next().unwrap().to_owned())
+    // Records of concurrent requests can interleave (moto writes a large one in several
+    // pieces): find the operation names instead of parsing records.
+    let needle = "\"X-Amz-Target\": \"AmazonEC2ContainerRegistry_V20150921.";
+    text.match_indices(needle)
+        .map(|(at, _)| {
+            let rest = &text[at + needle.len()..];
+            rest[..rest.find('"').expect("a quoted target")].to_owned()
         })
         .collect()
 }
