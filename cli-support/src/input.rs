@@ -138,7 +138,9 @@ pub fn parse_json(bytes: &[u8], source: &Source) -> Result<serde_json::Value, Js
         JsonSyntaxError {
             source: source.clone(),
             line: e.line(),
-            column: e.column(),
+            // serde_json says column 0 for an error at the very start of a line (the input
+            // ended after a newline); the first column is 1.
+            column: e.column().max(1),
             message,
         }
     })
@@ -171,6 +173,13 @@ mod tests {
             err.to_string(),
             "<stdin>: invalid JSON at line 3, column 8: expected value"
         );
+    }
+
+    #[test]
+    fn truncated_input_points_at_the_first_column() {
+        let err = parse_json(b"{\"a\": 1,\n", &Source::Stdin).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 1), "{err}");
+        assert!(err.message.contains("EOF"), "{err}");
     }
 
     #[test]

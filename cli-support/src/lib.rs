@@ -1,5 +1,6 @@
 //! What the ecs-ci-tools binaries share, and nothing more.
 //!
+//! - [`duration`]: duration flags (`30s`, `1m30s`, `14d`) and short durations in messages.
 //! - [`report`]: the tool's name on every message, the error chain, exit codes.
 //! - [`input`]: `-f FILE` or stdin, with a hint instead of a hang on a terminal; JSON with
 //!   line and column in errors.
@@ -11,6 +12,7 @@
 //! - [`ecs`]: the ECS RegisterTaskDefinition model (generated from botocore); with feature `ecs`,
 //!   the SDK input built from register-ready JSON.
 
+pub mod duration;
 pub mod generate;
 pub mod gha;
 pub mod input;

@@ -57,7 +57,7 @@ pub struct Cli {
     pub tagged_only: bool,
 
     /// Delete only images pushed more than DURATION ago (90m, 36h, 14d, 2w).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Selection")]
+    #[arg(long, value_name = "DURATION", value_parser = cli_support::duration::parse_positive, help_heading = "Selection")]
     pub older_than: Option<Duration>,
 
     /// Delete only images with a tag matching GLOB (repeatable: any of them).
@@ -109,15 +109,6 @@ pub struct Cli {
     pub generate: Option<Generate>,
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("{e} (examples: 90m, 36h, 14d, 2w)"))?;
-    if d.is_zero() {
-        return Err("must be more than zero (examples: 90m, 36h, 14d, 2w)".to_owned());
-    }
-    Ok(d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,13 +117,5 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("14d"), Ok(Duration::from_hours(14 * 24)));
-        assert_eq!(parse_duration("90m"), Ok(Duration::from_mins(90)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("soon").unwrap_err().contains("examples"));
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use cli_support::aws::AwsArgs;
+use cli_support::duration;
 use cli_support::generate::Generate;
 
 use crate::plan::{CapacityProvider, EnvArg, Tag};
@@ -199,7 +200,7 @@ pub struct Cli {
         long,
         value_name = "DURATION",
         default_value = "6s",
-        value_parser = parse_duration,
+        value_parser = duration::parse_positive,
         help_heading = "Waiting"
     )]
     pub poll: Duration,
@@ -209,7 +210,7 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "DURATION",
-        value_parser = parse_duration,
+        value_parser = duration::parse_positive,
         help_heading = "Waiting"
     )]
     pub timeout: Option<Duration>,
@@ -247,7 +248,7 @@ pub struct Cli {
         long,
         value_name = "DURATION",
         default_value = "5s",
-        value_parser = parse_duration_or_zero,
+        value_parser = duration::parse,
         help_heading = "Output"
     )]
     pub log_grace: Duration,
@@ -304,18 +305,6 @@ impl LaunchTypeArg {
     }
 }
 
-fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 0s, 500ms, 6s, 30m, 1h30m)"))
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = parse_duration_or_zero(s)?;
-    if d.is_zero() {
-        return Err("must be greater than zero".to_owned());
-    }
-    Ok(d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,19 +313,6 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert!(
-            parse_duration("0s")
-                .unwrap_err()
-                .contains("greater than zero")
-        );
-        assert!(parse_duration("soon").unwrap_err().contains("examples"));
-        assert_eq!(parse_duration_or_zero("0s"), Ok(Duration::ZERO));
     }
 
     #[test]

@@ -8,10 +8,10 @@ use cli_support::generate::Generate;
 use reqwest::Method;
 use reqwest::header::HeaderName;
 
-use crate::duration;
 use crate::expect::HeaderExpect;
 use crate::matcher::StatusMatcher;
 use crate::request::{self, Resolve};
+use cli_support::duration;
 
 /// The `EXIT STATUS` section of `--help`; the README's table is the same text.
 pub const EXIT_STATUS: &str = "\

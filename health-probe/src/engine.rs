@@ -13,9 +13,9 @@ use std::time::Duration;
 use futures_util::future::try_join_all;
 use tokio::time::Instant;
 
-use crate::duration;
 use crate::pacing::Pacing;
 use crate::probe::{Attempt, Probe};
+use cli_support::duration;
 
 /// How to probe.
 #[derive(Debug, Clone)]

@@ -6,8 +6,8 @@ use cli_support::jq;
 use regex::bytes::Regex;
 use reqwest::header::{HeaderMap, HeaderName};
 
-use crate::duration;
 use crate::matcher::StatusMatcher;
+use cli_support::duration;
 
 /// Every expectation must hold for an attempt to succeed.
 #[derive(Debug)]

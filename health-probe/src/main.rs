@@ -1,7 +1,6 @@
 //! health-probe: probe HTTP(S) endpoints and TCP ports until healthy or a deadline.
 
 mod cli;
-mod duration;
 mod engine;
 mod expect;
 mod matcher;

@@ -48,7 +48,7 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(
-            secs.min(crate::duration::MAX.as_secs()),
+            secs.min(cli_support::duration::MAX.as_secs()),
         ));
     }
     let at = httpdate::parse_http_date(value).ok()?;

@@ -11,7 +11,8 @@ use tokio::time::Instant;
 
 use crate::expect::{self, Expectations, ResponseView};
 use crate::request::{Resolve, Target};
-use crate::{duration, pacing, redact};
+use crate::{pacing, redact};
+use cli_support::duration;
 
 /// What one attempt saw.
 #[derive(Debug, Clone, Default)]

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::duration;
 use crate::engine::{Observer, Outcome, Phase, State, Stats, Watch};
 use crate::probe::Attempt;
+use cli_support::duration;
 
 /// Progress lines on stderr (none with `-q`).
 pub struct Progress<'a> {

@@ -118,7 +118,7 @@ fn verdict(
             let healthy = stats.iter().filter(|s| s.state == State::Healthy).count();
             cli_support::report::error(format!(
                 "interrupted after {}; {healthy} of {} URLs healthy",
-                crate::duration::format(elapsed),
+                cli_support::duration::format(elapsed),
                 names.len()
             ));
             Ok(ExitCode::from(code))

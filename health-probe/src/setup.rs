@@ -120,8 +120,8 @@ fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
     if cli.backoff && cli.max_interval < cli.interval {
         return Err(usage(format!(
             "--max-interval ({}) is shorter than --interval ({})",
-            crate::duration::format(cli.max_interval),
-            crate::duration::format(cli.interval)
+            cli_support::duration::format(cli.max_interval),
+            cli_support::duration::format(cli.interval)
         )));
     }
     for entry in &cli.resolve {

@@ -159,7 +159,7 @@ pub struct Cli {
     pub api_url: String,
 
     /// Give up on a GitHub request after this long (30s, 2m)
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, help_heading = "GitHub")]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = cli_support::duration::parse_positive, help_heading = "GitHub")]
     pub timeout: Duration,
 
     /// Retries of a GitHub request after a 5xx, a rate limit, a timeout or a lost connection

@@ -85,7 +85,7 @@ fn contradictory_and_malformed_flags() {
     );
     usage_error(
         &["--older-than", "soon", "app"],
-        "examples: 90m, 36h, 14d, 2w",
+        "expected e.g. 30s, 1m30s, 500ms, 14d",
     );
     usage_error(&["--older-than", "0s", "app"], "more than zero");
     usage_error(&["--tag", "v[1", "app"], "--tag \"v[1\"");

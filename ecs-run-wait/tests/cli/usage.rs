@@ -94,10 +94,7 @@ fn usage_errors_say_what_is_wrong_and_print_nothing() {
             ],
             "cannot be used with",
         ),
-        (
-            vec!["--poll".into(), "0s".into()],
-            "must be greater than zero",
-        ),
+        (vec!["--poll".into(), "0s".into()], "must be more than zero"),
         (
             vec!["--overrides".into(), "{\"containerOverrides\": [".into()],
             "--overrides: not valid JSON: EOF while parsing a list at line 1 column 24",

@@ -1,16 +1,18 @@
-//! Durations on the command line (`30s`, `1m30s`, `500ms`, or bare seconds) and in messages.
+//! Durations on the command line (`30s`, `1m30s`, `500ms`, `14d`, or bare seconds) and in
+//! messages: one parser for every tool's duration flags (`value_parser = duration::parse`).
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// The longest duration accepted anywhere (keeps deadline arithmetic far from overflow).
-pub const MAX: Duration = Duration::from_hours(366 * 24);
+/// The longest duration accepted anywhere: ten years, enough for any age filter, and far
+/// from overflow in deadline arithmetic.
+pub const MAX: Duration = Duration::from_hours(3653 * 24);
 
-/// Parse `30s`, `1m30s`, `1h`, `500ms`, `2.5` or `30` (bare numbers are seconds).
+/// Parse `30s`, `1m30s`, `1h`, `500ms`, `14d`, `2w`, `2.5` or `30` (bare numbers are seconds).
 pub fn parse(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("empty duration (expected e.g. 30s, 1m30s, 500ms)".to_owned());
+        return Err("empty duration (expected e.g. 30s, 1m30s, 500ms, 14d)".to_owned());
     }
     let parsed = if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let secs = t
@@ -20,7 +22,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             .map_err(|_| format!("{t:?} is too long (at most {})", format(MAX)))?
     } else {
         humantime::parse_duration(t)
-            .map_err(|e| format!("{e} (expected e.g. 30s, 1m30s, 500ms)"))?
+            .map_err(|e| format!("{e} (expected e.g. 30s, 1m30s, 500ms, 14d)"))?
     };
     if parsed > MAX {
         return Err(format!("{t:?} is too long (at most {})", format(MAX)));
@@ -83,6 +85,8 @@ mod tests {
         assert_eq!(parse("45"), Ok(Duration::from_secs(45)));
         assert_eq!(parse("2.5"), Ok(Duration::from_millis(2500)));
         assert_eq!(parse("0"), Ok(Duration::ZERO));
+        assert_eq!(parse("14d"), Ok(Duration::from_hours(14 * 24)));
+        assert_eq!(parse("2w"), Ok(Duration::from_hours(14 * 24)));
     }
 
     #[test]
@@ -96,7 +100,7 @@ mod tests {
                 .unwrap_err()
                 .contains("too long")
         );
-        assert!(parse("400days").unwrap_err().contains("too long"));
+        assert!(parse("4000days").unwrap_err().contains("too long"));
         assert_eq!(parse_positive("0s").unwrap_err(), "must be more than zero");
     }
 
@@ -110,5 +114,6 @@ mod tests {
         assert_eq!(format(Duration::from_mins(5)), "5m");
         assert_eq!(format(Duration::from_secs(3603)), "1h3s");
         assert_eq!(format(Duration::from_hours(1)), "1h");
+        assert_eq!(format(Duration::from_hours(48)), "48h");
     }
 }
