@@ -2,6 +2,7 @@
 //! stdout, an -o file untouched, and the documented exit code.
 
 use crate::{cmd, fixture_text, stderr_of};
+use test_support::CommandExt as _;
 
 /// Run with `args` on `stdin`, expecting exit `code`; return stderr. Checks that stdout is
 /// empty, and that an existing -o file keeps its content and nothing is left beside it.
@@ -332,4 +333,21 @@ fn an_unwritable_output_is_an_error_and_leaves_nothing() {
         "{err}"
     );
     assert!(!out.exists());
+}
+
+/// A terminal on stdin is not a document to wait for: a usage error with the way to pipe
+/// one in. `script` (util-linux) gives the tool a pseudo-terminal as stdin.
+#[test]
+fn a_terminal_on_stdin_gets_a_hint_not_a_hang() {
+    let bin = assert_cmd::cargo::cargo_bin!("taskdef-clean");
+    let out = std::process::Command::new("script")
+        .scrub_env()
+        .args(["-qec", &format!("'{}'", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux) runs the tool on a pseudo-terminal");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("stdin is a terminal"), "{text}");
+    assert!(text.contains("-f FILE"), "{text}");
 }
