@@ -2,10 +2,12 @@
 //!
 //! - [`moto`]: the local AWS emulator (moto's standalone server from the workspace's `.venv`),
 //!   started on a free 127.0.0.1 port, with reset, the ECS task state manager, the AWS CLI.
+//! - [`docs`]: the README section carries the exit-code table of `--help`.
 //! - [`http`]: local HTTP(S) servers whose answers the test decides.
 //! - [`CommandExt`]: run a tool with a clean environment (no GitHub Actions or AWS variables
 //!   of the machine running the tests).
 
+pub mod docs;
 pub mod http;
 pub mod moto;
 

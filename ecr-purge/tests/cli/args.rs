@@ -131,8 +131,8 @@ fn no_region_is_a_usage_error() {
         .stderr(predicate::str::contains("no AWS region"));
 }
 
-/// The EXIT STATUS section of `--help`.
-fn help_exit_status() -> String {
+#[test]
+fn help_shows_the_exit_codes_and_the_readme_has_the_same_table() {
     let out = offline()
         .arg("--help")
         .assert()
@@ -141,22 +141,12 @@ fn help_exit_status() -> String {
         .stdout
         .clone();
     let help = String::from_utf8(out).unwrap();
-    let start = help.find("EXIT STATUS").expect("--help has EXIT STATUS");
-    help[start..].trim_end().to_owned()
-}
-
-#[test]
-fn help_shows_the_exit_codes_and_the_readme_has_the_same_table() {
-    let help = help_exit_status();
-    assert!(help.contains("  2  usage"), "{help}");
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme
-        .find("```text\nEXIT STATUS")
-        .expect("README has the EXIT STATUS block")
-        + 8;
-    let end = start + readme[start..].find("\n```").expect("block end");
-    assert_eq!(readme[start..end].trim_end(), help);
+    let section = test_support::docs::assert_readme_has_exit_status(
+        env!("CARGO_MANIFEST_DIR"),
+        "ecr-purge",
+        &help,
+    );
+    assert!(section.contains("  2  usage"), "{section}");
 }
 
 #[test]

@@ -10,8 +10,8 @@ fn cmd() -> assert_cmd::Command {
     cmd
 }
 
-/// The EXIT STATUS section of `--help`.
-fn exit_status_section() -> String {
+#[test]
+fn readme_has_the_exit_code_table_of_help() {
     let out = cmd()
         .arg("--help")
         .assert()
@@ -20,22 +20,12 @@ fn exit_status_section() -> String {
         .stdout
         .clone();
     let help = String::from_utf8(out).unwrap();
-    let start = help
-        .find("EXIT STATUS")
-        .expect("an EXIT STATUS section in --help");
-    help[start..].trim_end().to_owned()
-}
-
-#[test]
-fn readme_has_the_exit_code_table_of_help() {
-    let section = exit_status_section();
-    assert!(section.contains("  124  --timeout expired"));
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    assert!(
-        readme.contains(&format!("```text\n{section}\n```")),
-        "README.md must carry --help's EXIT STATUS section verbatim in a ```text block:\n{section}"
+    let section = test_support::docs::assert_readme_has_exit_status(
+        env!("CARGO_MANIFEST_DIR"),
+        "ecs-run-wait",
+        &help,
     );
+    assert!(section.contains("  124  --timeout expired"));
 }
 
 #[test]

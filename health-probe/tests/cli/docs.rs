@@ -2,27 +2,17 @@
 
 use crate::{probe, stdout};
 
-fn help_exit_status() -> String {
+#[test]
+fn readme_exit_table_is_the_help_table() {
     let out = probe().arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let help = stdout(&out);
-    let start = help
-        .find("EXIT STATUS:")
-        .expect("--help has an EXIT STATUS section");
-    help[start..].trim_end().to_owned()
-}
-
-#[test]
-fn readme_exit_table_is_the_help_table() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let table = help_exit_status();
-    assert!(table.lines().count() >= 6, "{table}");
-    assert!(
-        readme.contains(&format!("```text\n{table}\n```")),
-        "README.md must hold the EXIT STATUS block of --help verbatim:\n{table}"
+    let table = test_support::docs::assert_readme_has_exit_status(
+        env!("CARGO_MANIFEST_DIR"),
+        "health-probe",
+        &help,
     );
-    assert!(readme.starts_with("## health-probe\n"));
+    assert!(table.lines().count() >= 6, "{table}");
 }
 
 #[test]

@@ -48,19 +48,11 @@ fn commands(lines: &[String]) -> Vec<String> {
 fn the_readme_exit_table_is_the_help_one() {
     let assert = cmd().arg("--help").assert().success();
     let help = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    let from_help: Vec<&str> = help
-        .split("EXIT STATUS:\n")
-        .nth(1)
-        .expect("--help has an EXIT STATUS section")
-        .lines()
-        .collect();
-    let readme = readme();
-    let section = readme
-        .split("Exit status:")
-        .nth(1)
-        .expect("README has the table");
-    let table = &fenced(section, "text")[0];
-    assert_eq!(from_help, *table);
+    test_support::docs::assert_readme_has_exit_status(
+        env!("CARGO_MANIFEST_DIR"),
+        "taskdef-clean",
+        &help,
+    );
 }
 
 #[test]

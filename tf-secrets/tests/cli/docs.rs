@@ -17,15 +17,10 @@ fn help() -> String {
 
 #[test]
 fn readme_exit_status_table_is_the_one_in_help() {
-    let help = help();
-    let table = &help[help.find("EXIT STATUS").expect("EXIT STATUS in --help")..];
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    assert!(readme.starts_with("## tf-secrets\n"));
-    let block = format!("```text\n{}```", table.trim_end().to_owned() + "\n");
-    assert!(
-        readme.contains(&block),
-        "README.md must carry the EXIT STATUS table of --help verbatim:\n{block}"
+    test_support::docs::assert_readme_has_exit_status(
+        env!("CARGO_MANIFEST_DIR"),
+        "tf-secrets",
+        &help(),
     );
 }
 
