@@ -50,7 +50,7 @@ def state(n, big):
         elif kind == 8:
             v, t = {"host": f"h{i}.internal", "port": 5432}, ["object", {"host": "string", "port": "number"}]
         else:
-            v, t = "-----BEGIN PRIVATE KEY-----\n" + "A" * 64 + "\n-----END PRIVATE KEY-----\n", "string"
+            v, t = "-----BEGIN EXAMPLE KEY-----\n" + "A" * 64 + "\n-----END EXAMPLE KEY-----\n", "string"
         out[f"out_{i:04d}"] = {"sensitive": kind == 9, "type": t, "value": v}
     return out
 json.dump(state(200, False), open(f"{work}/state.json", "w"), indent=2)

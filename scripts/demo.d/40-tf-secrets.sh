@@ -29,7 +29,7 @@ output "app_subnet_ids" {
   value = ["subnet-0a1b2c3d", "subnet-4e5f6a7b", "subnet-8c9d0e1f"]
 }
 output "tls_private_key" {
-  value     = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n"
+  value     = "-----BEGIN EXAMPLE KEY-----\nZXhhbXBsZSBvbmx5OiBub3QgYSBrZXksIGp1c3QgYSBQRU0tc2hhcGVkIHZhbHVl\n-----END EXAMPLE KEY-----\n"
   sensitive = true
 }
 HCL
