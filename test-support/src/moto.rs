@@ -8,7 +8,7 @@
 //! parent (Rust never drops statics, so nothing else would stop them).
 
 use std::fmt::Write as _;
-use std::io::{Read as _, Write as _};
+use std::io::{Read as _, Seek as _, Write as _};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -27,7 +27,7 @@ pub const ACCOUNT: &str = "123456789012";
 /// A running emulator.
 pub struct Moto {
     port: u16,
-    child: Mutex<Child>,
+    child: Child,
     serial: Mutex<()>,
 }
 
@@ -67,45 +67,47 @@ impl Moto {
     pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let python = venv_bin("python");
         let launcher = workspace_root().join("emulator/moto_server.py");
-        let port = crate::free_port();
-        let log = std::env::temp_dir().join(format!("moto-{port}.log"));
-        let log_file = std::fs::File::create(&log).expect("cannot create the emulator's log file");
+        // The server picks its port and writes it here once it listens.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let port_file = dir.path().join("port");
+        let mut log = tempfile::tempfile().expect("a temporary file for the emulator's log");
         let mut cmd = Command::new(python);
         cmd.arg(launcher)
-            .args([
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "--exit-with-parent",
-            ])
+            .args(["-H", "127.0.0.1", "--exit-with-parent", "--port-file"])
+            .arg(&port_file)
             .stdin(Stdio::null())
-            .stdout(log_file.try_clone().expect("log file"))
-            .stderr(log_file)
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log.try_clone().expect("log file"))
             .scrub_env();
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("cannot start the emulator");
-        let moto = Moto {
-            port,
-            child: Mutex::new(child),
-            serial: Mutex::new(()),
-        };
+        let mut child = cmd.spawn().expect("cannot start the emulator");
         let deadline = Instant::now() + Duration::from_mins(1);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = moto.child.lock().unwrap().try_wait() {
-                panic!(
-                    "the emulator exited ({status}) before it listened; its log:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
+        let port = loop {
+            if let Some(port) = std::fs::read_to_string(&port_file)
+                .ok()
+                .and_then(|s| s.trim().parse::<u16>().ok())
+            {
+                break port;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut text = String::new();
+                let _ = log.seek(std::io::SeekFrom::Start(0));
+                let _ = log.read_to_string(&mut text);
+                panic!("the emulator exited ({status}) before it listened; its log:\n{text}");
             }
             assert!(
                 Instant::now() < deadline,
                 "the emulator did not listen within 60 s"
             );
             std::thread::sleep(Duration::from_millis(50));
-        }
+        };
+        let moto = Moto {
+            port,
+            child,
+            serial: Mutex::new(()),
+        };
         // The first ECS call imports moto's ECS and EC2 backends (about a second): pay it
         // here, not inside a test's timings.
         moto.call(
@@ -268,47 +270,66 @@ impl Moto {
         serde_json::from_slice(&out.stdout).expect("the AWS CLI printed JSON")
     }
 
-    /// The id of the default VPC's first subnet (moto makes new ids on every reset).
-    pub fn default_subnet(&self) -> String {
-        let out = self.aws(&[
-            "ec2",
-            "describe-subnets",
-            "--filters",
-            "Name=default-for-az,Values=true",
-        ]);
-        let mut ids: Vec<String> = out["Subnets"]
-            .as_array()
-            .expect("Subnets")
-            .iter()
-            .map(|s| s["SubnetId"].as_str().expect("SubnetId").to_owned())
-            .collect();
+    /// One EC2 query-protocol call (EC2 is not awsJson): the text of every `<tag>` element
+    /// of the answer.
+    pub fn ec2_values(&self, query: &str, tag: &str) -> Vec<String> {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/ec2/aws4_request, \
+             SignedHeaders=host, Signature=0"
+        );
+        let (status, body) = http_request(
+            self.port,
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Authorization", &auth),
+            ],
+            format!("Version=2016-11-15&{query}").as_bytes(),
+        );
+        assert_eq!(status, 200, "EC2 {query}: {body}");
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        body.split(&open)
+            .skip(1)
+            .map(|rest| rest.split(&close).next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The default VPC's subnets, sorted (moto makes new ids on every reset).
+    pub fn default_subnets(&self) -> Vec<String> {
+        let mut ids = self.ec2_values(
+            "Action=DescribeSubnets&Filter.1.Name=default-for-az&Filter.1.Value.1=true",
+            "subnetId",
+        );
         ids.sort();
-        ids.into_iter().next().expect("moto has default subnets")
+        ids.dedup();
+        ids
+    }
+
+    /// The first of [`Moto::default_subnets`].
+    pub fn default_subnet(&self) -> String {
+        self.default_subnets()
+            .into_iter()
+            .next()
+            .expect("moto has default subnets")
     }
 
     /// The default VPC's `default` security group.
     pub fn default_security_group(&self) -> String {
-        let out = self.aws(&[
-            "ec2",
-            "describe-security-groups",
-            "--group-names",
-            "default",
-        ]);
-        out["SecurityGroups"][0]["GroupId"]
-            .as_str()
-            .expect("GroupId")
-            .to_owned()
+        self.ec2_values(
+            "Action=DescribeSecurityGroups&GroupName.1=default",
+            "groupId",
+        )
+        .into_iter()
+        .next()
+        .expect("a default security group")
     }
 }
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let mut child = self
-            .child
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let _ = child.kill();
-        let _ = child.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -40,57 +40,8 @@ pub fn setup() -> Env {
         "Logs_20140328.CreateLogGroup",
         &json!({"logGroupName": GROUP}),
     );
-    let subnet = default_subnets(&moto)[0].clone();
+    let subnet = moto.default_subnet();
     Env { moto, subnet }
-}
-
-/// One EC2 query-protocol call (what `moto.default_subnet()` does through the AWS CLI, without
-/// its half-second start-up): the values of every `<tag>` in the answer.
-fn ec2_values(moto: &Moto, query: &str, tag: &str) -> Vec<String> {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=test/20260101/{}/ec2/aws4_request, SignedHeaders=host, Signature=0",
-        test_support::moto::REGION
-    );
-    let (status, body) = test_support::moto::http_request(
-        moto.port(),
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Authorization", &auth),
-        ],
-        format!("Version=2016-11-15&{query}").as_bytes(),
-    );
-    assert_eq!(status, 200, "EC2 {query}: {body}");
-    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-    body.split(&open)
-        .skip(1)
-        .map(|rest| rest.split(&close).next().unwrap_or_default().to_owned())
-        .collect()
-}
-
-/// The default VPC's subnets, sorted.
-pub fn default_subnets(moto: &Moto) -> Vec<String> {
-    let mut ids = ec2_values(
-        moto,
-        "Action=DescribeSubnets&Filter.1.Name=default-for-az&Filter.1.Value.1=true",
-        "subnetId",
-    );
-    ids.sort();
-    ids.dedup();
-    ids
-}
-
-/// The default VPC's `default` security group.
-pub fn default_security_group(moto: &Moto) -> String {
-    ec2_values(
-        moto,
-        "Action=DescribeSecurityGroups&GroupName.1=default",
-        "groupId",
-    )
-    .into_iter()
-    .next()
-    .expect("a default security group")
 }
 
 /// Register a Fargate task definition whose containers log to GROUP with prefix `ecs`.

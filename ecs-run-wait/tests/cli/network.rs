@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use predicates::prelude::*;
 
-use crate::fixture::{CLUSTER, FAMILY, default_security_group, default_subnets, setup};
+use crate::fixture::{CLUSTER, FAMILY, setup};
 
 fn subnet_of(task: &Value) -> String {
     task["attachments"][0]["details"]
@@ -25,8 +25,8 @@ fn the_task(env: &crate::fixture::Env) -> Value {
 #[test]
 fn network_from_service_and_flags_on_top() {
     let env = setup();
-    let sg = default_security_group(&env.moto);
-    let ids = default_subnets(&env.moto);
+    let sg = env.moto.default_security_group();
+    let ids = env.moto.default_subnets();
     assert_eq!(ids[0], env.subnet);
     let (service_subnet, other_subnet) = (ids[1].clone(), ids[2].clone());
     env.moto.call(
