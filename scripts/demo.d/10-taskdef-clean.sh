@@ -6,7 +6,6 @@
 stage "taskdef-clean: describe -> clean -> register a new revision"
 pushd "$DEMO_WORK" >/dev/null
 shown() { printf '\033[2m$ %s\033[0m\n' "$(cat)"; }
-fail() { echo "demo: taskdef-clean: $*" >&2; exit 1; }
 
 # A realistic task definition to start from: two containers (an app and a FireLens log
 # router), secrets, an EFS volume, a health check, tags.

@@ -10,9 +10,7 @@
 
 stage "ecs-run-wait: a one-off migration task, its logs and its exit code"
 pushd "$DEMO_WORK" >/dev/null
-fail() { echo "demo: ecs-run-wait: $*" >&2; exit 1; }
 emulator() { curl -fsS -X POST -H 'Content-Type: application/json' -d "$2" "$AWS_ENDPOINT_URL/moto-api/$1" >/dev/null; }
-echo_cmd() { printf '\033[2m$ %s\033[0m\n' "$*"; }
 transition() { emulator state-manager/set-transition "{\"model_name\":\"ecs::task\",\"transition\":$1}"; }
 
 # The cluster, the migration's task definition (its output goes to CloudWatch Logs) and the
@@ -52,7 +50,8 @@ migration_output=(
 )
 play_container() {
   local arn stream t
-  until arn=$(jq -er .taskArn migrate.json 2>/dev/null); do sleep 0.1; done
+  wait_for 60 "the migration task's start" jq -e '.taskArn | strings' migrate.json
+  arn=$(jq -r .taskArn migrate.json)
   stream="ecs/app/${arn##*/}"
   aws logs create-log-stream --log-group-name /ecs/migrate --log-stream-name "$stream"
   t=$(($(date +%s) * 1000))
@@ -67,6 +66,7 @@ transition '{"progression":"manual","times":1000000000}'
 rm -f migrate.json
 play_container &
 container=$!
+pids+=("$container")
 show ecs-run-wait --cluster prod --task-definition migrate --network-from-service web --poll 1s \
   --summary migrate.json -- ./manage.py migrate | tee migrate.out
 wait "$container"
@@ -113,7 +113,8 @@ echo_cmd ecs-run-wait --cluster prod --task-definition migrate --network-from-se
 ecs-run-wait --cluster prod --task-definition migrate --network-from-service web \
   --summary cancel.json -- ./manage.py migrate &
 waiter=$!
-until jq -e .taskArn cancel.json >/dev/null 2>&1; do sleep 0.1; done
+pids+=("$waiter")
+wait_for 60 "the task's start" jq -e '.taskArn | strings' cancel.json
 echo "(sending SIGINT, as Ctrl-C does)"
 kill -INT "$waiter"
 set +e

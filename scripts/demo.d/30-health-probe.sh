@@ -8,8 +8,6 @@
 
 stage "health-probe: wait for the new version to be healthy, then watch it"
 pushd "$DEMO_WORK" >/dev/null
-fail() { echo "demo: health-probe: $*" >&2; exit 1; }
-echo_cmd() { printf '\033[2m$ %s\033[0m\n' "$*"; }
 
 cat > app.py <<'PY'
 import http.server, json, sys, time

@@ -11,7 +11,6 @@ stage "tf-secrets: Terraform outputs to GitHub secrets, exactly and without leak
 
 tfs=$DEMO_WORK/tf-secrets
 mkdir -p "$tfs/infra"
-tfs_fail() { printf 'demo: tf-secrets: %s\n' "$*" >&2; exit 1; }
 
 cat >"$tfs/infra/main.tf" <<'HCL'
 output "db_endpoint" {
@@ -63,15 +62,15 @@ tfs_show "terraform output -json | tf-secrets --dry-run --to-github octo/app \\
   DB_PASSWORD=db_password 'DB_HOST=.db_endpoint | strip_port' 'APP_SUBNET_IDS=.app_subnet_ids | csv'" \
   >"$tfs/plan.txt" 2>"$tfs/plan.err"
 cat "$tfs/plan.txt" "$tfs/plan.err"
-grep -q '^DB_PASSWORD  *secret  *yes  *22  *db_password$' "$tfs/plan.txt" || tfs_fail "the plan lacks DB_PASSWORD"
-grep -q '^APP_SUBNET_IDS .*\.app_subnet_ids | csv$' "$tfs/plan.txt" || tfs_fail "the plan lacks APP_SUBNET_IDS"
-if grep -qF -- "$tfs_password" "$tfs/plan.txt" "$tfs/plan.err"; then tfs_fail "the plan shows the password"; fi
+grep -q '^DB_PASSWORD  *secret  *yes  *22  *db_password$' "$tfs/plan.txt" || fail "the plan lacks DB_PASSWORD"
+grep -q '^APP_SUBNET_IDS .*\.app_subnet_ids | csv$' "$tfs/plan.txt" || fail "the plan lacks APP_SUBNET_IDS"
+if grep -qF -- "$tfs_password" "$tfs/plan.txt" "$tfs/plan.err"; then fail "the plan shows the password"; fi
 
 # 2. Into $GITHUB_ENV: a heredoc block with a random delimiter, value byte for byte.
 export GITHUB_ENV="$tfs/github_env"
 : >"$GITHUB_ENV"
 tfs_show "terraform output -json | tf-secrets --format github-env DB_PASSWORD=db_password >> \"\$GITHUB_ENV\""
-python3 - "$GITHUB_ENV" "$tfs_password" <<'PY' || tfs_fail "\$GITHUB_ENV does not hold the exact password"
+python3 - "$GITHUB_ENV" "$tfs_password" <<'PY' || fail "\$GITHUB_ENV does not hold the exact password"
 import sys
 text = open(sys.argv[1], encoding="utf-8").read()
 head, rest = text.split("\n", 1)
@@ -85,7 +84,7 @@ unset GITHUB_ENV
 
 # 3. Into a shell.
 tfs_show "eval \"\$(terraform output -json | tf-secrets --format env 'DB_HOST=.db_endpoint | strip_port')\""
-[ "$DB_HOST" = "app-db.c9akciq32.us-east-2.rds.amazonaws.com" ] || tfs_fail "DB_HOST is '$DB_HOST'"
+[ "$DB_HOST" = "app-db.c9akciq32.us-east-2.rds.amazonaws.com" ] || fail "DB_HOST is '$DB_HOST'"
 echo "DB_HOST=$DB_HOST"
 
 # 4. Into GitHub, through the REST API (a fake one here).
@@ -148,7 +147,7 @@ python3 "$tfs/fake_github.py" "$tfs/writes.jsonl" &
 tfs_fake=$!
 pids+=("$tfs_fake")
 for _ in $(seq 1 100); do [ -s "$tfs/writes.jsonl.port" ] && break; sleep 0.05; done
-[ -s "$tfs/writes.jsonl.port" ] || tfs_fail "the fake GitHub API did not start"
+[ -s "$tfs/writes.jsonl.port" ] || fail "the fake GitHub API did not start"
 export GITHUB_API_URL="http://127.0.0.1:$(cat "$tfs/writes.jsonl.port")"
 export GH_TOKEN=$DEMO_GH_TOKEN
 
@@ -156,7 +155,7 @@ export GH_TOKEN=$DEMO_GH_TOKEN
 : >"$tfs/set.out"
 : >"$tfs/set.err"
 tfs_write() {
-  tfs_show "$1" >>"$tfs/set.out" 2>"$tfs/last.err" || { cat "$tfs/last.err"; tfs_fail "failed: $1"; }
+  tfs_show "$1" >>"$tfs/set.out" 2>"$tfs/last.err" || { cat "$tfs/last.err"; fail "failed: $1"; }
   tee -a "$tfs/set.err" <"$tfs/last.err"
 }
 tfs_write "terraform output -json | tf-secrets --to-github octo/app \\
@@ -167,7 +166,7 @@ tfs_write "terraform output -json > outputs.json"
 tfs_write "tf-secrets -f outputs.json --org acme --repos web,api API_TOKEN=api_token"
 cd - >/dev/null
 
-python3 - "$tfs/writes.jsonl" "$tfs_password" <<'PY' || tfs_fail "the fake GitHub API did not get what was expected"
+python3 - "$tfs/writes.jsonl" "$tfs_password" <<'PY' || fail "the fake GitHub API did not get what was expected"
 import base64, json, sys
 writes = [json.loads(line) for line in open(sys.argv[1])]
 assert all(w["auth_ok"] for w in writes), "a write without the token or API version"
@@ -200,12 +199,12 @@ assert variables == {
 print(f"the fake GitHub API got {len(want)} sealed secrets and {len(variables)} variables, sizes as expected")
 PY
 if grep -qF -- "$tfs_password" "$tfs/set.out" "$tfs/set.err" "$tfs/writes.jsonl"; then
-  tfs_fail "the password leaked to the output or to the API in plain text"
+  fail "the password leaked to the output or to the API in plain text"
 fi
-[ ! -s "$tfs/set.out" ] || tfs_fail "stdout is not empty when writing to GitHub"
+[ ! -s "$tfs/set.out" ] || fail "stdout is not empty when writing to GitHub"
 
 kill "$tfs_fake" 2>/dev/null || true
 wait "$tfs_fake" 2>/dev/null || true
 exec {tfs_screen}>&-
-unset -f terraform tfs_show tfs_fail tfs_write
+unset -f terraform tfs_show fail tfs_write
 unset GH_TOKEN GITHUB_API_URL DEMO_GH_TOKEN DB_HOST TF_IN_AUTOMATION CHECKPOINT_DISABLE TF_DATA_DIR TF_CLI_CONFIG_FILE

@@ -6,7 +6,6 @@
 
 stage "ecr-purge: prune (keep the latest), empty, tear down"
 pushd "$DEMO_WORK" >/dev/null
-fail() { echo "demo: ecr-purge: $*" >&2; exit 1; }
 # Run a command visibly, its stdout also saved to the file named first.
 show_to() { local out=$1; shift; printf '\033[2m$ %s\033[0m\n' "$*"; "$@" | tee "$out"; }
 
