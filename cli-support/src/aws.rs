@@ -28,14 +28,9 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
 }
 
-/// Load the SDK configuration; fails when no region can be found.
-pub async fn load_config(args: &AwsArgs) -> anyhow::Result<SdkConfig> {
-    load_config_with_region(args, None).await
-}
-
-/// Like [`load_config`], with a region that wins over the chain but not over `--region`
-/// (for example the region in a task ARN).
-pub async fn load_config_with_region(
+/// Load the SDK configuration; fails when no region can be found. `fallback_region` (for
+/// example the region in a task ARN) wins over the chain but not over `--region`.
+pub async fn load_config(
     args: &AwsArgs,
     fallback_region: Option<&str>,
 ) -> anyhow::Result<SdkConfig> {
@@ -83,7 +78,6 @@ pub struct AwsError {
     pub operation: String,
     pub code: Option<String>,
     pub message: String,
-    pub status: Option<u16>,
     pub kind: ErrorKind,
 }
 
@@ -99,6 +93,14 @@ impl fmt::Display for AwsError {
 }
 
 impl StdError for AwsError {}
+
+impl AwsError {
+    /// Throttling or a transient failure (5xx, timeout, network): the same call may work
+    /// if it is made again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.kind, ErrorKind::Throttling | ErrorKind::Transient)
+    }
+}
 
 const THROTTLING_CODES: &[&str] = &[
     "Throttling",
@@ -176,7 +178,7 @@ impl AwsError {
         let operation = operation.to_owned();
         match err {
             SdkError::ServiceError(se) => {
-                let status = se.raw().status_code();
+                let status = se.raw().status();
                 let e = se.into_err();
                 let code = e.code().map(str::to_owned);
                 let message = e.message().map(str::to_owned).unwrap_or_default();
@@ -197,7 +199,6 @@ impl AwsError {
                     operation,
                     code,
                     message,
-                    status: Some(status),
                     kind,
                 }
             }
@@ -205,7 +206,6 @@ impl AwsError {
                 operation,
                 code: None,
                 message: "request timed out".to_owned(),
-                status: None,
                 kind: ErrorKind::Transient,
             },
             SdkError::DispatchFailure(d) => {
@@ -226,7 +226,6 @@ impl AwsError {
                     } else {
                         format!("cannot reach AWS: {message}")
                     },
-                    status: None,
                     kind: if credentials {
                         ErrorKind::Credentials
                     } else {
@@ -242,7 +241,6 @@ impl AwsError {
                     operation,
                     code: None,
                     message: chain_text(boxed.as_ref()),
-                    status,
                     kind: if credentials {
                         ErrorKind::Credentials
                     } else if status.is_some_and(|s| s >= 500) {
@@ -267,16 +265,6 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
     }
 }
 
-trait StatusCode {
-    fn status_code(&self) -> u16;
-}
-
-impl<R: HasStatus> StatusCode for R {
-    fn status_code(&self) -> u16 {
-        HasStatus::status(self)
-    }
-}
-
 /// `.aws("DescribeTasks")?` turns an SDK error into an [`AwsError`] inside anyhow.
 pub trait AwsResultExt<T> {
     fn aws(self, operation: &str) -> Result<T, AwsError>;
@@ -292,7 +280,71 @@ where
     }
 }
 
-/// The [`AwsError`] inside an anyhow error, if there is one.
-pub fn find_aws_error(err: &anyhow::Error) -> Option<&AwsError> {
-    err.chain().find_map(|e| e.downcast_ref::<AwsError>())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn service(status: u16, code: Option<&str>, message: &str) -> AwsError {
+        let mut meta = ErrorMetadata::builder().message(message);
+        if let Some(code) = code {
+            meta = meta.code(code);
+        }
+        let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        let err: SdkError<ErrorMetadata, Response> = SdkError::service_error(meta.build(), raw);
+        AwsError::from_sdk("DescribeTasks", err)
+    }
+
+    #[test]
+    fn service_errors_show_code_and_message() {
+        let e = service(400, Some("ClusterNotFoundException"), "Cluster not found.");
+        assert_eq!(
+            e.to_string(),
+            "DescribeTasks: ClusterNotFoundException: Cluster not found."
+        );
+        assert_eq!(e.kind, ErrorKind::Service);
+        assert!(!e.is_retryable());
+        assert_eq!(
+            service(500, None, "").to_string(),
+            "DescribeTasks: HTTP 500 with no error code"
+        );
+    }
+
+    #[test]
+    fn kinds_follow_codes_then_status() {
+        assert_eq!(
+            service(400, Some("ThrottlingException"), "Rate exceeded").kind,
+            ErrorKind::Throttling
+        );
+        assert_eq!(
+            service(429, Some("Whatever"), "").kind,
+            ErrorKind::Throttling
+        );
+        assert_eq!(
+            service(400, Some("ExpiredTokenException"), "expired").kind,
+            ErrorKind::Credentials
+        );
+        assert_eq!(
+            service(403, Some("UnrecognizedClientException"), "").kind,
+            ErrorKind::Credentials
+        );
+        assert_eq!(
+            service(500, Some("ServerException"), "").kind,
+            ErrorKind::Transient
+        );
+        assert_eq!(service(503, Some("Unknown"), "").kind, ErrorKind::Transient);
+        assert!(service(503, None, "").is_retryable());
+        assert!(service(400, Some("Throttling"), "").is_retryable());
+        assert!(!service(400, Some("ExpiredToken"), "").is_retryable());
+    }
+
+    #[test]
+    fn timeouts_are_transient() {
+        let err: SdkError<ErrorMetadata, Response> = SdkError::timeout_error("slow");
+        let e = AwsError::from_sdk("RunTask", err);
+        assert_eq!(e.to_string(), "RunTask: request timed out");
+        assert!(e.is_retryable());
+    }
 }

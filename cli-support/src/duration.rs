@@ -2,7 +2,7 @@
 //! messages: one parser for every tool's duration flags (`value_parser = duration::parse`).
 
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// The longest duration accepted anywhere: ten years, enough for any age filter, and far
 /// from overflow in deadline arithmetic.
@@ -67,6 +67,17 @@ pub fn format(d: Duration) -> String {
     out
 }
 
+/// A `Retry-After` value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). A date in the
+/// past means "now"; anything else that does not parse is ignored.
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(MAX.as_secs())));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 /// Milliseconds for the JSON report.
 pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -115,5 +126,22 @@ mod tests {
         assert_eq!(format(Duration::from_secs(3603)), "1h3s");
         assert_eq!(format(Duration::from_hours(1)), "1h");
         assert_eq!(format(Duration::from_hours(48)), "48h");
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_mins(24_090_208); // Wed, 21 Oct 2015 07:28:00 GMT
+        assert_eq!(retry_after("120", now), Some(Duration::from_mins(2)));
+        assert_eq!(retry_after(" 0 ", now), Some(Duration::from_secs(0)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("-5", now), None);
     }
 }

@@ -2,8 +2,6 @@
 //! generated is committed): `tool --generate complete-bash > tool.bash`,
 //! `tool --generate man > tool.1`.
 
-use std::io::Write as _;
-
 use clap::ValueEnum;
 
 /// What `--generate` writes to stdout.
@@ -15,6 +13,24 @@ pub enum Generate {
     CompleteElvish,
     CompletePowershell,
     Man,
+}
+
+/// The hidden `--generate WHAT` flag: flatten into a tool's arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GenerateArgs {
+    /// Write a shell completion script or the man page to stdout.
+    #[arg(long, value_name = "WHAT", hide = true)]
+    pub generate: Option<Generate>,
+}
+
+impl GenerateArgs {
+    /// Write what `--generate` asks for, if it was given; true when it was.
+    pub fn handle<C: clap::CommandFactory>(&self) -> anyhow::Result<bool> {
+        match self.generate {
+            Some(what) => generate(what, C::command()).map(|()| true),
+            None => Ok(false),
+        }
+    }
 }
 
 /// Write the completion script or man page for `cmd` to stdout.
@@ -35,6 +51,5 @@ pub fn generate(what: Generate, mut cmd: clap::Command) -> anyhow::Result<()> {
             clap_complete::generate(shell, &mut cmd, name, &mut buf);
         }
     }
-    crate::output::stdout().write_all(&buf)?;
-    Ok(())
+    crate::output::print(&buf)
 }

@@ -1,11 +1,34 @@
 //! GitHub Actions workflow commands, written to stderr (stdout carries data).
 //!
 //! The runner reads workflow commands from both streams of a step; values are escaped as
-//! the runner expects (`%`, CR, LF; and `:` `,` in properties).
+//! the runner expects (`%`, CR, LF; and `:` `,` in properties). A tool that forwards output
+//! on stdout inside a `::stop-commands::` fence calls [`commands_on_stdout`]: the runner
+//! does not keep the order between the two streams, so later commands (an `::error::` after
+//! the fence is lifted) must follow the fence on stdout to be processed at all.
 
 use std::fmt::Write as _;
 
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rand::Rng as _;
+
+static ON_STDOUT: AtomicBool = AtomicBool::new(false);
+
+/// From now on, workflow commands go to stdout, after the forwarded output.
+pub fn commands_on_stdout() {
+    ON_STDOUT.store(true, Ordering::Relaxed);
+}
+
+/// Write one workflow command line on the commands' stream.
+pub fn emit(command: &str) {
+    if ON_STDOUT.load(Ordering::Relaxed) {
+        let mut out = crate::output::stdout();
+        let _ = writeln!(out, "{command}").and_then(|()| out.flush());
+    } else {
+        eprintln!("{command}");
+    }
+}
 
 /// True under GitHub Actions (`GITHUB_ACTIONS=true`).
 pub fn active() -> bool {
@@ -39,7 +62,7 @@ pub fn error_command(title: Option<&str>, message: &str) -> String {
 /// Print an `::error::` annotation to stderr when running under GitHub Actions.
 pub fn annotate_error(title: Option<&str>, message: &str) {
     if active() {
-        eprintln!("{}", error_command(title, message));
+        emit(&error_command(title, message));
     }
 }
 
@@ -58,7 +81,7 @@ pub fn warning_command(title: Option<&str>, message: &str) -> String {
 /// Print a `::warning::` annotation to stderr when running under GitHub Actions.
 pub fn annotate_warning(title: Option<&str>, message: &str) {
     if active() {
-        eprintln!("{}", warning_command(title, message));
+        emit(&warning_command(title, message));
     }
 }
 

@@ -105,17 +105,6 @@ impl Input {
     pub fn json(&self) -> Result<serde_json::Value, JsonSyntaxError> {
         parse_json(&self.bytes, &self.source)
     }
-
-    /// The input as UTF-8 text.
-    pub fn text(&self) -> anyhow::Result<&str> {
-        std::str::from_utf8(&self.bytes).map_err(|e| {
-            let (line, column) = line_column(&self.bytes, e.valid_up_to());
-            anyhow::anyhow!(
-                "{}: not UTF-8 text (invalid byte at line {line}, column {column})",
-                self.source
-            )
-        })
-    }
 }
 
 /// Parse one JSON document; an empty input is reported as such.
@@ -129,24 +118,30 @@ pub fn parse_json(bytes: &[u8], source: &Source) -> Result<serde_json::Value, Js
         });
     }
     serde_json::from_slice(bytes).map_err(|e| {
-        let full = e.to_string();
-        // serde_json appends " at line L column C"; we print the position ourselves.
-        let message = full
-            .rfind(" at line ")
-            .map_or(full.as_str(), |i| &full[..i])
-            .to_owned();
+        let (line, column, message) = json_error_parts(&e);
         JsonSyntaxError {
             source: source.clone(),
-            line: e.line(),
-            // serde_json says column 0 for an error at the very start of a line (the input
-            // ended after a newline); the first column is 1.
-            column: e.column().max(1),
+            line,
+            column,
             message,
         }
     })
 }
 
-/// 1-based line and column (in characters) of a byte offset.
+/// The line, column and message of a serde_json error, for messages that print the position
+/// their own way: serde_json's " at line L column C" is cut from the message, and its column
+/// 0 (an error at the very start of a line: the input ended after a newline) becomes 1.
+pub fn json_error_parts(e: &serde_json::Error) -> (usize, usize, String) {
+    let full = e.to_string();
+    let message = full
+        .rfind(" at line ")
+        .map_or(full.as_str(), |i| &full[..i])
+        .to_owned();
+    (e.line(), e.column().max(1), message)
+}
+
+/// 1-based line and column (in characters) of a byte offset (for parsers that report
+/// offsets, such as jaq-json's).
 pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.split(|&b| b == b'\n').count();

@@ -230,10 +230,10 @@ impl Filter {
             .map(unwrap_valr)
             .map(|r| {
                 r.map_err(|e| RunError {
-                    message: match e.into_val() {
+                    message: shorten(match e.into_val() {
                         Val::TStr(s) => String::from_utf8_lossy(&s).into_owned(),
                         other => other.to_string(),
-                    },
+                    }),
                 })
             })
             .collect()
@@ -242,6 +242,17 @@ impl Filter {
     /// Run on a serde_json value and convert the outputs back.
     pub fn run_json(&self, input: &serde_json::Value) -> Result<Vec<serde_json::Value>, RunError> {
         self.run(from_json(input))?.iter().map(to_json).collect()
+    }
+}
+
+/// At most this many characters of a run error: jaq quotes whole values in its messages
+/// (`cannot index [...] with "x"`), and a task definition or a state is no message.
+const MAX_MESSAGE: usize = 300;
+
+fn shorten(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message,
     }
 }
 
@@ -256,8 +267,51 @@ pub fn from_json(value: &serde_json::Value) -> Val {
 /// non-string object keys).
 pub fn to_json(value: &Val) -> Result<serde_json::Value, RunError> {
     serde_json::from_str(&value.to_string()).map_err(|_| RunError {
-        message: format!("the filter produced a value that is not JSON: {value}"),
+        // The path and kind, not the value: the value may be a whole document.
+        message: format!(
+            "the filter produced a value that is not JSON: {}",
+            not_json(value, &mut String::from(".")).unwrap_or_else(|| "a value".to_owned())
+        ),
     })
+}
+
+/// Where in `value` JSON cannot follow, and why: `NaN at .x`.
+fn not_json(value: &Val, path: &mut String) -> Option<String> {
+    use std::fmt::Write as _;
+    let at = |what: &str, path: &str| Some(format!("{what} at {path}"));
+    match value {
+        Val::Num(n) => {
+            let text = n.to_string();
+            let ok = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+            if ok {
+                None
+            } else {
+                at(&format!("the number {text}"), path)
+            }
+        }
+        Val::BStr(_) => at("a byte string", path),
+        Val::Arr(items) => items.iter().enumerate().find_map(|(i, v)| {
+            let len = path.len();
+            let _ = write!(path, "[{i}]");
+            let found = not_json(v, path);
+            path.truncate(len);
+            found
+        }),
+        Val::Obj(map) => map.iter().find_map(|(k, v)| {
+            let Val::TStr(key) = k else {
+                return at(&format!("the non-string key {k}"), path);
+            };
+            let len = path.len();
+            if !path.ends_with('.') {
+                path.push('.');
+            }
+            path.push_str(&String::from_utf8_lossy(key));
+            let found = not_json(v, path);
+            path.truncate(len);
+            found
+        }),
+        Val::Null | Val::Bool(_) | Val::TStr(_) => None,
+    }
 }
 
 /// Names of environment variables a filter reads as `env.NAME`, `$ENV.NAME`, `env["NAME"]`
@@ -351,6 +405,25 @@ mod tests {
         assert_eq!(f.run_json(&json!(null)).unwrap_err().message, "boom");
         let f = compile(".a.b", &[]).unwrap();
         assert!(f.run_json(&json!({"a": 1})).is_err());
+    }
+
+    #[test]
+    fn values_that_are_not_json_are_named_by_path_not_printed() {
+        let f = compile(r#"{a: {b: [1, nan]}, secret: "do not print"}"#, &[]).unwrap();
+        let out = f.run(Val::Null).unwrap();
+        let err = to_json(&out[0]).unwrap_err().message;
+        assert!(err.ends_with("at .a.b[1]"), "{err}");
+        assert!(!err.contains("do not print"), "{err}");
+    }
+
+    #[test]
+    fn long_run_errors_are_shortened() {
+        let f = compile("[range(1000)] | .x", &[]).unwrap();
+        let err = f.run(Val::Null).unwrap_err().message;
+        assert!(
+            err.chars().count() <= MAX_MESSAGE + 1 && err.ends_with('…'),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the ecs-ci-tools binaries share, and nothing more.
 //!
 //! - [`duration`]: duration flags (`30s`, `1m30s`, `14d`) and short durations in messages.
+//! - [`redact`]: known secret values kept out of messages.
 //! - [`report`]: the tool's name on every message, the error chain, exit codes.
 //! - [`input`]: `-f FILE` or stdin, with a hint instead of a hang on a terminal; JSON with
 //!   line and column in errors.
@@ -18,6 +19,7 @@ pub mod gha;
 pub mod input;
 pub mod jq;
 pub mod output;
+pub mod redact;
 pub mod report;
 
 #[cfg(feature = "aws")]

@@ -1,15 +1,12 @@
-//! Keeping sensitive values out of messages.
+//! Keeping known secret values out of messages.
 //!
-//! Every message that may carry a value (a jaq error, a GitHub or gh answer, the final error
-//! chain) passes through [`Redactor::redact`]. It knows every string and number inside the
-//! sensitive outputs (Terraform marks only the top level; every member of a sensitive object
-//! is plain text), each in its raw form, its JSON-escaped form and line by line.
+//! A [`Redactor`] holds the values that must not be shown (each in its raw form, its
+//! JSON-escaped form and line by line) and replaces them in any text before it is printed:
+//! a jaq error, an API's answer, an error chain.
 
-use cli_support::jq::Val;
+use crate::jq::Val;
 
-use crate::outputs::Outputs;
-
-/// What replaces a sensitive value in a message.
+/// What replaces a secret value in a message.
 pub const MARK: &str = "<redacted>";
 
 /// Values shorter than this are not searched for: replacing every `a` would garble
@@ -23,43 +20,43 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// A redactor for the sensitive outputs.
-    pub fn new(outputs: &Outputs) -> Redactor {
-        let mut r = Redactor::default();
-        for output in outputs.iter().filter(|o| o.sensitive) {
-            r.add_val(&output.value);
-        }
-        r
-    }
-
-    fn add_val(&mut self, value: &Val) {
+    /// Every string and number inside `value` (object values, not keys: keys are names).
+    pub fn add_val(&mut self, value: &Val) {
         match value {
             Val::TStr(s) | Val::BStr(s) => self.add(&String::from_utf8_lossy(s)),
             Val::Num(n) => self.add(&n.to_string()),
             Val::Arr(a) => a.iter().for_each(|v| self.add_val(v)),
-            Val::Obj(o) => o.iter().for_each(|(k, v)| {
-                self.add_val(k);
-                self.add_val(v);
-            }),
+            Val::Obj(o) => o.values().for_each(|v| self.add_val(v)),
             Val::Null | Val::Bool(_) => {}
         }
     }
 
+    /// True when nothing is known to redact.
+    pub fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
     /// Add a value: raw, JSON-escaped, and each of its lines.
     pub fn add(&mut self, value: &str) {
-        let mut push = |s: &str| {
-            if s.chars().count() >= MIN_LEN && !self.needles.iter().any(|n| n == s) {
-                self.needles.push(s.to_owned());
-            }
-        };
-        push(value);
         let json = Val::from(value.to_owned()).to_string();
-        push(&json[1..json.len() - 1]);
-        for line in value.lines() {
-            push(line.trim());
+        let forms = [value, &json[1..json.len() - 1]]
+            .into_iter()
+            .chain(value.lines().map(str::trim));
+        for form in forms {
+            if form.chars().count() < MIN_LEN {
+                continue;
+            }
+            // Longest first, so a value is replaced whole before any of its lines.
+            let at = self.needles.partition_point(|n| n.len() >= form.len());
+            if !self.needles[..at]
+                .iter()
+                .rev()
+                .take_while(|n| n.len() == form.len())
+                .any(|n| n == form)
+            {
+                self.needles.insert(at, form.to_owned());
+            }
         }
-        // Longest first, so a value is replaced whole before any of its lines.
-        self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
     }
 
     /// `text` with every known sensitive value replaced by [`MARK`].
@@ -108,29 +105,26 @@ impl Redactor {
         if redacted == text {
             return err;
         }
-        let code = cli_support::report::code_for(&err, 1);
-        cli_support::report::exit(code, redacted)
+        let code = crate::report::code_for(&err, 1);
+        crate::report::exit(code, redacted)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cli_support::input::Source;
 
-    fn outputs() -> Outputs {
-        Outputs::parse(
-            br#"{"pw": {"sensitive": true, "value": "s3cr\"et\nline-two"},
-                 "obj": {"sensitive": true, "value": {"user": "admin-user", "pin": 98765}},
-                 "open": {"sensitive": false, "value": "public-value"}}"#,
-            &Source::Stdin,
-        )
-        .unwrap()
+    fn redactor() -> Redactor {
+        let mut r = Redactor::default();
+        r.add("s3cr\"et\nline-two");
+        let obj = jaq_json::read::parse_single(br#"{"user": "admin-user", "pin": 98765}"#).unwrap();
+        r.add_val(&obj);
+        r
     }
 
     #[test]
-    fn redacts_raw_escaped_and_lines_of_sensitive_values_only() {
-        let r = Redactor::new(&outputs());
+    fn redacts_raw_escaped_and_lines_of_known_values_only() {
+        let r = redactor();
         assert_eq!(r.redact("raw s3cr\"et\nline-two end"), "raw <redacted> end");
         assert_eq!(
             r.redact(r#"json "s3cr\"et\nline-two""#),
@@ -139,11 +133,13 @@ mod tests {
         assert_eq!(r.redact("a line: line-two"), "a line: <redacted>");
         assert_eq!(r.redact("admin-user 98765"), "<redacted> <redacted>");
         assert_eq!(r.redact("public-value"), "public-value");
+        // keys are names, not secrets
+        assert_eq!(r.redact("user pin"), "user pin");
     }
 
     #[test]
     fn literals_are_redacted_whole() {
-        let r = Redactor::new(&outputs());
+        let r = redactor();
         assert_eq!(
             r.redact_literals(r#"cannot use "s3c" as number, nor "a\"b" at 3"#),
             r#"cannot use "<redacted>" as number, nor "<redacted>" at 3"#
@@ -152,11 +148,11 @@ mod tests {
 
     #[test]
     fn errors_keep_their_exit_code() {
-        let r = Redactor::new(&outputs());
-        let err = r.redact_error(cli_support::usage("bad: admin-user"));
-        assert_eq!(cli_support::report::code_for(&err, 1), 2);
+        let r = redactor();
+        let err = r.redact_error(crate::usage("bad: admin-user"));
+        assert_eq!(crate::report::code_for(&err, 1), 2);
         assert_eq!(err.to_string(), "bad: <redacted>");
         let err = r.redact_error(anyhow::anyhow!("nothing secret"));
-        assert_eq!(cli_support::report::code_for(&err, 1), 1);
+        assert_eq!(crate::report::code_for(&err, 1), 1);
     }
 }

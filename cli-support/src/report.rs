@@ -56,6 +56,20 @@ pub fn error(msg: impl Display) {
     eprintln!("{}: error: {msg}", tool());
 }
 
+/// [`error`], and under GitHub Actions an `::error::` annotation titled with the tool's name.
+pub fn error_annotated(msg: impl Display) {
+    let msg = msg.to_string();
+    error(&msg);
+    crate::gha::annotate_error(Some(tool()), &msg);
+}
+
+/// [`warn`], and under GitHub Actions a `::warning::` annotation titled with the tool's name.
+pub fn warn_annotated(msg: impl Display) {
+    let msg = msg.to_string();
+    warn(&msg);
+    crate::gha::annotate_warning(Some(tool()), &msg);
+}
+
 /// A usage error: bad flag values or combinations that clap cannot check. Exit code 2.
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -110,8 +124,8 @@ pub fn code_for(err: &anyhow::Error, default: u8) -> u8 {
     default
 }
 
-/// Print the error chain (`tool: error: outer: inner: ...`) and choose the exit code; errors
-/// without a code of their own exit 1.
+/// Print the error chain (`tool: error: outer: inner: ...`, annotated under GitHub
+/// Actions) and choose the exit code; errors without a code of their own exit 1.
 pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     finish_with(result, 1)
 }
@@ -122,7 +136,7 @@ pub fn finish_with(result: anyhow::Result<ExitCode>, default: u8) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            error(format_args!("{err:#}"));
+            error_annotated(format_args!("{err:#}"));
             ExitCode::from(code_for(&err, default))
         }
     }

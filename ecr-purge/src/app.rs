@@ -147,9 +147,7 @@ async fn run_async(
     answerer: Option<confirm::Answerer>,
     mode: ProgressMode,
 ) -> anyhow::Result<ExitCode> {
-    let config =
-        cli_support::aws::load_config_with_region(&settings.aws, settings.region.as_deref())
-            .await?;
+    let config = cli_support::aws::load_config(&settings.aws, settings.region.as_deref()).await?;
     let client = Client::new(&config);
     let mut console = Console::new(settings.json, mode);
     let now = SystemTime::now();

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use cli_support::aws::AwsArgs;
-use cli_support::generate::Generate;
+use cli_support::generate::GenerateArgs;
 
 /// The exit-code table: the `EXIT STATUS` section of `--help`, and (verbatim) of the README.
 pub const EXIT_STATUS: &str = "\
@@ -104,9 +104,8 @@ pub struct Cli {
     #[command(flatten)]
     pub aws: AwsArgs,
 
-    /// Write a completion script or the man page to stdout.
-    #[arg(long, value_name = "WHAT", hide = true)]
-    pub generate: Option<Generate>,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
 }
 
 #[cfg(test)]

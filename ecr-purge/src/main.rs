@@ -14,7 +14,7 @@ mod repo;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory as _, Parser as _};
+use clap::Parser as _;
 
 fn main() -> ExitCode {
     cli_support::report::set_tool("ecr-purge");
@@ -23,8 +23,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
-    if let Some(what) = cli.generate {
-        cli_support::generate::generate(what, cli::Cli::command())?;
+    if cli.generate.handle::<cli::Cli>()? {
         return Ok(ExitCode::SUCCESS);
     }
     app::run(app::Settings::from_cli(cli)?)

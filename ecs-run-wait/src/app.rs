@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use aws_sdk_ecs::operation::run_task::builders::RunTaskInputBuilder;
 use aws_sdk_ecs::types::Task;
 use aws_smithy_types::timeout::TimeoutConfig;
-use clap::CommandFactory as _;
 use cli_support::aws::{AwsArgs, AwsResultExt as _};
 use cli_support::output::{self, Access};
 use cli_support::{gha, usage};
@@ -35,8 +34,7 @@ const MISSING_GRACE: Duration = Duration::from_mins(1);
 const LOG_INTERVAL: Duration = Duration::from_secs(2);
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Some(what) = cli.generate {
-        cli_support::generate::generate(what, Cli::command())?;
+    if cli.generate.handle::<Cli>()? {
         return Ok(ExitCode::SUCCESS);
     }
     let settings = Settings::from_cli(cli)?;
@@ -220,9 +218,7 @@ impl Settings {
             Mode::Attach(t) => t.region.clone(),
             Mode::Run(_) => None,
         };
-        let config =
-            cli_support::aws::load_config_with_region(&self.aws, fallback_region.as_deref())
-                .await?;
+        let config = cli_support::aws::load_config(&self.aws, fallback_region.as_deref()).await?;
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             .operation_attempt_timeout(Duration::from_secs(30))

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use cli_support::aws::AwsArgs;
 use cli_support::duration;
-use cli_support::generate::Generate;
+use cli_support::generate::GenerateArgs;
 
 use crate::plan::{CapacityProvider, EnvArg, Tag};
 
@@ -265,9 +265,8 @@ pub struct Cli {
     #[command(flatten)]
     pub aws: AwsArgs,
 
-    /// Write a shell completion script or the man page to stdout.
-    #[arg(long, value_name = "WHAT", hide = true)]
-    pub generate: Option<Generate>,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
 
     /// The command override (same as --command with a JSON array).
     #[arg(last = true, value_name = "COMMAND")]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use cli_support::generate::Generate;
+use cli_support::generate::GenerateArgs;
 use reqwest::Method;
 use reqwest::header::HeaderName;
 
@@ -194,9 +194,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub json: bool,
 
-    /// Write a completion script or the man page to stdout.
-    #[arg(long, value_name = "WHAT", hide = true)]
-    pub generate: Option<Generate>,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
 }
 
 fn parse_body_regex(text: &str) -> Result<regex::bytes::Regex, String> {

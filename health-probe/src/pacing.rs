@@ -1,7 +1,7 @@
 //! When the next attempt starts: a fixed interval (start to start), or exponential backoff
-//! with jitter; and what a `Retry-After` header asks for.
+//! with jitter.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use rand::Rng;
 
@@ -42,19 +42,6 @@ impl Pacing {
     }
 }
 
-/// A `Retry-After` value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). A date in the
-/// past means "now"; anything else that does not parse is ignored.
-pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(
-            secs.min(cli_support::duration::MAX.as_secs()),
-        ));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,22 +76,5 @@ mod tests {
         // jitter: the waits are spread out, not all equal
         assert!(waits.iter().any(|w| *w < S(3)) && waits.iter().any(|w| *w > S(6)));
         assert_eq!(p.wait(1, &mut rng), S(1));
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = SystemTime::UNIX_EPOCH + S(1_445_412_480); // Wed, 21 Oct 2015 07:28:00 GMT
-        assert_eq!(retry_after("120", now), Some(S(120)));
-        assert_eq!(retry_after(" 0 ", now), Some(S(0)));
-        assert_eq!(
-            retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
-            Some(S(30))
-        );
-        assert_eq!(
-            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after("soon", now), None);
-        assert_eq!(retry_after("-5", now), None);
     }
 }

@@ -10,8 +10,8 @@ use reqwest::{Client, Method, redirect};
 use tokio::time::Instant;
 
 use crate::expect::{self, Expectations, ResponseView};
+use crate::redact;
 use crate::request::{Resolve, Target};
-use crate::{pacing, redact};
 use cli_support::duration;
 
 /// What one attempt saw.
@@ -187,7 +187,7 @@ impl Probe for HttpProbe<'_> {
                     .headers
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| pacing::retry_after(v, SystemTime::now()))
+                    .and_then(|v| duration::retry_after(v, SystemTime::now()))
             } else {
                 None
             },

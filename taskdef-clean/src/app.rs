@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::CommandFactory as _;
 use cli_support::output::{self, Access};
 use cli_support::{gha, report};
 
@@ -11,8 +10,7 @@ use crate::edit::Edits;
 use crate::pipeline::{Options, process};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Some(what) = cli.generate {
-        cli_support::generate::generate(what, Cli::command())?;
+    if cli.generate.handle::<Cli>()? {
         return Ok(ExitCode::SUCCESS);
     }
     // A filter that does not compile is a usage error: say so before reading anything.

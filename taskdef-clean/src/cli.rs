@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use cli_support::generate::Generate;
+use cli_support::generate::GenerateArgs;
 use cli_support::input::InputArgs;
 
 use crate::edit::{ContainerKey, ContainerKeyValue, ImageEdit};
@@ -167,9 +167,8 @@ pub struct Cli {
     )]
     pub arg: Vec<String>,
 
-    /// Write shell completions or the man page to stdout.
-    #[arg(long, value_name = "WHAT", hide = true)]
-    pub generate: Option<Generate>,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
 }
 
 fn non_empty(s: &str) -> Result<String, String> {

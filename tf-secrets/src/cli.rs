@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
-use cli_support::generate::Generate;
+use cli_support::generate::GenerateArgs;
 use cli_support::input::InputArgs;
 
 /// The exit-code table: `--help` shows it and the README carries the same text (a test
@@ -188,9 +188,8 @@ pub struct Cli {
     #[arg(long, conflicts_with = "format", help_heading = "Output")]
     pub json: bool,
 
-    /// Write shell completions or the man page to stdout
-    #[arg(long, value_enum, hide = true, value_name = "WHAT")]
-    pub generate: Option<Generate>,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ mod format;
 mod gh;
 mod github;
 mod outputs;
-mod redact;
 mod run;
 mod select;
 

@@ -83,6 +83,17 @@ impl Outputs {
         Ok(Outputs { list })
     }
 
+    /// A redactor that knows every string and number inside the sensitive outputs
+    /// (Terraform marks only the top level; every member of a sensitive object is plain
+    /// text in its JSON).
+    pub fn redactor(&self) -> cli_support::redact::Redactor {
+        let mut r = cli_support::redact::Redactor::default();
+        for output in self.iter().filter(|o| o.sensitive) {
+            r.add_val(&output.value);
+        }
+        r
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Output> {
         self.list.iter()
     }

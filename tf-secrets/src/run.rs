@@ -6,7 +6,6 @@ use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::CommandFactory as _;
 use cli_support::{gha, output, usage};
 
 use crate::cli::{Cli, Format};
@@ -15,14 +14,13 @@ use crate::format::{self, Row};
 use crate::gh::Gh;
 use crate::github::{self, Client, Settings, Token, Written};
 use crate::outputs::Outputs;
-use crate::redact::Redactor;
 use crate::select::{self, Item, Options, Problems};
+use cli_support::redact::Redactor;
 
 const EXAMPLE: &str = "terraform output -json | tf-secrets --dry-run DB_PASSWORD=db_password";
 
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
-    if let Some(what) = cli.generate {
-        cli_support::generate::generate(what, Cli::command())?;
+    if cli.generate.handle::<Cli>()? {
         return Ok(ExitCode::SUCCESS);
     }
     let scope = Scope::from_args(
@@ -73,7 +71,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let input = cli.input.read("`terraform output -json`", EXAMPLE)?;
     let outputs = Outputs::parse(&input.bytes, &input.source)?;
     drop(input); // the parsed outputs hold every value; the raw bytes are not needed again
-    let mut redactor = Redactor::new(&outputs);
+    let mut redactor = outputs.redactor();
     execute(cli, scope.as_ref(), writer, &outputs, &mut redactor)
         .map_err(|e| redactor.redact_error(e))
 }

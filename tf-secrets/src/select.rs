@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use cli_support::jq::{self, Val};
 
 use crate::outputs::{Outputs, type_name};
-use crate::redact::Redactor;
+use cli_support::redact::Redactor;
 
 /// Helper functions every filter can use (documented in `--help` and the README).
 pub const HELPERS: &str = r#"
@@ -394,7 +394,7 @@ mod tests {
     fn run(args: &[&str], options: &Options) -> Result<Vec<Item>, Problems> {
         let o = outputs();
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-        select(&o, &args, options, &Redactor::new(&o))
+        select(&o, &args, options, &o.redactor())
     }
 
     fn values(args: &[&str]) -> Vec<(String, String, bool)> {

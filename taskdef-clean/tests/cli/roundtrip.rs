@@ -5,7 +5,6 @@
 
 use std::io::Write as _;
 
-use cli_support::aws::AwsArgs;
 use serde_json::{Value, json};
 use test_support::moto::{Moto, REGION};
 
@@ -54,13 +53,19 @@ fn register_with_sdk(moto: &Moto, json: &Value) -> String {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let args = AwsArgs {
-            region: Some(REGION.to_owned()),
-            profile: None,
-            endpoint_url: Some(moto.endpoint()),
-        };
-        let config = cli_support::aws::load_config(&args).await.unwrap();
-        let config = aws_sdk_ecs::config::Builder::from(&config)
+        // Built by hand, not from the environment: the machine's AWS_* variables must not
+        // change the test.
+        let config = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new(REGION))
+            .endpoint_url(moto.endpoint())
+            .http_client(
+                aws_smithy_http_client::Builder::new()
+                    .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                        aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+                    ))
+                    .build_https(),
+            )
             .credentials_provider(aws_sdk_ecs::config::Credentials::new(
                 "test", "test", None, None, "test",
             ))
