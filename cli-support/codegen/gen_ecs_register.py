@@ -265,6 +265,7 @@ use super::{Finish as _, MapError, Path, boolean, integer, list, map, object, sd
 use crate::ecs::model;
 """
     )
+    built = []
     for name in order:
         shape = shapes[name]
         if shape["type"] != "structure":
@@ -313,6 +314,8 @@ use crate::ecs::model;
                 f"{rust_str(m)} => b.set_{snake(m)}(Some({conv(shapes, spec['shape'], 'value', 'path')})),"
             )
         finish = "Ok(b)" if name == REQUEST else "b.build().finish(path)"
+        if name != REQUEST:
+            built.append(rust_type(name))
         out.append(
             f"{head}(v: &Value, path: &Path<'_>) -> Result<{ret}, MapError> {{\n"
             f"    let obj = object(v, path, &model::{static})?;\n"
@@ -328,6 +331,14 @@ use crate::ecs::model;
             f"    {finish}\n"
             "}\n"
         )
+    out.append(
+        "\n// `Finish` for every structure built above: the compiler picks this impl or the\n"
+        "// `Result` one, whichever the SDK's `build()` returns for that structure.\n"
+        "mod finish_impls {\n"
+        "    use super::super::{Finish, MapError, Path};\n"
+        "    super::super::infallible_finish!(" + ", ".join(built) + ");\n"
+        "}\n"
+    )
     return "".join(out)
 
 

@@ -293,50 +293,7 @@ macro_rules! infallible_finish {
     };
 }
 
-// Every structure of the model; the compiler picks this impl or the `Result` one above,
-// whichever the SDK's `build()` returns. (InferenceAccelerator is deprecated, still mapped.)
-#[allow(deprecated)]
-mod finish_impls {
-    use super::{Finish, MapError, Path};
-    infallible_finish!(
-        ContainerDefinition,
-        RepositoryCredentials,
-        PortMapping,
-        ContainerRestartPolicy,
-        KeyValuePair,
-        EnvironmentFile,
-        MountPoint,
-        VolumeFrom,
-        LinuxParameters,
-        KernelCapabilities,
-        Device,
-        Tmpfs,
-        Secret,
-        ContainerDependency,
-        HostEntry,
-        Ulimit,
-        LogConfiguration,
-        HealthCheck,
-        SystemControl,
-        ResourceRequirement,
-        NvidiaMpsAllocation,
-        FirelensConfiguration,
-        Volume,
-        HostVolumeProperties,
-        DockerVolumeConfiguration,
-        EfsVolumeConfiguration,
-        EfsAuthorizationConfig,
-        S3FilesVolumeConfiguration,
-        FSxWindowsFileServerVolumeConfiguration,
-        FSxWindowsFileServerAuthorizationConfig,
-        TaskDefinitionPlacementConstraint,
-        Tag,
-        ProxyConfiguration,
-        InferenceAccelerator,
-        EphemeralStorage,
-        RuntimePlatform,
-    );
-}
+pub(super) use infallible_finish;
 
 #[cfg(test)]
 mod tests {

@@ -938,3 +938,47 @@ fn runtime_platform(v: &Value, path: &Path<'_>) -> Result<types::RuntimePlatform
     }
     b.build().finish(path)
 }
+
+// `Finish` for every structure built above: the compiler picks this impl or the
+// `Result` one, whichever the SDK's `build()` returns for that structure.
+mod finish_impls {
+    use super::super::{Finish, MapError, Path};
+    super::super::infallible_finish!(
+        ContainerDefinition,
+        RepositoryCredentials,
+        PortMapping,
+        ContainerRestartPolicy,
+        KeyValuePair,
+        EnvironmentFile,
+        MountPoint,
+        VolumeFrom,
+        LinuxParameters,
+        KernelCapabilities,
+        Device,
+        Tmpfs,
+        Secret,
+        ContainerDependency,
+        HostEntry,
+        Ulimit,
+        LogConfiguration,
+        HealthCheck,
+        SystemControl,
+        ResourceRequirement,
+        NvidiaMpsAllocation,
+        FirelensConfiguration,
+        Volume,
+        HostVolumeProperties,
+        DockerVolumeConfiguration,
+        EfsVolumeConfiguration,
+        EfsAuthorizationConfig,
+        S3FilesVolumeConfiguration,
+        FSxWindowsFileServerVolumeConfiguration,
+        FSxWindowsFileServerAuthorizationConfig,
+        TaskDefinitionPlacementConstraint,
+        Tag,
+        ProxyConfiguration,
+        InferenceAccelerator,
+        EphemeralStorage,
+        RuntimePlatform
+    );
+}
