@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use cli_support::{gha, note, output};
+use cli_support::{note, output};
 use tokio::time::Instant;
 
 use crate::engine::{self, Outcome, Plan, State, Stats};
@@ -14,8 +14,6 @@ use crate::request::Kind;
 use crate::setup::Setup;
 
 pub fn probe(setup: &Setup) -> anyhow::Result<ExitCode> {
-    // reqwest is built without a crypto provider of its own: ring, as for the AWS tools.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -128,11 +126,8 @@ fn verdict(
                 let message = report::failure(name, s, setup.timeout, watch);
                 match s.state {
                     State::Healthy => {}
-                    State::Stopped | State::Probing => note(message),
-                    _ => {
-                        cli_support::report::error(&message);
-                        gha::annotate_error(Some("health-probe"), &message);
-                    }
+                    State::Stopped => note(message),
+                    _ => cli_support::report::error_annotated(message),
                 }
             }
             Ok(ExitCode::from(1))
