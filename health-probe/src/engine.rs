@@ -80,7 +80,6 @@ pub struct Stats {
     pub watch_attempts: u32,
     pub watch_failures: u32,
     pub watch_max_consecutive_failures: u32,
-    pub(crate) next_start: Option<Instant>,
 }
 
 impl Stats {
@@ -150,38 +149,9 @@ pub async fn run<P: Probe, O: Observer>(
     interrupt: impl Future<Output = u8>,
 ) -> (Outcome, Vec<Stats>) {
     let stats: Vec<RefCell<Stats>> = probes.iter().map(|_| RefCell::default()).collect();
-    let outcome = {
-        let work = async {
-            let waiting = try_join_all(
-                probes
-                    .iter()
-                    .zip(&stats)
-                    .enumerate()
-                    .map(|(i, (probe, cell))| wait_healthy(i, probe, plan, cell, observer)),
-            );
-            // The attempts are clamped to the deadline already; this is the backstop.
-            match tokio::time::timeout_at(plan.deadline, waiting).await {
-                Err(_) => return Outcome::TimedOut,
-                Ok(Err(outcome)) => return outcome,
-                Ok(Ok(_)) => {}
-            }
-            let Some(watch) = plan.watch else {
-                return Outcome::Healthy;
-            };
-            observer.watching(&watch);
-            let until = Instant::now() + watch.duration;
-            let watching = try_join_all(probes.iter().zip(&stats).enumerate().map(
-                |(i, (probe, cell))| watch_healthy(i, probe, plan, &watch, until, cell, observer),
-            ));
-            match watching.await {
-                Ok(_) => Outcome::Healthy,
-                Err(outcome) => outcome,
-            }
-        };
-        tokio::select! {
-            outcome = work => outcome,
-            code = interrupt => Outcome::Interrupted(code),
-        }
+    let outcome = tokio::select! {
+        outcome = wait_then_watch(probes, plan, &stats, observer) => outcome,
+        code = interrupt => Outcome::Interrupted(code),
     };
     let stats = stats
         .into_iter()
@@ -200,6 +170,43 @@ pub async fn run<P: Probe, O: Observer>(
     (outcome, stats)
 }
 
+/// Both phases: every target healthy within the deadline, then the watch (if any).
+async fn wait_then_watch<P: Probe, O: Observer>(
+    probes: &[P],
+    plan: &Plan,
+    stats: &[RefCell<Stats>],
+    observer: &O,
+) -> Outcome {
+    let waiting = try_join_all(
+        probes
+            .iter()
+            .zip(stats)
+            .enumerate()
+            .map(|(i, (probe, cell))| wait_healthy(i, probe, plan, cell, observer)),
+    );
+    // The attempts are clamped to the deadline already; this is the backstop.
+    let next_starts = match tokio::time::timeout_at(plan.deadline, waiting).await {
+        Err(_) => return Outcome::TimedOut,
+        Ok(Err(outcome)) => return outcome,
+        Ok(Ok(next_starts)) => next_starts,
+    };
+    let Some(watch) = plan.watch else {
+        return Outcome::Healthy;
+    };
+    observer.watching(&watch);
+    let window = Window {
+        until: Instant::now() + watch.duration,
+        unhealthy_threshold: watch.unhealthy_threshold,
+    };
+    let watching = try_join_all(probes.iter().zip(stats).zip(next_starts).enumerate().map(
+        |(i, ((probe, cell), first))| watch_healthy(i, probe, plan, &window, first, cell, observer),
+    ));
+    match watching.await {
+        Ok(_) => Outcome::Healthy,
+        Err(outcome) => outcome,
+    }
+}
+
 /// What follows an attempt.
 enum Next {
     Healthy,
@@ -207,13 +214,15 @@ enum Next {
     At(Instant),
 }
 
+/// Probe one target until it is healthy: then `Ok` with the time its next attempt is due
+/// (the watch, if any, goes on from there); or `Err` with why the run must stop.
 async fn wait_healthy<P: Probe, O: Observer>(
     index: usize,
     probe: &P,
     plan: &Plan,
     cell: &RefCell<Stats>,
     observer: &O,
-) -> Result<(), Outcome> {
+) -> Result<Instant, Outcome> {
     let mut next_start = Instant::now();
     loop {
         tokio::time::sleep_until(next_start).await;
@@ -244,9 +253,8 @@ async fn wait_healthy<P: Probe, O: Observer>(
             Next::Healthy => {
                 s.state = State::Healthy;
                 s.healthy_after = Some(now - plan.started);
-                s.next_start = Some(start + plan.pacing.interval);
                 observer.healthy(index, &s);
-                return Ok(());
+                return Ok(start + plan.pacing.interval);
             }
             Next::Stop(state, outcome) => {
                 s.state = state;
@@ -299,20 +307,26 @@ fn after_attempt(plan: &Plan, s: &Stats, attempt: &Attempt, start: Instant, now:
     Next::At(next)
 }
 
+/// The `--stay-healthy` window of every target: it ends at `until` (for all at once).
+struct Window {
+    until: Instant,
+    unhealthy_threshold: u32,
+}
+
+/// Keep probing one healthy target through the window, from `first` (the attempt due
+/// after the one that made it healthy).
 async fn watch_healthy<P: Probe, O: Observer>(
     index: usize,
     probe: &P,
     plan: &Plan,
-    watch: &Watch,
-    until: Instant,
+    window: &Window,
+    first: Instant,
     cell: &RefCell<Stats>,
     observer: &O,
 ) -> Result<(), Outcome> {
-    let mut next_start = {
-        let mut s = cell.borrow_mut();
-        s.consecutive_failures = 0;
-        s.next_start.unwrap_or_else(Instant::now)
-    };
+    let until = window.until;
+    cell.borrow_mut().consecutive_failures = 0;
+    let mut next_start = first;
     // Attempts start inside the window; the last one may finish after it, and counts.
     while next_start < until {
         tokio::time::sleep_until(next_start).await;
@@ -321,7 +335,7 @@ async fn watch_healthy<P: Probe, O: Observer>(
         let now = Instant::now();
         let mut s = cell.borrow_mut();
         s.record(&attempt, Phase::Watch);
-        let failed = !attempt.ok() && s.consecutive_failures >= watch.unhealthy_threshold;
+        let failed = !attempt.ok() && s.consecutive_failures >= window.unhealthy_threshold;
         next_start = start + plan.pacing.interval;
         let mut unusual_wait = None;
         let mut gone = None;

@@ -15,17 +15,16 @@ pub struct Pacing {
 
 impl Pacing {
     /// The longest wait after `failures` consecutive failures: the interval, doubled for every
-    /// failure after the first, up to the ceiling. Without backoff, always the interval.
+    /// failure after the first, up to the ceiling (which is at least the interval: the
+    /// setup checks it). Without backoff, always the interval.
     pub fn ceiling(&self, failures: u32) -> Duration {
         let Some(max) = self.backoff_max else {
             return self.interval;
         };
-        let doublings = failures.saturating_sub(1).min(32);
+        let doublings = failures.saturating_sub(1).min(31);
         self.interval
-            .checked_mul(1u32 << doublings.min(31))
-            .unwrap_or(max)
-            .min(max)
-            .max(self.interval)
+            .checked_mul(1 << doublings)
+            .map_or(max, |wait| wait.min(max))
     }
 
     /// The wait before the next attempt, start to start. With backoff the wait is drawn

@@ -110,7 +110,8 @@ struct Answer {
     headers: HeaderMap,
     body: Vec<u8>,
     truncated: bool,
-    final_url: String,
+    /// The URL that answered (shown form), when redirects led elsewhere.
+    final_url: Option<String>,
 }
 
 impl HttpProbe<'_> {
@@ -125,11 +126,7 @@ impl HttpProbe<'_> {
         let mut response = request.send().await.map_err(|e| describe(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let final_url = if *response.url() == self.target.url {
-            String::new()
-        } else {
-            redact::url(response.url())
-        };
+        let final_url = (*response.url() != self.target.url).then(|| redact::url(response.url()));
         let cap = self.expect.max_body;
         let mut body = Vec::new();
         let mut truncated = false;
@@ -192,7 +189,7 @@ impl Probe for HttpProbe<'_> {
                 None
             },
             failures,
-            redirected_to: (!answer.final_url.is_empty()).then_some(answer.final_url),
+            redirected_to: answer.final_url,
         }
     }
 }
