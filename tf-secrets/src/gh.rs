@@ -6,18 +6,24 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use cli_support::redact::Redactor;
+
 use crate::dest::{Kind, Scope};
 
 /// The gh program (`gh` on PATH).
 #[derive(Debug, Clone)]
 pub struct Gh {
     program: OsString,
+    /// Applied to gh's stderr where it is read: gh may quote what it was given.
+    redactor: Redactor,
 }
 
-impl Default for Gh {
-    fn default() -> Self {
+impl Gh {
+    /// `gh` on PATH; its messages go through `redactor`.
+    pub fn new(redactor: Redactor) -> Gh {
         Gh {
             program: OsString::from("gh"),
+            redactor,
         }
     }
 }
@@ -94,7 +100,9 @@ impl Gh {
         if output.status.success() {
             return Ok(());
         }
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = self
+            .redactor
+            .redact(&String::from_utf8_lossy(&output.stderr));
         let stderr = stderr.trim().replace('\n', " / ");
         Err(match output.status.code() {
             Some(code) => format!("gh exited with {code}: {stderr}"),
@@ -166,9 +174,27 @@ mod tests {
     }
 
     #[test]
+    fn what_gh_says_is_redacted_where_it_is_read() {
+        let mut redactor = Redactor::default();
+        redactor.add("s3cret-value");
+        let gh = Gh {
+            program: "sh".into(),
+            redactor,
+        };
+        // a "gh" that quotes its stdin on stderr
+        let args = [
+            "-c".to_owned(),
+            "exec 1>&2; printf 'bad: '; cat; exit 3".to_owned(),
+        ];
+        let err = gh.run(&args, Some("s3cret-value")).unwrap_err();
+        assert_eq!(err, "gh exited with 3: bad: <redacted>");
+    }
+
+    #[test]
     fn a_missing_gh_says_so() {
         let gh = Gh {
             program: "/nonexistent/gh".into(),
+            redactor: Redactor::default(),
         };
         let repo = Scope::Repo {
             owner: "o".into(),

@@ -10,6 +10,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use cli_support::redact::Redactor;
 use crypto_box::aead::OsRng;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
@@ -73,7 +74,8 @@ pub fn parse_base(text: &str) -> Result<Url, String> {
 }
 
 /// A failed request: the HTTP status when there was an answer, and a message that is
-/// safe to print (it never contains the token; values are redacted by the caller).
+/// safe to print: it never contains the token, and GitHub's words in it were redacted as
+/// they were read (see [`http_message`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: Option<u16>,
@@ -157,6 +159,8 @@ pub struct Client {
     timeout: Duration,
     retries: u32,
     backoff: Duration,
+    /// Applied to GitHub's text where it is read: an answer may quote what was sent.
+    redactor: Redactor,
 }
 
 struct Answer {
@@ -171,7 +175,9 @@ impl Answer {
 }
 
 impl Client {
-    pub fn new(settings: Settings) -> Result<Client, String> {
+    /// `redactor` knows the values that must not be shown; every message built from
+    /// GitHub's answers goes through it.
+    pub fn new(settings: Settings, redactor: Redactor) -> Result<Client, String> {
         // reqwest is built without a default crypto provider: rustls with ring, as the rest
         // of the workspace. An error means one is installed already.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -204,6 +210,7 @@ impl Client {
             timeout: settings.timeout,
             retries: settings.retries,
             backoff: settings.backoff,
+            redactor,
         })
     }
 
@@ -242,7 +249,7 @@ impl Client {
                     let Some(wait) = self.retry_wait(&answer, &headers, attempt) else {
                         return Ok(answer);
                     };
-                    (Some(status), http_message(&answer), wait)
+                    (Some(status), http_message(&answer, &self.redactor), wait)
                 }
                 Err(message) => (None, message, Ok(self.backoff_for(attempt))),
             };
@@ -356,7 +363,7 @@ impl Client {
 
     /// A failure with what it most likely means for this request.
     fn explain(&self, answer: &Answer, scope: &Scope, kind: Kind) -> ApiError {
-        let base = http_message(answer);
+        let base = http_message(answer, &self.redactor);
         let hint = match answer.status {
             401 => format!(
                 "GitHub rejected the token in {}: it is wrong, expired or revoked",
@@ -576,8 +583,10 @@ fn parse_key(answer: &Answer) -> Result<SealKey, String> {
     Ok(SealKey { key_id, key })
 }
 
-/// `HTTP 422 Unprocessable Entity: <GitHub's message>`.
-fn http_message(answer: &Answer) -> String {
+/// `HTTP 422 Unprocessable Entity: <GitHub's message>`, with every value `redactor` knows
+/// replaced: this is where GitHub's text enters a message (a server that echoes input
+/// quotes the value), so it is redacted here, whole, before it is cut or joined.
+fn http_message(answer: &Answer, redactor: &Redactor) -> String {
     let reason = reqwest::StatusCode::from_u16(answer.status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -596,9 +605,9 @@ fn http_message(answer: &Answer) -> String {
                     .map(str::to_owned)
             }));
         }
-        parts.join("; ")
+        redactor.redact(&parts.join("; "))
     } else {
-        let text = String::from_utf8_lossy(&answer.body);
+        let text = redactor.redact(&String::from_utf8_lossy(&answer.body));
         let text = text.trim();
         let mut short: String = text.chars().take(200).collect();
         if short.len() < text.len() {
@@ -668,16 +677,19 @@ mod tests {
     }
 
     fn client(base: &str) -> Client {
-        Client::new(Settings {
-            base: Url::parse(base).unwrap(),
-            token: Token {
-                value: "t".into(),
-                source: "GH_TOKEN",
+        Client::new(
+            Settings {
+                base: Url::parse(base).unwrap(),
+                token: Token {
+                    value: "t".into(),
+                    source: "GH_TOKEN",
+                },
+                timeout: Duration::from_secs(1),
+                retries: 2,
+                backoff: Duration::from_millis(100),
             },
-            timeout: Duration::from_secs(1),
-            retries: 2,
-            backoff: Duration::from_millis(100),
-        })
+            Redactor::default(),
+        )
         .unwrap()
     }
 
@@ -762,15 +774,21 @@ mod tests {
     #[test]
     fn messages() {
         assert_eq!(
-            http_message(&answer(
-                422,
-                r#"{"message":"Validation Failed","errors":[{"message":"bad name"}]}"#
-            )),
+            http_message(
+                &answer(
+                    422,
+                    r#"{"message":"Validation Failed","errors":[{"message":"bad name"}]}"#
+                ),
+                &Redactor::default()
+            ),
             "HTTP 422 Unprocessable Entity: Validation Failed; bad name"
         );
-        assert_eq!(http_message(&answer(502, "")), "HTTP 502 Bad Gateway");
         assert_eq!(
-            http_message(&answer(500, "oops\nmore")),
+            http_message(&answer(502, ""), &Redactor::default()),
+            "HTTP 502 Bad Gateway"
+        );
+        assert_eq!(
+            http_message(&answer(500, "oops\nmore"), &Redactor::default()),
             "HTTP 500 Internal Server Error: oops more"
         );
         assert!(
@@ -794,6 +812,28 @@ mod tests {
             }
             .stops_the_run()
         );
+    }
+
+    #[test]
+    fn answers_are_redacted_whole_before_they_are_cut() {
+        let mut redactor = Redactor::default();
+        redactor.add("s3cret-value\nsecond-line");
+        let json = answer(
+            502,
+            r#"{"message":"bad value s3cret-value\nsecond-line","errors":["again: second-line"]}"#,
+        );
+        assert_eq!(
+            http_message(&json, &redactor),
+            "HTTP 502 Bad Gateway: bad value <redacted>; again: <redacted>"
+        );
+        // The value straddles the 200-character cut: redacted before it, not a prefix left.
+        let text = format!("{} s3cret-value\nsecond-line", "x".repeat(185));
+        let message = http_message(&answer(500, &text), &redactor);
+        assert!(
+            !message.contains("s3c") && !message.contains("second"),
+            "{message}"
+        );
+        assert!(message.ends_with(" <redacted>"), "{message}");
     }
 
     #[test]

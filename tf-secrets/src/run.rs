@@ -129,9 +129,10 @@ fn execute(
         return Ok(ExitCode::SUCCESS);
     }
 
+    // GitHub's and gh's messages are redacted where the clients read them.
     let results = match writer {
-        Some(settings) => write_rest(settings, scope, &planned, redactor)?,
-        None => write_gh(scope, &planned, redactor)?,
+        Some(settings) => write_rest(settings, scope, &planned, redactor.clone())?,
+        None => write_gh(scope, &planned, redactor.clone())?,
     };
     report(cli, scope, &planned, &results)
 }
@@ -229,9 +230,9 @@ fn write_rest(
     settings: Settings,
     scope: &Scope,
     planned: &[(Item, Kind)],
-    redactor: &Redactor,
+    redactor: Redactor,
 ) -> anyhow::Result<Results> {
-    let client = Client::new(settings).map_err(anyhow::Error::msg)?;
+    let client = Client::new(settings, redactor).map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -241,7 +242,7 @@ fn write_rest(
         let prepared = client
             .prepare(scope, secrets, variables)
             .await
-            .map_err(|e| anyhow::anyhow!("nothing was written: {}", redactor.redact(&e.message)))?;
+            .map_err(|e| anyhow::anyhow!("nothing was written: {e}"))?;
         let mut results: Results = Vec::with_capacity(planned.len());
         let mut stopped = false;
         for (item, kind) in planned {
@@ -262,7 +263,7 @@ fn write_rest(
                 }
             };
             stopped = result.as_ref().is_err_and(github::ApiError::stops_the_run);
-            results.push(Some(result.map_err(|e| redactor.redact(&e.message))));
+            results.push(Some(result.map_err(|e| e.message)));
             announce(item, *kind, results.last().and_then(Option::as_ref));
         }
         Ok(results)
@@ -272,19 +273,18 @@ fn write_rest(
 fn write_gh(
     scope: &Scope,
     planned: &[(Item, Kind)],
-    redactor: &Redactor,
+    redactor: Redactor,
 ) -> anyhow::Result<Results> {
-    let gh = Gh::default();
+    let gh = Gh::new(redactor);
     let secrets = planned.iter().any(|(_, k)| *k == Kind::Secret);
     let variables = planned.iter().any(|(_, k)| *k == Kind::Variable);
     gh.prepare(scope, secrets, variables)
-        .map_err(|e| anyhow::anyhow!("nothing was written: {}", redactor.redact(&e)))?;
+        .map_err(|e| anyhow::anyhow!("nothing was written: {e}"))?;
     let mut results: Results = Vec::with_capacity(planned.len());
     for (item, kind) in planned {
         let result = gh
             .set(scope, *kind, &item.name, &item.value)
-            .map(|()| Written::Set)
-            .map_err(|e| redactor.redact(&e));
+            .map(|()| Written::Set);
         results.push(Some(result));
         announce(item, *kind, results.last().and_then(Option::as_ref));
     }

@@ -104,11 +104,17 @@ impl FakeGithub {
 
     /// A 422 whose message quotes the decrypted value (a server that echoes input).
     pub fn script_echo(&self, path: &str) {
+        self.script_echo_status(path, 422, 1);
+    }
+
+    /// `status` answers to the next `times` PUTs matching `path`, each quoting the
+    /// decrypted value in its message (a 5xx like that is retried, so it is printed).
+    pub fn script_echo_status(&self, path: &str, status: u16, times: usize) {
         self.state.lock().unwrap().scripted.push_back(Scripted {
             method: "PUT".to_owned(),
             path: path.to_owned(),
-            reply: Reply::status(422),
-            times: 1,
+            reply: Reply::status(status),
+            times,
             echo_value: true,
         });
     }
@@ -203,7 +209,7 @@ fn handle(state: &mut State, req: &Request) -> Reply {
         if echo {
             let value = open(state, &req.body).map(|(v, _)| v).unwrap_or_default();
             return message(
-                422,
+                reply.status,
                 &format!("Invalid value {}", String::from_utf8_lossy(&value)),
             );
         }

@@ -153,3 +153,53 @@ fn a_terminal_refusal_and_a_gh_that_echoes() {
     );
     assert_eq!(check("gh echoes the value", cmd), 1);
 }
+
+#[test]
+fn a_retried_answer_that_echoes_the_value_is_redacted() {
+    let fake = FakeGithub::start();
+    let to = |retries: &str, args: &[&str]| {
+        let mut cmd = with_outputs(&["--to-github", "octo/app", "--retries", retries]);
+        cmd.env("GITHUB_API_URL", fake.url())
+            .env("GH_TOKEN", TOKEN)
+            .args(args);
+        cmd
+    };
+
+    // Retried, then set: the "retrying" line carries GitHub's answer.
+    fake.script_echo_status("secrets/DB_PASSWORD", 502, 1);
+    fake.script_echo_status("secrets/TLS_PRIVATE_KEY", 500, 1);
+    let out = to(
+        "1",
+        &["DB_PASSWORD=db_password", "TLS_PRIVATE_KEY=tls_private_key"],
+    )
+    .output()
+    .unwrap();
+    assert_no_secret("stdout (a 5xx that echoes, retried)", &out.stdout);
+    assert_no_secret("stderr (a 5xx that echoes, retried)", &out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "PUT /repos/octo/app/actions/secrets/DB_PASSWORD: HTTP 502 Bad Gateway: Invalid value <redacted>; retrying in"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("HTTP 500 Internal Server Error: Invalid value <redacted>; retrying in"),
+        "{stderr}"
+    );
+
+    // Every attempt echoes: the retry lines and the final error.
+    fake.script_echo_status("secrets/API_TOKEN", 503, 2);
+    let out = to("1", &["API_TOKEN=api_token"]).output().unwrap();
+    assert_no_secret("stdout (a 5xx that echoes, given up)", &out.stdout);
+    assert_no_secret("stderr (a 5xx that echoes, given up)", &out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "secret API_TOKEN: not set: HTTP 503 Service Unavailable: Invalid value <redacted> (gave up after 2 attempts)"
+        ),
+        "{stderr}"
+    );
+}
