@@ -13,6 +13,12 @@ use crate::matcher::StatusMatcher;
 use crate::request::{self, Resolve};
 use cli_support::duration;
 
+/// `--expect-status` when not given.
+pub const DEFAULT_STATUS: &str = "200-299";
+
+/// `--max-body` when not given (bytes).
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
 /// The `EXIT STATUS` section of `--help`; the README's table is the same text.
 pub const EXIT_STATUS: &str = "\
 EXIT STATUS:
@@ -90,7 +96,7 @@ pub struct Cli {
     pub unhealthy_threshold: u32,
 
     /// Healthy status codes, in ALB matcher syntax: 200, 200,204, 200-299, or a mix.
-    #[arg(short = 's', long, value_name = "CODES", default_value = "200-299",
+    #[arg(short = 's', long, value_name = "CODES", default_value = DEFAULT_STATUS,
           value_parser = StatusMatcher::parse, help_heading = "Expectations")]
     pub expect_status: StatusMatcher,
 
@@ -223,6 +229,8 @@ mod tests {
         assert_eq!(cli.unhealthy_threshold, 2);
         assert_eq!(cli.expect_status.to_string(), "200-299");
         assert_eq!(cli.max_body, 1024 * 1024);
+        assert_eq!(cli.max_body, DEFAULT_MAX_BODY);
+        assert_eq!(cli.expect_status.to_string(), DEFAULT_STATUS);
         assert!(!cli.backoff && cli.stay_healthy.is_none() && cli.method.is_none());
     }
 

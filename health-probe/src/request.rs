@@ -222,7 +222,8 @@ pub fn parse_method(text: &str) -> Result<Method, String> {
         .map_err(|_| format!("{text:?} is not an HTTP method"))
 }
 
-/// `--max-body`: bytes, or with a `KiB`/`MiB` suffix (`k`, `KB`, `M`, `MB` mean the same).
+/// `--max-body`: bytes, or with a `KiB`/`MiB` suffix (`k`, `KB`, `M`, `MB` mean the same);
+/// more than zero (a cap of nothing would fail every body check).
 pub fn parse_size(text: &str) -> Result<usize, String> {
     let t = text.trim();
     let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -236,6 +237,9 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         "m" | "mb" | "mib" => 1024 * 1024,
         _ => return Err(format!("{text:?} is not a size (e.g. 65536, 64KiB, 1MiB)")),
     };
+    if number == 0 {
+        return Err("must be more than zero".to_owned());
+    }
     number
         .checked_mul(factor)
         .filter(|n| *n <= 1024 * 1024 * 1024)
@@ -367,5 +371,7 @@ mod tests {
         assert!(parse_size("1GB").is_err());
         assert!(parse_size("lots").is_err());
         assert!(parse_size("5000MiB").unwrap_err().contains("too large"));
+        assert_eq!(parse_size("0"), Err("must be more than zero".to_owned()));
+        assert_eq!(parse_size("0KiB"), Err("must be more than zero".to_owned()));
     }
 }

@@ -11,7 +11,7 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use rustls::pki_types::CertificateDer;
 
-use crate::cli::Cli;
+use crate::cli::{self, Cli};
 use crate::engine::Watch;
 use crate::expect::Expectations;
 use crate::pacing::Pacing;
@@ -97,19 +97,28 @@ pub fn build(cli: Cli) -> anyhow::Result<Setup> {
 /// Combinations clap cannot check, and `--resolve` entries that match nothing.
 fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
     if !targets.iter().any(|t| t.kind == Kind::Http) {
+        // Flags with a default count as given when their value is not the default (an
+        // explicit `-s 200-299` asks for nothing the default does not).
         let http_only = [
+            (
+                cli.expect_status.to_string() != cli::DEFAULT_STATUS,
+                "--expect-status",
+            ),
             (!cli.expect_body.is_empty(), "--expect-body"),
             (!cli.expect_body_regex.is_empty(), "--expect-body-regex"),
             (!cli.expect_json.is_empty(), "--expect-json"),
+            (!cli.arg.is_empty(), "--arg"),
             (!cli.expect_header.is_empty(), "--expect-header"),
             (cli.method.is_some(), "--method"),
             (!cli.header.is_empty(), "--header"),
             (!cli.header_file.is_empty(), "--header-file"),
             (!cli.header_from_env.is_empty(), "--header-from-env"),
-            (cli.data.is_some() || cli.data_file.is_some(), "--data"),
+            (cli.data.is_some(), "--data"),
+            (cli.data_file.is_some(), "--data-file"),
             (cli.insecure, "--insecure"),
             (!cli.cacert.is_empty(), "--cacert"),
             (cli.no_redirect, "--no-redirect"),
+            (cli.max_body != cli::DEFAULT_MAX_BODY, "--max-body"),
         ];
         if let Some((_, flag)) = http_only.iter().find(|(given, _)| *given) {
             return Err(usage(format!(
@@ -117,11 +126,27 @@ fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
             )));
         }
     }
+    if cli.method == Some(Method::HEAD) {
+        let body_checks: Vec<&str> = [
+            (!cli.expect_body.is_empty(), "--expect-body"),
+            (!cli.expect_body_regex.is_empty(), "--expect-body-regex"),
+            (!cli.expect_json.is_empty(), "--expect-json"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect();
+        if !body_checks.is_empty() {
+            return Err(usage(format!(
+                "-X HEAD has no body (use GET), so {} can never hold",
+                body_checks.join(", ")
+            )));
+        }
+    }
     if cli.backoff && cli.max_interval < cli.interval {
+        let interval = cli_support::duration::format(cli.interval);
         return Err(usage(format!(
-            "--max-interval ({}) is shorter than --interval ({})",
+            "--max-interval ({}) is shorter than --interval ({interval}): pass --max-interval {interval} or more",
             cli_support::duration::format(cli.max_interval),
-            cli_support::duration::format(cli.interval)
         )));
     }
     for entry in &cli.resolve {

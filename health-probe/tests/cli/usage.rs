@@ -145,6 +145,83 @@ fn flags_that_need_another() {
 }
 
 #[test]
+fn a_zero_body_cap_is_refused() {
+    usage_error(
+        &["--max-body", "0", "{url}"],
+        &["--max-body", "must be more than zero"],
+    );
+    usage_error(
+        &["--max-body", "0KiB", "{url}"],
+        &["--max-body", "must be more than zero"],
+    );
+}
+
+#[test]
+fn backoff_below_the_interval_says_what_to_pass() {
+    usage_error(
+        &["--backoff", "-i", "1m", "{url}"],
+        &["--max-interval (30s) is shorter than --interval (1m): pass --max-interval 1m or more"],
+    );
+}
+
+#[test]
+fn head_has_no_body_to_check() {
+    usage_error(
+        &["-X", "HEAD", "--expect-body", "ok", "{url}"],
+        &["health-probe: error: -X HEAD has no body (use GET), so --expect-body can never hold"],
+    );
+    usage_error(
+        &["--method", "head", "--expect-json", ".ok", "{url}"],
+        &["-X HEAD has no body (use GET), so --expect-json can never hold"],
+    );
+    usage_error(
+        &[
+            "-X",
+            "HEAD",
+            "--expect-json",
+            ".ok",
+            "--expect-body-regex",
+            "o+",
+            "--expect-body",
+            "ok",
+            "{url}",
+        ],
+        &["so --expect-body, --expect-body-regex, --expect-json can never hold"],
+    );
+
+    // HEAD with expectations that do not need a body is a probe like any other
+    let server = Server::start(|_| Reply::text(200, "").header("X-Version", "3f9c2a1"));
+    let out = probe()
+        .args(["-X", "HEAD", "--expect-header", "X-Version: ^3f9c"])
+        .arg(server.url("/health"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.requests()[0].method, "HEAD");
+}
+
+#[test]
+fn http_flags_with_only_tcp_urls_name_the_flag_given() {
+    let tcp_only = |flags: &[&str], flag: &str| {
+        let mut args = flags.to_vec();
+        args.push("tcp://127.0.0.1:5432");
+        usage_error(
+            &args,
+            &[&format!(
+                "health-probe: error: {flag} applies to http:// and https:// URLs, and every URL given is tcp://"
+            )],
+        );
+    };
+    tcp_only(&["-s", "200"], "--expect-status");
+    tcp_only(&["--expect-status", "200-399"], "--expect-status");
+    tcp_only(&["--arg", "sha", "3f9c2a1"], "--arg");
+    tcp_only(&["--max-body", "64KiB"], "--max-body");
+    tcp_only(&["-d", "{}"], "--data");
+    tcp_only(&["--data-file", "/nonexistent/body.json"], "--data-file");
+    tcp_only(&["-X", "HEAD"], "--method");
+}
+
+#[test]
 fn malformed_headers_never_echo_the_value() {
     let err = usage_error(
         &["-H", "Authorization Bearer s3cr3t", "{url}"],
