@@ -128,14 +128,9 @@ impl Expectations {
         let value: serde_json::Value = match serde_json::from_slice(r.body) {
             Ok(v) => v,
             Err(e) => {
-                let full = e.to_string();
-                let message = full
-                    .rfind(" at line ")
-                    .map_or(full.as_str(), |i| &full[..i]);
+                let (line, column, message) = cli_support::input::json_error_parts(&e);
                 return vec![format!(
-                    "the body is not JSON (line {}, column {}: {message})",
-                    e.line(),
-                    e.column()
+                    "the body is not JSON (line {line}, column {column}: {message})"
                 )];
             }
         };
@@ -310,6 +305,22 @@ mod tests {
         let mut r = view(200, &h, br#"{"a"#);
         r.truncated = true;
         assert!(e.check(&r)[0].contains("larger than --max-body"));
+    }
+
+    #[test]
+    fn a_body_cut_short_is_placed_at_a_real_column() {
+        let mut e = expectations();
+        e.json = vec![jq::compile(".status", &[]).unwrap()];
+        let h = HeaderMap::new();
+        // serde_json places the end of input after a newline at column 0
+        assert_eq!(
+            e.check(&view(200, &h, b"{\"status\":\n")),
+            ["the body is not JSON (line 2, column 1: EOF while parsing a value)"]
+        );
+        assert_eq!(
+            e.check(&view(200, &h, br#"{"status": "heal"#)),
+            ["the body is not JSON (line 1, column 16: EOF while parsing a string)"]
+        );
     }
 
     #[test]
