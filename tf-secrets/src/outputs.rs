@@ -208,6 +208,25 @@ mod tests {
     }
 
     #[test]
+    fn the_redactor_knows_sensitive_values_not_their_keys() {
+        let o = parse(
+            r#"{"db": {"sensitive": true, "value": {"password": "pw-0123", "port": 5432, "hosts": ["h-one"]}},
+                "name": {"sensitive": false, "value": "plain-name"}}"#,
+        )
+        .unwrap();
+        let r = o.redactor();
+        assert_eq!(
+            r.redact("pw-0123 5432 h-one"),
+            "<redacted> <redacted> <redacted>"
+        );
+        // keys are names: a message quoting `.db.password` keeps them
+        assert_eq!(
+            r.redact("`X=.db.password`, .db.port, .db.hosts, plain-name"),
+            "`X=.db.password`, .db.port, .db.hosts, plain-name"
+        );
+    }
+
+    #[test]
     fn missing_flag_is_sensitive_and_a_bad_flag_is_an_error() {
         let o = parse(r#"{"a": {"value": "x"}}"#).unwrap();
         assert!(o.get("a").unwrap().sensitive);

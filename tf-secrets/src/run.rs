@@ -42,10 +42,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             "nothing selected: name what to set (SECRET=OUTPUT, SECRET=FILTER or OUTPUT), or pass --all",
         ));
     }
-    if let Some(arg) = select::empty_expression(&cli.selectors) {
-        return Err(usage(format!(
-            "`{arg}`: nothing after '=': name an output or write a filter"
-        )));
+    if let Some(message) = empty_expression(&cli.selectors) {
+        return Err(usage(message));
     }
     // Settings that would fail every write are checked before reading anything.
     let writer = match &scope {
@@ -135,6 +133,20 @@ fn execute(
         None => write_gh(scope, &planned, redactor.clone())?,
     };
     report(cli, scope, &planned, &results)
+}
+
+/// An argument that selects nothing (`''`, `A=`): a usage error found before the input is
+/// read, the one check for it.
+fn empty_expression(args: &[String]) -> Option<String> {
+    args.iter().find_map(|arg| match arg.split_once('=') {
+        None if arg.trim().is_empty() => {
+            Some("an empty argument: name an output or write SECRET=EXPR".to_owned())
+        }
+        Some((_, expr)) if expr.trim().is_empty() => Some(format!(
+            "`{arg}`: nothing after '=': name an output or write a filter"
+        )),
+        _ => None,
+    })
 }
 
 /// `2 secrets and 1 variable`
@@ -362,4 +374,30 @@ fn report(
     }
     let _ = write!(message, "; {set} set; a re-run sets them all again");
     Err(anyhow::anyhow!(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn empty_arguments_and_expressions() {
+        assert_eq!(empty_expression(&args(&["A=a", "b", "C=.c | csv"])), None);
+        assert_eq!(
+            empty_expression(&args(&["A=a", ""])).as_deref(),
+            Some("an empty argument: name an output or write SECRET=EXPR")
+        );
+        assert_eq!(
+            empty_expression(&args(&[" "])).as_deref(),
+            Some("an empty argument: name an output or write SECRET=EXPR")
+        );
+        assert_eq!(
+            empty_expression(&args(&["A= "])).as_deref(),
+            Some("`A= `: nothing after '=': name an output or write a filter")
+        );
+    }
 }

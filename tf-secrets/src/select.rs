@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use cli_support::jq::{self, Val};
 
-use crate::outputs::{Outputs, type_name};
-use cli_support::redact::Redactor;
+use crate::outputs::{Output, Outputs, type_name};
+use cli_support::redact::{MARK, Redactor};
 
 /// Helper functions every filter can use (documented in `--help` and the README).
 pub const HELPERS: &str = r#"
@@ -118,14 +118,6 @@ pub fn name_for_output(output: &str) -> Result<String, String> {
     })
 }
 
-/// The argument with nothing after its `=`, if any: a usage error found before the input
-/// is read.
-pub fn empty_expression(args: &[String]) -> Option<&str> {
-    args.iter()
-        .map(String::as_str)
-        .find(|a| a.split_once('=').is_some_and(|(_, e)| e.trim().is_empty()))
-}
-
 /// A string that reads as an output name rather than a filter.
 fn looks_like_name(expr: &str) -> bool {
     let mut chars = expr.chars();
@@ -146,7 +138,7 @@ fn leading_output(code: &str) -> Option<&str> {
 }
 
 enum Expr<'a> {
-    Output(&'a str),
+    Output(&'a Output),
     Filter(&'a str),
 }
 
@@ -172,14 +164,8 @@ fn selections<'a>(
             Some((name, expr)) => (check_name(name), expr),
             None => (name_for_output(arg), arg.as_str()),
         };
-        if expr.trim().is_empty() {
-            problems.usage.push(format!(
-                "`{arg}`: nothing after '=': name an output or write a filter"
-            ));
-            continue;
-        }
-        let expr = if outputs.get(expr).is_some() {
-            Expr::Output(expr)
+        let expr = if let Some(output) = outputs.get(expr) {
+            Expr::Output(output)
         } else if looks_like_name(expr) {
             problems.invalid.push(format!(
                 "`{arg}`: no output named `{expr}`; the outputs are: {}",
@@ -220,7 +206,7 @@ fn selections<'a>(
             selections.push(Selection {
                 origin: format!("--all: output `{}`", output.name),
                 name,
-                expr: Expr::Output(&output.name),
+                expr: Expr::Output(output),
                 from_all: true,
             });
         }
@@ -237,7 +223,8 @@ pub fn select(
 ) -> Result<Vec<Item>, Problems> {
     let mut problems = Problems::default();
     let selections = selections(outputs, args, options, &mut problems);
-    let input = outputs.values_object();
+    // What filters run on, built for the first filter (bare names and --all need none).
+    let mut input: Option<Val> = None;
     let mut items = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for sel in selections {
@@ -256,16 +243,18 @@ pub fn select(
             continue;
         }
         seen.insert(name.clone(), sel.origin.clone());
+        let filtered;
         let (value, sensitive, source) = match sel.expr {
-            Expr::Output(o) => {
-                let output = outputs.get(o).expect("classified as an existing output");
-                (output.value.clone(), output.sensitive, o.to_owned())
-            }
+            Expr::Output(output) => (&output.value, output.sensitive, output.name.clone()),
             Expr::Filter(code) => {
                 // Conservative: a filter may read any output.
                 let sensitive = outputs.any_sensitive();
-                match run_filter(code, &input, outputs, sensitive, redactor) {
-                    Ok(v) => (v, sensitive, code.to_owned()),
+                let input = input.get_or_insert_with(|| outputs.values_object());
+                match run_filter(code, input, outputs, sensitive, redactor) {
+                    Ok(v) => {
+                        filtered = v;
+                        (&filtered, sensitive, code.to_owned())
+                    }
                     Err(FilterError::Usage(m)) => {
                         problems.usage.push(format!("{}: {m}", sel.origin));
                         continue;
@@ -277,7 +266,7 @@ pub fn select(
                 }
             }
         };
-        match to_text(&value, sel.from_all) {
+        match to_text(value, sel.from_all) {
             Ok(text) if text.is_empty() && !options.allow_empty => problems.invalid.push(format!(
                 "{}: the value is empty; pass --allow-empty to set it anyway",
                 sel.origin
@@ -303,6 +292,9 @@ enum FilterError {
     Invalid(String),
 }
 
+/// Run a filter that must give one value. A filter may read a missing key (`.x // "d"`); only
+/// when it fails or gives null, and the output it starts from does not exist, is that the
+/// error: most likely a misspelt name.
 fn run_filter(
     code: &str,
     input: &Val,
@@ -310,25 +302,39 @@ fn run_filter(
     sensitive: bool,
     redactor: &Redactor,
 ) -> Result<Val, FilterError> {
-    if let Some(name) = leading_output(code)
-        && outputs.get(name).is_none()
-    {
-        return Err(FilterError::Invalid(format!(
-            "no output named `{name}`; the outputs are: {}",
-            outputs.names()
-        )));
-    }
     let filter = jq::compile_with(code, HELPERS, std::iter::empty())
         .map_err(|e| FilterError::Usage(format!("the filter does not compile: {e}")))?;
+    let no_output = || {
+        leading_output(code)
+            .filter(|name| outputs.get(name).is_none())
+            .map(|name| {
+                FilterError::Invalid(format!(
+                    "no output named `{name}`; the outputs are: {}",
+                    outputs.names()
+                ))
+            })
+    };
     let mut values = filter.run(input.clone()).map_err(|e| {
-        let message = if sensitive {
-            redactor.redact_literals(&e.message)
-        } else {
+        if let Some(missing) = no_output() {
+            return missing;
+        }
+        let message = if !sensitive {
             redactor.redact(&e.message)
+        } else if is_value_text(&e.message) {
+            // `error(x)` with x not a string: jaq prints x itself (code points, a number,
+            // an object), which no literal redaction recognises.
+            format!("{MARK} (an error value built from the outputs)")
+        } else {
+            redactor.redact_literals(&e.message)
         };
         FilterError::Invalid(format!("the filter failed: {message}"))
     })?;
     match values.len() {
+        1 if matches!(values[0], Val::Null)
+            && let Some(missing) = no_output() =>
+        {
+            Err(missing)
+        }
         1 => Ok(values.remove(0)),
         0 => Err(FilterError::Invalid(
             "the filter produced no value; a secret takes exactly one".to_owned(),
@@ -337,6 +343,14 @@ fn run_filter(
             "the filter produced {n} values; a secret takes exactly one (collect them: [...] | csv)"
         ))),
     }
+}
+
+/// Whether a jaq error message is a value that is not a string, as jaq prints one
+/// (`[112,64]`, `{"a":1}`, `42`, `null`; cut at 300 characters): what `error(x)` gives for
+/// such an `x`. A string message that looks the same is treated alike.
+fn is_value_text(message: &str) -> bool {
+    let m = message.trim();
+    m.starts_with(['[', '{']) || matches!(m, "null" | "true" | "false") || m.parse::<f64>().is_ok()
 }
 
 /// The text of a value: strings as they are, numbers with their exact digits, booleans as
@@ -571,6 +585,97 @@ mod tests {
         assert!(text.contains("<redacted>"), "{text}");
         let p = problems(&["A=.db_password | error"], &Options::default());
         assert!(!p.invalid[0].contains("hunter2"), "{:?}", p.invalid);
+    }
+
+    #[test]
+    fn a_filter_may_read_a_missing_output() {
+        assert_eq!(
+            values(&[r#"X=.maybe // "none""#, "Y=.maybe.deep? // .flag"]),
+            [
+                ("X".into(), "none".into(), true),
+                ("Y".into(), "true".into(), true)
+            ]
+        );
+        // only a failure or a null blames the missing output
+        let p = problems(
+            &["A=.maybe", "B=.maybe[]", "C=.maybe | csv"],
+            &Options::default(),
+        );
+        assert_eq!(p.invalid.len(), 3, "{:?}", p.invalid);
+        assert!(
+            p.invalid
+                .iter()
+                .all(|m| m.contains(": no output named `maybe`; the outputs are: db_endpoint")),
+            "{:?}",
+            p.invalid
+        );
+        // a filter that does not compile says so first
+        let p = problems(&["A=.maybe | nosuch"], &Options::default());
+        assert!(p.invalid.is_empty() && p.usage[0].contains("undefined filter nosuch/0"));
+        // an existing output that gives null is not called missing
+        let p = problems(&["N=.obj.nope"], &Options::default());
+        assert!(
+            p.invalid[0].contains("the value is null"),
+            "{:?}",
+            p.invalid
+        );
+    }
+
+    #[test]
+    fn error_values_that_are_not_strings_are_redacted_whole() {
+        for filter in [
+            "A=.db_password | explode | error",
+            "A=.db_password | length | error",
+            "A=[.db_password | explode[] | . + 1] | error",
+            "A={v: (.db_password | explode)} | error",
+            "A=error(null)",
+        ] {
+            let p = problems(&[filter], &Options::default());
+            assert_eq!(
+                p.invalid,
+                [format!(
+                    "`{filter}`: the filter failed: <redacted> (an error value built from the outputs)"
+                )]
+            );
+        }
+        // without sensitive outputs, the value is shown
+        let o = Outputs::parse(
+            br#"{"ids": {"sensitive": false, "value": [1, 2]}}"#,
+            &Source::Stdin,
+        )
+        .unwrap();
+        let p = select(
+            &o,
+            &["A=.ids | error".to_owned()],
+            &Options::default(),
+            &o.redactor(),
+        )
+        .unwrap_err();
+        assert_eq!(p.invalid, ["`A=.ids | error`: the filter failed: [1,2]"]);
+    }
+
+    #[test]
+    fn value_texts() {
+        for text in [
+            "[112,64]",
+            "[1,2,…",
+            "{\"a\":1}",
+            "42",
+            "-1.5e3",
+            "null",
+            "true",
+            " false ",
+        ] {
+            assert!(is_value_text(text), "{text}");
+        }
+        for text in [
+            "cannot use \"x\" as number",
+            "strip_port expects a string like host:port, not null",
+            "a message",
+            "",
+        ] {
+            assert!(!is_value_text(text), "{text}");
+        }
     }
 
     #[test]

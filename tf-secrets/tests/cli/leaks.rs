@@ -203,3 +203,28 @@ fn a_retried_answer_that_echoes_the_value_is_redacted() {
         "{stderr}"
     );
 }
+
+#[test]
+fn error_values_that_are_not_strings_are_redacted_whole() {
+    // `error(x)` with x not a string: jaq's message is x itself (code points, numbers, an
+    // object), which no string redaction recognises.
+    for filter in [
+        "X=.db_password | explode | error",
+        "X=[.tls_private_key | explode[] | . + 1] | error",
+        "X={key: (.api_token | explode)} | error",
+        "X=.api_token | length | error",
+    ] {
+        let out = with_outputs(&["--format", "env", filter]).output().unwrap();
+        assert_no_secret("stdout (a non-string error value)", &out.stdout);
+        assert_no_secret("stderr (a non-string error value)", &out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{filter}");
+        assert_eq!(out.stdout, b"", "{filter}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "tf-secrets: error: `{filter}`: the filter failed: <redacted> (an error value \
+                 built from the outputs)\n"
+            )
+        );
+    }
+}

@@ -248,3 +248,65 @@ fn an_unreadable_file_is_named() {
             "tf-secrets: error: cannot read `terraform output -json` from /nonexistent/out.json",
         ));
 }
+
+#[test]
+fn a_filter_may_read_a_missing_output() {
+    tool()
+        .arg("-f")
+        .arg(fixture("outputs"))
+        .args([
+            "--format",
+            "json",
+            r#"X=.maybe // "none""#,
+            "Y=.nothing // .db_port",
+        ])
+        .assert()
+        .success()
+        .stdout("{\"X\":\"none\",\"Y\":\"5432\"}\n")
+        .stderr("");
+    // a null or a failure from a missing output still names the ones that exist
+    tool()
+        .arg("-f")
+        .arg(fixture("outputs"))
+        .args(["--format", "json", "X=.maybe"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "tf-secrets: error: `X=.maybe`: no output named `maybe`; the outputs are: api_token, ",
+        ));
+}
+
+#[test]
+fn an_empty_argument_is_a_usage_error_before_reading_input() {
+    for args in [
+        &["--format", "env", ""][..],
+        &["--format", "env", "A=a", " "],
+    ] {
+        tool()
+            .args(args)
+            .write_stdin("not read")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr("tf-secrets: error: an empty argument: name an output or write SECRET=EXPR\n");
+    }
+}
+
+#[test]
+fn keys_of_a_sensitive_object_are_not_redacted() {
+    // Terraform marks the whole object sensitive; its member names are not secrets, so a
+    // message quoting the argument keeps them.
+    tool()
+        .args(["--format", "json", "X=.db.password | tonumber"])
+        .write_stdin(
+            r#"{"db": {"sensitive": true, "value": {"password": "pw-0123", "username": "admin-user"}}}"#,
+        )
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "tf-secrets: error: `X=.db.password | tonumber`: the filter failed: cannot parse \
+             \"<redacted>\" as JSON: byte offset 0: value expected\n",
+        );
+}
