@@ -4,12 +4,13 @@
 //! `PUT` it. Variables: `POST`, or `PATCH` when it exists (409). Every request carries a
 //! User-Agent, GitHub's media type and API version; requests time out; 5xx answers, rate
 //! limits, timeouts and lost connections are retried with backoff (or as long as GitHub's
-//! `Retry-After` / `x-ratelimit-reset` ask, up to a minute).
+//! `Retry-After` on a rate limit or a 503, or `x-ratelimit-reset`, ask, up to a minute).
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use cli_support::duration;
 use cli_support::redact::Redactor;
 use crypto_box::aead::OsRng;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -276,7 +277,7 @@ impl Client {
             };
             cli_support::note(format_args!(
                 "{what}: {failure}; retrying in {}",
-                humantime::format_duration(wait)
+                duration::format(wait)
             ));
             tokio::time::sleep(wait).await;
             attempt += 1;
@@ -298,7 +299,7 @@ impl Client {
         if e.is_timeout() {
             format!(
                 "no answer within {} (--timeout)",
-                humantime::format_duration(self.timeout)
+                duration::format(self.timeout)
             )
         } else if e.is_connect() {
             format!(
@@ -325,36 +326,42 @@ impl Client {
         headers: &HeaderMap,
         attempt: u32,
     ) -> Option<Result<Duration, String>> {
+        let now = SystemTime::now();
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        // Seconds or an HTTP date (RFC 9110).
+        let retry_after = header("retry-after").and_then(|v| duration::retry_after(v, now));
         let exhausted = header("x-ratelimit-remaining") == Some("0");
         let says_rate_limit = String::from_utf8_lossy(&answer.body)
             .to_ascii_lowercase()
             .contains("rate limit");
         let rate_limited = answer.status == 429
             || (answer.status == 403 && (retry_after.is_some() || exhausted || says_rate_limit));
-        if !rate_limited {
+        let (wait, why) = if rate_limited {
+            let wait = if let Some(wait) = retry_after {
+                wait
+            } else if exhausted {
+                let reset = header("x-ratelimit-reset")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(0);
+                let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                Duration::from_secs(reset.saturating_sub(now).max(1))
+            } else {
+                // GitHub's advice for a secondary rate limit without a header: a minute.
+                MAX_WAIT
+            };
+            (wait, "rate limit")
+        } else if answer.status == 503
+            && let Some(wait) = retry_after
+        {
+            (wait, "Retry-After")
+        } else {
             return matches!(answer.status, 500 | 502 | 503 | 504)
                 .then(|| Ok(self.backoff_for(attempt)));
-        }
-        let wait = if let Some(secs) = retry_after {
-            Duration::from_secs(secs)
-        } else if exhausted {
-            let reset = header("x-ratelimit-reset")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(0);
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            Duration::from_secs(reset.saturating_sub(now).max(1))
-        } else {
-            // GitHub's advice for a secondary rate limit without a header: a minute.
-            MAX_WAIT
         };
         Some(if wait > MAX_WAIT {
             Err(format!(
-                "GitHub asks to wait {} (rate limit); re-run after that",
-                humantime::format_duration(wait)
+                "GitHub asks to wait {} ({why}); re-run after that",
+                duration::format(wait)
             ))
         } else {
             Ok(wait)
@@ -768,6 +775,58 @@ mod tests {
         assert!(
             wait <= Duration::from_secs(5) && wait >= Duration::from_secs(3),
             "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_a_date_and_counts_on_a_503() {
+        let c = client("https://api.github.com");
+        let with = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", HeaderValue::from_static(value));
+            h
+        };
+        // a 503 waits as long as it asks; other 5xx keep their backoff
+        assert_eq!(
+            c.retry_wait(&answer(503, ""), &with("2"), 0),
+            Some(Ok(Duration::from_secs(2)))
+        );
+        assert_eq!(
+            c.retry_wait(&answer(502, ""), &with("2"), 0),
+            Some(Ok(Duration::from_millis(100)))
+        );
+        assert_eq!(
+            c.retry_wait(&answer(503, ""), &HeaderMap::new(), 1),
+            Some(Ok(Duration::from_millis(200)))
+        );
+        assert_eq!(
+            c.retry_wait(&answer(503, ""), &with("7200"), 0),
+            Some(Err(
+                "GitHub asks to wait 2h (Retry-After); re-run after that".to_owned()
+            ))
+        );
+        // an HTTP date: one in the past means now
+        let past = with("Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(
+            c.retry_wait(&answer(503, ""), &past, 0),
+            Some(Ok(Duration::ZERO))
+        );
+        assert_eq!(
+            c.retry_wait(&answer(429, ""), &past, 0),
+            Some(Ok(Duration::ZERO))
+        );
+        assert_eq!(
+            c.retry_wait(&answer(403, ""), &past, 0),
+            Some(Ok(Duration::ZERO))
+        );
+        // nonsense is ignored: a 503 backs off, a 429 waits GitHub's minute
+        assert_eq!(
+            c.retry_wait(&answer(503, ""), &with("soon"), 0),
+            Some(Ok(Duration::from_millis(100)))
+        );
+        assert_eq!(
+            c.retry_wait(&answer(429, ""), &with("soon"), 0),
+            Some(Ok(MAX_WAIT))
         );
     }
 

@@ -385,6 +385,59 @@ fn a_500_is_retried_and_then_succeeds() {
 }
 
 #[test]
+fn a_503_waits_as_long_as_retry_after_asks() {
+    let fake = FakeGithub::start();
+    fake.script(
+        "PUT",
+        "secrets/DB_PASSWORD",
+        Reply::status(503).header("Retry-After", "1"),
+        1,
+    );
+    // an HTTP date in the past: retry at once
+    fake.script(
+        "PUT",
+        "secrets/API_TOKEN",
+        Reply::status(503).header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        1,
+    );
+    to(&fake)
+        .args([
+            "--to-github",
+            "octo/app",
+            "DB_PASSWORD=db_password",
+            "API_TOKEN=api_token",
+        ])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(
+            predicate::str::contains(
+                "PUT /repos/octo/app/actions/secrets/DB_PASSWORD: HTTP 503 Service Unavailable; retrying in 1s\n",
+            )
+            .and(predicate::str::contains(
+                "PUT /repos/octo/app/actions/secrets/API_TOKEN: HTTP 503 Service Unavailable; retrying in 0ms\n",
+            )),
+        );
+    assert_eq!(fake.secrets("repos/octo/app").len(), 2);
+
+    // longer than a minute: not taken
+    fake.script(
+        "PUT",
+        "secrets/DB_PASSWORD",
+        Reply::status(503).header("Retry-After", "600"),
+        1,
+    );
+    to(&fake)
+        .args(["--to-github", "octo/app", "DB_PASSWORD=db_password"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "secret DB_PASSWORD: not set: HTTP 503 Service Unavailable; GitHub asks to wait 10m (Retry-After); re-run after that",
+        ));
+}
+
+#[test]
 fn a_persistent_500_gives_up_and_stops_the_run() {
     let fake = FakeGithub::start();
     fake.script("PUT", "secrets/BIG", Reply::status(503), 5);
