@@ -1,13 +1,16 @@
 //! One attempt against one target: an HTTP request judged by the expectations, or a TCP
 //! connect. Every attempt ends within its timeout, whatever the server does.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Client, Method, redirect};
 use tokio::time::Instant;
+use url::Url;
 
 use crate::expect::{self, Expectations, ResponseView};
 use crate::redact;
@@ -71,33 +74,59 @@ pub struct ClientOptions {
     pub resolve: Vec<Resolve>,
 }
 
-/// A client for one target: `--resolve` entries apply when their port is the target's.
+/// Where the redirects of the current attempt led last, so that an error on the way is not
+/// blamed on the URL asked: reqwest's errors carry the original URL. One per client; a
+/// target's attempts run one at a time, each starting with [`LastHop::take`].
+#[derive(Debug, Clone, Default)]
+pub struct LastHop(Arc<Mutex<Option<Url>>>);
+
+impl LastHop {
+    fn set(&self, url: &Url) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(url.clone());
+    }
+
+    fn take(&self) -> Option<Url> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// A client for one target, and where its redirects lead: `--resolve` entries apply when
+/// their port is the target's.
 ///
 /// Every attempt opens a new connection, as ALB and Kubernetes probes do: a kept-alive
 /// connection would pin the probe to one task behind a network load balancer (the old one,
 /// after a deploy) and would not show a server that stopped accepting connections.
-pub fn client_for(target: &Target, options: &ClientOptions) -> anyhow::Result<Client> {
+pub fn client_for(target: &Target, options: &ClientOptions) -> anyhow::Result<(Client, LastHop)> {
     let (_, port) = target.host_port();
+    let last_hop = LastHop::default();
+    let policy = if options.follow_redirects {
+        let hop = last_hop.clone();
+        let limited = redirect::Policy::limited(10);
+        redirect::Policy::custom(move |attempt| {
+            hop.set(attempt.url());
+            limited.redirect(attempt)
+        })
+    } else {
+        redirect::Policy::none()
+    };
     let mut builder = Client::builder()
         .pool_max_idle_per_host(0)
         .user_agent(concat!("health-probe/", env!("CARGO_PKG_VERSION")))
-        .redirect(if options.follow_redirects {
-            redirect::Policy::limited(10)
-        } else {
-            redirect::Policy::none()
-        })
+        .redirect(policy)
         .tls_backend_preconfigured(options.tls.clone());
     for entry in options.resolve.iter().filter(|r| r.port == port) {
         builder = builder.resolve_to_addrs(&entry.host, &entry.socket_addrs());
     }
-    builder
+    let client = builder
         .build()
-        .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", describe(&e)))
+        .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", describe(&e)))?;
+    Ok((client, last_hop))
 }
 
 /// An HTTP(S) target with its request and expectations.
 pub struct HttpProbe<'a> {
     pub client: Client,
+    pub last_hop: LastHop,
     pub target: &'a Target,
     pub method: Method,
     pub headers: HeaderMap,
@@ -115,7 +144,23 @@ struct Answer {
 }
 
 impl HttpProbe<'_> {
+    /// [`describe`], and where the error happened when that is not the target (a redirect
+    /// led elsewhere): the line must not blame the URL asked.
+    fn describe(&self, err: &reqwest::Error) -> String {
+        let message = describe(err);
+        let at = self
+            .last_hop
+            .take()
+            .or_else(|| err.url().cloned())
+            .filter(|url| *url != self.target.url);
+        match at {
+            Some(url) => format!("{message} (at {})", redact::url(&url)),
+            None => message,
+        }
+    }
+
     async fn exchange(&self) -> Result<Answer, String> {
+        self.last_hop.take();
         let mut request = self
             .client
             .request(self.method.clone(), self.target.url.clone())
@@ -123,7 +168,7 @@ impl HttpProbe<'_> {
         if let Some(body) = &self.body {
             request = request.body(body.clone());
         }
-        let mut response = request.send().await.map_err(|e| describe(&e))?;
+        let mut response = request.send().await.map_err(|e| self.describe(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let final_url = (*response.url() != self.target.url).then(|| redact::url(response.url()));
@@ -134,7 +179,7 @@ impl HttpProbe<'_> {
             while let Some(chunk) = response
                 .chunk()
                 .await
-                .map_err(|e| format!("reading the body: {}", describe(&e)))?
+                .map_err(|e| format!("reading the body: {}", self.describe(&e)))?
             {
                 let room = cap - body.len();
                 if chunk.len() > room {
@@ -161,7 +206,13 @@ impl Probe for HttpProbe<'_> {
         let result = tokio::time::timeout(timeout, self.exchange()).await;
         let latency = start.elapsed();
         let answer = match result {
-            Err(_) => return Attempt::error(latency, timed_out(timeout, at_deadline)),
+            Err(_) => {
+                let mut message = timed_out(timeout, at_deadline);
+                if let Some(url) = self.last_hop.take().filter(|u| *u != self.target.url) {
+                    let _ = write!(message, " (at {})", redact::url(&url));
+                }
+                return Attempt::error(latency, message);
+            }
             Ok(Err(message)) => return Attempt::error(latency, message),
             Ok(Ok(answer)) => answer,
         };

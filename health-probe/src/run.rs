@@ -41,14 +41,18 @@ async fn probe_all(setup: &Setup) -> anyhow::Result<(Outcome, Vec<Stats>, Durati
         .iter()
         .map(|target| {
             Ok(match &target.kind {
-                Kind::Http => AnyProbe::Http(HttpProbe {
-                    client: probe::client_for(target, &setup.client)?,
-                    target,
-                    method: setup.method.clone(),
-                    headers: setup.headers.clone(),
-                    body: setup.body.clone(),
-                    expect: &setup.expect,
-                }),
+                Kind::Http => {
+                    let (client, last_hop) = probe::client_for(target, &setup.client)?;
+                    AnyProbe::Http(HttpProbe {
+                        client,
+                        last_hop,
+                        target,
+                        method: setup.method.clone(),
+                        headers: setup.headers.clone(),
+                        body: setup.body.clone(),
+                        expect: &setup.expect,
+                    })
+                }
                 Kind::Tcp { host, port } => AnyProbe::Tcp(TcpProbe {
                     host: host.clone(),
                     port: *port,

@@ -2,10 +2,11 @@
 //! redirects; --resolve; proxies from the environment; the User-Agent.
 
 use std::io::Write as _;
+use std::time::Duration;
 
 use test_support::http::{Reply, Server};
 
-use crate::{probe, stderr, stdout};
+use crate::{probe, report, stderr, stdout};
 
 #[test]
 fn headers_from_argv_file_and_environment_reach_the_server() {
@@ -127,6 +128,59 @@ fn redirects_are_followed_by_default() {
 
     let out = probe().arg(server.url("/old")).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_redirect_that_fails_names_where_it_failed() {
+    let closed = test_support::free_port();
+    let server = Server::start(move |_| {
+        Reply::status(302).header(
+            "Location",
+            &format!("http://127.0.0.1:{closed}/moved?token=s3cr3t"),
+        )
+    });
+    let out = probe()
+        .args(["-t", "1s", "-i", "200ms", "--json"])
+        .arg(server.url("/health"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let at = format!("connection refused (at http://127.0.0.1:{closed}/moved?token=***)");
+    assert!(
+        err.contains(&format!("{}: #1 {at} after ", server.url("/health"))),
+        "{err}"
+    );
+    assert_eq!(report(&out)["urls"][0]["last_error"], at.as_str());
+    assert!(
+        !err.contains("s3cr3t") && !stdout(&out).contains("s3cr3t"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_redirect_to_a_hanging_server_names_it_in_the_timeout() {
+    let server = Server::start(|req| {
+        if req.path == "/health" {
+            Reply::status(302).header("Location", "/slow")
+        } else {
+            Reply::text(200, "late").delay(Duration::from_secs(3))
+        }
+    });
+    let out = probe()
+        .args(["-t", "1s", "-i", "500ms", "--attempt-timeout", "300ms"])
+        .arg(server.url("/health"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "#1 timed out after 300ms (--attempt-timeout) (at {})",
+            server.url("/slow")
+        )),
+        "{err}"
+    );
 }
 
 #[test]
