@@ -148,8 +148,9 @@ pub struct Cli {
     #[arg(long, help_heading = "Launch")]
     pub enable_execute_command: bool,
 
-    /// RunTask idempotency token (at most 64 characters); pass e.g. the CI run id so that a
-    /// re-run step does not start a second task [default: a fresh token per start].
+    /// RunTask idempotency token (1 to 64 printable ASCII characters, no spaces): RunTask with
+    /// a token used in the last 24 hours returns the task it started then, even a stopped one,
+    /// instead of starting another [default: a fresh token per start].
     #[arg(long, value_name = "TOKEN", help_heading = "Launch")]
     pub client_token: Option<String>,
 
@@ -231,8 +232,8 @@ pub struct Cli {
         conflicts_with_all = [
             "task_definition", "subnets", "security_groups", "assign_public_ip",
             "network_from_service", "launch_type", "capacity_provider", "platform_version",
-            "tags", "propagate_tags", "enable_execute_command", "client_token", "command",
-            "env", "cpu", "memory", "overrides", "args", "detach",
+            "started_by", "tags", "propagate_tags", "enable_execute_command", "client_token",
+            "start_retries", "command", "env", "cpu", "memory", "overrides", "args", "detach",
         ],
         help_heading = "Waiting"
     )]
@@ -326,6 +327,25 @@ mod tests {
         let err = Cli::try_parse_from(["ecs-run-wait", "--attach", "x", "--task-definition", "t"])
             .unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn attach_rejects_start_options() {
+        for (flag, value) in [("--started-by", "ci"), ("--start-retries", "5")] {
+            let err =
+                Cli::try_parse_from(["ecs-run-wait", "--attach", "x", flag, value]).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ArgumentConflict,
+                "{flag}"
+            );
+        }
+        // their defaults are no conflict
+        let cli = Cli::try_parse_from(["ecs-run-wait", "--attach", "x"]).unwrap();
+        assert_eq!(
+            (cli.started_by.as_str(), cli.start_retries),
+            ("ecs-run-wait", 3)
+        );
     }
 
     #[test]
