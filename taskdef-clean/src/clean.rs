@@ -69,6 +69,8 @@ pub fn clean_input(
         }
         None => (top, None, false),
     };
+    // `--drop tags` drops the describe answer's tags too: they are not carried in.
+    let outer_tags = outer_tags.filter(|_| !drop.iter().any(|k| k == "tags"));
     let origin = if origin_prefix {
         Origin::wrapped(outer_tags.is_some())
     } else {
@@ -100,10 +102,10 @@ pub fn clean_input(
         ));
     }
 
+    // What is removed anyway is not looked into: a null in `compatibilities` or in a
+    // dropped member is no problem.
+    remove_members(&mut taskdef, drop);
     drop_nulls_reporting(&mut taskdef, &origin, problems);
-    for key in model::READ_ONLY {
-        taskdef.shift_remove(*key);
-    }
     if let Some(mut tags) = outer_tags {
         let mut steps = vec![Step::Key("tags")];
         report_nulls_in_arrays(&tags, &mut steps, &origin, &taskdef, problems);
@@ -118,30 +120,35 @@ pub fn clean_input(
             }
         }
     }
-    finish(&mut taskdef, drop);
+    drop_empty_tags(&mut taskdef);
     Ok(Cleaned { taskdef, origin })
 }
 
-/// Clean the output of `--filter` again: nulls, read-only members, empty tags.
+/// Clean the output of `--filter` again: read-only members, nulls, empty tags.
 pub fn clean_again(taskdef: &mut Map<String, Value>, problems: &mut Vec<Problem>) {
+    remove_members(taskdef, &[]);
     drop_nulls_reporting(taskdef, &Origin::FILTER, problems);
+    drop_empty_tags(taskdef);
+}
+
+/// Remove the read-only members and the `--drop` keys.
+fn remove_members(taskdef: &mut Map<String, Value>, drop: &[String]) {
     for key in model::READ_ONLY {
         taskdef.shift_remove(*key);
     }
-    finish(taskdef, &[]);
+    for key in drop {
+        taskdef.shift_remove(key);
+    }
 }
 
-fn finish(taskdef: &mut Map<String, Value>, drop: &[String]) {
-    // The API rejects an empty tag list ("Tags can not be empty").
+/// The API rejects an empty tag list ("Tags can not be empty").
+fn drop_empty_tags(taskdef: &mut Map<String, Value>) {
     if taskdef
         .get("tags")
         .and_then(Value::as_array)
         .is_some_and(Vec::is_empty)
     {
         taskdef.shift_remove("tags");
-    }
-    for key in drop {
-        taskdef.shift_remove(key);
     }
 }
 
@@ -422,6 +429,21 @@ mod tests {
             false,
         );
         assert_eq!(out, json!({"family": "f", "containerDefinitions": []}));
+    }
+
+    #[test]
+    fn read_only_and_dropped_members_are_removed_before_nulls_are_looked_for() {
+        let mut input = describe_answer();
+        input["taskDefinition"]["compatibilities"] = json!(["EC2", null]);
+        input["taskDefinition"]["futureThing"] = json!([null, {"x": [null]}]);
+        input["taskDefinition"]["tags"] = json!([{"key": "team", "value": "api"}]);
+        input["tags"] = json!([{"key": "team", "value": "web"}, null]);
+        let (out, problems) = clean_with(input, &["futureThing".into(), "tags".into()], false);
+        assert!(problems.is_empty(), "{problems:?}");
+        // --drop tags: neither the definition's tags nor the answer's are carried in.
+        assert!(out.get("tags").is_none(), "{out}");
+        assert!(out.get("futureThing").is_none(), "{out}");
+        assert!(out.get("compatibilities").is_none(), "{out}");
     }
 
     #[test]

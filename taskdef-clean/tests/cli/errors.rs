@@ -351,3 +351,38 @@ fn a_terminal_on_stdin_gets_a_hint_not_a_hang() {
     assert!(text.contains("stdin is a terminal"), "{text}");
     assert!(text.contains("-f FILE"), "{text}");
 }
+
+#[test]
+fn removed_members_are_not_looked_into() {
+    let describe = serde_json::json!({
+        "taskDefinition": {
+            "family": "f",
+            "containerDefinitions": [{"name": "app", "image": "x"}],
+            "compatibilities": ["EC2", null],
+            "futureThing": [null],
+            "tags": [{"key": "team", "value": "api"}]
+        },
+        "tags": [{"key": "team", "value": "web"}]
+    });
+    let assert = cmd()
+        .args(["--drop", "futureThing", "--drop", "tags"])
+        .write_stdin(describe.to_string())
+        .assert()
+        .success()
+        .stderr("");
+    assert_eq!(
+        crate::json_of(&assert),
+        serde_json::json!({"family": "f", "containerDefinitions": [{"name": "app", "image": "x"}]})
+    );
+    // Without --drop, both are errors, as before.
+    let err = fails(&[], &describe.to_string(), 1);
+    assert!(
+        err.contains(".taskDefinition.futureThing[0]: null inside an array"),
+        "{err}"
+    );
+    assert!(
+        err.contains(".tags: tags are both next to taskDefinition"),
+        "{err}"
+    );
+    assert!(!err.contains("compatibilities"), "{err}");
+}
