@@ -11,9 +11,9 @@ use aws_sdk_ecs::types::Task;
 use aws_smithy_types::timeout::TimeoutConfig;
 use cli_support::aws::{AwsArgs, AwsResultExt as _};
 use cli_support::output::{self, Access};
-use cli_support::{gha, usage};
+use cli_support::report::error_annotated;
+use cli_support::{duration, gha, usage};
 use serde_json::Value;
-use tokio::time::Instant;
 
 use crate::arn::{self, TaskRef};
 use crate::cli::Cli;
@@ -23,7 +23,7 @@ use crate::overrides;
 use crate::plan::{self, Placement, RunRequest, Tag};
 use crate::runner::{
     self, Backoff, Ending, Interrupt, Reporter, Signal, StartFailed, StartFailure, Started,
-    StopResult, WaitOptions, Watch,
+    StopResult, Timeout, WaitOptions, Watch,
 };
 use crate::summary::{self, Facts, Outcome};
 use crate::taskdef::TaskDefInfo;
@@ -73,11 +73,9 @@ struct Settings {
     mode: Mode,
     cluster: Option<String>,
     container: Option<String>,
-    poll: Duration,
-    timeout: Option<Duration>,
-    leave_running: bool,
+    /// Polling, `--timeout` (counted from the tool's start), grace periods.
+    wait: WaitOptions,
     no_logs: bool,
-    log_grace: Duration,
     summary: Option<PathBuf>,
     report: Reporter,
     aws: AwsArgs,
@@ -98,6 +96,23 @@ fn read_overrides(arg: &str) -> anyhow::Result<Value> {
              '{{\"containerOverrides\":[{{\"name\":\"app\",\"command\":[\"./migrate\"]}}]}}')"
         ))
     })
+}
+
+/// RunTask's clientToken: 1 to 64 printable ASCII characters without spaces (33-126).
+fn check_client_token(token: &str) -> anyhow::Result<()> {
+    if let Some(c) = token.chars().find(|c| !('!'..='~').contains(c)) {
+        return Err(usage(format!(
+            "--client-token: {c:?} is not allowed: ECS accepts printable ASCII characters \
+             without spaces (codes 33 to 126)"
+        )));
+    }
+    if token.is_empty() || token.len() > 64 {
+        return Err(usage(format!(
+            "--client-token: must be 1 to 64 characters, got {}",
+            token.len()
+        )));
+    }
+    Ok(())
 }
 
 fn check_summary_path(path: &Path) -> anyhow::Result<()> {
@@ -155,13 +170,8 @@ impl Settings {
                 (None, false) => Some(cli.args.clone()),
                 (None, true) => None,
             };
-            if let Some(t) = &cli.client_token
-                && (t.is_empty() || t.len() > 64)
-            {
-                return Err(usage(format!(
-                    "--client-token: must be 1 to 64 characters, got {}",
-                    t.len()
-                )));
+            if let Some(t) = &cli.client_token {
+                check_client_token(t)?;
             }
             let env = plan::resolve_env(&cli.env, |k| std::env::var(k).ok()).map_err(usage)?;
             let overrides = cli.overrides.as_deref().map(read_overrides).transpose()?;
@@ -200,11 +210,15 @@ impl Settings {
             cluster: cli.cluster,
             mode,
             container: cli.container,
-            poll: cli.poll,
-            timeout: cli.timeout,
-            leave_running: cli.leave_running,
+            wait: WaitOptions {
+                poll: cli.poll,
+                timeout: cli.timeout.map(Timeout::from_now),
+                leave_running: cli.leave_running,
+                log_grace: cli.log_grace,
+                missing_grace: MISSING_GRACE,
+                log_interval: LOG_INTERVAL.min(cli.poll),
+            },
             no_logs: cli.no_logs,
-            log_grace: cli.log_grace,
             summary: cli.summary,
             report: Reporter { quiet: cli.quiet },
             aws: cli.aws,
@@ -212,23 +226,22 @@ impl Settings {
     }
 
     async fn execute(self) -> anyhow::Result<ExitCode> {
-        let started = Instant::now();
         let mut interrupt = listen_for_signals()?;
         let fallback_region = match &self.mode {
             Mode::Attach(t) => t.region.clone(),
             Mode::Run(_) => None,
         };
-        let config = cli_support::aws::load_config(&self.aws, fallback_region.as_deref()).await?;
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(Duration::from_secs(30))
+        let config = cli_support::aws::load_config(&self.aws, fallback_region.as_deref())
+            .await?
+            .to_builder()
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .build(),
+            )
             .build();
-        let ecs = aws_sdk_ecs::Client::from_conf(
-            aws_sdk_ecs::config::Builder::from(&config)
-                .timeout_config(timeouts.clone())
-                .build(),
-        );
-        let logs_config = config.to_builder().timeout_config(timeouts).build();
+        let ecs = aws_sdk_ecs::Client::new(&config);
         let mut session = Session {
             path: self.summary.clone(),
             cluster: match &self.mode {
@@ -249,24 +262,39 @@ impl Settings {
         let result = Box::pin(self.execute_in(
             &mut session,
             &ecs,
-            LogsClients::new(&logs_config),
+            LogsClients::new(&config),
             &mut interrupt,
-            started,
         ))
         .await;
         match result {
             // A success the summary does not record is not reported as one.
-            Ok(code) if code == ExitCode::SUCCESS && session.unwritten => Err(anyhow::anyhow!(
-                "the task succeeded, but the --summary file could not be written (see the warning above)"
-            )),
+            Ok(code) if code == ExitCode::SUCCESS && session.unwritten => {
+                let detached = matches!(&self.mode, Mode::Run(r) if r.detach);
+                Err(if detached {
+                    anyhow::anyhow!(
+                        "task {} was started and keeps running, but the --summary file could not \
+                         be written (see the warning above)",
+                        session
+                            .task
+                            .as_ref()
+                            .and_then(Task::task_arn)
+                            .unwrap_or_default()
+                    )
+                } else {
+                    anyhow::anyhow!(
+                        "the task succeeded, but the --summary file could not be written (see the \
+                         warning above)"
+                    )
+                })
+            }
             Ok(code) => Ok(code),
+            // Printed and annotated by `report::finish_with`.
             Err(err) => {
                 if let Some(f) = err.chain().find_map(|e| e.downcast_ref::<StartFailed>()) {
                     session.failures.clone_from(&f.failures);
                 }
                 let code = cli_support::report::code_for(&err, 125);
                 session.write(Outcome::Error, Some(code), Some(format!("{err:#}")));
-                gha::annotate_error(Some("ecs-run-wait"), &format!("{err:#}"));
                 Err(err)
             }
         }
@@ -278,7 +306,6 @@ impl Settings {
         ecs: &aws_sdk_ecs::Client,
         logs: LogsClients,
         interrupt: &mut Interrupt,
-        started: Instant,
     ) -> anyhow::Result<ExitCode> {
         let cluster = session.cluster.clone().unwrap_or_default();
         let (task, td) = match &self.mode {
@@ -298,8 +325,13 @@ impl Settings {
                 (task, td)
             }
             Mode::Attach(t) => {
+                self.report.status(format_args!(
+                    "looking for task {} in cluster {cluster}",
+                    t.task
+                ));
                 let found = async {
-                    let task = runner::find_task(ecs, &cluster, &t.task, MISSING_GRACE).await?;
+                    let task =
+                        runner::find_task(ecs, &cluster, &t.task, &self.wait, self.report).await?;
                     let td_arn = task.task_definition_arn().unwrap_or_default().to_owned();
                     let td = describe_task_definition(ecs, &td_arn).await?;
                     anyhow::Ok((task, td))
@@ -324,8 +356,7 @@ impl Settings {
                 (task, td)
             }
         };
-        self.watch(session, ecs, logs, interrupt, started, task, &td)
-            .await
+        self.watch(session, ecs, logs, interrupt, task, &td).await
     }
 
     /// Describe, check, RunTask. `Ok(Err(code))`: interrupted while starting.
@@ -394,7 +425,7 @@ impl Settings {
                             last: Some(*task),
                             report: self.report,
                         };
-                        let stop = if self.leave_running {
+                        let stop = if self.wait.leave_running {
                             StopResult::LeftRunning
                         } else {
                             runner::stop_task(
@@ -464,14 +495,12 @@ impl Settings {
         request.input().map_err(usage)
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn watch(
         &self,
         session: &mut Session,
         ecs: &aws_sdk_ecs::Client,
         logs: LogsClients,
         interrupt: &mut Interrupt,
-        started: Instant,
         task: Task,
         td: &TaskDefInfo,
     ) -> anyhow::Result<ExitCode> {
@@ -489,16 +518,8 @@ impl Settings {
             for note in notes {
                 self.report.status(note);
             }
-            (!targets.is_empty()).then(|| Follower::new(targets, logs, gha::active(), &id))
-        };
-        let opts = WaitOptions {
-            poll: self.poll,
-            deadline: self.timeout.map(|t| started + t),
-            timeout: self.timeout,
-            leave_running: self.leave_running,
-            log_grace: self.log_grace,
-            missing_grace: MISSING_GRACE,
-            log_interval: LOG_INTERVAL.min(self.poll),
+            (!targets.is_empty())
+                .then(|| Follower::new(targets, logs, gha::active(), &id, self.report))
         };
         let mut w = Watch {
             ecs,
@@ -508,7 +529,8 @@ impl Settings {
             report: self.report,
         };
         let mut out = output::stdout();
-        let ending = runner::watch(&mut w, follower.as_mut(), &mut out, &opts, interrupt).await;
+        let ending =
+            runner::watch(&mut w, follower.as_mut(), &mut out, &self.wait, interrupt).await;
         if let Some(f) = follower.as_mut() {
             f.close(&mut out);
             session.log_lines = Some(f.lines());
@@ -518,12 +540,10 @@ impl Settings {
             Ending::Stopped(task) => self.stopped(session, &task, &id),
             Ending::TimedOut(stop) => {
                 let message = format!(
-                    "--timeout {} expired before task {id} stopped; {}",
-                    humantime::format_duration(self.timeout.unwrap_or_default()),
-                    stop_text(&stop)
+                    "--timeout {} expired before task {id} stopped; {stop}",
+                    duration::format(self.wait.timeout.map(|t| t.limit).unwrap_or_default()),
                 );
-                cli_support::report::error(&message);
-                gha::annotate_error(Some("ecs-run-wait"), &message);
+                error_annotated(&message);
                 session.write(Outcome::TimedOut, Some(124), Some(message));
                 ExitCode::from(124)
             }
@@ -545,8 +565,7 @@ impl Settings {
                     "task {id}: {who} exited with code {code} ({})",
                     stopped.stop_line()
                 );
-                cli_support::report::error(&message);
-                gha::annotate_error(Some("ecs-run-wait"), &message);
+                error_annotated(&message);
                 session.write(Outcome::Exited, Some(code), Some(message));
                 ExitCode::from(code)
             }
@@ -566,8 +585,9 @@ impl Settings {
                 for line in &lines {
                     cli_support::report::error(line);
                 }
+                // One annotation for the whole explanation.
                 let message = lines.join("\n");
-                gha::annotate_error(Some("ecs-run-wait"), &message);
+                gha::annotate_error(Some(cli_support::report::tool()), &message);
                 session.write(Outcome::Failed, Some(125), Some(message));
                 ExitCode::from(125)
             }
@@ -577,23 +597,13 @@ impl Settings {
 
 fn interrupted(session: &mut Session, sig: Signal, stop: Option<&StopResult>) -> ExitCode {
     let what = match stop {
-        Some(stop) => stop_text(stop),
+        Some(stop) => stop.to_string(),
         None => "no task was started or stopped".to_owned(),
     };
     let message = format!("interrupted by {}; {what}", sig.name());
-    cli_support::report::error(&message);
-    gha::annotate_error(Some("ecs-run-wait"), &message);
+    error_annotated(&message);
     session.write(Outcome::Interrupted, Some(sig.exit_code()), Some(message));
     ExitCode::from(sig.exit_code())
-}
-
-fn stop_text(stop: &StopResult) -> String {
-    match stop {
-        StopResult::Sent => "the task was stopped (StopTask sent)".to_owned(),
-        StopResult::LeftRunning => "the task was left running (--leave-running)".to_owned(),
-        StopResult::AlreadyStopped => "the task had already stopped".to_owned(),
-        StopResult::Failed(e) => format!("the task could NOT be stopped and may still run: {e}"),
-    }
 }
 
 /// The summary's state, written on every outcome.

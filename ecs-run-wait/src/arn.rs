@@ -7,7 +7,6 @@ pub struct TaskRef {
     pub task: String,
     pub region: Option<String>,
     pub cluster: Option<String>,
-    pub id: String,
 }
 
 /// Parse a task ARN or a bare task ID.
@@ -23,7 +22,6 @@ pub fn parse_task(s: &str) -> Result<TaskRef, String> {
             task: s.to_owned(),
             region: None,
             cluster: None,
-            id: s.to_owned(),
         });
     }
     let bad =
@@ -36,18 +34,17 @@ pub fn parse_task(s: &str) -> Result<TaskRef, String> {
         return Err(bad());
     }
     let path: Vec<&str> = resource.split('/').collect();
-    let (cluster, id) = match path.as_slice() {
+    let cluster = match path.as_slice() {
         ["task", cluster, id] if !cluster.is_empty() && !id.is_empty() => {
-            (Some((*cluster).to_owned()), *id)
+            Some((*cluster).to_owned())
         }
-        ["task", id] if !id.is_empty() => (None, *id),
+        ["task", id] if !id.is_empty() => None,
         _ => return Err(bad()),
     };
     Ok(TaskRef {
         task: s.to_owned(),
         region: Some((*region).to_owned()),
         cluster,
-        id: id.to_owned(),
     })
 }
 
@@ -65,7 +62,7 @@ mod tests {
         let t = parse_task("arn:aws:ecs:eu-west-1:123456789012:task/prod/0123abcd").unwrap();
         assert_eq!(t.region.as_deref(), Some("eu-west-1"));
         assert_eq!(t.cluster.as_deref(), Some("prod"));
-        assert_eq!(t.id, "0123abcd");
+        assert_eq!(task_id(&t.task), "0123abcd");
         let t = parse_task("arn:aws-cn:ecs:cn-north-1:1:task/0123abcd").unwrap();
         assert_eq!(t.cluster, None);
         assert_eq!(t.region.as_deref(), Some("cn-north-1"));

@@ -10,8 +10,9 @@ use aws_config::SdkConfig;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::config::Region;
 use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
-use cli_support::aws::{AwsError, ErrorKind};
+use cli_support::aws::AwsError;
 
+use crate::runner::Reporter;
 use crate::taskdef::LogTarget;
 
 /// Pages read from one stream in one poll before the others get their turn.
@@ -82,6 +83,7 @@ pub struct Follower {
     /// Output failed or its reader left: stop reading.
     done: bool,
     lines: u64,
+    report: Reporter,
 }
 
 impl Follower {
@@ -90,6 +92,7 @@ impl Follower {
         clients: LogsClients,
         gha: bool,
         task_id: &str,
+        report: Reporter,
     ) -> Follower {
         let prefix = targets.len() > 1;
         let names: Vec<&str> = targets.iter().map(|t| t.container.as_str()).collect();
@@ -117,6 +120,7 @@ impl Follower {
             opened: false,
             done: false,
             lines: 0,
+            report,
         }
     }
 
@@ -174,7 +178,7 @@ impl Follower {
             };
             if self.streams[i].failing {
                 self.streams[i].failing = false;
-                cli_support::note(format_args!(
+                self.report.status(format_args!(
                     "reading the logs of container {} again",
                     self.streams[i].target.container
                 ));
@@ -212,23 +216,20 @@ impl Follower {
             "container {} (log group {}, stream {})",
             stream.target.container, stream.target.group, stream.target.stream
         );
-        match err.kind {
-            ErrorKind::Throttling | ErrorKind::Transient => {
-                if !stream.failing {
-                    stream.failing = true;
-                    cli_support::warn(format_args!(
-                        "cannot read the logs of {what} for now: {err}; retrying"
-                    ));
-                }
-                false
-            }
-            _ => {
-                stream.disabled = true;
+        if err.is_retryable() {
+            if !stream.failing {
+                stream.failing = true;
                 cli_support::warn(format_args!(
-                    "cannot read the logs of {what}: {err}; no longer following them (the task is still watched)"
+                    "cannot read the logs of {what} for now: {err}; retrying"
                 ));
-                true
             }
+            false
+        } else {
+            stream.disabled = true;
+            cli_support::warn(format_args!(
+                "cannot read the logs of {what}: {err}; no longer following them (the task is still watched)"
+            ));
+            true
         }
     }
 
@@ -237,6 +238,10 @@ impl Follower {
         if !self.opened {
             self.opened = true;
             if let Some((title, stop, _)) = &self.gha {
+                // The runner does not keep the order between stdout and stderr: the commands
+                // that follow the fence (the final `::error::`) must follow it on stdout, the
+                // stream `out` is.
+                cli_support::gha::commands_on_stdout();
                 let _ = writeln!(all, "{}", cli_support::gha::group_command(title));
                 let _ = writeln!(all, "{stop}");
             }
@@ -274,6 +279,8 @@ mod tests {
     use aws_sdk_cloudwatchlogs::types::OutputLogEvent;
     use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    const QUIET: Reporter = Reporter { quiet: true };
 
     fn target(container: &str) -> LogTarget {
         LogTarget {
@@ -328,7 +335,13 @@ mod tests {
             .match_requests(|r| r.next_token() == Some("f/3"))
             .then_output(|| page("f/3", &[]));
         let logs = client(&[&first, &second, &end, &tail]);
-        let mut f = Follower::new(vec![target("app")], LogsClients::fixed(logs), false, "t1");
+        let mut f = Follower::new(
+            vec![target("app")],
+            LogsClients::fixed(logs),
+            false,
+            "t1",
+            QUIET,
+        );
         let mut out = Vec::new();
         assert!(f.poll(&mut out).await);
         assert_eq!(String::from_utf8_lossy(&out), "one\ntwo\nthree\n");
@@ -368,6 +381,7 @@ mod tests {
             LogsClients::fixed(logs),
             false,
             "t1",
+            QUIET,
         );
         let mut out = Vec::new();
         assert!(!f.poll(&mut out).await, "a throttled read is not caught up");
@@ -390,7 +404,13 @@ mod tests {
             )
         });
         let logs = client(&[&denied]);
-        let mut f = Follower::new(vec![target("app")], LogsClients::fixed(logs), false, "t1");
+        let mut f = Follower::new(
+            vec![target("app")],
+            LogsClients::fixed(logs),
+            false,
+            "t1",
+            QUIET,
+        );
         let mut out = Vec::new();
         assert!(f.poll(&mut out).await);
         assert!(f.finished());
@@ -407,7 +427,13 @@ mod tests {
             .output(|| page("f/1", &[]))
             .build();
         let logs = client(&[&rule]);
-        let mut f = Follower::new(vec![target("app")], LogsClients::fixed(logs), true, "t1");
+        let mut f = Follower::new(
+            vec![target("app")],
+            LogsClients::fixed(logs),
+            true,
+            "t1",
+            QUIET,
+        );
         let mut out = Vec::new();
         f.poll(&mut out).await;
         f.close(&mut out);
@@ -418,5 +444,39 @@ mod tests {
         assert_eq!(&lines[2..4], ["::error::forged", "%0A"]);
         assert_eq!(lines[4], format!("::{token}::"));
         assert_eq!(lines[5], "::endgroup::");
+    }
+
+    #[tokio::test]
+    async fn reading_again_is_a_status_line_that_quiet_silences() {
+        for quiet in [false, true] {
+            let throttled = mock!(Client::get_log_events)
+                .sequence()
+                .http_status(
+                    400,
+                    Some(r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into()),
+                )
+                .output(|| page("f/1", &["working"]))
+                .output(|| page("f/1", &[]))
+                .build();
+            let logs = client(&[&throttled]);
+            let mut f = Follower::new(
+                vec![target("worker")],
+                LogsClients::fixed(logs),
+                false,
+                "t1",
+                Reporter { quiet },
+            );
+            let mut out = Vec::new();
+            crate::runner::take_statuses();
+            assert!(!f.poll(&mut out).await);
+            assert!(f.poll(&mut out).await);
+            assert_eq!(String::from_utf8_lossy(&out), "working\n");
+            let statuses = crate::runner::take_statuses();
+            if quiet {
+                assert_eq!(statuses, Vec::<String>::new());
+            } else {
+                assert_eq!(statuses, ["reading the logs of container worker again"]);
+            }
+        }
     }
 }

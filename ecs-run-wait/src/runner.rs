@@ -6,15 +6,15 @@ use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 
-use anyhow::Context as _;
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::operation::run_task::builders::RunTaskInputBuilder;
 use aws_sdk_ecs::types::{Failure, Task};
 use cli_support::aws::{AwsError, AwsResultExt as _, ErrorKind};
+use cli_support::duration;
 use rand::Rng as _;
 use tokio::time::{Instant, sleep, sleep_until};
 
-use crate::arn::task_id;
+use crate::arn::{self, task_id};
 use crate::logs::Follower;
 use crate::outcome::FAILED_TO_START;
 use crate::plan::attempt_token;
@@ -77,9 +77,23 @@ pub struct Reporter {
 impl Reporter {
     pub fn status(self, msg: impl fmt::Display) {
         if !self.quiet {
+            #[cfg(test)]
+            STATUSES.with_borrow_mut(|s| s.push(msg.to_string()));
             cli_support::note(msg);
         }
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The status lines this thread printed (unit tests look at them).
+    static STATUSES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The status lines this thread printed since the last call.
+#[cfg(test)]
+pub fn take_statuses() -> Vec<String> {
+    STATUSES.take()
 }
 
 /// A RunTask `failures[]` entry.
@@ -213,14 +227,11 @@ pub async fn start(
             }
             match result {
                 Ok(out) => break out,
-                Err(e)
-                    if matches!(e.kind, ErrorKind::Throttling | ErrorKind::Transient)
-                        && tries < TRANSIENT_TRIES =>
-                {
+                Err(e) if e.is_retryable() && tries < TRANSIENT_TRIES => {
                     let pause = backoff(pauses.transient, tries);
                     cli_support::warn(format_args!(
                         "{e}; trying again in {}",
-                        humantime::format_duration(round(pause))
+                        duration::format(pause)
                     ));
                     tries += 1;
                     if let Some(sig) = pause_or_signal(pause, interrupt).await {
@@ -250,7 +261,7 @@ pub async fn start(
         cli_support::warn(format_args!(
             "RunTask: no capacity: {}; trying again in {} (retry {attempt} of {retries})",
             list.join("; "),
-            humantime::format_duration(round(pause))
+            duration::format(pause)
         ));
         if let Some(sig) = pause_or_signal(pause, interrupt).await {
             return Ok(Started::Interrupted(sig, None));
@@ -258,10 +269,6 @@ pub async fn start(
         attempt += 1;
         report.status(format_args!("starting again (attempt {attempt})"));
     }
-}
-
-fn round(d: Duration) -> Duration {
-    Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX) / 100 * 100)
 }
 
 async fn pause_or_signal(pause: Duration, interrupt: &mut Interrupt) -> Option<Signal> {
@@ -272,13 +279,28 @@ async fn pause_or_signal(pause: Duration, interrupt: &mut Interrupt) -> Option<S
     }
 }
 
+/// `--timeout`: how long, and the moment it expires.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeout {
+    pub limit: Duration,
+    pub deadline: Instant,
+}
+
+impl Timeout {
+    /// A timeout of `limit` counted from now.
+    pub fn from_now(limit: Duration) -> Timeout {
+        Timeout {
+            limit,
+            deadline: Instant::now() + limit,
+        }
+    }
+}
+
 /// How waiting for the task is set up.
 #[derive(Debug, Clone)]
 pub struct WaitOptions {
     pub poll: Duration,
-    pub deadline: Option<Instant>,
-    /// `--timeout`, for messages.
-    pub timeout: Option<Duration>,
+    pub timeout: Option<Timeout>,
     pub leave_running: bool,
     pub log_grace: Duration,
     /// How long a task may be absent from DescribeTasks (eventual consistency after RunTask).
@@ -293,7 +315,36 @@ pub enum StopResult {
     Sent,
     LeftRunning,
     AlreadyStopped,
-    Failed(String),
+    /// StopTask failed: the task may still run.
+    Failed {
+        error: String,
+        cluster: String,
+        task_arn: String,
+    },
+}
+
+impl fmt::Display for StopResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopResult::Sent => f.write_str("the task was stopped (StopTask sent)"),
+            StopResult::LeftRunning => f.write_str("the task was left running (--leave-running)"),
+            StopResult::AlreadyStopped => f.write_str("the task had already stopped"),
+            StopResult::Failed {
+                error,
+                cluster,
+                task_arn,
+            } => {
+                write!(
+                    f,
+                    "task {task_arn} could NOT be stopped and may still run: {error}; stop it with: aws ecs stop-task"
+                )?;
+                if let Some(region) = arn::parse_task(task_arn).ok().and_then(|t| t.region) {
+                    write!(f, " --region {region}")?;
+                }
+                write!(f, " --cluster {cluster} --task {task_arn}")
+            }
+        }
+    }
 }
 
 /// How the wait ended.
@@ -330,8 +381,8 @@ pub async fn watch(
     let raced = {
         let work = poll_until_stopped(w, follower.as_deref_mut(), out, opts);
         let deadline = async {
-            match opts.deadline {
-                Some(d) => sleep_until(d).await,
+            match opts.timeout {
+                Some(t) => sleep_until(t.deadline).await,
                 None => std::future::pending().await,
             }
         };
@@ -375,29 +426,18 @@ pub async fn watch(
             Ok(Ending::Interrupted(sig, stop))
         }
         Race::Deadline => {
-            let timeout = opts.timeout.map(humantime::format_duration);
+            let timeout = opts
+                .timeout
+                .map(|t| duration::format(t.limit))
+                .unwrap_or_default();
             let stop = if opts.leave_running {
                 StopResult::LeftRunning
             } else {
                 w.report.status(format_args!(
-                    "--timeout {} expired: stopping task {}",
-                    timeout
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
+                    "--timeout {timeout} expired: stopping task {}",
                     task_id(&w.task_arn)
                 ));
-                stop_task(
-                    w,
-                    &format!(
-                        "ecs-run-wait: --timeout {} expired",
-                        timeout
-                            .as_ref()
-                            .map(ToString::to_string)
-                            .unwrap_or_default()
-                    ),
-                )
-                .await
+                stop_task(w, &format!("ecs-run-wait: --timeout {timeout} expired")).await
             };
             // What was written until now, without waiting for the shutdown's last lines.
             if let Some(f) = follower {
@@ -430,8 +470,18 @@ pub async fn stop_task(w: &mut Watch<'_>, reason: &str) -> StopResult {
             }
             StopResult::Sent
         }
-        Ok(Err(e)) => StopResult::Failed(AwsError::from_sdk("StopTask", e).to_string()),
-        Err(_) => StopResult::Failed("StopTask did not answer within 10s".to_owned()),
+        Ok(Err(e)) => w.stop_failed(AwsError::from_sdk("StopTask", e).to_string()),
+        Err(_) => w.stop_failed("StopTask did not answer within 10s".to_owned()),
+    }
+}
+
+impl Watch<'_> {
+    fn stop_failed(&self, error: String) -> StopResult {
+        StopResult::Failed {
+            error,
+            cluster: self.cluster.clone(),
+            task_arn: self.task_arn.clone(),
+        }
     }
 }
 
@@ -440,16 +490,15 @@ enum Seen {
     Missing(String),
 }
 
-async fn describe(w: &Watch<'_>) -> Result<Seen, AwsError> {
-    let out = w
-        .ecs
+async fn describe(ecs: &Client, cluster: &str, arn: &str) -> Result<Seen, AwsError> {
+    let out = ecs
         .describe_tasks()
-        .cluster(&w.cluster)
-        .tasks(&w.task_arn)
+        .cluster(cluster)
+        .tasks(arn)
         .send()
         .await
         .aws("DescribeTasks")?;
-    let id = task_id(&w.task_arn);
+    let id = task_id(arn);
     if let Some(t) = out
         .tasks()
         .iter()
@@ -476,6 +525,122 @@ async fn describe(w: &Watch<'_>) -> Result<Seen, AwsError> {
     }))
 }
 
+/// Why a task could not be looked up.
+#[derive(Debug)]
+enum LookupError {
+    /// An error that trying again would not cure (credentials, access, no such cluster).
+    Failed(AwsError),
+    /// Absent from DescribeTasks (or MISSING) for longer than the grace period.
+    Lost(String),
+}
+
+/// One task looked up with DescribeTasks, again and again: what `--attach` and the wait share.
+/// Throttling and transient errors are retried with backoff (at least `poll` apart); a task
+/// absent from the answer, or MISSING, is eventual consistency right after RunTask and is
+/// looked for again every 2 s (at most `poll`) for `missing_grace`.
+struct Lookup<'a> {
+    ecs: &'a Client,
+    cluster: &'a str,
+    arn: &'a str,
+    poll: Duration,
+    missing_grace: Duration,
+    report: Reporter,
+    missing_since: Option<Instant>,
+    failures: u32,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(
+        ecs: &'a Client,
+        cluster: &'a str,
+        arn: &'a str,
+        opts: &WaitOptions,
+        report: Reporter,
+    ) -> Lookup<'a> {
+        Lookup {
+            ecs,
+            cluster,
+            arn,
+            poll: opts.poll,
+            missing_grace: opts.missing_grace,
+            report,
+            missing_since: None,
+            failures: 0,
+        }
+    }
+
+    /// Describe the task until it is in the answer, following the logs in between.
+    async fn until_seen(
+        &mut self,
+        mut follower: Option<&mut Follower>,
+        out: &mut dyn Write,
+        log_interval: Duration,
+    ) -> Result<Task, LookupError> {
+        loop {
+            let now = Instant::now();
+            let again = match describe(self.ecs, self.cluster, self.arn).await {
+                Ok(Seen::Task(task)) => {
+                    self.missing_since = None;
+                    if self.failures > 0 {
+                        self.report.status("DescribeTasks works again");
+                        self.failures = 0;
+                    }
+                    return Ok(*task);
+                }
+                Ok(Seen::Missing(why)) => {
+                    let since = *self.missing_since.get_or_insert(now);
+                    if now.duration_since(since) >= self.missing_grace {
+                        return Err(LookupError::Lost(format!(
+                            "task {} is not found in cluster {} (DescribeTasks: {why}) after {}: \
+                             check the task, the cluster and the region (ECS keeps stopped tasks \
+                             for about an hour)",
+                            self.arn,
+                            self.cluster,
+                            duration::format(self.missing_grace)
+                        )));
+                    }
+                    // Right after RunTask a task may not be visible yet: look again soon.
+                    self.poll.min(Duration::from_secs(2))
+                }
+                Err(e) if e.is_retryable() => {
+                    self.failures += 1;
+                    let pause = backoff(self.poll, self.failures).max(self.poll);
+                    cli_support::warn(format_args!(
+                        "{e}; trying again in {} (task {} is still watched)",
+                        duration::format(pause),
+                        task_id(self.arn)
+                    ));
+                    pause
+                }
+                Err(e) => return Err(LookupError::Failed(e)),
+            };
+            follow_until(
+                Instant::now() + again,
+                follower.as_deref_mut(),
+                out,
+                log_interval,
+            )
+            .await;
+        }
+    }
+}
+
+/// Follow the logs (if any) until `at`.
+async fn follow_until(
+    at: Instant,
+    follower: Option<&mut Follower>,
+    out: &mut dyn Write,
+    log_interval: Duration,
+) {
+    if let Some(f) = follower {
+        while !f.finished() && Instant::now() < at {
+            f.poll(out).await;
+            sleep_until(at.min(Instant::now() + log_interval)).await;
+        }
+    }
+    sleep_until(at).await;
+}
+
 fn resume_hint(arn: &str) -> String {
     format!("the task keeps running; to wait for it again: ecs-run-wait --attach {arn}")
 }
@@ -486,93 +651,54 @@ async fn poll_until_stopped(
     out: &mut dyn Write,
     opts: &WaitOptions,
 ) -> anyhow::Result<Task> {
-    let id = task_id(&w.task_arn).to_owned();
-    let mut shown_status = w
-        .last
-        .as_ref()
-        .and_then(|t| t.last_status().map(str::to_owned));
     if let Some(t) = &w.last
         && t.last_status() == Some("STOPPED")
     {
         return Ok(t.clone());
     }
-    let mut next_describe = if w.last.is_some() {
-        Instant::now() + opts.poll
-    } else {
-        Instant::now()
-    };
-    let mut missing_since: Option<Instant> = None;
-    let mut failures: u32 = 0;
+    let id = task_id(&w.task_arn).to_owned();
+    let mut shown_status = w
+        .last
+        .as_ref()
+        .and_then(|t| t.last_status().map(str::to_owned));
+    if w.last.is_some() {
+        let next = Instant::now() + opts.poll;
+        follow_until(next, follower.as_deref_mut(), out, opts.log_interval).await;
+    }
+    let mut lookup = Lookup::new(w.ecs, &w.cluster, &w.task_arn, opts, w.report);
     loop {
-        let now = Instant::now();
-        if now >= next_describe {
-            match describe(w).await {
-                Ok(Seen::Task(task)) => {
-                    missing_since = None;
-                    if failures > 0 {
-                        w.report.status("DescribeTasks works again");
-                        failures = 0;
-                    }
-                    let status = task.last_status().unwrap_or("UNKNOWN").to_owned();
-                    if shown_status.as_deref() != Some(&status) {
-                        w.report.status(format_args!("task {id} is {status}"));
-                        shown_status = Some(status.clone());
-                    }
-                    w.last = Some(*task.clone());
-                    if status == "STOPPED" {
-                        return Ok(*task);
-                    }
-                    next_describe = Instant::now() + opts.poll;
-                }
-                Ok(Seen::Missing(why)) => {
-                    let since = *missing_since.get_or_insert(now);
-                    if now.duration_since(since) >= opts.missing_grace {
-                        anyhow::bail!(
-                            "task {} is not found in cluster {} (DescribeTasks: {why}) after {}: \
-                             check the cluster and the region (ECS keeps stopped tasks for about an hour)",
-                            w.task_arn,
-                            w.cluster,
-                            humantime::format_duration(opts.missing_grace)
-                        );
-                    }
-                    // Right after RunTask a task may not be visible yet: look again soon.
-                    next_describe = Instant::now() + opts.poll.min(Duration::from_secs(2));
-                }
-                Err(e) => match e.kind {
-                    ErrorKind::Throttling | ErrorKind::Transient => {
-                        failures += 1;
-                        let pause = backoff(opts.poll, failures).max(opts.poll);
-                        cli_support::warn(format_args!(
-                            "{e}; trying again in {} (task {id} is still watched)",
-                            humantime::format_duration(round(pause))
-                        ));
-                        next_describe = Instant::now() + pause;
-                    }
-                    ErrorKind::Credentials => {
-                        return Err(anyhow::Error::new(e).context(format!(
-                            "AWS credentials expired or were rejected while waiting for task {}; {}",
-                            w.task_arn,
-                            resume_hint(&w.task_arn)
-                        )));
-                    }
-                    _ => {
-                        return Err(anyhow::Error::new(e).context(format!(
-                            "cannot follow task {} any more; {}",
-                            w.task_arn,
-                            resume_hint(&w.task_arn)
-                        )));
-                    }
-                },
-            }
-        }
-        let mut wake = next_describe;
-        if let Some(f) = follower.as_deref_mut()
-            && !f.finished()
+        let task = match lookup
+            .until_seen(follower.as_deref_mut(), out, opts.log_interval)
+            .await
         {
-            f.poll(out).await;
-            wake = wake.min(Instant::now() + opts.log_interval);
+            Ok(task) => task,
+            Err(LookupError::Lost(message)) => return Err(anyhow::anyhow!(message)),
+            Err(LookupError::Failed(e)) if e.kind == ErrorKind::Credentials => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "AWS credentials expired or were rejected while waiting for task {}; {}",
+                    w.task_arn,
+                    resume_hint(&w.task_arn)
+                )));
+            }
+            Err(LookupError::Failed(e)) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot follow task {} any more; {}",
+                    w.task_arn,
+                    resume_hint(&w.task_arn)
+                )));
+            }
+        };
+        let status = task.last_status().unwrap_or("UNKNOWN").to_owned();
+        if shown_status.as_deref() != Some(&status) {
+            w.report.status(format_args!("task {id} is {status}"));
+            shown_status = Some(status.clone());
         }
-        sleep_until(wake).await;
+        w.last = Some(task.clone());
+        if status == "STOPPED" {
+            return Ok(task);
+        }
+        let next = Instant::now() + opts.poll;
+        follow_until(next, follower.as_deref_mut(), out, opts.log_interval).await;
     }
 }
 
@@ -617,36 +743,25 @@ async fn drain(f: &mut Follower, out: &mut dyn Write, task: &Task, grace: Durati
     }
 }
 
-/// Describe a task once (for `--attach`), tolerating eventual consistency like the wait does.
+/// Find a task for `--attach`: looked up like the wait does (eventual consistency, throttling
+/// and network errors retried).
 pub async fn find_task(
     ecs: &Client,
     cluster: &str,
     task: &str,
-    missing_grace: Duration,
+    opts: &WaitOptions,
+    report: Reporter,
 ) -> anyhow::Result<Task> {
-    let w = Watch {
-        ecs,
-        cluster: cluster.to_owned(),
-        task_arn: task.to_owned(),
-        last: None,
-        report: Reporter { quiet: true },
-    };
-    let since = Instant::now();
-    loop {
-        match describe(&w)
-            .await
-            .with_context(|| format!("cannot find task {task} in cluster {cluster}"))?
-        {
-            Seen::Task(t) => return Ok(*t),
-            Seen::Missing(why) => {
-                if since.elapsed() >= missing_grace {
-                    anyhow::bail!(
-                        "task {task} is not found in cluster {cluster} (DescribeTasks: {why}): check the \
-                         task, the cluster and the region (ECS keeps stopped tasks for about an hour)"
-                    );
-                }
-                sleep(Duration::from_secs(2)).await;
-            }
+    let mut lookup = Lookup::new(ecs, cluster, task, opts, report);
+    match lookup
+        .until_seen(None, &mut std::io::sink(), opts.log_interval)
+        .await
+    {
+        Ok(task) => Ok(task),
+        Err(LookupError::Lost(message)) => Err(anyhow::anyhow!(message)),
+        Err(LookupError::Failed(e)) => {
+            Err(anyhow::Error::new(e)
+                .context(format!("cannot find task {task} in cluster {cluster}")))
         }
     }
 }
@@ -867,7 +982,6 @@ mod tests {
     fn opts() -> WaitOptions {
         WaitOptions {
             poll: Duration::from_secs(6),
-            deadline: None,
             timeout: None,
             leave_running: false,
             log_grace: Duration::from_secs(5),
@@ -1022,8 +1136,7 @@ mod tests {
         let stop = stop_rule(reasons.clone());
         let client = ecs(&[&running, &stop]);
         let mut o = opts();
-        o.timeout = Some(Duration::from_secs(30));
-        o.deadline = Some(Instant::now() + Duration::from_secs(30));
+        o.timeout = Some(Timeout::from_now(Duration::from_secs(30)));
         let ending = run_watch(&client, &o, &mut never()).await.unwrap();
         assert!(matches!(ending, Ending::TimedOut(StopResult::Sent)));
         assert_eq!(
@@ -1032,7 +1145,7 @@ mod tests {
         );
 
         o.leave_running = true;
-        o.deadline = Some(Instant::now() + Duration::from_secs(30));
+        o.timeout = Some(Timeout::from_now(Duration::from_secs(30)));
         let ending = run_watch(&client, &o, &mut never()).await.unwrap();
         assert!(matches!(ending, Ending::TimedOut(StopResult::LeftRunning)));
         assert_eq!(stop.num_calls(), 1, "--leave-running sends no StopTask");
@@ -1096,6 +1209,7 @@ mod tests {
             LogsClients::fixed(logs),
             false,
             "0123abcd",
+            REPORT,
         );
         let mut w = Watch {
             ecs: &client,
@@ -1110,5 +1224,86 @@ mod tests {
             .unwrap();
         assert!(matches!(ending, Ending::Stopped(_)));
         assert_eq!(String::from_utf8(out).unwrap(), "last words\n");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn attach_retries_throttling_and_network_errors_until_it_finds_the_task() {
+        let rule = mock!(Client::describe_tasks)
+            .match_requests(|r| r.cluster() == Some("ci") && r.tasks() == [ARN])
+            .sequence()
+            .http_response(|| error("ThrottlingException", "Rate exceeded"))
+            .http_status(503, None)
+            .output(missing)
+            .output(|| described(task("RUNNING")))
+            .build();
+        let client = ecs(&[&rule]);
+        let found = find_task(&client, "ci", ARN, &opts(), REPORT)
+            .await
+            .unwrap();
+        assert_eq!(found.last_status(), Some("RUNNING"));
+        assert_eq!(rule.num_calls(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn attach_fails_at_once_on_errors_a_retry_cannot_cure() {
+        let rule = mock!(Client::describe_tasks)
+            .then_http_response(|| error("ClusterNotFoundException", "Cluster not found."));
+        let client = ecs(&[&rule]);
+        let err = find_task(&client, "ci", ARN, &opts(), REPORT)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            format!(
+                "cannot find task {ARN} in cluster ci: DescribeTasks: ClusterNotFoundException: \
+                 Cluster not found."
+            )
+        );
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn attach_to_a_task_that_stays_missing_gives_up_after_the_grace() {
+        let rule = mock!(Client::describe_tasks).then_output(missing);
+        let client = ecs(&[&rule]);
+        let begin = Instant::now();
+        let err = find_task(&client, "ci", ARN, &opts(), REPORT)
+            .await
+            .unwrap_err();
+        assert!(begin.elapsed() >= Duration::from_mins(1));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "task {ARN} is not found in cluster ci (DescribeTasks: MISSING) after 1m: check \
+                 the task, the cluster and the region (ECS keeps stopped tasks for about an hour)"
+            )
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_stop_says_which_task_and_how_to_stop_it() {
+        let running = mock!(Client::describe_tasks).then_output(|| described(task("RUNNING")));
+        let stop = mock!(Client::stop_task).then_http_response(|| {
+            error(
+                "AccessDeniedException",
+                "not authorized to perform ecs:StopTask",
+            )
+        });
+        let client = ecs(&[&running, &stop]);
+        let (tx, mut interrupt) = Interrupt::channel();
+        tx.send(Some(Signal::Term)).unwrap();
+        let Ending::Interrupted(Signal::Term, stopped) =
+            run_watch(&client, &opts(), &mut interrupt).await.unwrap()
+        else {
+            panic!("not interrupted");
+        };
+        assert_eq!(
+            stopped.to_string(),
+            format!(
+                "task {ARN} could NOT be stopped and may still run: StopTask: AccessDeniedException: \
+                 not authorized to perform ecs:StopTask; stop it with: aws ecs stop-task \
+                 --region us-east-2 --cluster ci --task {ARN}"
+            )
+        );
     }
 }

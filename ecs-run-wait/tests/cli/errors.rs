@@ -47,6 +47,32 @@ fn unknown_task_definition() {
 }
 
 #[test]
+fn under_github_actions_an_error_is_annotated_once() {
+    let env = setup();
+    let mut args = env.run_args();
+    replace(&mut args, "--task-definition", "migrate:9");
+    let out = env
+        .cmd()
+        .args(&args)
+        .env("GITHUB_ACTIONS", "true")
+        .assert()
+        .code(125)
+        .stdout("")
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8(out).unwrap();
+    assert_eq!(stderr.matches("::error").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "::error title=ecs-run-wait::cannot read task definition migrate:9: \
+             DescribeTaskDefinition: ClientException: Unable to describe task definition.\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn unknown_service() {
     let env = setup();
     env.cmd()

@@ -72,7 +72,9 @@ fn several_streams_are_prefixed_and_github_actions_fences_them() {
     let done = running.wait();
     assert_eq!(done.status.code(), Some(3), "stderr:\n{}", done.stderr);
     let got: Vec<&str> = done.stdout.lines().collect();
-    assert_eq!(got.len(), 7, "{got:?}");
+    // the annotation follows the fence on its stream: the runner does not keep the order
+    // between stdout and stderr
+    assert_eq!(got.len(), 8, "{got:?}");
     assert_eq!(got[0], format!("::group::Logs of task {id} (app, worker)"));
     let token = got[1]
         .strip_prefix("::stop-commands::")
@@ -91,13 +93,51 @@ fn several_streams_are_prefixed_and_github_actions_fences_them() {
     );
     assert_eq!(got[5], format!("::{token}::"));
     assert_eq!(got[6], "::endgroup::");
+    assert_eq!(
+        got[7],
+        format!(
+            "::error title=ecs-run-wait::task {id}: container app exited with code 3 (EssentialContainerExited: Essential container in task exited)"
+        )
+    );
+    assert!(!done.stderr.contains("::error"), "{}", done.stderr);
     assert!(
         done.stderr.contains(&format!(
-            "::error title=ecs-run-wait::task {id}: container app exited with code 3 (EssentialContainerExited: Essential container in task exited)\n"
+            "ecs-run-wait: error: task {id}: container app exited with code 3"
         )),
         "{}",
         done.stderr
     );
+}
+
+#[test]
+fn under_github_actions_a_timeout_is_annotated_after_the_fence() {
+    let env = setup();
+    hold_running(&env.moto);
+    let mut args = env.run_args();
+    args.extend(["--timeout".into(), "6s".into()]);
+    let mut running = env.spawn(&args, &[("GITHUB_ACTIONS", "true")]);
+    running.collect_stdout();
+    let arn = env.wait_for_task(&mut running);
+    let id = arn.rsplit('/').next().unwrap().to_owned();
+    env.put_logs(&arn, "app", &["still migrating".to_owned()]);
+    let done = running.wait();
+    assert_eq!(done.status.code(), Some(124), "stderr:\n{}", done.stderr);
+    let got: Vec<&str> = done.stdout.lines().collect();
+    assert_eq!(got.len(), 6, "{got:?}");
+    assert_eq!(got[0], format!("::group::Logs of task {id} (app)"));
+    let token = got[1]
+        .strip_prefix("::stop-commands::")
+        .expect("a stop-commands fence");
+    assert_eq!(got[2], "still migrating");
+    assert_eq!(got[3], format!("::{token}::"));
+    assert_eq!(got[4], "::endgroup::");
+    assert_eq!(
+        got[5],
+        format!(
+            "::error title=ecs-run-wait::--timeout 6s expired before task {id} stopped; the task was stopped (StopTask sent)"
+        )
+    );
+    assert!(!done.stderr.contains("::error"), "{}", done.stderr);
 }
 
 #[test]

@@ -167,6 +167,44 @@ fn attach_references_are_checked() {
 }
 
 #[test]
+fn client_tokens_are_printable_ascii_without_spaces() {
+    for (token, bad) in [("run 42", "' '"), ("run-42-ü", "'ü'"), ("run\t42", "'\\t'")] {
+        cmd()
+            .args(["--cluster", "c", "--task-definition", "t"])
+            .args(["--client-token", token])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(format!(
+                "--client-token: {bad} is not allowed: ECS accepts printable ASCII characters \
+                 without spaces (codes 33 to 126)"
+            )));
+    }
+    // every character from '!' to '~' is accepted: the next check is the region's
+    cmd()
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .args(["--cluster", "c", "--task-definition", "t"])
+        .args(["--client-token", "migrate-123-1_!~{}"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no AWS region: pass --region"));
+}
+
+#[test]
+fn attach_takes_no_start_options() {
+    for flag in [["--started-by", "ci"], ["--start-retries", "5"]] {
+        cmd()
+            .args(["--attach", "arn:aws:ecs:us-east-2:1:task/prod/0123"])
+            .args(flag)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains("cannot be used with"));
+    }
+}
+
+#[test]
 fn no_region_is_a_usage_error() {
     cmd()
         .env("AWS_CONFIG_FILE", "/dev/null")
