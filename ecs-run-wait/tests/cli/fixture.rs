@@ -2,7 +2,9 @@
 //! CloudWatch, a log group; helpers to start the tool, write its task's logs and decide how the
 //! task ends.
 
+use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -126,8 +128,10 @@ impl Env {
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("cannot start ecs-run-wait");
         let stderr = child.stderr.take().expect("stderr");
+        let (stderr, stderr_so_far) = growing_reader(stderr);
         Running {
-            stderr: Some(reader(stderr)),
+            stderr: Some(stderr),
+            stderr_so_far,
             child,
             stdout: None,
         }
@@ -234,11 +238,42 @@ fn reader(mut r: impl std::io::Read + Send + 'static) -> JoinHandle<Vec<u8>> {
     })
 }
 
-/// The tool running in the background.
+/// Like [`reader`], with what was read so far readable while the reading goes on.
+fn growing_reader(
+    mut r: impl std::io::Read + Send + 'static,
+) -> (JoinHandle<Vec<u8>>, Arc<Mutex<Vec<u8>>>) {
+    let so_far = Arc::new(Mutex::new(Vec::new()));
+    let shared = so_far.clone();
+    let handle = std::thread::spawn(move || {
+        let mut chunk = [0; 4096];
+        loop {
+            match r.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => shared.lock().unwrap().extend_from_slice(&chunk[..n]),
+            }
+        }
+        shared.lock().unwrap().clone()
+    });
+    (handle, so_far)
+}
+
+/// How long the helpers below wait for the tool (generous: the emulator is shared).
+const PATIENCE: Duration = Duration::from_mins(1);
+
+/// The tool running in the background; killed (and reaped) if the test ends before it does,
+/// so that a failed test leaves nothing polling the shared emulator.
 pub struct Running {
     pub child: Child,
     stdout: Option<JoinHandle<Vec<u8>>>,
     stderr: Option<JoinHandle<Vec<u8>>>,
+    stderr_so_far: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 pub struct Finished {
@@ -267,9 +302,48 @@ impl Running {
         .into_owned()
     }
 
+    /// Wait until the tool printed `needle` on stderr (a status line such as "started task",
+    /// printed once its signal handlers are in place); panics with its stderr if it exits
+    /// first or takes more than 60 s.
+    pub fn wait_for_stderr(&mut self, needle: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if String::from_utf8_lossy(&self.stderr_so_far.lock().unwrap()).contains(needle) {
+                return;
+            }
+            self.check_alive(deadline, &format!("printing {needle:?}"));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The `--summary` file, once the tool wrote it (as soon as its task started); panics
+    /// with its stderr if it exits first or takes more than 60 s.
+    pub fn wait_for_summary(&mut self, path: &Path) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            // written atomically: once there, it is whole
+            if let Ok(bytes) = std::fs::read(path) {
+                return serde_json::from_slice(&bytes).expect("summary JSON");
+            }
+            self.check_alive(deadline, "writing the summary");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn check_alive(&mut self, deadline: Instant, what: &str) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            let stderr = self.stderr_now();
+            panic!("ecs-run-wait exited ({status}) before {what}; stderr:\n{stderr}");
+        }
+        if Instant::now() > deadline {
+            let stderr = self.stderr_now();
+            panic!("ecs-run-wait was not done {what} within 60 s; stderr:\n{stderr}");
+        }
+    }
+
     /// Wait for the exit (generous bound: 60 s).
     pub fn wait(mut self) -> Finished {
-        let deadline = Instant::now() + Duration::from_mins(1);
+        let deadline = Instant::now() + PATIENCE;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 break status;
@@ -286,8 +360,8 @@ impl Running {
         };
         Finished {
             status,
-            stdout: take(self.stdout),
-            stderr: take(self.stderr),
+            stdout: take(self.stdout.take()),
+            stderr: take(self.stderr.take()),
         }
     }
 }
@@ -303,6 +377,6 @@ pub fn replace(args: &mut [String], flag: &str, value: &str) {
     value.clone_into(&mut args[i + 1]);
 }
 
-pub fn read_json(path: &std::path::Path) -> Value {
+pub fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("summary file")).expect("summary JSON")
 }

@@ -138,14 +138,9 @@ fn sigterm_and_sigint_stop_the_task() {
         args.extend(["--summary".into(), summary.display().to_string()]);
         let mut running = env.spawn(&args, &[]);
         running.collect_stdout();
-        let arn = loop {
-            // the summary names the task as soon as it started
-            if let Ok(bytes) = std::fs::read(&summary) {
-                let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-                break doc["taskArn"].as_str().unwrap().to_owned();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        // the summary names the task as soon as it started (and the signals are handled)
+        let doc = running.wait_for_summary(&summary);
+        let arn = doc["taskArn"].as_str().unwrap().to_owned();
         assert_eq!(env.describe(&arn)["lastStatus"], "RUNNING");
         kill(running.child.id(), signal);
         let done = running.wait();
@@ -181,9 +176,7 @@ fn a_success_the_summary_cannot_record_is_not_reported() {
     args.extend(["--summary".into(), summary.display().to_string()]);
     let mut running = env.spawn(&args, &[]);
     running.collect_stdout();
-    while !summary.exists() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    running.wait_for_summary(&summary);
     // the path becomes something a file cannot replace
     std::fs::remove_file(&summary).unwrap();
     std::fs::create_dir(&summary).unwrap();
@@ -205,6 +198,33 @@ fn a_success_the_summary_cannot_record_is_not_reported() {
 }
 
 #[test]
+fn a_detached_start_the_summary_cannot_record_says_the_task_was_started() {
+    let env = setup();
+    hold_running(&env.moto);
+    // the directory exists, but no file can be created in it
+    let assert = env
+        .cmd()
+        .args(env.run_args())
+        .args(["--detach", "--summary", "/proc/self/summary.json"])
+        .assert()
+        .code(125);
+    let out = assert.get_output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let arn = String::from_utf8(out.stdout.clone()).unwrap();
+    let arn = arn.strip_suffix('\n').expect("the ARN on stdout");
+    assert_eq!(env.describe(arn)["lastStatus"], "RUNNING");
+    assert!(stderr.contains("warning: --summary: "), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: task {arn} was started and keeps running, but the --summary file could not \
+             be written (see the warning above)"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("succeeded"), "{stderr}");
+}
+
+#[test]
 fn a_signal_while_looking_for_the_task_ends_at_once() {
     let env = setup();
     // moto answers DescribeTasks for an unknown task with nothing: it looks like eventual
@@ -218,7 +238,8 @@ fn a_signal_while_looking_for_the_task_ends_at_once() {
     .collect();
     let mut running = env.spawn(&args, &[]);
     running.collect_stdout();
-    std::thread::sleep(Duration::from_millis(1500));
+    // printed once the signals are handled, just before the search begins
+    running.wait_for_stderr("looking for task arn:aws:ecs:us-east-2:123456789012:task/ci/0000dead");
     let begin = Instant::now();
     kill(running.child.id(), libc::SIGINT);
     let done = running.wait();
