@@ -13,6 +13,7 @@ use std::time::Duration;
 use futures_util::future::try_join_all;
 use tokio::time::Instant;
 
+use crate::latency::Latencies;
 use crate::pacing::Pacing;
 use crate::probe::{Attempt, Probe};
 use cli_support::duration;
@@ -73,8 +74,8 @@ pub struct Stats {
     pub consecutive_successes: u32,
     pub consecutive_failures: u32,
     pub last: Option<Attempt>,
-    /// Latency of every attempt that got an answer (or a connection).
-    pub latencies: Vec<Duration>,
+    /// Latencies of the attempts that got an answer (or a connection).
+    pub latencies: Latencies,
     /// From the start of the run to the attempt that made it healthy.
     pub healthy_after: Option<Duration>,
     pub watch_attempts: u32,

@@ -3,6 +3,7 @@
 mod cli;
 mod engine;
 mod expect;
+mod latency;
 mod matcher;
 mod pacing;
 mod probe;

@@ -210,18 +210,14 @@ fn state_name(state: &State) -> &'static str {
 }
 
 fn latency(stats: &Stats) -> Value {
-    let mut sorted = stats.latencies.clone();
-    sorted.sort_unstable();
-    let (Some(min), Some(max), Some(last)) =
-        (sorted.first(), sorted.last(), stats.latencies.last())
-    else {
+    let Some(f) = stats.latencies.figures() else {
         return Value::Null;
     };
     json!({
-        "min": duration::millis(*min),
-        "median": duration::millis(sorted[(sorted.len() - 1) / 2]),
-        "max": duration::millis(*max),
-        "last": duration::millis(*last),
+        "min": f.min,
+        "median": f.median,
+        "max": f.max,
+        "last": f.last,
     })
 }
 
@@ -321,7 +317,9 @@ mod tests {
             state: State::Healthy,
             attempts: 2,
             successes: 1,
-            latencies: vec![Duration::from_millis(9), Duration::from_millis(3)],
+            latencies: [Duration::from_millis(9), Duration::from_millis(3)]
+                .into_iter()
+                .collect(),
             healthy_after: Some(Duration::from_millis(5012)),
             last: Some(attempt(Some(200), None, &[])),
             ..Stats::default()

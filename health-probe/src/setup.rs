@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bytes::Bytes;
 use cli_support::{jq, usage, warn};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -24,7 +25,8 @@ pub struct Setup {
     pub targets: Vec<Target>,
     pub method: Method,
     pub headers: HeaderMap,
-    pub body: Option<Vec<u8>>,
+    /// Shared by every attempt (a clone is a reference count, not a copy).
+    pub body: Option<Bytes>,
     pub client: ClientOptions,
     pub expect: Expectations,
     pub timeout: Duration,
@@ -164,9 +166,9 @@ fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
 }
 
 /// `--data` or `--data-file` (`-` is stdin).
-fn body(cli: &Cli) -> anyhow::Result<Option<Vec<u8>>> {
+fn body(cli: &Cli) -> anyhow::Result<Option<Bytes>> {
     Ok(match (&cli.data, &cli.data_file) {
-        (Some(data), _) => Some(data.clone().into_bytes()),
+        (Some(data), _) => Some(Bytes::from(data.clone())),
         (None, Some(path)) => Some(
             cli_support::input::read_input(
                 Some(path),
@@ -174,7 +176,8 @@ fn body(cli: &Cli) -> anyhow::Result<Option<Vec<u8>>> {
                 "health-probe --data-file - URL < body.json",
             )
             .map_err(|e| usage(format!("{e:#}")))?
-            .bytes,
+            .bytes
+            .into(),
         ),
         (None, None) => None,
     })

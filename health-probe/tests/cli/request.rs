@@ -98,6 +98,24 @@ fn data_implies_post_and_method_overrides() {
     assert_eq!(server.requests()[2].method, "HEAD");
 }
 
+#[test]
+fn every_attempt_sends_the_whole_body() {
+    let server = crate::healthy_after(2);
+    let out = probe()
+        .args(["-i", "50ms", "--data-file", "-"])
+        .arg(server.url("/rpc"))
+        .write_stdin("{\"ping\": \"from stdin\"}")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    for req in &requests {
+        assert_eq!(req.method, "POST");
+        assert_eq!(req.body, br#"{"ping": "from stdin"}"#);
+    }
+}
+
 fn redirecting() -> Server {
     Server::start(|req| {
         if req.path == "/old" {
