@@ -71,7 +71,7 @@ pub fn clean_input(
     };
     // `--drop tags` drops the describe answer's tags too: they are not carried in.
     let outer_tags = outer_tags.filter(|_| !drop.iter().any(|k| k == "tags"));
-    let origin = if origin_prefix {
+    let mut origin = if origin_prefix {
         Origin::wrapped(outer_tags.is_some())
     } else {
         Origin::BARE
@@ -105,11 +105,11 @@ pub fn clean_input(
     // What is removed anyway is not looked into: a null in `compatibilities` or in a
     // dropped member is no problem.
     remove_members(&mut taskdef, drop);
-    drop_nulls_reporting(&mut taskdef, &origin, problems);
+    drop_nulls_reporting(&mut taskdef, &mut origin, problems);
     if let Some(mut tags) = outer_tags {
         let mut steps = vec![Step::Key("tags")];
         report_nulls_in_arrays(&tags, &mut steps, &origin, &taskdef, problems);
-        drop_nulls(&mut tags);
+        drop_nulls_renumbering(&mut tags, &mut vec![Step::Key("tags")], &mut origin);
         match taskdef.get("tags") {
             Some(inner) if *inner != tags => problems.push(Problem::error(
                 Some(".tags".to_owned()),
@@ -124,11 +124,14 @@ pub fn clean_input(
     Ok(Cleaned { taskdef, origin })
 }
 
-/// Clean the output of `--filter` again: read-only members, nulls, empty tags.
-pub fn clean_again(taskdef: &mut Map<String, Value>, problems: &mut Vec<Problem>) {
+/// Clean the output of `--filter` again: read-only members, nulls, empty tags. The origin
+/// returned locates problems in it.
+pub fn clean_again(taskdef: &mut Map<String, Value>, problems: &mut Vec<Problem>) -> Origin {
+    let mut origin = Origin::FILTER;
     remove_members(taskdef, &[]);
-    drop_nulls_reporting(taskdef, &Origin::FILTER, problems);
+    drop_nulls_reporting(taskdef, &mut origin, problems);
     drop_empty_tags(taskdef);
+    origin
 }
 
 /// Remove the read-only members and the `--drop` keys.
@@ -153,10 +156,11 @@ fn drop_empty_tags(taskdef: &mut Map<String, Value>) {
 }
 
 /// Report every `null` inside an array (with its location in the input), then drop `null`
-/// members of objects and `null` array items, so that the rest can still be checked.
+/// members of objects and `null` array items, so that the rest can still be checked; the
+/// origin notes the arrays that lost items, so that later paths use the input's indexes.
 fn drop_nulls_reporting(
     taskdef: &mut Map<String, Value>,
-    origin: &Origin,
+    origin: &mut Origin,
     problems: &mut Vec<Problem>,
 ) {
     let mut steps = Steps::new();
@@ -166,8 +170,39 @@ fn drop_nulls_reporting(
         steps.pop();
     }
     taskdef.retain(|_, v| !v.is_null());
-    for value in taskdef.values_mut() {
-        drop_nulls(value);
+    let mut steps = Steps::new();
+    for (key, value) in taskdef.iter_mut() {
+        steps.push(Step::Key(key));
+        drop_nulls_renumbering(value, &mut steps, origin);
+        steps.pop();
+    }
+}
+
+/// Drop `null` object members and array items of the value at `steps`, at any depth, noting
+/// in `origin` each array that lost items.
+fn drop_nulls_renumbering<'a>(value: &'a mut Value, steps: &mut Steps<'a>, origin: &mut Origin) {
+    match value {
+        Value::Array(items) => {
+            if items.iter().any(Value::is_null) {
+                let kept = (0..items.len()).filter(|i| !items[*i].is_null()).collect();
+                origin.renumber(steps, kept, items.len());
+                items.retain(|v| !v.is_null());
+            }
+            for (i, item) in items.iter_mut().enumerate() {
+                steps.push(Step::Index(i));
+                drop_nulls_renumbering(item, steps, origin);
+                steps.pop();
+            }
+        }
+        Value::Object(members) => {
+            members.retain(|_, v| !v.is_null());
+            for (key, member) in members.iter_mut() {
+                steps.push(Step::Key(key));
+                drop_nulls_renumbering(member, steps, origin);
+                steps.pop();
+            }
+        }
+        _ => {}
     }
 }
 
@@ -200,21 +235,6 @@ fn report_nulls_in_arrays<'a>(
                 report_nulls_in_arrays(member, steps, origin, taskdef, problems);
                 steps.pop();
             }
-        }
-        _ => {}
-    }
-}
-
-/// Drop `null` object members and array items, at any depth.
-pub fn drop_nulls(value: &mut Value) {
-    match value {
-        Value::Array(items) => {
-            items.retain(|v| !v.is_null());
-            items.iter_mut().for_each(drop_nulls);
-        }
-        Value::Object(members) => {
-            members.retain(|_, v| !v.is_null());
-            members.values_mut().for_each(drop_nulls);
         }
         _ => {}
     }
@@ -447,6 +467,35 @@ mod tests {
     }
 
     #[test]
+    fn later_locations_use_the_input_indexes_after_nulls_are_dropped() {
+        let mut problems = Vec::new();
+        let input = json!({"taskDefinition": {
+            "family": "f",
+            "containerDefinitions": [null, {"name": "app", "environment": [null, null, {"name": "A"}]}]
+        }, "tags": [null, {"key": "k"}]});
+        let cleaned = clean_input(input, &[], false, &mut problems).unwrap();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        // Steps into the clean task definition, located in the input.
+        let steps = [
+            Step::Key("containerDefinitions"),
+            Step::Index(0),
+            Step::Key("environment"),
+            Step::Index(0),
+            Step::Key("value"),
+        ];
+        assert_eq!(
+            cleaned.origin.locate(&steps, &cleaned.taskdef),
+            ".taskDefinition.containerDefinitions[1].environment[2].value (container \"app\")"
+        );
+        assert_eq!(
+            cleaned
+                .origin
+                .locate(&[Step::Key("tags"), Step::Index(0)], &cleaned.taskdef),
+            ".tags[1]"
+        );
+    }
+
+    #[test]
     fn clean_again_handles_filter_output() {
         let mut td = json!({"family": "f", "revision": 3, "containerDefinitions": [null], "tags": [], "x": null})
             .as_object()
@@ -461,6 +510,21 @@ mod tests {
         assert_eq!(
             problems[0].to_string(),
             "in the --filter output: .containerDefinitions[0]: null inside an array: the API takes no nulls, and there is no telling what was meant; remove it"
+        );
+    }
+
+    #[test]
+    fn clean_again_locates_in_the_filter_output_and_ignores_read_only_members() {
+        let mut td = json!({"family": "f", "compatibilities": [null], "containerDefinitions": [null, {"name": "app"}]})
+            .as_object()
+            .unwrap()
+            .clone();
+        let mut problems = Vec::new();
+        let origin = clean_again(&mut td, &mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            origin.locate(&[Step::Key("containerDefinitions"), Step::Index(0)], &td),
+            "in the --filter output: .containerDefinitions[1] (container \"app\")"
         );
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::check::check;
 use crate::clean::{clean_again, clean_input};
 use crate::edit::Edits;
-use crate::problem::{Origin, Problem};
+use crate::problem::Problem;
 
 /// What to do besides the cleaning rules.
 #[derive(Debug, Default)]
@@ -63,9 +63,8 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
         }
         match run_filter(filter, &Value::Object(taskdef)) {
             Ok(mut out) => {
-                clean_again(&mut out, &mut problems);
+                origin = clean_again(&mut out, &mut problems);
                 taskdef = out;
-                origin = Origin::FILTER;
             }
             Err(p) => {
                 problems.push(p);
@@ -261,6 +260,21 @@ mod tests {
         assert_eq!(
             out.problems.last().unwrap().to_string(),
             "--filter was not run because of the errors above"
+        );
+    }
+
+    #[test]
+    fn paths_after_a_null_name_the_input_index_and_container() {
+        let out = process(
+            json!({"family": "f", "containerDefinitions": [null, {"name": "app", "image": "x", "cpu": "1"}]}),
+            &Options::default(),
+        );
+        assert_eq!(
+            messages(&out),
+            [
+                ".containerDefinitions[0]: null inside an array: the API takes no nulls, and there is no telling what was meant; remove it",
+                ".containerDefinitions[1].cpu (container \"app\"): expected an integer, found the string \"1\"",
+            ]
         );
     }
 

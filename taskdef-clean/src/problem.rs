@@ -93,6 +93,20 @@ pub struct Origin {
     prefix: &'static str,
     /// Path of the `tags` member in the input (the describe answer has them at the top).
     tags_prefix: &'static str,
+    /// Arrays whose `null` items were dropped: their items' indexes in the input.
+    renumbered: Vec<Renumbered>,
+}
+
+/// An array that lost items (its `null`s) after it was read: paths into the task
+/// definition as it is now use the new indexes, messages the input's.
+#[derive(Debug, Clone)]
+struct Renumbered {
+    /// Where the array is now (`format_steps` of its steps).
+    path: String,
+    /// The input's index of each item left, in order.
+    input_index: Vec<usize>,
+    /// How many items the array had in the input.
+    input_len: usize,
 }
 
 impl Origin {
@@ -101,6 +115,7 @@ impl Origin {
         label: "",
         prefix: "",
         tags_prefix: "",
+        renumbered: Vec::new(),
     };
 
     /// Inside a describe answer; `tags_outside` when the tags came from its top level.
@@ -109,6 +124,7 @@ impl Origin {
             label: "",
             prefix: ".taskDefinition",
             tags_prefix: if tags_outside { "" } else { ".taskDefinition" },
+            renumbered: Vec::new(),
         }
     }
 
@@ -117,16 +133,58 @@ impl Origin {
         label: "in the --filter output: ",
         prefix: "",
         tags_prefix: "",
+        renumbered: Vec::new(),
     };
 
-    /// The location of `steps` (relative to `taskdef`), with the container's name when the
-    /// path is inside a container definition.
+    /// Note that the array at `steps` (as it is now) lost items: `input_index` holds the
+    /// input's index of each item left, of `input_len` in the input.
+    pub fn renumber(&mut self, steps: &[Step<'_>], input_index: Vec<usize>, input_len: usize) {
+        let path = format_steps(steps);
+        self.renumbered.retain(|r| r.path != path);
+        self.renumbered.push(Renumbered {
+            path,
+            input_index,
+            input_len,
+        });
+    }
+
+    /// `format_steps`, with the input's indexes for arrays that lost items. An index past
+    /// the items left (one an edit appended) counts on from the input's length.
+    fn format_input_steps(&self, steps: &[Step<'_>]) -> String {
+        if self.renumbered.is_empty() {
+            return format_steps(steps);
+        }
+        let mut now = String::new();
+        let mut input = String::new();
+        for step in steps {
+            let step_now = format_steps(std::slice::from_ref(step));
+            match step {
+                Step::Index(i) => {
+                    let i = match self.renumbered.iter().find(|r| r.path == now) {
+                        Some(r) => r
+                            .input_index
+                            .get(*i)
+                            .copied()
+                            .unwrap_or_else(|| r.input_len + (i - r.input_index.len())),
+                        None => *i,
+                    };
+                    input.push_str(&format_steps(&[Step::Index(i)]));
+                }
+                Step::Key(_) => input.push_str(&step_now),
+            }
+            now.push_str(&step_now);
+        }
+        input
+    }
+
+    /// The location of `steps` (relative to `taskdef`, as it is now), with the container's
+    /// name when the path is inside a container definition. Indexes are the input's.
     pub fn locate(&self, steps: &[Step<'_>], taskdef: &Map<String, Value>) -> String {
         let prefix = match steps.first() {
             Some(Step::Key("tags")) => self.tags_prefix,
             _ => self.prefix,
         };
-        let path = format!("{prefix}{}", format_steps(steps));
+        let path = format!("{prefix}{}", self.format_input_steps(steps));
         let path = if path.is_empty() {
             ".".to_owned()
         } else {
@@ -227,6 +285,48 @@ mod tests {
         assert_eq!(
             format_steps(&steps(&["dockerLabels", "com.example.x"])),
             ".dockerLabels[\"com.example.x\"]"
+        );
+    }
+
+    #[test]
+    fn locations_use_the_input_indexes_of_renumbered_arrays() {
+        // Input: containerDefinitions [null, {app, environment [null, null, X, Y]}, {web}].
+        let td = json!({"containerDefinitions": [
+            {"name": "app", "environment": [{"name": "X"}, {"name": "Y"}, {"name": "NEW"}]},
+            {"name": "web"}
+        ]});
+        let td = td.as_object().unwrap();
+        let mut origin = Origin::wrapped(false);
+        origin.renumber(&steps(&["containerDefinitions"]), vec![1, 2], 3);
+        origin.renumber(
+            &steps(&["containerDefinitions", "0", "environment"]),
+            vec![2, 3],
+            4,
+        );
+        assert_eq!(
+            origin.locate(
+                &steps(&["containerDefinitions", "0", "environment", "1"]),
+                td
+            ),
+            ".taskDefinition.containerDefinitions[1].environment[3] (container \"app\")"
+        );
+        // Appended after the input's items (by an edit): counted on from the input's length.
+        assert_eq!(
+            origin.locate(
+                &steps(&["containerDefinitions", "0", "environment", "2"]),
+                td
+            ),
+            ".taskDefinition.containerDefinitions[1].environment[4] (container \"app\")"
+        );
+        assert_eq!(
+            origin.locate(&steps(&["containerDefinitions", "1", "cpu"]), td),
+            ".taskDefinition.containerDefinitions[2].cpu (container \"web\")"
+        );
+        // Renumbering the same array again replaces what was noted.
+        origin.renumber(&steps(&["containerDefinitions"]), vec![0, 2], 3);
+        assert_eq!(
+            origin.locate(&steps(&["containerDefinitions", "1"]), td),
+            ".taskDefinition.containerDefinitions[2] (container \"web\")"
         );
     }
 

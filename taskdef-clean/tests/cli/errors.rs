@@ -386,3 +386,26 @@ fn removed_members_are_not_looked_into() {
     );
     assert!(!err.contains("compatibilities"), "{err}");
 }
+
+#[test]
+fn paths_after_a_null_inside_an_array_are_the_input_ones() {
+    let err = fails(
+        &[],
+        r#"{"family": "f", "containerDefinitions": [null, {"name": "app", "image": "x", "cpu": "1",
+            "environment": [null, {"name": "A", "value": 1}]}]}"#,
+        1,
+    );
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: .containerDefinitions[0]: null inside an array: the API \
+         takes no nulls, and there is no telling what was meant; remove it\n\
+         taskdef-clean: error: <stdin>: .containerDefinitions[1].environment[0] (container \
+         \"app\"): null inside an array: the API takes no nulls, and there is no telling what \
+         was meant; remove it\n\
+         taskdef-clean: error: <stdin>: .containerDefinitions[1].cpu (container \"app\"): \
+         expected an integer, found the string \"1\"\n\
+         taskdef-clean: error: <stdin>: .containerDefinitions[1].environment[1].value \
+         (container \"app\"): expected a string, found the number 1 (quote it)\n\
+         taskdef-clean: 4 errors; nothing written\n"
+    );
+}
