@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use std::fmt;
 use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
@@ -37,7 +38,7 @@ Helpers available in filters:
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// {\"NAME\": \"value\", ...}
+    /// {"NAME": "value", ...}
     Json,
     /// export NAME='value' lines for a POSIX shell
     Env,
@@ -57,13 +58,23 @@ pub enum Visibility {
     Selected,
 }
 
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::All => "all",
-            Visibility::Private => "private",
-            Visibility::Selected => "selected",
-        }
+/// A value's name on the command line (`github-env`, `selected`), as clap spells it.
+fn write_value_name(value: &impl ValueEnum, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let possible = value
+        .to_possible_value()
+        .expect("no variant is skipped, so each has a name");
+    f.write_str(possible.get_name())
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_value_name(self, f)
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_value_name(self, f)
     }
 }
 
@@ -103,12 +114,13 @@ pub struct Cli {
     #[arg(long, value_name = "OWNER/REPO", help_heading = "GitHub")]
     pub to_github: Option<String>,
 
+    // Which flags go with --to-github and which with --org: Scope::from_args checks it, with
+    // one message whichever other flags are given.
     /// With --to-github: set the secrets of this deployment environment
     #[arg(
         long,
         visible_alias = "env",
         value_name = "ENV",
-        requires = "to_github",
         help_heading = "GitHub"
     )]
     pub environment: Option<String>,
@@ -123,7 +135,7 @@ pub struct Cli {
     pub org: Option<String>,
 
     /// With --org: which repositories see the secrets [default: private, or selected with --repos]
-    #[arg(long, value_enum, requires = "org", help_heading = "GitHub")]
+    #[arg(long, value_enum, help_heading = "GitHub")]
     pub visibility: Option<Visibility>,
 
     /// With --org: the repositories that see the secrets (NAME or OWNER/NAME, comma-separated)
@@ -131,7 +143,6 @@ pub struct Cli {
         long,
         value_name = "REPO,...",
         value_delimiter = ',',
-        requires = "org",
         help_heading = "GitHub"
     )]
     pub repos: Vec<String>,
@@ -148,7 +159,8 @@ pub struct Cli {
     #[arg(long, requires = "via_gh", help_heading = "GitHub")]
     pub allow_trim: bool,
 
-    /// GitHub API base URL (GitHub Enterprise Server: https://HOST/api/v3)
+    /// GitHub API base URL, https://HOST/api/v3 for GitHub Enterprise Server (REST API only;
+    /// gh uses GH_HOST)
     #[arg(
         long,
         env = "GITHUB_API_URL",
@@ -158,12 +170,26 @@ pub struct Cli {
     )]
     pub api_url: String,
 
-    /// Give up on a GitHub request after this long (30s, 2m)
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = cli_support::duration::parse_positive, help_heading = "GitHub")]
+    /// Give up on a GitHub request after this long, e.g. 30s or 2m (REST API only)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = cli_support::duration::parse_positive,
+        conflicts_with = "via_gh",
+        help_heading = "GitHub"
+    )]
     pub timeout: Duration,
 
     /// Retries of a GitHub request after a 5xx, a rate limit, a timeout or a lost connection
-    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "GitHub")]
+    /// (REST API only)
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        conflicts_with = "via_gh",
+        help_heading = "GitHub"
+    )]
     pub retries: u32,
 
     /// Print the values to stdout instead of setting them
@@ -211,6 +237,31 @@ mod tests {
         let err =
             Cli::try_parse_from(["tf-secrets", "--variables", "--format", "env"]).unwrap_err();
         assert!(err.to_string().contains("--to-github"), "{err}");
+    }
+
+    #[test]
+    fn value_names_are_claps() {
+        assert_eq!(Format::GithubEnv.to_string(), "github-env");
+        assert_eq!(Format::Json.to_string(), "json");
+        assert_eq!(Visibility::Selected.to_string(), "selected");
+        assert_eq!(Visibility::Private.to_string(), "private");
+    }
+
+    #[test]
+    fn rest_api_settings_do_not_go_with_gh() {
+        for flag in [["--timeout", "5s"], ["--retries", "1"]] {
+            let err = Cli::try_parse_from(
+                ["tf-secrets", "--to-github", "o/r", "--via-gh", "A=a"]
+                    .into_iter()
+                    .chain(flag),
+            )
+            .unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        }
+        // the defaults do not count
+        assert!(
+            Cli::try_parse_from(["tf-secrets", "--to-github", "o/r", "--via-gh", "A=a"]).is_ok()
+        );
     }
 
     #[test]

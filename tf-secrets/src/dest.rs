@@ -45,7 +45,9 @@ pub fn parse_repo(text: &str) -> Result<(String, String), String> {
 }
 
 impl Scope {
-    /// The scope the flags name, if any; `Err` is a usage message.
+    /// The scope the flags name, if any; `Err` is a usage message. The one check of which
+    /// flags go with --to-github and which with --org (clap's `requires` would answer
+    /// differently depending on the other flags).
     pub fn from_args(
         to_github: Option<&str>,
         environment: Option<&str>,
@@ -53,6 +55,9 @@ impl Scope {
         visibility: Option<Visibility>,
         repos: &[String],
     ) -> Result<Option<Scope>, String> {
+        if (to_github.is_some() || org.is_none()) && (visibility.is_some() || !repos.is_empty()) {
+            return Err("--visibility and --repos go with --org ORG".to_owned());
+        }
         if let Some(target) = to_github {
             let (owner, repo) = parse_repo(target).map_err(|e| format!("--to-github: {e}"))?;
             return Ok(Some(match environment {
@@ -71,9 +76,6 @@ impl Scope {
             return Err("--environment goes with --to-github OWNER/REPO".to_owned());
         }
         let Some(org) = org else {
-            if visibility.is_some() || !repos.is_empty() {
-                return Err("--visibility and --repos go with --org ORG".to_owned());
-            }
             return Ok(None);
         };
         if !valid_part(org) {
@@ -97,8 +99,7 @@ impl Scope {
             }
             (Some(v), false) => {
                 return Err(format!(
-                    "--repos goes with --visibility selected, not --visibility {}",
-                    v.as_str()
+                    "--repos goes with --visibility selected, not --visibility {v}"
                 ));
             }
             (Some(v), true) => v,
@@ -123,7 +124,7 @@ impl Scope {
                 Visibility::Selected => {
                     format!("organization {org} (visible to {})", repos.join(", "))
                 }
-                v => format!("organization {org} (visibility {})", v.as_str()),
+                v => format!("organization {org} (visibility {v})"),
             },
         }
     }
@@ -297,6 +298,17 @@ mod tests {
         assert_eq!(Scope::from_args(None, None, None, None, &[]).unwrap(), None);
         assert!(Scope::from_args(None, Some("prod"), None, None, &[]).is_err());
         assert!(Scope::from_args(None, None, None, Some(Visibility::All), &[]).is_err());
+        // flags of the other destination
+        for (visibility, repos) in [(Some(Visibility::All), vec![]), (None, vec!["web".into()])] {
+            assert_eq!(
+                Scope::from_args(Some("o/r"), None, None, visibility, &repos).unwrap_err(),
+                "--visibility and --repos go with --org ORG"
+            );
+        }
+        assert_eq!(
+            Scope::from_args(None, Some("prod"), Some("acme"), None, &[]).unwrap_err(),
+            "--environment goes with --to-github OWNER/REPO"
+        );
     }
 
     #[test]

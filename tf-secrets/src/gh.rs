@@ -52,7 +52,7 @@ pub fn scope_args(scope: &Scope, listing: bool) -> Vec<String> {
         } => {
             let mut args = vec!["--org".into(), org.clone()];
             if !listing {
-                args.extend(["--visibility".into(), visibility.as_str().into()]);
+                args.extend(["--visibility".into(), visibility.to_string()]);
                 if !repos.is_empty() {
                     args.extend(["--repos".into(), repos.join(",")]);
                 }

@@ -497,7 +497,7 @@ impl Client {
 
     fn org_fields(scope: &Scope, prepared: &Prepared, body: &mut serde_json::Value) {
         if let Scope::Org { visibility, .. } = scope {
-            body["visibility"] = visibility.as_str().into();
+            body["visibility"] = visibility.to_string().into();
             if *visibility == Visibility::Selected {
                 body["selected_repository_ids"] = prepared.repo_ids.clone().into();
             }

@@ -1,7 +1,7 @@
 //! The glue between the arguments and the modules: read, select, validate, then print,
 //! plan or write, and report.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -112,7 +112,7 @@ fn execute(
         }
         .into_error());
     }
-    let counts = count(&planned);
+    let counts = Counts::of(&planned);
     if cli.dry_run {
         let rows: Vec<Row<'_>> = planned
             .iter()
@@ -129,10 +129,10 @@ fn execute(
 
     // GitHub's and gh's messages are redacted where the clients read them.
     let results = match writer {
-        Some(settings) => write_rest(settings, scope, &planned, redactor.clone())?,
-        None => write_gh(scope, &planned, redactor.clone())?,
+        Some(settings) => write_rest(settings, scope, &planned, &counts, redactor.clone())?,
+        None => write_gh(scope, &planned, &counts, redactor.clone())?,
     };
-    report(cli, scope, &planned, &results)
+    report(cli, scope, &planned, &counts, &results)
 }
 
 /// An argument that selects nothing (`''`, `A=`): a usage error found before the input is
@@ -149,15 +149,32 @@ fn empty_expression(args: &[String]) -> Option<String> {
     })
 }
 
+/// How many secrets and variables a plan sets: for messages, and for what the writes need
+/// first (the public key for secrets, access to the variables).
+struct Counts {
+    secrets: usize,
+    variables: usize,
+}
+
+impl Counts {
+    fn of(planned: &[(Item, Kind)]) -> Counts {
+        let secrets = planned.iter().filter(|(_, k)| *k == Kind::Secret).count();
+        Counts {
+            secrets,
+            variables: planned.len() - secrets,
+        }
+    }
+}
+
 /// `2 secrets and 1 variable`
-fn count(planned: &[(Item, Kind)]) -> String {
-    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-    let secrets = planned.iter().filter(|(_, k)| *k == Kind::Secret).count();
-    let variables = planned.len() - secrets;
-    match (secrets, variables) {
-        (s, 0) => plural(s, "secret"),
-        (0, v) => plural(v, "variable"),
-        (s, v) => format!("{} and {}", plural(s, "secret"), plural(v, "variable")),
+impl fmt::Display for Counts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        match (self.secrets, self.variables) {
+            (s, 0) => f.write_str(&plural(s, "secret")),
+            (0, v) => f.write_str(&plural(v, "variable")),
+            (s, v) => write!(f, "{} and {}", plural(s, "secret"), plural(v, "variable")),
+        }
     }
 }
 
@@ -197,7 +214,7 @@ fn print(cli: &Cli, items: &[Item]) -> anyhow::Result<ExitCode> {
             "dry run: {} values selected{}; nothing was printed",
             items.len(),
             cli.format
-                .map(|_| format!(" for --format {}", format_name(format)))
+                .map(|_| format!(" for --format {format}"))
                 .unwrap_or_default()
         ));
         return Ok(ExitCode::SUCCESS);
@@ -226,15 +243,6 @@ fn print(cli: &Cli, items: &[Item]) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Json => "json",
-        Format::Env => "env",
-        Format::GithubEnv => "github-env",
-        Format::Names => "names",
-    }
-}
-
 /// The outcome of each write, in order; `None`: not attempted.
 type Results = Vec<Option<Result<Written, String>>>;
 
@@ -242,17 +250,16 @@ fn write_rest(
     settings: Settings,
     scope: &Scope,
     planned: &[(Item, Kind)],
+    counts: &Counts,
     redactor: Redactor,
 ) -> anyhow::Result<Results> {
     let client = Client::new(settings, redactor).map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let secrets = planned.iter().any(|(_, k)| *k == Kind::Secret);
-    let variables = planned.iter().any(|(_, k)| *k == Kind::Variable);
     runtime.block_on(async {
         let prepared = client
-            .prepare(scope, secrets, variables)
+            .prepare(scope, counts.secrets > 0, counts.variables > 0)
             .await
             .map_err(|e| anyhow::anyhow!("nothing was written: {e}"))?;
         let mut results: Results = Vec::with_capacity(planned.len());
@@ -285,12 +292,11 @@ fn write_rest(
 fn write_gh(
     scope: &Scope,
     planned: &[(Item, Kind)],
+    counts: &Counts,
     redactor: Redactor,
 ) -> anyhow::Result<Results> {
     let gh = Gh::new(redactor);
-    let secrets = planned.iter().any(|(_, k)| *k == Kind::Secret);
-    let variables = planned.iter().any(|(_, k)| *k == Kind::Variable);
-    gh.prepare(scope, secrets, variables)
+    gh.prepare(scope, counts.secrets > 0, counts.variables > 0)
         .map_err(|e| anyhow::anyhow!("nothing was written: {e}"))?;
     let mut results: Results = Vec::with_capacity(planned.len());
     for (item, kind) in planned {
@@ -325,43 +331,40 @@ fn report(
     cli: &Cli,
     scope: &Scope,
     planned: &[(Item, Kind)],
+    counts: &Counts,
     results: &Results,
 ) -> anyhow::Result<ExitCode> {
-    let rows: Vec<Row<'_>> = planned
-        .iter()
-        .zip(results)
-        .map(|((item, kind), result)| match result {
-            Some(Ok(w)) => row(item, kind.as_str(), w.as_str(), None),
-            Some(Err(e)) => row(item, kind.as_str(), "failed", Some(e.clone())),
-            None => row(item, kind.as_str(), "not attempted", None),
-        })
-        .collect();
     if cli.json {
+        let rows: Vec<Row<'_>> = planned
+            .iter()
+            .zip(results)
+            .map(|((item, kind), result)| match result {
+                Some(Ok(w)) => row(item, kind.as_str(), w.as_str(), None),
+                Some(Err(e)) => row(item, kind.as_str(), "failed", Some(e.clone())),
+                None => row(item, kind.as_str(), "not attempted", None),
+            })
+            .collect();
         output::print(format::report_json(&scope.describe(), &rows).as_bytes())?;
     }
-    let failed: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.status == "failed")
-        .map(|r| r.item.name.as_str())
-        .collect();
-    let skipped: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.status == "not attempted")
-        .map(|r| r.item.name.as_str())
-        .collect();
+    let names = |outcome: fn(&Option<Result<Written, String>>) -> bool| -> Vec<&str> {
+        planned
+            .iter()
+            .zip(results)
+            .filter(|(_, result)| outcome(result))
+            .map(|((item, _), _)| item.name.as_str())
+            .collect()
+    };
+    let failed = names(|r| matches!(r, Some(Err(_))));
+    let skipped = names(Option::is_none);
     if failed.is_empty() && skipped.is_empty() {
-        cli_support::note(format_args!(
-            "set {} in {}",
-            count(planned),
-            scope.describe()
-        ));
+        cli_support::note(format_args!("set {counts} in {}", scope.describe()));
         return Ok(ExitCode::SUCCESS);
     }
-    let set = rows.len() - failed.len() - skipped.len();
+    let set = planned.len() - failed.len() - skipped.len();
     let mut message = format!(
         "{} of {} not set in {}: failed: {}",
         failed.len() + skipped.len(),
-        rows.len(),
+        planned.len(),
         scope.describe(),
         failed.join(", ")
     );

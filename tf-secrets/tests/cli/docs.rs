@@ -41,6 +41,25 @@ fn help_documents_the_helpers() {
 }
 
 #[test]
+fn help_reads_cleanly_and_marks_rest_api_settings() {
+    let help = help();
+    assert!(
+        !help.contains("\\\""),
+        "a backslash before a quote:\n{help}"
+    );
+    assert!(
+        help.contains(r#"json:       {"NAME": "value", ...}"#),
+        "{help}"
+    );
+    for flag in ["--api-url <URL>", "--timeout <DURATION>", "--retries <N>"] {
+        let (_, rest) = help.split_once(&format!("      {flag}\n")).unwrap();
+        let (text, _) = rest.split_once("\n\n").unwrap();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("(REST API only"), "{flag}: {text}");
+    }
+}
+
+#[test]
 fn completions_and_man_page() {
     tool()
         .args(["--generate", "complete-bash"])

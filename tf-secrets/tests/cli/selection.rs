@@ -224,7 +224,8 @@ fn usage_errors_exit_2_before_reading_input() {
         let stderr = stderr_of(assert.get_output());
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
-    // clap's own checks
+    // flags of the wrong destination (Scope::from_args, one message whatever else is
+    // given), and clap's conflicts
     tool()
         .args(["--environment", "prod", "--format", "env", "A=a"])
         .assert()
@@ -309,4 +310,55 @@ fn keys_of_a_sensitive_object_are_not_redacted() {
             "tf-secrets: error: `X=.db.password | tonumber`: the filter failed: cannot parse \
              \"<redacted>\" as JSON: byte offset 0: value expected\n",
         );
+}
+
+#[test]
+fn flags_of_the_other_destination_get_one_message() {
+    for (args, message) in [
+        (
+            &["--environment", "prod", "--dry-run", "A=a"][..],
+            "--environment goes with --to-github OWNER/REPO",
+        ),
+        (
+            &["--org", "acme", "--environment", "prod", "--dry-run", "A=a"],
+            "--environment goes with --to-github OWNER/REPO",
+        ),
+        (
+            &["--visibility", "all", "--dry-run", "A=a"],
+            "--visibility and --repos go with --org ORG",
+        ),
+        (
+            &["--to-github", "o/r", "--repos", "web", "--dry-run", "A=a"],
+            "--visibility and --repos go with --org ORG",
+        ),
+        (
+            &["--repos", "web", "--format", "env", "A=a"],
+            "--visibility and --repos go with --org ORG",
+        ),
+    ] {
+        tool()
+            .args(args)
+            .write_stdin("{}")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!("tf-secrets: error: {message}\n"));
+    }
+}
+
+#[test]
+fn rest_api_settings_are_refused_with_via_gh() {
+    for flag in [["--timeout", "5s"], ["--retries", "1"]] {
+        tool()
+            .args(["--to-github", "o/r", "--via-gh", "A=a"])
+            .args(flag)
+            .write_stdin("{}")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with(format!(
+                "error: the argument '--via-gh' cannot be used with '{} <",
+                flag[0]
+            )));
+    }
 }
