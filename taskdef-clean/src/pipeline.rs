@@ -52,6 +52,9 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
 
     if let Some(filter) = opts.filter {
         if problems.iter().any(Problem::is_error) {
+            // Still list every problem of the clean, edited task definition (--check
+            // promises all of them), then say why the filter's output was not checked.
+            check(&taskdef, &origin, opts.strict, &mut problems);
             problems.push(Problem::error(
                 None,
                 "--filter was not run because of the errors above",
@@ -260,6 +263,32 @@ mod tests {
         assert_eq!(
             out.problems.last().unwrap().to_string(),
             "--filter was not run because of the errors above"
+        );
+    }
+
+    #[test]
+    fn errors_before_the_filter_still_check_the_edited_definition() {
+        let mut bad = input();
+        bad["taskDefinition"]["volumes"] = json!([null]);
+        bad["taskDefinition"]["cpu"] = json!(256);
+        let f = filter(".cpu |= tostring", &[]);
+        let opts = Options {
+            edits: Edits {
+                memory: Some("1024".into()),
+                ..Edits::default()
+            },
+            filter: Some(&f),
+            ..Options::default()
+        };
+        let out = process(bad, &opts);
+        assert!(out.output.is_none());
+        assert_eq!(
+            messages(&out),
+            [
+                ".taskDefinition.volumes[0]: null inside an array: the API takes no nulls, and there is no telling what was meant; remove it",
+                ".taskDefinition.cpu: expected a string, found the number 256 (the task-level cpu is a string: \"256\")",
+                "--filter was not run because of the errors above",
+            ]
         );
     }
 

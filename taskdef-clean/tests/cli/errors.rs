@@ -409,3 +409,26 @@ fn paths_after_a_null_inside_an_array_are_the_input_ones() {
          taskdef-clean: 4 errors; nothing written\n"
     );
 }
+
+#[test]
+fn check_with_a_filter_still_lists_every_problem() {
+    let mut td: serde_json::Value = serde_json::from_str(&web()).unwrap();
+    td["containerDefinitions"][0]["environment"][0] = serde_json::Value::Null;
+    td["ephemeralStorage"] = serde_json::json!({});
+    let assert = cmd()
+        .args(["--check", "--filter", "."])
+        .write_stdin(td.to_string())
+        .assert()
+        .code(1)
+        .stdout("");
+    assert_eq!(
+        stderr_of(&assert),
+        "taskdef-clean: error: <stdin>: .containerDefinitions[0].environment[0] (container \
+         \"app\"): null inside an array: the API takes no nulls, and there is no telling what \
+         was meant; remove it\n\
+         taskdef-clean: error: <stdin>: .ephemeralStorage: missing the required member \
+         \"sizeInGiB\" (EphemeralStorage)\n\
+         taskdef-clean: error: --filter was not run because of the errors above\n\
+         taskdef-clean: 3 errors; nothing written\n"
+    );
+}
