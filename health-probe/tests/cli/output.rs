@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use test_support::http::{Reply, Server};
 
-use crate::{healthy_after, probe, probe_process, report, stderr, stdout};
+use crate::{Running, healthy_after, probe, probe_process, report, stderr, stdout};
 
 #[test]
 fn quiet_keeps_only_the_verdict() {
@@ -113,28 +113,58 @@ fn github_actions_gets_an_error_annotation_on_failure() {
 }
 
 #[test]
+fn only_urls_that_failed_are_annotated() {
+    let bad = Server::start(|_| Reply::status(503));
+    let slow = Server::start(|_| Reply::text(200, "ok").delay(Duration::from_secs(2)));
+    let out = probe()
+        .args(["-i", "100ms", "--max-attempts", "2"])
+        .args([bad.url("/"), slow.url("/")])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let annotations: Vec<&str> = err.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 1, "{err}");
+    assert!(
+        annotations[0].starts_with(&format!(
+            "::error title=health-probe::{}: gave up: not healthy after 2 attempts",
+            bad.url("/")
+        )),
+        "{err}"
+    );
+    // the one still being probed is a note, not an error
+    assert!(
+        err.contains(&format!(
+            "health-probe: {}: not healthy yet when the probe stopped",
+            slow.url("/")
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn sigterm_stops_the_probe_with_a_report() {
     let port = test_support::free_port();
-    let child = probe_process()
-        .args([
-            "-i",
-            "100ms",
-            "-t",
-            "60s",
-            "--json",
-            &format!("http://127.0.0.1:{port}/"),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    let mut cmd = probe_process();
+    cmd.args([
+        "-i",
+        "100ms",
+        "-t",
+        "60s",
+        "--json",
+        &format!("http://127.0.0.1:{port}/"),
+    ]);
+    let mut running = Running::start(cmd);
+    // the signal handlers are installed on the first poll of the run, so surely before the
+    // second attempt
+    running.wait_for_line("#2 connection refused");
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &running.pid().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
+    let out = running.output();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(143), "{err}");
     assert!(err.contains("error: interrupted after "), "{err}");

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use test_support::http::{Reply, Server};
 
-use crate::{healthy_after, probe, report, scripted, stderr, stdout, timed};
+use crate::{
+    Running, healthy_after, probe, probe_process, report, scripted, stderr, stdout, timed,
+};
 
 #[test]
 fn healthy_only_after_k_failures() {
@@ -78,15 +80,12 @@ fn a_flapping_server_never_reaches_the_threshold() {
 fn connection_refused_until_the_server_starts_mid_run() {
     let port = test_support::free_port();
     let url = format!("http://127.0.0.1:{port}/health");
-    let run = std::thread::spawn(move || {
-        probe()
-            .args(["-i", "200ms", "-t", "30s", "--json", &url])
-            .output()
-            .unwrap()
-    });
-    std::thread::sleep(Duration::from_millis(1200));
+    let mut cmd = probe_process();
+    cmd.args(["-i", "200ms", "-t", "30s", "--json", &url]);
+    let mut running = Running::start(cmd);
+    running.wait_for_line("#2 connection refused");
     let _server = Server::start_on(port, |_| Reply::text(200, "up"));
-    let out = run.join().unwrap();
+    let out = running.output();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("#1 connection refused after"), "{err}");

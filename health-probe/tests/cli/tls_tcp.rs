@@ -2,11 +2,10 @@
 
 use std::io::Write as _;
 use std::net::TcpListener;
-use std::time::Duration;
 
 use test_support::http::{Reply, Server, TestCert};
 
-use crate::{probe, report, stderr};
+use crate::{Running, probe, probe_process, report, stderr};
 
 fn ca_file(cert: &TestCert) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -109,21 +108,18 @@ fn tcp_connect_succeeds_on_a_listening_port() {
 #[test]
 fn tcp_waits_for_a_port_to_open() {
     let port = test_support::free_port();
-    let run = std::thread::spawn(move || {
-        probe()
-            .args([
-                "-i",
-                "100ms",
-                "-t",
-                "20s",
-                &format!("tcp://127.0.0.1:{port}"),
-            ])
-            .output()
-            .unwrap()
-    });
-    std::thread::sleep(Duration::from_millis(700));
+    let mut cmd = probe_process();
+    cmd.args([
+        "-i",
+        "100ms",
+        "-t",
+        "20s",
+        &format!("tcp://127.0.0.1:{port}"),
+    ]);
+    let mut running = Running::start(cmd);
+    running.wait_for_line(&format!("#1 127.0.0.1:{port}: connection refused"));
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let out = run.join().unwrap();
+    let out = running.output();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("connection refused"), "{err}");
