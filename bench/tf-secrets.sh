@@ -17,6 +17,8 @@ cd "$root"
 for tool in hyperfine jq curl python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
 done
+# peak memory (case D) comes from GNU time
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time (GNU time) is not installed" >&2; exit 1; }
 
 cargo build --release --locked --quiet -p tf-secrets
 bin=$(cargo metadata --locked --format-version 1 --no-deps \
