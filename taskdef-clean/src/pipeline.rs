@@ -4,6 +4,7 @@
 
 use cli_support::ecs::describe_value;
 use cli_support::jq::Filter;
+use cli_support::redact::{MARK, Redactor};
 use serde_json::Value;
 
 use crate::check::check;
@@ -84,20 +85,34 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
     Outcome { output, problems }
 }
 
+/// Run the filter; its failures are problems whose messages show no environment value.
 fn run_filter(filter: &Filter, input: &Value) -> Result<serde_json::Map<String, Value>, Problem> {
-    let outputs = filter
-        .run_json(input)
-        .map_err(|e| Problem::error(None, format!("--filter failed: {e}")))?;
+    let outputs = filter.run_json(input).map_err(|e| {
+        Problem::error(
+            None,
+            format!(
+                "--filter failed: {}",
+                EnvValues::of(input).redact(&e.to_string())
+            ),
+        )
+    })?;
     let mut outputs = outputs.into_iter();
     match (outputs.next(), outputs.len()) {
         (Some(Value::Object(obj)), 0) => Ok(obj),
-        (Some(other), 0) => Err(Problem::error(
-            None,
-            format!(
-                "--filter yielded {}; it must yield the task definition (one object)",
-                describe_value(&other)
-            ),
-        )),
+        (Some(other), 0) => {
+            let values = EnvValues::of(input);
+            let other = match other {
+                Value::String(s) => Value::String(values.redact(&s)),
+                other => other,
+            };
+            Err(Problem::error(
+                None,
+                values.redact(&format!(
+                    "--filter yielded {}; it must yield the task definition (one object)",
+                    describe_value(&other)
+                )),
+            ))
+        }
         (None, _) => Err(Problem::error(
             None,
             "--filter yielded no value; it must yield exactly one object (the task \
@@ -112,6 +127,72 @@ fn run_filter(filter: &Filter, input: &Value) -> Result<serde_json::Map<String, 
             ),
         )),
     }
+}
+
+/// The containers' environment values in the filter's input: they may be secrets, and
+/// messages name variables, never their values (a failing filter's message quotes what it
+/// failed on, and becomes an annotation under GitHub Actions). Secrets' `valueFrom` is an
+/// ARN, not a secret: it stays.
+struct EnvValues {
+    redactor: Redactor,
+    /// Each value, raw and JSON-escaped, for the start of one at the end of a message cut
+    /// short.
+    forms: Vec<String>,
+}
+
+impl EnvValues {
+    fn of(taskdef: &Value) -> EnvValues {
+        let mut values = EnvValues {
+            redactor: Redactor::default(),
+            forms: Vec::new(),
+        };
+        let containers = taskdef
+            .get("containerDefinitions")
+            .and_then(Value::as_array);
+        for container in containers.into_iter().flatten() {
+            let env = container.get("environment").and_then(Value::as_array);
+            for value in env.into_iter().flatten().filter_map(|e| e.get("value")) {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    _ => continue,
+                };
+                values.redactor.add(&text);
+                let json = Value::String(text.clone()).to_string();
+                values.forms.push(json[1..json.len() - 1].to_owned());
+                values.forms.push(text);
+            }
+        }
+        values
+    }
+
+    /// `text` with every value replaced by the redaction mark; a message cut short (ending
+    /// in `…`, see `cli_support::jq`) loses the start of a value it ends in, too.
+    fn redact(&self, text: &str) -> String {
+        let Some(head) = text.strip_suffix('…') else {
+            return self.redactor.redact(text);
+        };
+        match self
+            .forms
+            .iter()
+            .filter_map(|form| longest_start_at_end(head, form))
+            .max()
+        {
+            Some(cut) => format!("{}{MARK}…", self.redactor.redact(&head[..head.len() - cut])),
+            None => self.redactor.redact(text),
+        }
+    }
+}
+
+/// The length of the longest start of `value` (3 characters or more) that `text` ends with.
+fn longest_start_at_end(text: &str, value: &str) -> Option<usize> {
+    value
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .skip(2)
+        .take_while(|end| *end <= text.len())
+        .filter(|end| text.ends_with(&value[..*end]))
+        .last()
 }
 
 #[cfg(test)]
@@ -305,6 +386,66 @@ mod tests {
                 ".containerDefinitions[1].cpu (container \"app\"): expected an integer, found the string \"1\"",
             ]
         );
+    }
+
+    #[test]
+    fn filter_failures_show_no_environment_value() {
+        let long = "abcdefghijklmnopqrstuvwxyz".repeat(16);
+        let opts_for = |code: &str| {
+            let f = filter(code, &[]);
+            let out = process(
+                input(),
+                &Options {
+                    edits: Edits {
+                        env: vec![
+                            "app:TOKEN=s3cr\"et".parse().unwrap(),
+                            format!("app:LONG={long}").parse().unwrap(),
+                        ],
+                        ..Edits::default()
+                    },
+                    filter: Some(&f),
+                    ..Options::default()
+                },
+            );
+            messages(&out).join("\n")
+        };
+        for code in [
+            ".containerDefinitions[0].environment.x",
+            "error(.containerDefinitions[0].environment | map(.value) | join(\" \"))",
+            ".containerDefinitions[0].environment[1].value",
+            ".containerDefinitions[0].environment[2].value",
+            "error(.containerDefinitions[0].environment[2].value)",
+        ] {
+            let text = opts_for(code);
+            assert!(text.contains(MARK), "{code}: {text}");
+            for secret in ["old", "s3cr", "abcdefghij"] {
+                assert!(!text.contains(secret), "{code}: {secret} in {text}");
+            }
+        }
+        // Names stay: they are what the user needs to see.
+        let text = opts_for(".containerDefinitions[0].environment.x");
+        assert!(text.contains(r#""name":"TOKEN""#), "{text}");
+    }
+
+    #[test]
+    fn a_cut_message_loses_the_start_of_a_value_at_its_end() {
+        let values = EnvValues::of(&json!({"containerDefinitions": [
+            {"environment": [{"name": "A", "value": "pool=10;timeout=5"}, {"name": "B", "value": 12345}]},
+            {"environment": [{"name": "C", "value": "two\nlines"}]}
+        ]}));
+        assert_eq!(
+            values.redact("x pool=10;timeout=5 y"),
+            format!("x {MARK} y")
+        );
+        assert_eq!(values.redact("n=12345"), format!("n={MARK}"));
+        assert_eq!(values.redact(r#""two\nli…"#), format!("\"{MARK}…"));
+        assert_eq!(values.redact("value: pool=1…"), format!("value: {MARK}…"));
+        // Not cut: a start of a value is just text.
+        assert_eq!(values.redact("value: pool=1"), "value: pool=1");
+        // Too short to tell.
+        assert_eq!(values.redact("value: po…"), "value: po…");
+        assert_eq!(longest_start_at_end("abc abcab", "abcabd"), Some(5));
+        assert_eq!(longest_start_at_end("ab", "abc"), None);
     }
 
     #[test]

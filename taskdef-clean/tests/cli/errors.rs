@@ -387,6 +387,52 @@ fn removed_members_are_not_looked_into() {
     assert!(!err.contains("compatibilities"), "{err}");
 }
 
+/// Messages name variables, never their values: a failing filter's message (which quotes
+/// what it failed on, and becomes an annotation under GitHub Actions) shows no environment
+/// value, from the input or from --env, even when cut short.
+#[test]
+fn a_filter_failure_shows_no_environment_value() {
+    let long = "0123456789abcdefghij".repeat(20);
+    let env = format!("app:LONG={long}");
+    for filter in [
+        ".containerDefinitions[0].environment.x",
+        "error(\"refusing: \\(.containerDefinitions[0].environment)\")",
+        ".containerDefinitions[0].environment[2].value",
+    ] {
+        let args = [
+            "--env",
+            "app:TOKEN=s3cret-token",
+            "--env",
+            &env,
+            "--filter",
+            filter,
+        ];
+        let err = fails(&args, &web(), 1);
+        let assert = cmd()
+            .env("GITHUB_ACTIONS", "true")
+            .args(args)
+            .write_stdin(web())
+            .assert()
+            .code(1)
+            .stdout("");
+        let annotated = stderr_of(&assert);
+        assert!(
+            annotated.contains("::error title=taskdef-clean::--filter "),
+            "{annotated}"
+        );
+        for text in [&err, &annotated] {
+            assert!(text.contains("<redacted>"), "{filter}: {text}");
+            for value in ["pool=10;timeout=5", "info", "s3cret-token", "0123456789"] {
+                assert!(!text.contains(value), "{filter}: {value:?} shown: {text}");
+            }
+        }
+        if filter == ".containerDefinitions[0].environment.x" {
+            // The names are still there to say which variables it was about.
+            assert!(err.contains(r#""name":"DATABASE_POOL""#), "{err}");
+        }
+    }
+}
+
 #[test]
 fn paths_after_a_null_inside_an_array_are_the_input_ones() {
     let err = fails(
