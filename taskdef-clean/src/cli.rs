@@ -12,12 +12,13 @@ use crate::edit::{ContainerKey, ContainerKeyValue, ImageEdit};
 /// equal).
 pub const EXIT_STATUS: &str = "\
 EXIT STATUS:
-  0  register-ready JSON written (warnings, if any, were printed); with --check: no problems
+  0  register-ready JSON written (warnings, if any, were printed); with --check: no errors
+     (warnings alone pass; --strict makes them errors)
   1  the input is not a task definition that can be made register-ready, or an edit or the
      filter failed: invalid JSON (line and column), wrong shape, null inside an array, wrong
      member types, unknown container, a filter that fails at run time or does not yield
-     exactly one object; with --check: problems found; with --strict: unknown members or
-     enum values; the input or the output file cannot be read or written
+     exactly one object; with --strict: unknown members or enum values too; with --check:
+     any of these errors, all listed; the input or the output file cannot be read or written
   2  usage: unknown or malformed options (--image, --env, --secret, ...), a filter that does
      not compile, a terminal on stdin";
 
@@ -73,7 +74,7 @@ pub struct Cli {
     pub output: Option<PathBuf>,
 
     /// Validate only: clean, edit and filter as usual, list every problem, write nothing.
-    /// Exit 1 if there is any.
+    /// Exit 1 if there is an error; warnings alone exit 0 (--strict makes them errors).
     #[arg(long)]
     pub check: bool,
 

@@ -188,6 +188,28 @@ fn check_says_register_ready_and_prints_no_data() {
 }
 
 #[test]
+fn check_passes_with_warnings_unless_strict() {
+    let input = r#"{"family": "f", "containerDefinitions": [], "newMember": 1}"#;
+    cmd()
+        .arg("--check")
+        .write_stdin(input)
+        .assert()
+        .code(0)
+        .stdout("");
+    let assert = cmd()
+        .args(["--check", "--strict"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .stdout("");
+    let err = stderr_of(&assert);
+    assert!(
+        err.starts_with("taskdef-clean: error: <stdin>: .newMember: "),
+        "{err}"
+    );
+}
+
+#[test]
 fn version_names_the_model() {
     let assert = cmd().arg("--version").assert().success();
     let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
