@@ -76,6 +76,11 @@ impl Settings {
                 _ => region = Some(r.clone()),
             }
         }
+        if cli.keep_latest == Some(0) {
+            return Err(usage(
+                "--keep-latest 0 keeps nothing; for a full purge drop it and pass --yes",
+            ));
+        }
         let selection = Selection {
             untagged_only: cli.untagged_only,
             tagged_only: cli.tagged_only,

@@ -44,7 +44,8 @@ EXAMPLES
 #[allow(clippy::struct_excessive_bools)]
 pub struct Cli {
     /// Repositories: a name (team/app), a repository URI
-    /// (123456789012.dkr.ecr.us-east-2.amazonaws.com/team/app) or a repository ARN.
+    /// (123456789012.dkr.ecr.us-east-2.amazonaws.com/team/app, or the dual-stack
+    /// 123456789012.dkr-ecr.us-east-2.on.aws/team/app) or a repository ARN.
     #[arg(value_name = "REPOSITORY", required_unless_present = "generate")]
     pub repositories: Vec<String>,
 
@@ -64,7 +65,8 @@ pub struct Cli {
     #[arg(long, value_name = "GLOB", help_heading = "Selection")]
     pub tag: Vec<String>,
 
-    /// Keep the N newest top-level images of the repository (by push time, ties by digest).
+    /// Keep the N newest top-level images of the repository (by push time, ties by digest;
+    /// N >= 1).
     #[arg(long, value_name = "N", help_heading = "Protection")]
     pub keep_latest: Option<usize>,
 

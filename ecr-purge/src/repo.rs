@@ -129,15 +129,31 @@ pub fn validate_registry_id(id: &str) -> Result<(), String> {
     }
 }
 
+/// The registry hosts of ECR Public (IPv4 and dual-stack).
+const PUBLIC_HOSTS: [&str; 2] = ["public.ecr.aws", "ecr-public.aws.com"];
+
 /// Parse a repository argument: `team/app`,
 /// `123456789012.dkr.ecr.us-east-2.amazonaws.com/team/app` (as Terraform's
-/// `repository_url` prints it) or `arn:aws:ecr:us-east-2:123456789012:repository/team/app`.
+/// `repository_url` prints it), its dual-stack form
+/// `123456789012.dkr-ecr.us-east-2.on.aws/team/app`, or
+/// `arn:aws:ecr:us-east-2:123456789012:repository/team/app`.
 pub fn parse_target(arg: &str) -> Result<Target, String> {
+    if let Some((scheme, _)) = arg.split_once("://") {
+        return Err(format!(
+            "{arg:?}: drop the scheme ({scheme}://): give a repository name, a repository URI \
+             (ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/NAME) or an ARN"
+        ));
+    }
     if let Some(rest) = arg.strip_prefix("arn:") {
         return parse_arn(arg, rest);
     }
+    if let Some((host, _)) = arg.split_once('/')
+        && PUBLIC_HOSTS.contains(&host.to_ascii_lowercase().as_str())
+    {
+        return Err(public_not_supported(arg));
+    }
     if let Some((host, path)) = arg.split_once('/')
-        && host.contains(".dkr.ecr")
+        && (host.contains(".dkr.ecr") || host.contains(".dkr-ecr"))
     {
         return parse_uri(arg, host, path);
     }
@@ -161,6 +177,9 @@ fn parse_arn(arg: &str, rest: &str) -> Result<Target, String> {
     let [_partition, service, region, account, resource] = parts[..] else {
         return Err(bad());
     };
+    if service == "ecr-public" {
+        return Err(public_not_supported(arg));
+    }
     if service != "ecr" || region.is_empty() {
         return Err(bad());
     }
@@ -174,20 +193,34 @@ fn parse_arn(arg: &str, rest: &str) -> Result<Target, String> {
     })
 }
 
+fn public_not_supported(arg: &str) -> String {
+    format!(
+        "{arg:?} is an ECR Public repository: not supported: ecr-purge works on private \
+         registries"
+    )
+}
+
 fn parse_uri(arg: &str, host: &str, path: &str) -> Result<Target, String> {
-    // ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]
+    // ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn], or dual-stack
+    // ACCOUNT.dkr-ecr[-fips].REGION.on.aws (on.amazonwebservices.com.cn in China).
     let labels: Vec<&str> = host.split('.').collect();
     let bad = || {
         format!(
             "{arg:?} is not an ECR repository URI \
-             (ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/NAME)"
+             (ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/NAME \
+             or ACCOUNT_ID.dkr-ecr.REGION.on.aws/NAME)"
         )
     };
-    if labels.len() < 6 || labels[1] != "dkr" || !labels[2].starts_with("ecr") {
+    let (account, region) = match labels[..] {
+        [account, "dkr", ecr, region, _, _, ..] if ecr.starts_with("ecr") => (account, region),
+        [account, dkr_ecr, region, "on", _, ..] if dkr_ecr.starts_with("dkr-ecr") => {
+            (account, region)
+        }
+        _ => return Err(bad()),
+    };
+    if region.is_empty() {
         return Err(bad());
     }
-    let account = labels[0];
-    let region = labels[3];
     validate_registry_id(account).map_err(|e| format!("{arg:?}: {e}"))?;
     if path.contains('@')
         || path
@@ -272,6 +305,20 @@ mod tests {
         assert_eq!(t.region.as_deref(), Some("eu-west-1"));
         let t = parse_target("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app").unwrap();
         assert_eq!(t.region.as_deref(), Some("us-gov-west-1"));
+        let t = parse_target("123456789012.dkr-ecr.eu-west-1.on.aws/team/app").unwrap();
+        assert_eq!(
+            t,
+            Target {
+                name: "team/app".into(),
+                registry_id: Some("123456789012".into()),
+                region: Some("eu-west-1".into()),
+            }
+        );
+        let t = parse_target("123456789012.dkr-ecr-fips.us-east-1.on.aws/app").unwrap();
+        assert_eq!(t.region.as_deref(), Some("us-east-1"));
+        let t = parse_target("123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn/app")
+            .unwrap();
+        assert_eq!(t.region.as_deref(), Some("cn-north-1"));
         assert_eq!(parse_target("web").unwrap().registry_id, None);
     }
 
@@ -295,6 +342,25 @@ mod tests {
             (
                 "arn:aws:ecr:us-east-2:123456789012:repository/App",
                 "position 1",
+            ),
+            (
+                "123456789012.dkr-ecr.us-east-2.on.aws/app:v1",
+                "names an image",
+            ),
+            ("12345.dkr-ecr.us-east-2.on.aws/app", "twelve digits"),
+            (
+                "123456789012.dkr-ecr.us-east-2.example.com/app",
+                "not an ECR repository URI",
+            ),
+            ("public.ecr.aws/alias/app", "ECR Public"),
+            ("ecr-public.aws.com/alias/app", "ECR Public"),
+            (
+                "arn:aws:ecr-public::123456789012:repository/app",
+                "not supported: ecr-purge works on private registries",
+            ),
+            (
+                "https://123456789012.dkr.ecr.us-east-2.amazonaws.com/app",
+                "drop the scheme (https://)",
             ),
         ] {
             let err = parse_target(arg).unwrap_err();

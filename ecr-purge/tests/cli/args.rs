@@ -162,3 +162,64 @@ fn generates_completions_and_a_man_page() {
         .success()
         .stdout(predicate::str::contains(".TH ecr-purge"));
 }
+
+#[test]
+fn keep_latest_0_is_not_a_silent_full_purge() {
+    // It would protect nothing, yet skip --yes, the confirmation and the emptiness check.
+    for args in [
+        &["--keep-latest", "0", "app"][..],
+        &["--keep-latest", "0", "--dry-run", "app"],
+        &["--keep-latest", "0", "--untagged-only", "app"],
+    ] {
+        usage_error(
+            args,
+            "--keep-latest 0 keeps nothing; for a full purge drop it and pass --yes",
+        );
+    }
+}
+
+#[test]
+fn dual_stack_uris_are_uris() {
+    // Parsed as URIs (registry and region), not taken for a repository name.
+    let uri = "123456789012.dkr-ecr.us-east-2.on.aws/team/app";
+    usage_error(
+        &["--yes", "--region", "eu-west-1", uri],
+        "is in region us-east-2, but --region says eu-west-1",
+    );
+    usage_error(
+        &["--yes", "--registry-id", "210987654321", uri],
+        "is in registry 123456789012",
+    );
+    usage_error(
+        &["--yes", "123456789012.dkr-ecr.us-east-2.on.aws/app:v1"],
+        "names an image, not a repository",
+    );
+}
+
+#[test]
+fn ecr_public_and_schemes_are_refused_before_any_call() {
+    // With --missing-ok these used to reach DescribeImages as names and "succeed".
+    for arg in [
+        "public.ecr.aws/my-alias/app",
+        "ecr-public.aws.com/my-alias/app",
+        "arn:aws:ecr-public::123456789012:repository/app",
+    ] {
+        usage_error(
+            &["--yes", "--delete-repository", "--missing-ok", arg],
+            "not supported: ecr-purge works on private registries",
+        );
+    }
+    usage_error(
+        &[
+            "--yes",
+            "https://123456789012.dkr.ecr.us-east-2.amazonaws.com/app",
+        ],
+        "drop the scheme (https://)",
+    );
+    offline()
+        .args(["--yes", "oci://app"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("drop the scheme (oci://)"))
+        .stderr(predicate::str::contains("drop the tag or digest").not());
+}

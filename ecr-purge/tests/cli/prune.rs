@@ -151,3 +151,22 @@ fn registry_id_and_repository_uris_address_the_same_repository() {
             "team/web: no such repository in registry 210987654321",
         ));
 }
+
+#[test]
+fn a_dual_stack_uri_addresses_the_repository() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "team/web");
+    let d = push(&moto, "team/web", &manifest("w"), &["v1"]);
+    push(&moto, "team/web", &manifest("u"), &[]);
+    let uri = format!(
+        "{}.dkr-ecr.{}.on.aws/team/web",
+        test_support::moto::ACCOUNT,
+        test_support::moto::REGION
+    );
+    let out = tool(&moto).args(["--tagged-only", &uri]).assert().success();
+    assert_eq!(
+        keys(&parse_lines(&out.get_output().stdout, "team/web")),
+        set(&[&d])
+    );
+    assert_eq!(images(&moto, "team/web").len(), 1);
+}
