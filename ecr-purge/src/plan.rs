@@ -257,8 +257,9 @@ pub fn plan(
 
     decide_owned(&images, &owners, &mut decided, selection, now);
 
+    // Only indexes are ordered by depth (see `order`).
     let mut depths = HashMap::new();
-    for image in &images {
+    for image in images.iter().filter(|i| i.is_index()) {
         depth(&image.digest, &owners, &mut depths, &mut HashSet::new());
     }
     let mut delete = Vec::new();
