@@ -1,7 +1,6 @@
 //! One run: check the arguments, list and plan every repository, confirm, delete, report.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -140,11 +139,18 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     runtime.block_on(run_async(settings, answerer, mode))
 }
 
-/// A repository after listing and planning.
+/// A repository after listing and planning. Messages do not repeat the repository's name.
 enum Listed {
     Missing(String),
-    Failed(String),
-    Planned { total: usize, plan: Plan },
+    /// `found`: the listing worked (reading the indexes did not).
+    Failed {
+        message: String,
+        found: bool,
+    },
+    Planned {
+        total: usize,
+        plan: Plan,
+    },
 }
 
 async fn run_async(
@@ -175,7 +181,7 @@ async fn run_async(
         delete_repository: settings.delete_repository,
     };
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(listed.len());
-    for (target, l) in settings.targets.iter().zip(&listed) {
+    for (target, l) in settings.targets.iter().zip(&mut listed) {
         let Listed::Planned { total, plan } = l else {
             outcomes.push(None);
             continue;
@@ -205,15 +211,20 @@ async fn run_async(
             ));
         }
         console.start(target, plan.delete.len());
-        let outcome =
-            purge::execute(&client, target, plan.delete.clone(), options, &mut console).await;
+        // What goes moves into the purge; the report needs only what stays.
+        let delete = std::mem::take(&mut plan.delete);
+        let outcome = purge::execute(&client, target, delete, options, &mut console).await;
         let done = outcome.deleted.len() + outcome.already_gone.len();
         console.stop(target, done);
         report_outcome(&console, target, plan, &outcome);
         outcomes.push(Some(outcome));
     }
 
-    finish(&settings, &listed, &outcomes)
+    let code = finish(&settings, &listed, &outcomes, &mut console)?;
+    match console.take_write_error() {
+        Some(e) => Err(anyhow::Error::new(e).context("cannot write to stdout")),
+        None => Ok(code),
+    }
 }
 
 /// Ask before a full purge (nothing to ask when there is nothing to delete).
@@ -247,6 +258,7 @@ fn finish(
     settings: &Settings,
     listed: &[Listed],
     outcomes: &[Option<Outcome>],
+    console: &mut Console,
 ) -> anyhow::Result<ExitCode> {
     let mut ok = true;
     let mut reports = Vec::with_capacity(listed.len());
@@ -260,11 +272,12 @@ fn finish(
                     ok: settings.missing_ok,
                 }
             }
-            (Listed::Failed(message), _) => {
+            (Listed::Failed { message, found }, _) => {
                 ok = false;
                 RepoReport::Failed {
                     target,
                     message: message.clone(),
+                    found: *found,
                 }
             }
             (Listed::Planned { total, plan }, Some(outcome)) => {
@@ -289,10 +302,13 @@ fn finish(
         let doc = console::document(settings.dry_run, ok, &reports);
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
-        let _ = cli_support::output::print(text.as_bytes());
+        console.write(text.as_bytes());
     }
-    if !ok && gha::active() {
-        gha::annotate_error(Some("ecr-purge"), &failure_annotation(&reports));
+    if !ok {
+        gha::annotate_error(
+            Some(cli_support::report::tool()),
+            &failure_annotation(&reports),
+        );
     }
     Ok(if ok {
         ExitCode::SUCCESS
@@ -315,24 +331,24 @@ async fn list_and_plan(
                 .registry_id
                 .as_deref()
                 .map_or_else(String::new, |r| format!(" in registry {r}"));
-            return if settings.missing_ok {
+            if settings.missing_ok {
                 console.note(&format!(
                     "{target}: no such repository{registry}: nothing to do (--missing-ok)"
                 ));
-                Listed::Missing(e.to_string())
             } else {
-                let msg = format!(
+                console.error(&format!(
                     "{target}: no such repository{registry} ({e}); check the name and region, \
                      or pass --missing-ok if a missing repository is fine"
-                );
-                console.error(&msg);
-                Listed::Missing(msg)
-            };
+                ));
+            }
+            return Listed::Missing(e.to_string());
         }
         Err(ListError::Other(e)) => {
-            let msg = format!("{target}: {e}");
-            console.error(&msg);
-            return Listed::Failed(msg);
+            console.error(&format!("{target}: {e}"));
+            return Listed::Failed {
+                message: e.to_string(),
+                found: false,
+            };
         }
     };
     let total = images.len();
@@ -361,9 +377,12 @@ async fn list_and_plan(
                     children
                 }
                 Err(e) => {
-                    let msg = format!("{target}: {e}");
-                    console.error(&msg);
-                    return Listed::Failed(msg);
+                    let message = ecr::read_indexes_error(&e);
+                    console.error(&format!("{target}: {message}"));
+                    return Listed::Failed {
+                        message,
+                        found: true,
+                    };
                 }
             }
         }
@@ -373,40 +392,11 @@ async fn list_and_plan(
 }
 
 fn report_outcome(console: &Console, target: &Target, plan: &Plan, outcome: &Outcome) {
-    for (image, f) in &outcome.failed {
-        let tags = if image.tags.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", image.tag_list())
-        };
-        let reason = if f.reason.is_empty() {
-            f.code.clone()
-        } else {
-            format!("{}: {}", f.code, f.reason)
-        };
-        console.error(&format!("{target}: {}{tags}: {reason}", image.digest));
-    }
     for (image, reason) in &outcome.kept {
         console.note(&format!("{target}: kept {}: {reason}", image.digest));
     }
-    if let Some(e) = &outcome.error {
-        console.error(&format!("{target}: stopped: {e}"));
-    }
-    if !outcome.not_attempted.is_empty() {
-        console.error(&format!(
-            "{target}: {} images were not attempted after that error",
-            outcome.not_attempted.len()
-        ));
-    }
-    if !outcome.appeared.is_empty() {
-        let mut msg = format!(
-            "{target}: {} images appeared during the purge (pushed meanwhile?):",
-            outcome.appeared.len()
-        );
-        for image in outcome.appeared.iter().take(5) {
-            let _ = write!(msg, " {}", image.digest);
-        }
-        console.error(&msg);
+    for line in console::problem_lines(target, outcome) {
+        console.error(&line);
     }
     let summary = console::outcome_summary(target, plan, outcome);
     if outcome.ok() {
@@ -425,13 +415,15 @@ fn failure_annotation(reports: &[RepoReport<'_>]) -> String {
             } => {
                 parts.push(format!("{target}: no such repository"));
             }
-            RepoReport::Failed { target, message } => parts.push(format!("{target}: {message}")),
+            RepoReport::Failed {
+                target, message, ..
+            } => parts.push(format!("{target}: {message}")),
             RepoReport::Done {
                 target, outcome, ..
             } if !outcome.ok() => {
                 parts.push(format!(
-                    "{target}: {} images could not be deleted",
-                    outcome.failed.len() + outcome.not_attempted.len() + outcome.appeared.len()
+                    "{target}: {}",
+                    console::problems(outcome).join(", ")
                 ));
             }
             _ => {}

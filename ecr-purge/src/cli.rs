@@ -12,8 +12,10 @@ EXIT STATUS
   0  done: every selected image is gone (with --dry-run: the plan was printed);
      a missing repository with --missing-ok
   1  some images could not be deleted (each is listed with the API's reason), a
-     full purge left the repository not empty, a repository is missing (without
-     --missing-ok), the confirmation was declined, or an AWS call failed
+     full purge left the repository not empty, --delete-repository could not
+     delete it, a repository is missing (without --missing-ok), the
+     confirmation was declined, an AWS call failed, or stdout could not be
+     written
   2  usage: bad arguments, an invalid repository name, or a full purge without
      --yes where there is no terminal to confirm on";
 

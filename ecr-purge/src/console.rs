@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{self, Write as _};
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_smithy_types::DateTime;
@@ -36,6 +36,10 @@ pub struct Console {
     json: bool,
     mode: ProgressMode,
     out: Vec<u8>,
+    /// The first error writing stdout (other than a reader that left, which
+    /// `cli_support::output::stdout` swallows): nothing more is written, the purge goes on,
+    /// and the run fails with it at the end.
+    write_error: Option<io::Error>,
     bar: Option<ProgressBar>,
     total: usize,
     last_line: Instant,
@@ -48,6 +52,7 @@ impl Console {
             json,
             mode,
             out: Vec::new(),
+            write_error: None,
             bar: None,
             total: 0,
             last_line: Instant::now(),
@@ -106,13 +111,30 @@ impl Console {
         self.flush();
     }
 
-    /// Print buffered image lines; a closed stdout is ignored (the purge goes on).
+    /// Print buffered image lines; a closed stdout is ignored and a failed write is kept for
+    /// the end (the purge goes on either way).
     pub fn flush(&mut self) {
         if !self.out.is_empty() {
-            let _ = cli_support::output::stdout().write_all(&self.out);
-            let _ = cli_support::output::stdout().flush();
-            self.out.clear();
+            let out = std::mem::take(&mut self.out);
+            self.write(&out);
         }
+    }
+
+    /// Write `bytes` to stdout unless an earlier write failed (what follows a lost piece
+    /// would only mislead); keep the first error.
+    pub fn write(&mut self, bytes: &[u8]) {
+        if self.write_error.is_some() {
+            return;
+        }
+        let mut stdout = cli_support::output::stdout();
+        if let Err(e) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+            self.write_error = Some(e);
+        }
+    }
+
+    /// The first error writing stdout, if any.
+    pub fn take_write_error(&mut self) -> Option<io::Error> {
+        self.write_error.take()
     }
 
     /// Lines of a dry run.
@@ -153,8 +175,18 @@ impl Sink for Console {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// `1 image`, `2 images`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The first `n` items, and how many more: `a, b, c and 97 more`.
+pub fn some(items: &[&str], n: usize) -> String {
+    let mut s = items.iter().take(n).copied().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        let _ = write!(s, " and {} more", items.len() - n);
+    }
+    s
 }
 
 /// ` (1 index)`, ` (2 indexes)`, or nothing.
@@ -212,11 +244,13 @@ pub fn dry_run_summary(
     s
 }
 
-/// Failure counts by code: `KmsError 1, ImageReferencedByManifestList 2`.
+/// Failure counts by code: `KmsError 1, ImageReferencedByManifestList 2` (failures that
+/// named no image of their batch included).
 pub fn failures_by_code(outcome: &Outcome) -> BTreeMap<String, usize> {
     let mut by_code = BTreeMap::new();
-    for (_, f) in &outcome.failed {
-        *by_code.entry(f.code.clone()).or_default() += 1;
+    let codes = outcome.failed.iter().map(|(_, f)| &f.code);
+    for code in codes.chain(outcome.unmatched.iter().map(|u| &u.code)) {
+        *by_code.entry(code.clone()).or_default() += 1;
     }
     by_code
 }
@@ -233,13 +267,14 @@ pub fn outcome_summary(target: &Target, plan: &Plan, outcome: &Outcome) -> Strin
         let _ = write!(s, ", {} already gone", outcome.already_gone.len());
     }
     let _ = write!(s, "; {}", kept_summary(plan, Some(outcome)));
-    if !outcome.failed.is_empty() {
-        let codes = failures_by_code(outcome)
+    let by_code = failures_by_code(outcome);
+    if !by_code.is_empty() {
+        let codes = by_code
             .iter()
             .map(|(c, n)| format!("{c} {n}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let _ = write!(s, "; failed {} ({codes})", outcome.failed.len());
+        let _ = write!(s, "; failed {} ({codes})", by_code.values().sum::<usize>());
     }
     if !outcome.not_attempted.is_empty() {
         let _ = write!(s, "; not attempted {}", outcome.not_attempted.len());
@@ -251,7 +286,129 @@ pub fn outcome_summary(target: &Target, plan: &Plan, outcome: &Outcome) -> Strin
         (_, Some(false)) => s.push_str("; the repository is NOT empty"),
         _ => {}
     }
+    if outcome.repository == RepoFate::NotDeleted {
+        s.push_str("; the repository was NOT deleted");
+    }
     s
+}
+
+/// The error lines of one repository's purge: each image the API refused with its code and
+/// reason; one line per error for images of calls that failed as a whole (an access denial
+/// names one batch once, not each of its images); failures the API tied to no image of the
+/// batch; what stopped the purge or kept the repository; what was not attempted or appeared.
+pub fn problem_lines(target: &Target, outcome: &Outcome) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut refused: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (image, f) in &outcome.failed {
+        if f.whole_call {
+            match refused.iter_mut().find(|(reason, _)| *reason == f.reason) {
+                Some((_, digests)) => digests.push(&image.digest),
+                None => refused.push((&f.reason, vec![&image.digest])),
+            }
+            continue;
+        }
+        let tags = if image.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", image.tag_list())
+        };
+        let reason = if f.reason.is_empty() {
+            f.code.clone()
+        } else {
+            format!("{}: {}", f.code, f.reason)
+        };
+        lines.push(format!("{target}: {}{tags}: {reason}", image.digest));
+    }
+    for (reason, digests) in &refused {
+        lines.push(format!(
+            "{target}: {} not deleted ({}): {reason}",
+            plural(digests.len(), "image", "images"),
+            some(digests, 3)
+        ));
+    }
+    for u in &outcome.unmatched {
+        lines.push(format!(
+            "{target}: BatchDeleteImage reported a failure for {}, which is not an image of \
+             its batch: {}: {}",
+            u.image_id, u.code, u.reason
+        ));
+    }
+    if let Some(e) = &outcome.error {
+        let text = e.to_string();
+        if is_repository_error(e) {
+            let why = if e.code.as_deref() == Some("RepositoryNotEmptyException") {
+                " (refused twice although no image is listed: deletions ECR has not settled \
+                 yet?)"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "{target}: the repository was not deleted: {text}{why}"
+            ));
+        } else if !refused.iter().any(|(reason, _)| *reason == text) {
+            lines.push(format!("{target}: stopped: {text}"));
+        }
+    }
+    if !outcome.not_attempted.is_empty() {
+        lines.push(format!(
+            "{target}: {} images were not attempted after that error",
+            outcome.not_attempted.len()
+        ));
+    }
+    if !outcome.appeared.is_empty() {
+        let digests: Vec<&str> = outcome.appeared.iter().map(|i| i.digest.as_str()).collect();
+        lines.push(format!(
+            "{target}: {} during the purge (pushed meanwhile?): {}",
+            plural(digests.len(), "image appeared", "images appeared"),
+            some(&digests, 5)
+        ));
+    }
+    lines
+}
+
+/// What went wrong for one repository, briefly (for the GitHub Actions annotation); empty
+/// when the outcome is ok.
+pub fn problems(outcome: &Outcome) -> Vec<String> {
+    let mut out = Vec::new();
+    if !outcome.failed.is_empty() {
+        out.push(format!(
+            "{} images could not be deleted",
+            outcome.failed.len()
+        ));
+    }
+    if !outcome.unmatched.is_empty() {
+        out.push(format!(
+            "{} not tied to an image of its batch",
+            plural(outcome.unmatched.len(), "failure", "failures")
+        ));
+    }
+    if !outcome.not_attempted.is_empty() {
+        out.push(format!("{} not attempted", outcome.not_attempted.len()));
+    }
+    if !outcome.appeared.is_empty() {
+        out.push(format!(
+            "{} appeared during the purge",
+            plural(outcome.appeared.len(), "image", "images")
+        ));
+    }
+    if let Some(e) = &outcome.error {
+        out.push(if is_repository_error(e) {
+            format!("the repository was not deleted: {e}")
+        } else {
+            format!("stopped: {e}")
+        });
+    } else if outcome.repository == RepoFate::NotDeleted {
+        out.push("the repository was not deleted".to_owned());
+    }
+    if outcome.empty == Some(false) && out.is_empty() {
+        out.push("the repository is not empty".to_owned());
+    }
+    out
+}
+
+/// Whether the error is DeleteRepository's (reported as such, not as what stopped the purge).
+pub fn is_repository_error(e: &cli_support::aws::AwsError) -> bool {
+    e.operation == "DeleteRepository"
 }
 
 fn time(t: Option<SystemTime>) -> Value {
@@ -265,6 +422,7 @@ fn image_json(image: &Image) -> Value {
         "tags": image.tags,
         "media_type": image.media_type,
         "pushed_at": time(image.pushed_at),
+        "status": image.status,
     })
 }
 
@@ -286,6 +444,8 @@ pub enum RepoReport<'a> {
     Failed {
         target: &'a Target,
         message: String,
+        /// Whether the repository was listed (the failure came later), so it exists.
+        found: bool,
     },
     Planned {
         target: &'a Target,
@@ -319,9 +479,14 @@ impl RepoReport<'_> {
                 v["error"] = json!(message);
                 v
             }
-            RepoReport::Failed { target, message } => {
+            RepoReport::Failed {
+                target,
+                message,
+                found,
+            } => {
                 let mut v = base(target);
-                v["found"] = json!(true);
+                // Never reached: whether it exists is not known.
+                v["found"] = if *found { json!(true) } else { Value::Null };
                 v["ok"] = json!(false);
                 v["error"] = json!(message);
                 v
@@ -369,6 +534,11 @@ impl RepoReport<'_> {
                         v
                     })
                     .collect();
+                v["unmatched_failures"] = outcome
+                    .unmatched
+                    .iter()
+                    .map(|u| json!({"image_id": u.image_id, "code": u.code, "reason": u.reason}))
+                    .collect();
                 v["failed_by_code"] = json!(failures_by_code(outcome));
                 v["not_attempted"] = outcome.not_attempted.iter().map(image_json).collect();
                 v["appeared"] = outcome.appeared.iter().map(image_json).collect();
@@ -397,7 +567,7 @@ pub fn document(dry_run: bool, ok: bool, repos: &[RepoReport<'_>]) -> Value {
         doc["would_delete"] = json!(sum("would_delete"));
     } else {
         doc["deleted"] = json!(sum("deleted"));
-        doc["failed"] = json!(sum("failed"));
+        doc["failed"] = json!(sum("failed") + sum("unmatched_failures"));
     }
     doc["kept"] = json!(sum("kept"));
     doc["repositories"] = Value::Array(list);
@@ -407,6 +577,7 @@ pub fn document(dry_run: bool, ok: bool, repos: &[RepoReport<'_>]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cli_support::aws::AwsError;
 
     #[test]
     fn lines_and_breakdowns() {
@@ -426,6 +597,192 @@ mod tests {
             keep_breakdown(reasons.iter()),
             "2 keep-latest, 1 not-selected"
         );
+    }
+
+    fn outcome() -> Outcome {
+        Outcome {
+            deleted: Vec::new(),
+            already_gone: Vec::new(),
+            failed: Vec::new(),
+            unmatched: Vec::new(),
+            kept: Vec::new(),
+            not_attempted: Vec::new(),
+            appeared: Vec::new(),
+            error: None,
+            empty: None,
+            repository: RepoFate::Kept,
+        }
+    }
+
+    fn aws_error(operation: &str, code: &str, message: &str) -> AwsError {
+        AwsError {
+            operation: operation.to_owned(),
+            code: Some(code.to_owned()),
+            message: message.to_owned(),
+            kind: cli_support::aws::ErrorKind::Service,
+        }
+    }
+
+    fn target() -> Target {
+        Target {
+            name: "app".to_owned(),
+            registry_id: None,
+            region: None,
+        }
+    }
+
+    #[test]
+    fn a_refused_call_is_one_line_and_image_failures_one_each() {
+        let denied = aws_error(
+            "BatchDeleteImage",
+            "AccessDeniedException",
+            "not authorized to perform: ecr:BatchDeleteImage",
+        );
+        let mut o = outcome();
+        for i in 0..100 {
+            let d = format!("sha256:{i:02}");
+            o.failed
+                .push((Image::new(&d), crate::ecr::Failure::of_call(&d, &denied)));
+        }
+        let mut tagged = Image::new("sha256:kms");
+        tagged.tags = vec!["v1".into()];
+        o.failed.push((
+            tagged,
+            crate::ecr::Failure {
+                digest: "sha256:kms".into(),
+                code: "KmsError".into(),
+                reason: "key disabled".into(),
+                whole_call: false,
+            },
+        ));
+        o.not_attempted.push(Image::new("sha256:later"));
+        o.error = Some(denied);
+        assert_eq!(
+            problem_lines(&target(), &o),
+            [
+                "app: sha256:kms (v1): KmsError: key disabled",
+                "app: 100 images not deleted (sha256:00, sha256:01, sha256:02 and 97 more): \
+                 BatchDeleteImage: AccessDeniedException: not authorized to perform: \
+                 ecr:BatchDeleteImage",
+                "app: 1 images were not attempted after that error",
+            ]
+        );
+        assert_eq!(
+            problems(&o),
+            [
+                "101 images could not be deleted",
+                "1 not attempted",
+                "stopped: BatchDeleteImage: AccessDeniedException: not authorized to perform: \
+                 ecr:BatchDeleteImage"
+            ]
+        );
+    }
+
+    #[test]
+    fn failures_tied_to_no_image_are_reported_and_counted() {
+        let mut o = outcome();
+        o.unmatched.push(crate::ecr::Unmatched {
+            image_id: "tag v9".into(),
+            code: "KmsError".into(),
+            reason: "key disabled".into(),
+        });
+        assert!(!o.ok());
+        assert_eq!(
+            problem_lines(&target(), &o),
+            [
+                "app: BatchDeleteImage reported a failure for tag v9, which is not an image of \
+              its batch: KmsError: key disabled"
+            ]
+        );
+        assert_eq!(
+            problems(&o),
+            ["1 failure not tied to an image of its batch"]
+        );
+        let plan = Plan::default();
+        assert!(
+            outcome_summary(&target(), &plan, &o).contains("failed 1 (KmsError 1)"),
+            "{}",
+            outcome_summary(&target(), &plan, &o)
+        );
+    }
+
+    #[test]
+    fn a_repository_that_was_not_deleted_is_a_failure_named_as_such() {
+        // Only DeleteRepository failed: no image count in the annotation.
+        let mut o = outcome();
+        o.empty = Some(true);
+        o.repository = RepoFate::NotDeleted;
+        o.error = Some(aws_error(
+            "DeleteRepository",
+            "AccessDeniedException",
+            "not authorized",
+        ));
+        assert!(!o.ok());
+        assert_eq!(
+            problems(&o),
+            [
+                "the repository was not deleted: DeleteRepository: AccessDeniedException: \
+              not authorized"
+            ]
+        );
+        assert_eq!(
+            problem_lines(&target(), &o),
+            [
+                "app: the repository was not deleted: DeleteRepository: AccessDeniedException: \
+              not authorized"
+            ]
+        );
+        let summary = outcome_summary(&target(), &Plan::default(), &o);
+        assert!(
+            summary.ends_with("the repository is empty; the repository was NOT deleted"),
+            "{summary}"
+        );
+        // Refused twice while nothing is listed.
+        o.error = Some(aws_error(
+            "DeleteRepository",
+            "RepositoryNotEmptyException",
+            "The repository cannot be deleted because it still contains images",
+        ));
+        let lines = problem_lines(&target(), &o);
+        assert!(
+            lines[0].contains("refused twice although no image is listed"),
+            "{lines:?}"
+        );
+        // Not deleted because images are left: no error, still a failure.
+        let mut o = outcome();
+        o.empty = Some(false);
+        o.repository = RepoFate::NotDeleted;
+        assert!(!o.ok());
+        assert_eq!(problems(&o), ["the repository was not deleted"]);
+    }
+
+    #[test]
+    fn json_images_carry_their_status_and_unreached_repositories_no_found() {
+        let mut i = Image::new("sha256:ab");
+        i.status = Some("ARCHIVED".into());
+        assert_eq!(image_json(&i)["status"], "ARCHIVED");
+        assert_eq!(image_json(&Image::new("sha256:cd"))["status"], Value::Null);
+        let t = target();
+        let unreached = RepoReport::Failed {
+            target: &t,
+            message: "DescribeImages: cannot reach AWS".into(),
+            found: false,
+        };
+        let v = unreached.to_json();
+        assert_eq!(v["found"], Value::Null);
+        assert_eq!(v["error"], "DescribeImages: cannot reach AWS");
+        let listed = RepoReport::Failed {
+            target: &t,
+            message: "BatchGetImage: AccessDeniedException".into(),
+            found: true,
+        };
+        assert_eq!(listed.to_json()["found"], true);
+    }
+
+    #[test]
+    fn some_names_the_first_few() {
+        assert_eq!(some(&["a", "b"], 3), "a, b");
+        assert_eq!(some(&["a", "b", "c", "d"], 2), "a, b and 2 more");
     }
 
     #[test]

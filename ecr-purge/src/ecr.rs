@@ -74,6 +74,19 @@ fn digest_id(digest: &str) -> ImageIdentifier {
     ImageIdentifier::builder().image_digest(digest).build()
 }
 
+/// The message for a BatchGetImage call that failed; an access denial says which
+/// permission is missing.
+pub fn read_indexes_error(err: &AwsError) -> String {
+    if is_code(err, "AccessDeniedException") {
+        format!(
+            "{err}; selectors and protections read image indexes, which needs \
+             ecr:BatchGetImage (a full purge does not)"
+        )
+    } else {
+        err.to_string()
+    }
+}
+
 /// The children of each index, read with BatchGetImage (up to 100 ids a call,
 /// `concurrency` calls in flight). Indexes that cannot be read are returned with the reason
 /// (the caller warns and treats them as childless).
@@ -138,10 +151,39 @@ pub async fn read_indexes(
     Ok((children, unreadable))
 }
 
-/// A per-image failure from a BatchDeleteImage response.
+/// Why an image was not deleted: a per-image failure from a BatchDeleteImage response, or
+/// the failure of a whole call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub digest: String,
+    pub code: String,
+    pub reason: String,
+    /// The whole call failed (the reason is the call's error, the same for every image of
+    /// the batch), rather than this image.
+    pub whole_call: bool,
+}
+
+impl Failure {
+    /// The failure of a whole call, for one image of its batch.
+    pub fn of_call(digest: &str, err: &AwsError) -> Failure {
+        Failure {
+            digest: digest.to_owned(),
+            code: err
+                .code
+                .clone()
+                .unwrap_or_else(|| "RequestFailed".to_owned()),
+            reason: err.to_string(),
+            whole_call: true,
+        }
+    }
+}
+
+/// A `failures[]` entry whose image id names no digest of the batch (only a tag, another
+/// digest, or nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatched {
+    /// The image id as the API gave it: `sha256:...`, `tag v1`, or `no image id`.
+    pub image_id: String,
     pub code: String,
     pub reason: String,
 }
@@ -151,8 +193,30 @@ pub struct Failure {
 pub struct BatchResult {
     /// Digests reported deleted.
     pub deleted: HashSet<String>,
-    /// Per-image failures (they come back inside a successful response).
+    /// Per-image failures for digests of the batch (they come back inside a successful
+    /// response).
     pub failures: Vec<Failure>,
+    /// Failures that name no digest of the batch.
+    pub unmatched: Vec<Unmatched>,
+}
+
+fn failure_code(failure: &aws_sdk_ecr::types::ImageFailure) -> String {
+    failure
+        .failure_code()
+        .map_or("Unknown", |c| c.as_str())
+        .to_owned()
+}
+
+/// An image id as text: its digest, else its tag.
+fn describe_id(id: Option<&ImageIdentifier>) -> String {
+    match (
+        id.and_then(ImageIdentifier::image_digest),
+        id.and_then(ImageIdentifier::image_tag),
+    ) {
+        (Some(d), _) => d.to_owned(),
+        (None, Some(t)) => format!("tag {t}"),
+        (None, None) => "no image id".to_owned(),
+    }
 }
 
 /// Delete up to 100 images by digest in one call.
@@ -177,17 +241,23 @@ pub async fn delete_batch(
         }
     }
     for failure in out.failures() {
-        let Some(digest) = failure.image_id().and_then(|i| i.image_digest()) else {
-            continue;
-        };
-        result.failures.push(Failure {
-            digest: digest.to_owned(),
-            code: failure
-                .failure_code()
-                .map_or("Unknown", |c| c.as_str())
-                .to_owned(),
-            reason: failure.failure_reason().unwrap_or_default().to_owned(),
-        });
+        let code = failure_code(failure);
+        let reason = failure.failure_reason().unwrap_or_default().to_owned();
+        match failure.image_id().and_then(|i| i.image_digest()) {
+            Some(digest) if digests.iter().any(|d| d == digest) => {
+                result.failures.push(Failure {
+                    digest: digest.to_owned(),
+                    code,
+                    reason,
+                    whole_call: false,
+                });
+            }
+            _ => result.unmatched.push(Unmatched {
+                image_id: describe_id(failure.image_id()),
+                code,
+                reason,
+            }),
+        }
     }
     Ok(result)
 }
@@ -198,8 +268,8 @@ pub enum RepoDeletion {
     Deleted,
     /// Someone else deleted it first.
     AlreadyGone,
-    /// `RepositoryNotEmptyException`.
-    NotEmpty,
+    /// `RepositoryNotEmptyException`, kept to be reported if it persists.
+    NotEmpty(AwsError),
 }
 
 /// Delete the repository without `force`: ECR itself refuses if anything is left.
@@ -214,7 +284,46 @@ pub async fn delete_repository(client: &Client, target: &Target) -> Result<RepoD
     {
         Ok(_) => Ok(RepoDeletion::Deleted),
         Err(e) if is_code(&e, "RepositoryNotFoundException") => Ok(RepoDeletion::AlreadyGone),
-        Err(e) if is_code(&e, "RepositoryNotEmptyException") => Ok(RepoDeletion::NotEmpty),
+        Err(e) if is_code(&e, "RepositoryNotEmptyException") => Ok(RepoDeletion::NotEmpty(e)),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cli_support::aws::ErrorKind;
+
+    fn error(operation: &str, code: &str) -> AwsError {
+        AwsError {
+            operation: operation.to_owned(),
+            code: Some(code.to_owned()),
+            message: "denied".to_owned(),
+            kind: ErrorKind::Service,
+        }
+    }
+
+    #[test]
+    fn a_denied_index_read_names_the_permission() {
+        assert_eq!(
+            read_indexes_error(&error("BatchGetImage", "AccessDeniedException")),
+            "BatchGetImage: AccessDeniedException: denied; selectors and protections read \
+             image indexes, which needs ecr:BatchGetImage (a full purge does not)"
+        );
+        assert_eq!(
+            read_indexes_error(&error("BatchGetImage", "ServerException")),
+            "BatchGetImage: ServerException: denied"
+        );
+    }
+
+    #[test]
+    fn a_failed_call_keeps_the_errors_own_text() {
+        let f = Failure::of_call(
+            "sha256:a",
+            &error("BatchDeleteImage", "AccessDeniedException"),
+        );
+        assert_eq!(f.code, "AccessDeniedException");
+        assert_eq!(f.reason, "BatchDeleteImage: AccessDeniedException: denied");
+        assert!(f.whole_call);
     }
 }

@@ -19,7 +19,8 @@ pub struct Image {
     pub media_type: Option<String>,
     /// `subjectManifestDigest`: the image this artifact (a signature, an SBOM) refers to.
     pub subject: Option<String>,
-    /// `imageStatus` (ACTIVE, ARCHIVED, ACTIVATING), when the API says.
+    /// `imageStatus` (ACTIVE, ARCHIVED, ACTIVATING), when the API says: reported as
+    /// `status` in the `--json` document, so a report tells archived images apart.
     pub status: Option<String>,
 }
 

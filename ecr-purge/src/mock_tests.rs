@@ -1,8 +1,10 @@
 //! The ECR behaviour the local emulator cannot produce, through aws-smithy-mocks: pages of
 //! 1000 (it never paginates), the 100-id cap (it accepts any number), ImageReferencedByManifestList
 //! (it does not model index references), old push times (it cannot backdate a push),
-//! throttling, and per-image failures that never clear. The binary itself is tested against
-//! the emulator in tests/cli.
+//! throttling, per-image failures that never clear or that name no image of the batch,
+//! BatchGetImage failures, and a DeleteRepository that still says RepositoryNotEmpty when
+//! the listing is empty (it deletes synchronously). The binary itself is tested against the
+//! emulator in tests/cli.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -11,15 +13,17 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_ecr::Client;
 use aws_sdk_ecr::error::ErrorMetadata;
 use aws_sdk_ecr::operation::batch_delete_image::{BatchDeleteImageError, BatchDeleteImageOutput};
+use aws_sdk_ecr::operation::batch_get_image::BatchGetImageOutput;
+use aws_sdk_ecr::operation::delete_repository::{DeleteRepositoryError, DeleteRepositoryOutput};
 use aws_sdk_ecr::operation::describe_images::DescribeImagesOutput;
 use aws_sdk_ecr::types::{ImageDetail, ImageFailure, ImageFailureCode, ImageIdentifier};
-use aws_smithy_mocks::{MockResponse, RuleMode, mock, mock_client};
+use aws_smithy_mocks::{MockResponse, Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::DateTime;
 
 use crate::ecr::{self, MAX_IDS_PER_CALL};
 use crate::image::{INDEX_MEDIA_TYPES, Image};
 use crate::plan::{self, Selection};
-use crate::purge::{self, Options, Outcome, Sink};
+use crate::purge::{self, Options, Outcome, RepoFate, Sink};
 use crate::repo::Target;
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -43,6 +47,9 @@ struct Store {
     stuck: HashMap<String, &'static str>,
     /// Answer calls after this many with AccessDeniedException.
     deny_after: Option<usize>,
+    /// Digest -> (the image id its failure names instead, code): refused every time, with a
+    /// failure that does not name the digest (only a tag, or another digest).
+    misnamed: HashMap<String, (ImageIdentifier, &'static str)>,
     describe_calls: usize,
 }
 
@@ -106,6 +113,16 @@ impl Store {
             };
             if let Some(code) = self.stuck.get(&d) {
                 out = out.failures(failure(code, format!("{code} for {d}")));
+                continue;
+            }
+            if let Some((named, code)) = self.misnamed.get(&d) {
+                out = out.failures(
+                    ImageFailure::builder()
+                        .image_id(named.clone())
+                        .failure_code(ImageFailureCode::from(*code))
+                        .failure_reason(format!("{code} (misnamed)"))
+                        .build(),
+                );
                 continue;
             }
             let Some((tags, _, _)) = self.images.get(&d) else {
@@ -176,6 +193,11 @@ impl Store {
 }
 
 fn client(store: &Shared) -> Client {
+    mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &store_rules(store))
+}
+
+/// DescribeImages and BatchDeleteImage answered by the store.
+fn store_rules(store: &Shared) -> Vec<Rule> {
     let s = store.clone();
     let describe = mock!(Client::describe_images).then_compute_output(move |req| {
         let filter = req
@@ -190,7 +212,7 @@ fn client(store: &Shared) -> Client {
     let s = store.clone();
     let delete = mock!(Client::batch_delete_image)
         .then_compute_response(move |req| s.lock().unwrap().delete(req.image_ids()));
-    mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&describe, &delete])
+    vec![describe, delete]
 }
 
 /// An outcome's counts, for assertion messages (the full debug form runs to megabytes).
@@ -630,5 +652,273 @@ async fn a_call_refused_for_good_stops_the_purge_and_counts_the_rest() {
         store.lock().unwrap().calls.len(),
         3,
         "nothing is sent after the refusal"
+    );
+}
+
+fn not_empty() -> DeleteRepositoryError {
+    DeleteRepositoryError::generic(
+        ErrorMetadata::builder()
+            .code("RepositoryNotEmptyException")
+            .message(
+                "The repository with name 'app' cannot be deleted because it still contains images",
+            )
+            .build(),
+    )
+}
+
+/// A full purge with `--delete-repository`, DeleteRepository answered by `delete_repository`.
+async fn teardown(store: &Shared, delete_repository: &Rule) -> Outcome {
+    let mut rules = store_rules(store);
+    rules.push(delete_repository.clone());
+    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &rules);
+    let images = ecr::list_images(&client, &target()).await.unwrap();
+    let plan = plan::plan(
+        images,
+        &HashMap::new(),
+        &Selection::default(),
+        SystemTime::now(),
+    );
+    let options = Options {
+        concurrency: 2,
+        full: true,
+        delete_repository: true,
+    };
+    let mut rec = Recorder::default();
+    purge::execute(&client, &target(), plan.delete, options, &mut rec).await
+}
+
+fn three_images() -> Shared {
+    let mut s = Store::default();
+    for i in 0..3 {
+        s.add(&digest(i), &[], 1_000, MANIFEST);
+    }
+    Arc::new(Mutex::new(s))
+}
+
+#[tokio::test]
+async fn delete_repository_refused_while_nothing_is_listed_is_asked_once_more() {
+    // ECR can answer RepositoryNotEmpty for a moment after the last images went.
+    let store = three_images();
+    let rule = mock!(Client::delete_repository)
+        .sequence()
+        .error(not_empty)
+        .output(|| DeleteRepositoryOutput::builder().build())
+        .build();
+    let outcome = teardown(&store, &rule).await;
+    assert!(outcome.ok(), "{}", brief(&outcome));
+    assert_eq!(outcome.repository, RepoFate::Deleted);
+    assert_eq!(rule.num_calls(), 2);
+    // The listing, then the look between the two DeleteRepository calls.
+    assert_eq!(store.lock().unwrap().describe_calls, 2);
+}
+
+#[tokio::test]
+async fn a_second_refusal_is_a_failure_to_re_run() {
+    let store = three_images();
+    let rule = mock!(Client::delete_repository)
+        .sequence()
+        .error(not_empty)
+        .times(2)
+        .build();
+    let outcome = teardown(&store, &rule).await;
+    assert!(!outcome.ok(), "the repository still exists");
+    assert_eq!(outcome.repository, RepoFate::NotDeleted);
+    assert_eq!(rule.num_calls(), 2, "asked once more, not more");
+    assert_eq!(outcome.deleted.len(), 3);
+    assert_eq!(outcome.empty, Some(true));
+    let err = outcome.error.as_ref().expect("the refusal is the error");
+    assert_eq!(err.code.as_deref(), Some("RepositoryNotEmptyException"));
+    let lines = crate::console::problem_lines(&target(), &outcome);
+    assert!(
+        lines[0].starts_with(
+            "app: the repository was not deleted: DeleteRepository: RepositoryNotEmptyException"
+        ),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_with_images_listed_is_not_retried() {
+    // An image pushed while the purge ran: DeleteRepository is right to refuse.
+    let store = three_images();
+    let s = store.clone();
+    let rule = mock!(Client::delete_repository).then_compute_response(move |_| {
+        s.lock()
+            .unwrap()
+            .add(&digest(99), &["late"], 2_000, MANIFEST);
+        MockResponse::Error(not_empty())
+    });
+    let outcome = teardown(&store, &rule).await;
+    assert!(!outcome.ok());
+    assert_eq!(rule.num_calls(), 1);
+    assert_eq!(outcome.repository, RepoFate::NotDeleted);
+    assert_eq!(outcome.empty, Some(false));
+    assert_eq!(outcome.appeared.len(), 1);
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+}
+
+#[tokio::test]
+async fn a_failure_naming_only_a_tag_is_the_one_unexplained_image_s() {
+    // BatchDeleteImage may name a failed image by its tag only: with one image of the
+    // batch left unexplained, the failure (its code and reason) is that image's.
+    let mut s = Store::default();
+    s.add(&digest(1), &["v1"], 1_000, MANIFEST);
+    s.add(&digest(2), &["v2"], 1_000, MANIFEST);
+    s.add(&digest(3), &["v3"], 1_000, MANIFEST);
+    s.misnamed.insert(
+        digest(2),
+        (
+            ImageIdentifier::builder().image_tag("v2").build(),
+            "KmsError",
+        ),
+    );
+    let store: Shared = Arc::new(Mutex::new(s));
+    let (outcome, rec) = purge(&store, &Selection::default(), SystemTime::now()).await;
+    assert!(!outcome.ok());
+    assert_eq!(rec.lines.len(), 2);
+    assert_eq!(outcome.failed.len(), 1, "{}", brief(&outcome));
+    let (image, f) = &outcome.failed[0];
+    assert_eq!(image.digest, digest(2));
+    assert_eq!(image.tags, ["v2"]);
+    assert_eq!(f.code, "KmsError");
+    assert_eq!(f.reason, "KmsError (misnamed)");
+    assert!(outcome.unmatched.is_empty());
+}
+
+#[tokio::test]
+async fn failures_that_cannot_be_tied_to_an_image_are_failures_of_the_call() {
+    // Two images unexplained and two failures naming neither: which is whose is unknown,
+    // so both failures are reported as the call's, and the images are looked for.
+    // ImageNotFound for another digest says nothing is there: not reported.
+    let mut s = Store::default();
+    for i in 1..=4 {
+        s.add(&digest(i), &[&format!("v{i}")], 1_000, MANIFEST);
+    }
+    s.misnamed.insert(
+        digest(1),
+        (
+            ImageIdentifier::builder().image_tag("v1").build(),
+            "KmsError",
+        ),
+    );
+    s.misnamed.insert(
+        digest(2),
+        (ImageIdentifier::builder().build(), "UpstreamUnavailable"),
+    );
+    s.misnamed.insert(
+        digest(3),
+        (
+            ImageIdentifier::builder().image_digest(digest(77)).build(),
+            "ImageNotFound",
+        ),
+    );
+    let store: Shared = Arc::new(Mutex::new(s));
+    let (outcome, rec) = purge(&store, &Selection::default(), SystemTime::now()).await;
+    assert!(!outcome.ok());
+    assert_eq!(rec.lines, [digest(4)]);
+    let mut unmatched: Vec<(String, String, String)> = outcome
+        .unmatched
+        .iter()
+        .map(|u| (u.image_id.clone(), u.code.clone(), u.reason.clone()))
+        .collect();
+    unmatched.sort();
+    assert_eq!(
+        unmatched,
+        [
+            (
+                "no image id".to_owned(),
+                "UpstreamUnavailable".to_owned(),
+                "UpstreamUnavailable (misnamed)".to_owned()
+            ),
+            (
+                "tag v1".to_owned(),
+                "KmsError".to_owned(),
+                "KmsError (misnamed)".to_owned()
+            ),
+        ]
+    );
+    // The three unexplained images are still there: each is a failure of its own.
+    let mut failed: Vec<(String, String)> = outcome
+        .failed
+        .iter()
+        .map(|(i, f)| (i.digest.clone(), f.code.clone()))
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        [1, 2, 3].map(|i| (digest(i), purge::NOT_DELETED.to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn read_indexes_asks_at_most_100_ids_a_call_and_reports_what_it_cannot_read() {
+    // 250 indexes: three calls. One index is not found (gone: nothing to say), one fails
+    // with KmsError, one has a manifest that is not an index: both are reported unreadable
+    // (the caller warns and treats them as childless).
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let recorded = sizes.clone();
+    let get = mock!(Client::batch_get_image).then_compute_output(move |req| {
+        let media: Vec<&str> = req
+            .accepted_media_types()
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            media, INDEX_MEDIA_TYPES,
+            "asks for indexes and manifest lists"
+        );
+        recorded.lock().unwrap().push(req.image_ids().len());
+        let mut out = BatchGetImageOutput::builder();
+        for id in req.image_ids() {
+            let d = id.image_digest().expect("reads by digest");
+            let failure = |code: &str| {
+                ImageFailure::builder()
+                    .image_id(id.clone())
+                    .failure_code(ImageFailureCode::from(code))
+                    .failure_reason(format!("{code} for {d}"))
+                    .build()
+            };
+            let manifest = if d == digest(5) {
+                out = out.failures(failure("ImageNotFound"));
+                continue;
+            } else if d == digest(6) {
+                out = out.failures(failure("KmsError"));
+                continue;
+            } else if d == digest(7) {
+                r#"{"schemaVersion":2,"layers":[]}"#.to_owned()
+            } else {
+                format!(r#"{{"manifests":[{{"digest":"{d}-child"}}]}}"#)
+            };
+            out = out.images(
+                aws_sdk_ecr::types::Image::builder()
+                    .image_id(id.clone())
+                    .image_manifest(manifest)
+                    .image_manifest_media_type(INDEX_MEDIA_TYPES[0])
+                    .build(),
+            );
+        }
+        out.build()
+    });
+    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&get]);
+    let digests: Vec<String> = (0..250).map(digest).collect();
+    let (children, mut unreadable) = ecr::read_indexes(&client, &target(), &digests, 4)
+        .await
+        .unwrap();
+    let mut sizes = sizes.lock().unwrap().clone();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [50, 100, 100]);
+    assert_eq!(children.len(), 247);
+    assert_eq!(children[&digest(0)], [format!("{}-child", digest(0))]);
+    unreadable.sort();
+    assert_eq!(unreadable.len(), 2, "{unreadable:?}");
+    assert_eq!(unreadable[0].0, digest(6));
+    assert_eq!(
+        unreadable[0].1,
+        format!("KmsError: KmsError for {}", digest(6))
+    );
+    assert_eq!(unreadable[1].0, digest(7));
+    assert!(
+        unreadable[1].1.contains("no \"manifests\""),
+        "{unreadable:?}"
     );
 }

@@ -6,10 +6,12 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_ecr::Client;
-use cli_support::aws::{AwsError, ErrorKind};
+use cli_support::aws::AwsError;
 use futures_util::{StreamExt as _, stream};
 
-use crate::ecr::{self, BatchResult, Failure, ListError, MAX_IDS_PER_CALL, RepoDeletion};
+use crate::ecr::{
+    self, BatchResult, Failure, ListError, MAX_IDS_PER_CALL, RepoDeletion, Unmatched,
+};
 use crate::image::Image;
 use crate::plan::KeepReason;
 use crate::repo::Target;
@@ -42,12 +44,14 @@ pub struct Options {
 /// What became of the repository itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RepoFate {
+    /// Not asked to delete it (no `--delete-repository`).
     Kept,
     Deleted,
     /// DeleteRepository found it gone already.
     AlreadyGone,
-    /// Not deleted because images are left.
-    KeptWithImages,
+    /// `--delete-repository`, and the repository is still there: images are left, or ECR
+    /// refused. A failure.
+    NotDeleted,
 }
 
 /// The outcome for one repository.
@@ -57,6 +61,8 @@ pub struct Outcome {
     /// `ImageNotFound`: gone before we got to it.
     pub already_gone: Vec<Image>,
     pub failed: Vec<(Image, Failure)>,
+    /// `failures[]` entries that named no image of their batch and could not be tied to one.
+    pub unmatched: Vec<Unmatched>,
     /// Still referenced by an index the purge keeps (or never saw): left, not an error.
     pub kept: Vec<(Image, KeepReason)>,
     /// Never sent because an earlier call failed for good.
@@ -73,10 +79,12 @@ pub struct Outcome {
 impl Outcome {
     pub fn ok(&self) -> bool {
         self.failed.is_empty()
+            && self.unmatched.is_empty()
             && self.not_attempted.is_empty()
             && self.appeared.is_empty()
             && self.error.is_none()
             && self.empty != Some(false)
+            && self.repository != RepoFate::NotDeleted
     }
 }
 
@@ -139,6 +147,7 @@ pub async fn execute(
             deleted: Vec::new(),
             already_gone: Vec::new(),
             failed: Vec::new(),
+            unmatched: Vec::new(),
             kept: Vec::new(),
             not_attempted: Vec::new(),
             appeared: Vec::new(),
@@ -186,12 +195,10 @@ pub async fn execute(
                         progress |=
                             settle(&mut st, batch, res, &mut retry, &mut last_failure, sink);
                     }
-                    Some(Err(e))
-                        if matches!(e.kind, ErrorKind::Throttling | ErrorKind::Transient) =>
-                    {
+                    Some(Err(e)) if e.is_retryable() => {
                         // The SDK already retried; try the batch again next round.
                         for d in batch {
-                            last_failure.insert(d.clone(), call_failure(d, &e));
+                            last_failure.insert(d.clone(), Failure::of_call(d, &e));
                             retry.push(d.clone());
                         }
                     }
@@ -199,7 +206,7 @@ pub async fn execute(
                         stop.set(true);
                         for d in batch {
                             let image = st.image(d);
-                            st.outcome.failed.push((image, call_failure(d, &e)));
+                            st.outcome.failed.push((image, Failure::of_call(d, &e)));
                         }
                         if st.outcome.error.is_none() {
                             st.outcome.error = Some(e);
@@ -223,14 +230,6 @@ pub async fn execute(
     st.outcome
 }
 
-fn call_failure(digest: &str, e: &AwsError) -> Failure {
-    Failure {
-        digest: digest.to_owned(),
-        code: e.code.clone().unwrap_or_else(|| "RequestFailed".to_owned()),
-        reason: format!("{} failed: {}", e.operation, e.message),
-    }
-}
-
 /// Sort one BatchDeleteImage answer into deleted, gone, retry, failed and unconfirmed.
 /// True if anything was removed.
 fn settle(
@@ -246,35 +245,70 @@ fn settle(
     for f in res.failures {
         failures.entry(f.digest.clone()).or_insert(f);
     }
+    let mut unaccounted = Vec::new();
     for d in batch {
         if res.deleted.contains(d) {
             st.confirm(d, sink);
             progress = true;
         } else if let Some(f) = failures.remove(d) {
-            match f.code.as_str() {
-                NOT_FOUND => {
-                    let image = st.image(d);
-                    st.outcome.already_gone.push(image);
-                    st.done += 1;
-                    progress = true;
-                }
-                REFERENCED => {
-                    last_failure.insert(d.clone(), f);
-                    retry.push(d.clone());
-                }
-                _ => {
-                    let image = st.image(d);
-                    st.outcome.failed.push((image, f));
-                }
-            }
+            progress |= failed(st, d, f, retry, last_failure);
         } else {
-            // Neither deleted nor failed (the local emulator does this for untagged
-            // images it did delete): settled by looking at the repository afterwards.
-            st.unconfirmed.push(d.clone());
-            st.done += 1;
+            unaccounted.push(d);
         }
     }
+    let mut unmatched = res.unmatched;
+    if let ([d], [_]) = (&unaccounted[..], &unmatched[..]) {
+        // One failure that names no digest of the batch (only a tag, say) and one image
+        // the answer says nothing else about: the failure is that image's.
+        let u = unmatched.remove(0);
+        let f = Failure {
+            digest: (*d).clone(),
+            code: u.code,
+            reason: u.reason,
+            whole_call: false,
+        };
+        return failed(st, d, f, retry, last_failure) || progress;
+    }
+    for d in unaccounted {
+        // Neither deleted nor failed (the local emulator does this for untagged images it
+        // did delete): settled by looking at the repository afterwards.
+        st.unconfirmed.push(d.clone());
+        st.done += 1;
+    }
+    // An image that was not found is not there: nothing to report.
+    st.outcome
+        .unmatched
+        .extend(unmatched.into_iter().filter(|u| u.code != NOT_FOUND));
     progress
+}
+
+/// One image the API did not delete, with its failure: gone, to retry, or failed. True if
+/// it is gone.
+fn failed(
+    st: &mut State<'_>,
+    d: &str,
+    f: Failure,
+    retry: &mut Vec<String>,
+    last_failure: &mut HashMap<String, Failure>,
+) -> bool {
+    match f.code.as_str() {
+        NOT_FOUND => {
+            let image = st.image(d);
+            st.outcome.already_gone.push(image);
+            st.done += 1;
+            true
+        }
+        REFERENCED => {
+            last_failure.insert(d.to_owned(), f);
+            retry.push(d.to_owned());
+            false
+        }
+        _ => {
+            let image = st.image(d);
+            st.outcome.failed.push((image, f));
+            false
+        }
+    }
 }
 
 /// The images a round could not remove. Still referenced by an index the purge does not
@@ -292,6 +326,7 @@ fn give_up(
             digest: d.clone(),
             code: "Unknown".to_owned(),
             reason: String::new(),
+            whole_call: false,
         });
         if !full && failure.code == REFERENCED {
             let parents = referencing_digests(&failure.reason);
@@ -318,32 +353,28 @@ async fn finish(
     sink: &mut dyn Sink,
 ) {
     let clean = st.outcome.failed.is_empty()
+        && st.outcome.unmatched.is_empty()
         && st.outcome.not_attempted.is_empty()
         && st.outcome.error.is_none();
+    // DeleteRepository said the repository is not empty: ask again if the listing disagrees.
+    let mut refused = false;
     if options.delete_repository && options.full {
+        st.outcome.repository = RepoFate::NotDeleted;
         if clean {
             match ecr::delete_repository(client, st.target).await {
-                Ok(fate @ (RepoDeletion::Deleted | RepoDeletion::AlreadyGone)) => {
-                    for d in std::mem::take(&mut st.unconfirmed) {
-                        st.confirm(&d, sink);
-                    }
-                    st.outcome.empty = Some(true);
-                    st.outcome.repository = if matches!(fate, RepoDeletion::Deleted) {
-                        RepoFate::Deleted
-                    } else {
-                        RepoFate::AlreadyGone
-                    };
+                Ok(RepoDeletion::NotEmpty(_)) => refused = true,
+                Ok(deletion) => {
+                    repository_gone(st, &deletion, sink);
                     return;
-                }
-                Ok(RepoDeletion::NotEmpty) => {
-                    st.outcome.repository = RepoFate::KeptWithImages;
                 }
                 Err(e) => st.outcome.error = Some(e),
             }
-        } else {
-            st.outcome.repository = RepoFate::KeptWithImages;
         }
     } else if !options.full && st.unconfirmed.is_empty() {
+        return;
+    } else if options.full && planned.is_empty() {
+        // Nothing to delete: the listing the plan came from saw the repository empty.
+        st.outcome.empty = Some(true);
         return;
     }
 
@@ -361,6 +392,7 @@ async fn finish(
                             reason: "BatchDeleteImage reported neither a deletion nor a failure, \
                                      and the image is still there"
                                 .to_owned(),
+                            whole_call: false,
                         },
                     ));
                 } else {
@@ -374,17 +406,38 @@ async fn finish(
                     .filter(|i| !planned.contains(&i.digest))
                     .collect();
             }
+            if refused && st.outcome.empty == Some(true) && st.outcome.failed.is_empty() {
+                // ECR answered RepositoryNotEmpty, yet lists no image: a deletion it has not
+                // settled yet. Once more; a second refusal is a failure to re-run.
+                match ecr::delete_repository(client, st.target).await {
+                    Ok(RepoDeletion::NotEmpty(e)) | Err(e) => st.outcome.error = Some(e),
+                    Ok(deletion) => repository_gone(st, &deletion, sink),
+                }
+            }
         }
         Err(ListError::Missing(e) | ListError::Other(e)) => {
             for d in std::mem::take(&mut st.unconfirmed) {
                 let image = st.image(&d);
-                st.outcome.failed.push((image, call_failure(&d, &e)));
+                st.outcome.failed.push((image, Failure::of_call(&d, &e)));
             }
             if st.outcome.error.is_none() {
                 st.outcome.error = Some(e);
             }
         }
     }
+}
+
+/// DeleteRepository deleted the repository, or found it gone: every image went with it.
+fn repository_gone(st: &mut State<'_>, deletion: &RepoDeletion, sink: &mut dyn Sink) {
+    for d in std::mem::take(&mut st.unconfirmed) {
+        st.confirm(&d, sink);
+    }
+    st.outcome.empty = Some(true);
+    st.outcome.repository = if matches!(deletion, RepoDeletion::AlreadyGone) {
+        RepoFate::AlreadyGone
+    } else {
+        RepoFate::Deleted
+    };
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use test_support::CommandExt as _;
 use test_support::moto::Moto;
 
 use crate::common::{
-    create_repo, images, manifest, parse_lines, push, push_multiarch, repo_exists, tool,
+    create_repo, images, manifest, offline, parse_lines, push, push_multiarch, repo_exists, tool,
 };
 
 /// Push `n` images from `threads` threads; every third untagged, every third with two
@@ -252,6 +252,154 @@ fn json_replaces_the_lines_with_one_document() {
 }
 
 #[test]
+fn a_dry_run_json_document_lists_what_would_go_and_what_stays() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "app");
+    let (index, children) = push_multiarch(&moto, "app", "d", 2, &["v1"]);
+    let loose = push(&moto, "app", &manifest("loose"), &[]);
+    let out = tool(&moto)
+        .args(["--dry-run", "--json", "--untagged-only", "app"])
+        .assert()
+        .success();
+    let out = out.get_output();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["dry_run"], true);
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["would_delete"], 1);
+    assert_eq!(doc["kept"], 3);
+    assert!(doc.get("deleted").is_none(), "{doc}");
+    let repo = &doc["repositories"][0];
+    assert_eq!(repo["repository"], "app");
+    assert_eq!(repo["found"], true);
+    assert_eq!(repo["images"], 4);
+    assert_eq!(repo["would_delete_repository"], false);
+    assert_eq!(repo["would_delete"][0]["digest"], loose.as_str());
+    assert_eq!(repo["would_delete"][0]["tags"], serde_json::json!([]));
+    // The image status is reported (the emulator does not give one).
+    assert_eq!(repo["would_delete"][0]["status"], Value::Null);
+    let mut kept: Vec<(String, String)> = repo["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["digest"].as_str().unwrap().to_owned(),
+                k["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    kept.sort();
+    let mut want = vec![
+        (index.clone(), "not-selected".to_owned()),
+        (children[0].clone(), "child-of-kept-index".to_owned()),
+        (children[1].clone(), "child-of-kept-index".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(kept, want);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("app: would delete 1 of 4 images"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(images(&moto, "app").len(), 4, "a dry run deletes nothing");
+
+    // A full dry run needs no --yes and plans the repository's deletion.
+    let out = tool(&moto)
+        .args(["--dry-run", "--json", "--delete-repository", "app"])
+        .assert()
+        .success();
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["would_delete"], 4);
+    assert_eq!(doc["repositories"][0]["would_delete_repository"], true);
+    assert_eq!(
+        doc["repositories"][0]["would_delete"][0]["digest"],
+        index.as_str()
+    );
+    assert!(repo_exists(&moto, "app"));
+    assert_eq!(images(&moto, "app").len(), 4);
+}
+
+#[test]
+fn a_listing_that_fails_names_the_repository_once_and_does_not_claim_it_exists() {
+    // Nothing listens on the port: DescribeImages cannot reach AWS.
+    let port = test_support::free_port();
+    let out = offline()
+        .args(["--json", "--tagged-only", "app"])
+        .envs([
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-2"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+            ("AWS_MAX_ATTEMPTS", "1"),
+            ("GITHUB_ACTIONS", "true"),
+        ])
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .assert()
+        .code(1);
+    let out = out.get_output();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let repo = &doc["repositories"][0];
+    assert_eq!(repo["repository"], "app");
+    assert_eq!(
+        repo["found"],
+        Value::Null,
+        "never reached: not known to exist"
+    );
+    assert_eq!(repo["ok"], false);
+    let error = repo["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("DescribeImages: cannot reach AWS"),
+        "{error}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ecr-purge: error: app: DescribeImages: cannot reach AWS"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("::error title=ecr-purge::app: DescribeImages: cannot reach AWS"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("app: app:"), "{stderr}");
+}
+
+#[test]
+fn a_stdout_that_cannot_be_written_fails_the_run_after_the_purge() {
+    // /dev/full: every write fails with ENOSPC (not a reader that left). The purge still
+    // finishes, and the run fails saying why, for the lines and for the JSON document.
+    let moto = Moto::shared().lock();
+    for (repo, json) in [("lines", false), ("doc", true)] {
+        create_repo(&moto, repo);
+        push_many(&moto, repo, repo, 150);
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ecr-purge"));
+        cmd.args(["--yes", repo])
+            .args(json.then_some("--json"))
+            .scrub_env()
+            .envs(moto.env())
+            .stdin(Stdio::null())
+            .stdout(full);
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{repo}: deleted 150 images")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("ecr-purge: error: cannot write to stdout: No space left on device"),
+            "{stderr}"
+        );
+        assert!(images(&moto, repo).is_empty(), "{repo}: the purge finished");
+    }
+}
+
+#[test]
 fn a_closed_stdout_does_not_stop_the_purge() {
     let moto = Moto::shared().lock();
     create_repo(&moto, "piped");
@@ -381,4 +529,15 @@ fn the_minimum_number_of_calls() {
         "{calls:?}"
     );
     assert_eq!(images(&moto, "prune").len(), 3);
+
+    // A full purge of an empty repository: the listing is the proof, nothing more.
+    create_repo(&moto, "empty");
+    let calls = recorded_calls(&moto, || {
+        tool(&moto)
+            .args(["--yes", "empty"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("the repository is empty"));
+    });
+    assert_eq!(calls, ["DescribeImages"], "{calls:?}");
 }
