@@ -1,11 +1,23 @@
 # shellcheck shell=bash
 # taskdef-clean: describe -> clean (new image, new env) -> register, against the emulator.
 # Sourced by scripts/demo (set -euo pipefail; stage, show, DEMO_WORK, DEMO_ROOT, AWS_* set).
-# The commands are the README's examples (taskdef-clean/README.md); a test checks that.
+# The commands given to run_shown are the README's examples (taskdef-clean/README.md), run
+# exactly as printed; a test checks that every example is one of them.
 
 stage "taskdef-clean: describe -> clean -> register a new revision"
 pushd "$DEMO_WORK" >/dev/null
-shown() { printf '\033[2m$ %s\033[0m\n' "$(cat)"; }
+# run_shown [OUT] <<'CMD': print the command on stdin, then run exactly that text (stdin
+# /dev/null; with OUT, its stdout goes to that file).
+run_shown() {
+  local cmd
+  cmd=$(cat)
+  echo_cmd "$cmd"
+  if [ $# -gt 0 ]; then
+    eval "$cmd" </dev/null >"$1"
+  else
+    eval "$cmd" </dev/null
+  fi
+}
 
 # A realistic task definition to start from: two containers (an app and a FireLens log
 # router), secrets, an EFS volume, a health check, tags.
@@ -14,18 +26,17 @@ show aws ecs register-task-definition --output text --query taskDefinition.taskD
 
 REGISTRY=123456789012.dkr.ecr.us-east-2.amazonaws.com
 GIT_SHA=3f9c2a1
-shown <<'CMD'
-aws ecs describe-task-definition --task-definition web --include TAGS | taskdef-clean --image "app=$REGISTRY/web:$GIT_SHA" --env "app:RELEASE=$GIT_SHA" > taskdef.json
-CMD
+run_shown <<'CMD'
 aws ecs describe-task-definition --task-definition web --include TAGS \
   | taskdef-clean --image "app=$REGISTRY/web:$GIT_SHA" --env "app:RELEASE=$GIT_SHA" > taskdef.json
+CMD
 sed -n '1,12p' taskdef.json
 echo '  ...'
-shown <<'CMD'
+run_shown registered.json <<'CMD'
 aws ecs register-task-definition --cli-input-json file://taskdef.json
 CMD
-aws ecs register-task-definition --cli-input-json file://taskdef.json \
-  --query 'taskDefinition.[taskDefinitionArn, containerDefinitions[0].image]' --output text
+jq -r '.taskDefinition | "registered \(.taskDefinitionArn) with \(.containerDefinitions[0].image)"' \
+  registered.json
 
 # Revision 2 has the new image and RELEASE, and nothing else changed: undoing the two edits
 # on revision 2 gives exactly revision 1, cleaned.
@@ -40,24 +51,22 @@ grep -q '"RELEASE"' taskdef.json || fail "RELEASE is missing"
 echo "revision 2 = revision 1 + new image + RELEASE=$GIT_SHA (checked)"
 
 # A staging variant with a jq filter, then the CI check.
-shown <<'CMD'
-taskdef-clean -f taskdef.json --family web-staging --arg group /ecs/web-staging -o staging.json --filter '.containerDefinitions |= map(if .name == "log-router" then .logConfiguration.options["awslogs-group"] = $group else . end)'
-CMD
+run_shown <<'CMD'
 taskdef-clean -f taskdef.json --family web-staging --arg group /ecs/web-staging -o staging.json \
   --filter '.containerDefinitions |= map(if .name == "log-router" then .logConfiguration.options["awslogs-group"] = $group else . end)'
+CMD
 grep -q '"awslogs-group": "/ecs/web-staging"' staging.json || fail "the filter did not apply"
-shown <<'CMD'
+run_shown <<'CMD'
 taskdef-clean --check --strict -f staging.json
 CMD
-taskdef-clean --check --strict -f staging.json
 show aws ecs register-task-definition --cli-input-json file://staging.json --output text \
   --query taskDefinition.taskDefinitionArn
 
 # Bad input is an error that says what and where, with nothing on stdout.
-shown <<'CMD'
+if run_shown bad.json <<'CMD'
 taskdef-clean --image api=web:2 < taskdef.json
 CMD
-if taskdef-clean --image api=web:2 <taskdef.json >bad.json; then
+then
   fail "an unknown container was accepted"
 fi
 [ ! -s bad.json ] || fail "output written despite the error"
