@@ -19,7 +19,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 images=${1:-5000}
 runs=${RUNS:-3}
-for tool in hyperfine python3; do
+for tool in hyperfine python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
 done
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is not installed" >&2; exit 1; }
@@ -171,5 +171,12 @@ print(f"  speed-up: {loop['mean'] / tool['mean']:.1f}x (concurrency 4), {loop['m
 print(f"  API calls: ecr-purge {tool_calls}")
 print(f"             aws-cli loop {loop_calls}")
 print(f"             minimum for this repository on the emulator (1 page there): {minimum}")
+made, least = int(tool_calls.split()[0]), int(minimum)
+if made == least:
+    print(f"  verdict: ecr-purge made the minimum number of calls ({made})")
+else:
+    print(f"  verdict: ecr-purge made {made} calls, {made - least:+d} from the minimum of {least}")
+speedup = loop["mean"] / tool["mean"]
+print(f"  verdict: {speedup:.1f}x faster than the loop: target of 10x {'met' if speedup >= 10 else 'NOT met'}")
 print(f"  peak memory: ecr-purge {int(tool_rss) / 1024:.1f} MiB, aws-cli loop {int(loop_rss) / 1024:.1f} MiB (largest process)")
 PY
