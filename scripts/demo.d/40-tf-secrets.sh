@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # tf-secrets: Terraform outputs to GitHub Actions secrets and variables, without leaking a
-# value. Sourced by scripts/demo (helpers `stage` and `show`, DEMO_WORK, DEMO_ROOT).
+# value. Sourced by scripts/demo (helpers `stage`, `echo_cmd`, `fail`, `wait_for`, the
+# `pids` array; DEMO_WORK, DEMO_ROOT).
 #
 # Runs the commands of tf-secrets/README.md against a real `terraform apply` of a small
 # provider-less configuration and a tiny fake GitHub API (Python standard library) that
@@ -43,7 +44,9 @@ if command -v terraform >/dev/null; then
     && terraform apply -auto-approve -input=false -no-color >/dev/null)
   terraform() { command terraform -chdir="$tfs/infra" "$@"; }
 else
-  echo "demo: terraform is not on PATH: using the committed terraform output of tf-secrets/tests/fixtures/outputs (same values)" >&2
+  # The fixture's main.tf declares these five outputs with the same values (its key is this
+  # EXAMPLE KEY too); only the fixture's other outputs are dropped.
+  echo "demo: terraform is not on PATH: using these outputs from the committed terraform output of tf-secrets/tests/fixtures/outputs" >&2
   terraform() {
     python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
@@ -55,7 +58,7 @@ fi
 # Show a pipeline (on the demo's own stdout, whatever the command's are redirected to), then
 # run it.
 exec {tfs_screen}>&1
-tfs_show() { printf '\033[2m$ %s\033[0m\n' "$1" >&"$tfs_screen"; eval "$1"; }
+tfs_show() { echo_cmd "$1" >&"$tfs_screen"; eval "$1"; }
 
 # 1. The plan: names, kinds, sizes, sources, sensitivity; never a value.
 tfs_show "terraform output -json | tf-secrets --dry-run --to-github octo/app \\
@@ -146,8 +149,7 @@ export DEMO_GH_TOKEN=demo-token-not-secret
 python3 "$tfs/fake_github.py" "$tfs/writes.jsonl" &
 tfs_fake=$!
 pids+=("$tfs_fake")
-for _ in $(seq 1 100); do [ -s "$tfs/writes.jsonl.port" ] && break; sleep 0.05; done
-[ -s "$tfs/writes.jsonl.port" ] || fail "the fake GitHub API did not start"
+wait_for 10 "the start of the fake GitHub API" test -s "$tfs/writes.jsonl.port"
 export GITHUB_API_URL="http://127.0.0.1:$(cat "$tfs/writes.jsonl.port")"
 export GH_TOKEN=$DEMO_GH_TOKEN
 
@@ -206,5 +208,5 @@ fi
 kill "$tfs_fake" 2>/dev/null || true
 wait "$tfs_fake" 2>/dev/null || true
 exec {tfs_screen}>&-
-unset -f terraform tfs_show fail tfs_write
+unset -f terraform tfs_show tfs_write
 unset GH_TOKEN GITHUB_API_URL DEMO_GH_TOKEN DB_HOST TF_IN_AUTOMATION CHECKPOINT_DISABLE TF_DATA_DIR TF_CLI_CONFIG_FILE
