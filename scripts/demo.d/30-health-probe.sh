@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # health-probe: the post-deploy smoke test, against a small local app that answers 503 for
 # its first 3 seconds (a deployment swapping tasks), then reports the deployed commit.
-# Sourced by scripts/demo (set -euo pipefail; stage, show, DEMO_WORK, DEMO_ROOT set).
+# Sourced by scripts/demo (set -euo pipefail; helpers stage, show, echo_cmd, fail, wait_for;
+# DEMO_WORK, DEMO_ROOT set; background pids go in the pids array).
 # The commands are the README's examples (health-probe/README.md) with the app's local URL
 # for app.example.com, shorter timings, and a local port for the database; a test
 # (health-probe/tests/cli/docs.rs) checks that every example is shown here, in order.
@@ -51,8 +52,7 @@ rm -f app.port
 python3 app.py app.port 3f9c2a1 &
 app_pid=$!
 pids+=("$app_pid") # stopped by scripts/demo if this stage fails
-for _ in $(seq 1 100); do [ -s app.port ] && break; sleep 0.05; done
-[ -s app.port ] || fail "the demo app did not start"
+wait_for 10 "the start of the demo app" test -s app.port
 port=$(cat app.port)
 APP=http://127.0.0.1:$port
 
