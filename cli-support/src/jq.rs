@@ -45,6 +45,19 @@ impl std::error::Error for CompileError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunError {
     pub message: String,
+    /// Whether the error is a value the filter raised (`error(x)`, and the built-ins that
+    /// raise their own message): its text may be built from the data, whole or in pieces.
+    /// `None` for jaq's own messages about a type or an index.
+    pub raised: Option<Raised>,
+}
+
+/// What kind of value a filter raised as its error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Raised {
+    /// A string: the message is that string.
+    Text,
+    /// Anything else: the message is the value as JSON.
+    Value,
 }
 
 impl fmt::Display for RunError {
@@ -229,11 +242,22 @@ impl Filter {
             .run((ctx, input))
             .map(unwrap_valr)
             .map(|r| {
-                r.map_err(|e| RunError {
-                    message: shorten(match e.into_val() {
-                        Val::TStr(s) => String::from_utf8_lossy(&s).into_owned(),
-                        other => other.to_string(),
-                    }),
+                r.map_err(|e| {
+                    // jaq's own messages come back from into_val as a string of their text;
+                    // a raised value comes back as itself, whose JSON text is the error's.
+                    let text = e.to_string();
+                    let value = e.into_val();
+                    let raised = (value.to_string() == text).then_some(match value {
+                        Val::TStr(_) => Raised::Text,
+                        _ => Raised::Value,
+                    });
+                    RunError {
+                        message: shorten(match value {
+                            Val::TStr(s) => String::from_utf8_lossy(&s).into_owned(),
+                            other => other.to_string(),
+                        }),
+                        raised,
+                    }
                 })
             })
             .collect()
@@ -267,6 +291,7 @@ pub fn from_json(value: &serde_json::Value) -> Val {
 /// non-string object keys).
 pub fn to_json(value: &Val) -> Result<serde_json::Value, RunError> {
     serde_json::from_str(&value.to_string()).map_err(|_| RunError {
+        raised: None,
         // The path and kind, not the value: the value may be a whole document.
         message: format!(
             "the filter produced a value that is not JSON: {}",
@@ -402,7 +427,21 @@ mod tests {
     #[test]
     fn run_errors_are_messages() {
         let f = compile(r#"error("boom")"#, &[]).unwrap();
-        assert_eq!(f.run_json(&json!(null)).unwrap_err().message, "boom");
+        let err = f.run_json(&json!(null)).unwrap_err();
+        assert_eq!(err.message, "boom");
+        assert_eq!(err.raised, Some(Raised::Text));
+        let f = compile(".[0:2] | error", &[]).unwrap();
+        assert_eq!(
+            f.run_json(&json!("secret")).unwrap_err().raised,
+            Some(Raised::Text)
+        );
+        let f = compile("explode | error", &[]).unwrap();
+        assert_eq!(
+            f.run_json(&json!("ab")).unwrap_err().raised,
+            Some(Raised::Value)
+        );
+        let f = compile(".a", &[]).unwrap();
+        assert_eq!(f.run_json(&json!(1)).unwrap_err().raised, None);
         let f = compile(".a.b", &[]).unwrap();
         assert!(f.run_json(&json!({"a": 1})).is_err());
     }

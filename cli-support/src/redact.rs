@@ -59,12 +59,59 @@ impl Redactor {
         }
     }
 
-    /// `text` with every known sensitive value replaced by [`MARK`].
+    /// `text` with every known secret value replaced by [`MARK`], in one pass over the text
+    /// (a replacement is never searched again, so a short value cannot match inside the mark
+    /// or inside the rest of a longer value).
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for needle in &self.needles {
-            if out.contains(needle.as_str()) {
-                out = out.replace(needle.as_str(), MARK);
+        if self.needles.is_empty() {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            // Longest first: a value is replaced whole before any of its lines.
+            if let Some(n) = self.needles.iter().find(|n| rest.starts_with(n.as_str())) {
+                out.push_str(MARK);
+                rest = &rest[n.len()..];
+            } else {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        out
+    }
+
+    /// [`Redactor::redact`], then every run of at least 4 characters that also stands in a
+    /// known value (ignoring ASCII case): for text built from pieces of a secret (a slice,
+    /// an upper-cased copy) rather than the secret itself.
+    pub fn redact_fragments(&self, text: &str) -> String {
+        const MIN_FRAGMENT: usize = 4;
+        let text = self.redact(text);
+        let needles: Vec<String> = self
+            .needles
+            .iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        let lower = text.to_ascii_lowercase();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < text.len() {
+            // The longest run from i found inside a needle (byte runs on char boundaries).
+            let mut best = 0;
+            for end in (i + MIN_FRAGMENT..=text.len()).filter(|&e| text.is_char_boundary(e)) {
+                if needles.iter().any(|n| n.contains(&lower[i..end])) {
+                    best = end - i;
+                } else {
+                    break;
+                }
+            }
+            if best > 0 && !text[i..i + best].contains(MARK) {
+                out.push_str(MARK);
+                i += best;
+            } else {
+                let c = text[i..].chars().next().unwrap_or_default();
+                out.push(c);
+                i += c.len_utf8();
             }
         }
         out
@@ -135,6 +182,22 @@ mod tests {
         assert_eq!(r.redact("public-value"), "public-value");
         // keys are names, not secrets
         assert_eq!(r.redact("user pin"), "user pin");
+        // a short value does not match inside the mark left by another
+        let mut r = Redactor::default();
+        r.add("secret-value");
+        r.add("act");
+        assert_eq!(
+            r.redact("secret-value and act"),
+            "<redacted> and <redacted>"
+        );
+    }
+
+    #[test]
+    fn fragments_and_case_changes_are_redacted() {
+        let r = redactor();
+        assert_eq!(r.redact_fragments("got ADMIN- here"), "got <redacted> here");
+        assert_eq!(r.redact_fragments("pin 9876 or 98"), "pin <redacted> or 98");
+        assert_eq!(r.redact_fragments("nothing here"), "nothing here");
     }
 
     #[test]

@@ -56,18 +56,20 @@ pub fn error(msg: impl Display) {
     eprintln!("{}: error: {msg}", tool());
 }
 
-/// [`error`], and under GitHub Actions an `::error::` annotation titled with the tool's name.
+/// Under GitHub Actions an `::error::` annotation titled with the tool's name, then
+/// [`error`].
 pub fn error_annotated(msg: impl Display) {
     let msg = msg.to_string();
-    error(&msg);
     crate::gha::annotate_error(Some(tool()), &msg);
+    error(&msg);
 }
 
-/// [`warn`], and under GitHub Actions a `::warning::` annotation titled with the tool's name.
+/// Under GitHub Actions a `::warning::` annotation titled with the tool's name, then
+/// [`warn`].
 pub fn warn_annotated(msg: impl Display) {
     let msg = msg.to_string();
-    warn(&msg);
     crate::gha::annotate_warning(Some(tool()), &msg);
+    warn(&msg);
 }
 
 /// A usage error: bad flag values or combinations that clap cannot check. Exit code 2.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use cli_support::output::{self, Access};
-use cli_support::{gha, report};
+use cli_support::report;
 
 use crate::cli::Cli;
 use crate::edit::Edits;
@@ -51,11 +51,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         // Under GitHub Actions, each problem is also an annotation on the run.
         if problem.is_error() {
-            gha::annotate_error(Some("taskdef-clean"), &text);
-            report::error(text);
+            report::error_annotated(text);
         } else {
-            gha::annotate_warning(Some("taskdef-clean"), &text);
-            cli_support::warn(text);
+            report::warn_annotated(text);
         }
     }
     let errors = outcome.errors();

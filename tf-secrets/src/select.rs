@@ -318,14 +318,16 @@ fn run_filter(
         if let Some(missing) = no_output() {
             return missing;
         }
-        let message = if !sensitive {
-            redactor.redact(&e.message)
-        } else if is_value_text(&e.message) {
+        let message = match e.raised {
+            _ if !sensitive => redactor.redact(&e.message),
             // `error(x)` with x not a string: jaq prints x itself (code points, a number,
-            // an object), which no literal redaction recognises.
-            format!("{MARK} (an error value built from the outputs)")
-        } else {
-            redactor.redact_literals(&e.message)
+            // an object), which no redaction recognises.
+            Some(jq::Raised::Value) => format!("{MARK} (an error value built from the outputs)"),
+            // A raised string may hold pieces of a secret (a slice, upper case).
+            Some(jq::Raised::Text) => {
+                redactor.redact_fragments(&redactor.redact_literals(&e.message))
+            }
+            None => redactor.redact_literals(&e.message),
         };
         FilterError::Invalid(format!("the filter failed: {message}"))
     })?;
@@ -343,14 +345,6 @@ fn run_filter(
             "the filter produced {n} values; a secret takes exactly one (collect them: [...] | csv)"
         ))),
     }
-}
-
-/// Whether a jaq error message is a value that is not a string, as jaq prints one
-/// (`[112,64]`, `{"a":1}`, `42`, `null`; cut at 300 characters): what `error(x)` gives for
-/// such an `x`. A string message that looks the same is treated alike.
-fn is_value_text(message: &str) -> bool {
-    let m = message.trim();
-    m.starts_with(['[', '{']) || matches!(m, "null" | "true" | "false") || m.parse::<f64>().is_ok()
 }
 
 /// The text of a value: strings as they are, numbers with their exact digits, booleans as
@@ -655,26 +649,26 @@ mod tests {
     }
 
     #[test]
-    fn value_texts() {
-        for text in [
-            "[112,64]",
-            "[1,2,…",
-            "{\"a\":1}",
-            "42",
-            "-1.5e3",
-            "null",
-            "true",
-            " false ",
+    fn raised_strings_built_from_secrets_are_redacted() {
+        for filter in [
+            "A=.db_password | .[0:5] | error",
+            "A=.db_password | ascii_upcase | error",
+            "A=.db_password | .[2:] | \"bad: \\(.)\" | error",
         ] {
-            assert!(is_value_text(text), "{text}");
-        }
-        for text in [
-            "cannot use \"x\" as number",
-            "strip_port expects a string like host:port, not null",
-            "a message",
-            "",
-        ] {
-            assert!(!is_value_text(text), "{text}");
+            let p = problems(&[filter], &Options::default());
+            assert_eq!(p.invalid.len(), 1, "{p:?}");
+            let shown = p.invalid[0].split(": the filter failed: ").nth(1).unwrap();
+            assert!(
+                shown.starts_with("<redacted>") || shown.starts_with("bad: <redacted>"),
+                "{filter}: {shown}"
+            );
+            assert!(
+                !shown
+                    .trim_start_matches("bad: ")
+                    .replace("<redacted>", "")
+                    .contains(|c: char| c.is_alphanumeric()),
+                "{filter}: {shown}"
+            );
         }
     }
 
