@@ -3,6 +3,7 @@
 //! - [`moto`]: the local AWS emulator (moto's standalone server from the workspace's `.venv`),
 //!   started on a free 127.0.0.1 port, with reset, the ECS task state manager, the AWS CLI.
 //! - [`docs`]: the README section carries the exit-code table of `--help`.
+//! - [`process`]: a tool running in the background, watched with deadlines, killed on drop.
 //! - [`http`]: local HTTP(S) servers whose answers the test decides.
 //! - [`CommandExt`]: run a tool with a clean environment (no GitHub Actions or AWS variables
 //!   of the machine running the tests).
@@ -10,6 +11,7 @@
 pub mod docs;
 pub mod http;
 pub mod moto;
+pub mod process;
 
 use std::path::PathBuf;
 

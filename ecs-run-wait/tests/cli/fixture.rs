@@ -3,15 +3,14 @@
 //! task ends.
 
 use std::path::Path;
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::ExitStatus;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use assert_cmd::cargo::cargo_bin;
 use serde_json::{Value, json};
 use test_support::CommandExt as _;
 use test_support::moto::{Moto, MotoGuard};
+pub use test_support::process::Running;
 
 pub const CLUSTER: &str = "ci";
 pub const FAMILY: &str = "migrate";
@@ -122,42 +121,20 @@ impl Env {
         cmd.scrub_env()
             .envs(self.moto.env())
             .envs(extra_env.iter().copied())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("cannot start ecs-run-wait");
-        let stderr = child.stderr.take().expect("stderr");
-        let (stderr, stderr_so_far) = growing_reader(stderr);
-        Running {
-            stderr: Some(stderr),
-            stderr_so_far,
-            child,
-            stdout: None,
-        }
+            .args(args);
+        Running::start(&mut cmd)
     }
 
     /// The ARN of the one task in the cluster, once the tool started it.
     pub fn wait_for_task(&self, running: &mut Running) -> String {
-        let deadline = Instant::now() + Duration::from_mins(1);
-        loop {
+        running.wait_until("starting a task", |_| {
             let out = self.moto.call(
                 "ecs",
                 &format!("{ECS}.ListTasks"),
                 &json!({"cluster": CLUSTER}),
             );
-            if let Some(arn) = out["taskArns"][0].as_str() {
-                return arn.to_owned();
-            }
-            if let Ok(Some(status)) = running.child.try_wait() {
-                panic!(
-                    "ecs-run-wait exited ({status}) before starting a task: {}",
-                    running.stderr_now()
-                );
-            }
-            assert!(Instant::now() < deadline, "no task started within 60 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            out["taskArns"][0].as_str().map(str::to_owned)
+        })
     }
 
     /// The ARNs of the cluster's tasks.
@@ -230,139 +207,38 @@ fn next_timestamp() -> i64 {
     }
 }
 
-fn reader(mut r: impl std::io::Read + Send + 'static) -> JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        buf
-    })
-}
-
-/// Like [`reader`], with what was read so far readable while the reading goes on.
-fn growing_reader(
-    mut r: impl std::io::Read + Send + 'static,
-) -> (JoinHandle<Vec<u8>>, Arc<Mutex<Vec<u8>>>) {
-    let so_far = Arc::new(Mutex::new(Vec::new()));
-    let shared = so_far.clone();
-    let handle = std::thread::spawn(move || {
-        let mut chunk = [0; 4096];
-        loop {
-            match r.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => shared.lock().unwrap().extend_from_slice(&chunk[..n]),
-            }
-        }
-        shared.lock().unwrap().clone()
-    });
-    (handle, so_far)
-}
-
-/// How long the helpers below wait for the tool (generous: the emulator is shared).
-const PATIENCE: Duration = Duration::from_mins(1);
-
-/// The tool running in the background; killed (and reaped) if the test ends before it does,
-/// so that a failed test leaves nothing polling the shared emulator.
-pub struct Running {
-    pub child: Child,
-    stdout: Option<JoinHandle<Vec<u8>>>,
-    stderr: Option<JoinHandle<Vec<u8>>>,
-    stderr_so_far: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// How a background run ended, as text.
 pub struct Finished {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
 }
 
-impl Running {
-    /// Collect stdout in the background (unless the test reads it itself).
-    pub fn collect_stdout(&mut self) {
-        let out = self.child.stdout.take().expect("stdout");
-        self.stdout = Some(reader(out));
-    }
+/// What the tests need of a background run beyond test-support's.
+pub trait RunningExt {
+    /// Wait for the exit (within test-support's patience), the output as text.
+    fn finish(self) -> Finished;
+    /// The `--summary` file, once the tool wrote it (as soon as its task started).
+    fn wait_for_summary(&mut self, path: &Path) -> Value;
+}
 
-    fn stderr_now(&mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        String::from_utf8_lossy(
-            &self
-                .stderr
-                .take()
-                .map(|h| h.join().unwrap())
-                .unwrap_or_default(),
-        )
-        .into_owned()
-    }
-
-    /// Wait until the tool printed `needle` on stderr (a status line such as "started task",
-    /// printed once its signal handlers are in place); panics with its stderr if it exits
-    /// first or takes more than 60 s.
-    pub fn wait_for_stderr(&mut self, needle: &str) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if String::from_utf8_lossy(&self.stderr_so_far.lock().unwrap()).contains(needle) {
-                return;
-            }
-            self.check_alive(deadline, &format!("printing {needle:?}"));
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// The `--summary` file, once the tool wrote it (as soon as its task started); panics
-    /// with its stderr if it exits first or takes more than 60 s.
-    pub fn wait_for_summary(&mut self, path: &Path) -> Value {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            // written atomically: once there, it is whole
-            if let Ok(bytes) = std::fs::read(path) {
-                return serde_json::from_slice(&bytes).expect("summary JSON");
-            }
-            self.check_alive(deadline, "writing the summary");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn check_alive(&mut self, deadline: Instant, what: &str) {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            let stderr = self.stderr_now();
-            panic!("ecs-run-wait exited ({status}) before {what}; stderr:\n{stderr}");
-        }
-        if Instant::now() > deadline {
-            let stderr = self.stderr_now();
-            panic!("ecs-run-wait was not done {what} within 60 s; stderr:\n{stderr}");
-        }
-    }
-
-    /// Wait for the exit (generous bound: 60 s).
-    pub fn wait(mut self) -> Finished {
-        let deadline = Instant::now() + PATIENCE;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let stderr = self.stderr_now();
-                panic!("ecs-run-wait did not exit within 60 s; stderr:\n{stderr}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let take = |h: Option<JoinHandle<Vec<u8>>>| {
-            String::from_utf8(h.map(|h| h.join().unwrap()).unwrap_or_default())
-                .expect("UTF-8 output")
-        };
+impl RunningExt for Running {
+    fn finish(self) -> Finished {
+        let out = self.wait();
         Finished {
-            status,
-            stdout: take(self.stdout.take()),
-            stderr: take(self.stderr.take()),
+            status: out.status,
+            stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
         }
+    }
+
+    fn wait_for_summary(&mut self, path: &Path) -> Value {
+        // written atomically: once there, it is whole
+        self.wait_until("writing the summary", |_| {
+            std::fs::read(path)
+                .ok()
+                .map(|bytes| serde_json::from_slice(&bytes).expect("summary JSON"))
+        })
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use serde_json::json;
 
-use crate::fixture::{CLUSTER, hold_running, read_json, setup, task_result};
+use crate::fixture::{CLUSTER, RunningExt as _, hold_running, read_json, setup, task_result};
 
 #[test]
 fn detach_then_attach_is_the_one_shot_form() {
@@ -142,8 +142,8 @@ fn sigterm_and_sigint_stop_the_task() {
         let doc = running.wait_for_summary(&summary);
         let arn = doc["taskArn"].as_str().unwrap().to_owned();
         assert_eq!(env.describe(&arn)["lastStatus"], "RUNNING");
-        kill(running.child.id(), signal);
-        let done = running.wait();
+        kill(running.pid(), signal);
+        let done = running.finish();
         assert_eq!(done.status.code(), Some(code), "{name}: {}", done.stderr);
         assert!(
             done.stderr.contains(&format!(
@@ -182,7 +182,7 @@ fn a_success_the_summary_cannot_record_is_not_reported() {
     std::fs::create_dir(&summary).unwrap();
     std::fs::write(summary.join("keep"), "x").unwrap();
     crate::fixture::stop_now(&env.moto);
-    let done = running.wait();
+    let done = running.finish();
     assert_eq!(done.status.code(), Some(125), "{}", done.stderr);
     assert!(
         done.stderr.contains("warning: --summary: cannot replace"),
@@ -241,8 +241,8 @@ fn a_signal_while_looking_for_the_task_ends_at_once() {
     // printed once the signals are handled, just before the search begins
     running.wait_for_stderr("looking for task arn:aws:ecs:us-east-2:123456789012:task/ci/0000dead");
     let begin = Instant::now();
-    kill(running.child.id(), libc::SIGINT);
-    let done = running.wait();
+    kill(running.pid(), libc::SIGINT);
+    let done = running.finish();
     assert!(begin.elapsed() < Duration::from_secs(10));
     assert_eq!(done.status.code(), Some(130), "{}", done.stderr);
     assert_eq!(done.stdout, "");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::fixture::{
-    FAMILY, hold_running, lines, register, replace, setup, stop_now, task_result,
+    FAMILY, RunningExt as _, hold_running, lines, register, replace, setup, stop_now, task_result,
 };
 
 #[test]
@@ -42,7 +42,7 @@ fn every_line_arrives_in_order_including_the_last_ones() {
     expected.push(late[0].clone());
     expected.push("  indented, with a trailing newline".to_owned());
 
-    let done = running.wait();
+    let done = running.finish();
     assert_eq!(done.status.code(), Some(0), "stderr:\n{}", done.stderr);
     let got: Vec<&str> = done.stdout.lines().collect();
     assert_eq!(got, expected);
@@ -69,7 +69,7 @@ fn several_streams_are_prefixed_and_github_actions_fences_them() {
     );
     env.put_logs(&arn, "worker", &["working".to_owned()]);
     stop_now(&env.moto);
-    let done = running.wait();
+    let done = running.finish();
     assert_eq!(done.status.code(), Some(3), "stderr:\n{}", done.stderr);
     let got: Vec<&str> = done.stdout.lines().collect();
     // the annotation follows the fence on its stream: the runner does not keep the order
@@ -120,7 +120,7 @@ fn under_github_actions_a_timeout_is_annotated_after_the_fence() {
     let arn = env.wait_for_task(&mut running);
     let id = arn.rsplit('/').next().unwrap().to_owned();
     env.put_logs(&arn, "app", &["still migrating".to_owned()]);
-    let done = running.wait();
+    let done = running.finish();
     assert_eq!(done.status.code(), Some(124), "stderr:\n{}", done.stderr);
     let got: Vec<&str> = done.stdout.lines().collect();
     assert_eq!(got.len(), 6, "{got:?}");
@@ -149,7 +149,7 @@ fn a_reader_that_leaves_does_not_change_the_exit_code() {
     let arn = env.wait_for_task(&mut running);
     env.put_logs(&arn, "app", &lines("first", 0..3));
     // like `| head -1`: read one line, then close the pipe
-    let mut stdout = BufReader::new(running.child.stdout.take().unwrap());
+    let mut stdout = BufReader::new(running.take_stdout());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     assert_eq!(first, "first 000\n");
@@ -157,7 +157,7 @@ fn a_reader_that_leaves_does_not_change_the_exit_code() {
     env.put_logs(&arn, "app", &lines("more", 0..50));
     std::thread::sleep(Duration::from_millis(600));
     stop_now(&env.moto);
-    let done = running.wait();
+    let done = running.finish();
     assert_eq!(done.status.code(), Some(7), "stderr:\n{}", done.stderr);
     assert!(
         done.stderr.contains("container app exited with code 7"),

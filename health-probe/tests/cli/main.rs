@@ -10,13 +10,10 @@ mod tls_tcp;
 mod usage;
 mod watch;
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Output, Stdio};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use test_support::CommandExt as _;
@@ -87,99 +84,4 @@ pub fn timed(
     (server, times)
 }
 
-/// A probe running in the background, its stderr read line by line as it comes, so that a
-/// test can act on what it has printed (signal it, start a server) instead of sleeping.
-/// Killed if the test ends before it does.
-pub struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-    reader: Option<JoinHandle<()>>,
-}
-
-impl Running {
-    /// Start `cmd` with stdout and stderr piped.
-    pub fn start(mut cmd: std::process::Command) -> Running {
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running {
-            child,
-            lines,
-            seen: Vec::new(),
-            reader: Some(reader),
-        }
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Wait for a line on stderr that contains `needle` (failing the test after 30s or when
-    /// the process ends first).
-    pub fn wait_for_line(&mut self, needle: &str) {
-        let give_up = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = give_up.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let found = line.contains(needle);
-                    self.seen.push(line);
-                    if found {
-                        return;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!("no line with {needle:?} in 30s:\n{}", self.seen.join("\n"))
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!(
-                        "the probe ended without a line with {needle:?}:\n{}",
-                        self.seen.join("\n")
-                    )
-                }
-            }
-        }
-    }
-
-    /// Wait for the process to end: its exit status, stdout, and all of its stderr.
-    pub fn output(mut self) -> Output {
-        let mut stdout = Vec::new();
-        std::io::Read::read_to_end(self.child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
-        let status = self.child.wait().unwrap();
-        if let Some(reader) = self.reader.take() {
-            reader.join().unwrap();
-        }
-        self.seen.extend(self.lines.try_iter());
-        let mut stderr = self.seen.join("\n");
-        if !stderr.is_empty() {
-            stderr.push('\n');
-        }
-        Output {
-            status,
-            stdout,
-            stderr: stderr.into_bytes(),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+pub use test_support::process::Running;

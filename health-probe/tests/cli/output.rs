@@ -155,16 +155,17 @@ fn sigterm_stops_the_probe_with_a_report() {
         "--json",
         &format!("http://127.0.0.1:{port}/"),
     ]);
-    let mut running = Running::start(cmd);
+    let mut running = Running::start(&mut cmd);
+    running.collect_stdout();
     // the signal handlers are installed on the first poll of the run, so surely before the
     // second attempt
-    running.wait_for_line("#2 connection refused");
+    running.wait_for_stderr("#2 connection refused");
     let killed = Command::new("kill")
         .args(["-TERM", &running.pid().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let out = running.output();
+    let out = running.wait();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(143), "{err}");
     assert!(err.contains("error: interrupted after "), "{err}");

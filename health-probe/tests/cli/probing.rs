@@ -82,10 +82,11 @@ fn connection_refused_until_the_server_starts_mid_run() {
     let url = format!("http://127.0.0.1:{port}/health");
     let mut cmd = probe_process();
     cmd.args(["-i", "200ms", "-t", "30s", "--json", &url]);
-    let mut running = Running::start(cmd);
-    running.wait_for_line("#2 connection refused");
+    let mut running = Running::start(&mut cmd);
+    running.collect_stdout();
+    running.wait_for_stderr("#2 connection refused");
     let _server = Server::start_on(port, |_| Reply::text(200, "up"));
-    let out = running.output();
+    let out = running.wait();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("#1 connection refused after"), "{err}");

@@ -116,10 +116,11 @@ fn tcp_waits_for_a_port_to_open() {
         "20s",
         &format!("tcp://127.0.0.1:{port}"),
     ]);
-    let mut running = Running::start(cmd);
-    running.wait_for_line(&format!("#1 127.0.0.1:{port}: connection refused"));
+    let mut running = Running::start(&mut cmd);
+    running.collect_stdout();
+    running.wait_for_stderr(&format!("#1 127.0.0.1:{port}: connection refused"));
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let out = running.output();
+    let out = running.wait();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("connection refused"), "{err}");
