@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value, json};
 
-use crate::problem::{Problem, did_you_mean};
+use crate::problem::{Origin, Problem, Step, did_you_mean};
 
 /// `--image [NAME=]URI`
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,8 +174,14 @@ impl fmt::Display for ContainerKey {
 
 impl Edits {
     /// Apply every edit to a clean task definition; problems (an unknown container, ...) are
-    /// pushed, and the edits that can be applied still are.
-    pub fn apply(&self, taskdef: &mut Map<String, Value>, problems: &mut Vec<Problem>) {
+    /// pushed, and the edits that can be applied still are. Entries removed are noted in
+    /// `origin`, so that later messages still use the input's indexes.
+    pub fn apply(
+        &self,
+        taskdef: &mut Map<String, Value>,
+        origin: &mut Origin,
+        problems: &mut Vec<Problem>,
+    ) {
         for (member, value) in [
             ("family", &self.family),
             ("cpu", &self.cpu),
@@ -202,7 +208,7 @@ impl Edits {
             ));
             return;
         };
-        let mut containers = Containers(containers);
+        let mut containers = Containers { containers, origin };
         for edit in &self.images {
             let flag = match &edit.container {
                 Some(name) => format!("--image {name}={}", edit.uri),
@@ -270,28 +276,37 @@ impl Edits {
 }
 
 /// The container definitions, looked up by name.
-struct Containers<'a>(&'a mut Vec<Value>);
+struct Containers<'a> {
+    containers: &'a mut Vec<Value>,
+    origin: &'a mut Origin,
+}
 
 impl Containers<'_> {
     fn names(&self) -> Vec<&str> {
-        self.0
+        self.containers
             .iter()
             .filter_map(|c| c.get("name").and_then(Value::as_str))
             .collect()
     }
 
     fn find(&mut self, name: &str, flag: &str) -> Result<&mut Map<String, Value>, Problem> {
+        let i = self.index(name, flag)?;
+        self.containers[i].as_object_mut().ok_or_else(|| {
+            Problem::error(None, format!("{flag}: container {name:?} is not an object"))
+        })
+    }
+
+    /// The index of the one container named `name`.
+    fn index(&self, name: &str, flag: &str) -> Result<usize, Problem> {
         let matching: Vec<usize> = self
-            .0
+            .containers
             .iter()
             .enumerate()
             .filter(|(_, c)| c.get("name").and_then(Value::as_str) == Some(name))
             .map(|(i, _)| i)
             .collect();
         match matching[..] {
-            [i] => self.0[i].as_object_mut().ok_or_else(|| {
-                Problem::error(None, format!("{flag}: container {name:?} is not an object"))
-            }),
+            [i] => Ok(i),
             [] => {
                 let names = self.names();
                 let hint = did_you_mean(name, names.iter().copied())
@@ -316,19 +331,19 @@ impl Containers<'_> {
     }
 
     fn only(&mut self, flag: &str) -> Result<&mut Map<String, Value>, Problem> {
-        if self.0.len() != 1 {
+        if self.containers.len() != 1 {
             let names = self.names();
             return Err(Problem::error(
                 None,
                 format!(
                     "{flag}: an image without a container name needs exactly one container, \
                      and the task definition has {} ({}); use --image NAME=URI",
-                    self.0.len(),
+                    self.containers.len(),
                     list_names(&names)
                 ),
             ));
         }
-        self.0[0]
+        self.containers[0]
             .as_object_mut()
             .ok_or_else(|| Problem::error(None, format!("{flag}: the container is not an object")))
     }
@@ -336,6 +351,10 @@ impl Containers<'_> {
     fn set(&mut self, edit: &ContainerKeyValue, list: List, problems: &mut Vec<Problem>) {
         // The value may be sensitive: messages show NAME:KEY only.
         let flag = format!("{} {}:{}", list.flag(), edit.container, edit.key);
+        let index = match self.index(&edit.container, &flag) {
+            Ok(i) => i,
+            Err(p) => return problems.push(p),
+        };
         let container = match self.find(&edit.container, &flag) {
             Ok(c) => c,
             Err(p) => return problems.push(p),
@@ -351,24 +370,40 @@ impl Containers<'_> {
         };
         let entry = json!({"name": edit.key, list.value_member(): edit.value});
         let mut first = None;
-        let mut i = 0;
-        entries.retain(|e| {
+        let removed = retain_noting(entries, |i, e| {
             let same = e.get("name").and_then(Value::as_str) == Some(edit.key.as_str());
             let keep = !same || first.is_none();
             if same && first.is_none() {
                 first = Some(i);
             }
-            i += 1;
             keep
         });
+        // Only entries after the first of that name went: its index is unchanged.
         match first {
             Some(i) => entries[i] = entry,
             None => entries.push(entry),
         }
+        if let Some((kept, len_before)) = removed {
+            self.note_removed(index, list, &kept, len_before);
+        }
+    }
+
+    /// Note in the origin that the list of container `index` lost entries.
+    fn note_removed(&mut self, index: usize, list: List, kept: &[usize], len_before: usize) {
+        let steps = [
+            Step::Key("containerDefinitions"),
+            Step::Index(index),
+            Step::Key(list.member()),
+        ];
+        self.origin.removed(&steps, kept, len_before);
     }
 
     fn unset(&mut self, edit: &ContainerKey, list: List, problems: &mut Vec<Problem>) {
         let flag = format!("{} {edit}", list.unset_flag());
+        let index = match self.index(&edit.container, &flag) {
+            Ok(i) => i,
+            Err(p) => return problems.push(p),
+        };
         let container = match self.find(&edit.container, &flag) {
             Ok(c) => c,
             Err(p) => return problems.push(p),
@@ -376,8 +411,12 @@ impl Containers<'_> {
         match container.get_mut(list.member()) {
             None => {}
             Some(Value::Array(entries)) => {
-                entries
-                    .retain(|e| e.get("name").and_then(Value::as_str) != Some(edit.key.as_str()));
+                let removed = retain_noting(entries, |_, e| {
+                    e.get("name").and_then(Value::as_str) != Some(edit.key.as_str())
+                });
+                if let Some((kept, len_before)) = removed {
+                    self.note_removed(index, list, &kept, len_before);
+                }
             }
             Some(_) => problems.push(Problem::error(
                 None,
@@ -385,6 +424,26 @@ impl Containers<'_> {
             )),
         }
     }
+}
+
+/// `Vec::retain` with the item's index; when items went, the indexes (before) of those
+/// kept and the length before.
+fn retain_noting(
+    entries: &mut Vec<Value>,
+    mut keep: impl FnMut(usize, &Value) -> bool,
+) -> Option<(Vec<usize>, usize)> {
+    let len_before = entries.len();
+    let kept: Vec<usize> = (0..len_before).filter(|&i| keep(i, &entries[i])).collect();
+    if kept.len() == len_before {
+        return None;
+    }
+    let mut i = 0;
+    entries.retain(|_| {
+        let k = kept.binary_search(&i).is_ok();
+        i += 1;
+        k
+    });
+    Some((kept, len_before))
 }
 
 fn entry_index(container: &Map<String, Value>, member: &str, key: &str) -> Option<usize> {
@@ -425,7 +484,7 @@ mod tests {
     fn apply(edits: &Edits) -> (Map<String, Value>, Vec<String>) {
         let mut td = taskdef();
         let mut problems = Vec::new();
-        edits.apply(&mut td, &mut problems);
+        edits.apply(&mut td, &mut Origin::BARE.clone(), &mut problems);
         (td, problems.iter().map(ToString::to_string).collect())
     }
 
@@ -509,7 +568,7 @@ mod tests {
             .unwrap()
             .clone();
         let mut problems = Vec::new();
-        edits.apply(&mut one, &mut problems);
+        edits.apply(&mut one, &mut Origin::BARE.clone(), &mut problems);
         assert!(problems.is_empty());
         assert_eq!(one["containerDefinitions"][0]["image"], "app:2");
     }
@@ -654,7 +713,7 @@ mod tests {
             images: vec!["a=x".parse().unwrap()],
             ..Edits::default()
         }
-        .apply(&mut td, &mut problems);
+        .apply(&mut td, &mut Origin::BARE.clone(), &mut problems);
         assert_eq!(
             problems[0].to_string(),
             "--image a=x: 2 containers are named \"a\"; names must be unique"

@@ -49,7 +49,7 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
     };
     let mut taskdef = cleaned.taskdef;
     let mut origin = cleaned.origin;
-    opts.edits.apply(&mut taskdef, &mut problems);
+    opts.edits.apply(&mut taskdef, &mut origin, &mut problems);
 
     if let Some(filter) = opts.filter {
         if problems.iter().any(Problem::is_error) {

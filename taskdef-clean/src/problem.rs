@@ -97,8 +97,8 @@ pub struct Origin {
     renumbered: Vec<Renumbered>,
 }
 
-/// An array that lost items (its `null`s) after it was read: paths into the task
-/// definition as it is now use the new indexes, messages the input's.
+/// An array that lost items (its `null`s, or entries an edit removed) after it was read:
+/// paths into the task definition as it is now use the new indexes, messages the input's.
 #[derive(Debug, Clone)]
 struct Renumbered {
     /// Where the array is now (`format_steps` of its steps).
@@ -107,6 +107,17 @@ struct Renumbered {
     input_index: Vec<usize>,
     /// How many items the array had in the input.
     input_len: usize,
+}
+
+impl Renumbered {
+    /// The input's index of the item now at `i`. An index past the items left (one an edit
+    /// appended) counts on from the input's length.
+    fn input_index_of(&self, i: usize) -> usize {
+        self.input_index
+            .get(i)
+            .copied()
+            .unwrap_or_else(|| self.input_len + (i - self.input_index.len()))
+    }
 }
 
 impl Origin {
@@ -148,8 +159,21 @@ impl Origin {
         });
     }
 
-    /// `format_steps`, with the input's indexes for arrays that lost items. An index past
-    /// the items left (one an edit appended) counts on from the input's length.
+    /// Note that the array at `steps` lost items after earlier renumbering (an edit removed
+    /// entries): `kept` holds the index, before this removal, of each item left.
+    pub fn removed(&mut self, steps: &[Step<'_>], kept: &[usize], len_before: usize) {
+        let path = format_steps(steps);
+        let (input_index, input_len) = match self.renumbered.iter().find(|r| r.path == path) {
+            Some(r) => (
+                kept.iter().map(|&k| r.input_index_of(k)).collect(),
+                r.input_len,
+            ),
+            None => (kept.to_vec(), len_before),
+        };
+        self.renumber(steps, input_index, input_len);
+    }
+
+    /// `format_steps`, with the input's indexes for arrays that lost items.
     fn format_input_steps(&self, steps: &[Step<'_>]) -> String {
         if self.renumbered.is_empty() {
             return format_steps(steps);
@@ -161,11 +185,7 @@ impl Origin {
             match step {
                 Step::Index(i) => {
                     let i = match self.renumbered.iter().find(|r| r.path == now) {
-                        Some(r) => r
-                            .input_index
-                            .get(*i)
-                            .copied()
-                            .unwrap_or_else(|| r.input_len + (i - r.input_index.len())),
+                        Some(r) => r.input_index_of(*i),
                         None => *i,
                     };
                     input.push_str(&format_steps(&[Step::Index(i)]));

@@ -478,3 +478,24 @@ fn check_with_a_filter_still_lists_every_problem() {
          taskdef-clean: 3 errors; nothing written\n"
     );
 }
+
+#[test]
+fn paths_after_edits_that_removed_entries_are_the_input_ones() {
+    // The null is dropped, --unset-env removes A and --env D=6 the second D: the wrong-typed
+    // entries still have their input indexes in the messages.
+    let input = r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "x",
+        "environment": [null, {"name": "A", "value": "1"}, {"name": "B", "value": 2},
+        {"name": "D", "value": "4"}, {"name": "D", "value": "5"}, {"name": "C", "value": 3}]}]}"#;
+    let err = fails(&["--unset-env", "app:A", "--env", "app:D=6"], input, 1);
+    assert_eq!(
+        err,
+        "taskdef-clean: error: <stdin>: .containerDefinitions[0].environment[0] (container \
+         \"app\"): null inside an array: the API takes no nulls, and there is no telling what \
+         was meant; remove it\n\
+         taskdef-clean: error: <stdin>: .containerDefinitions[0].environment[2].value \
+         (container \"app\"): expected a string, found the number 2 (quote it)\n\
+         taskdef-clean: error: <stdin>: .containerDefinitions[0].environment[5].value \
+         (container \"app\"): expected a string, found the number 3 (quote it)\n\
+         taskdef-clean: 3 errors; nothing written\n"
+    );
+}
