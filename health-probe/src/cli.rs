@@ -116,7 +116,8 @@ pub struct Cli {
     pub expect_json: Vec<String>,
 
     /// Make $NAME a string variable of the --expect-json filters.
-    #[arg(long, num_args = 2, value_names = ["NAME", "VALUE"], help_heading = "Expectations")]
+    #[arg(long, num_args = 2, value_names = ["NAME", "VALUE"], requires = "expect_json",
+          help_heading = "Expectations")]
     pub arg: Vec<String>,
 
     /// A response header that must be present ('Name') or have a value matching a regex

@@ -109,7 +109,6 @@ fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
             (!cli.expect_body.is_empty(), "--expect-body"),
             (!cli.expect_body_regex.is_empty(), "--expect-body-regex"),
             (!cli.expect_json.is_empty(), "--expect-json"),
-            (!cli.arg.is_empty(), "--arg"),
             (!cli.expect_header.is_empty(), "--expect-header"),
             (cli.method.is_some(), "--method"),
             (!cli.header.is_empty(), "--header"),

@@ -92,6 +92,11 @@ fn malformed_matchers_regexes_and_filters() {
         &["--expect-json", ".a == $missing", "{url}"],
         &["undefined variable $missing"],
     );
+    // --arg only feeds --expect-json; alone it would be silently ignored.
+    usage_error(
+        &["--arg", "sha", "3f9c2a1", "{url}"],
+        &["--arg <NAME> <VALUE>", "--expect-json <FILTER>"],
+    );
 }
 
 #[test]
@@ -214,7 +219,6 @@ fn http_flags_with_only_tcp_urls_name_the_flag_given() {
     };
     tcp_only(&["-s", "200"], "--expect-status");
     tcp_only(&["--expect-status", "200-399"], "--expect-status");
-    tcp_only(&["--arg", "sha", "3f9c2a1"], "--arg");
     tcp_only(&["--max-body", "64KiB"], "--max-body");
     tcp_only(&["-d", "{}"], "--data");
     tcp_only(&["--data-file", "/nonexistent/body.json"], "--data-file");
