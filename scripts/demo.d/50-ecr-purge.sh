@@ -9,7 +9,7 @@
 stage "ecr-purge: look, prune, empty (JSON report), tear down"
 pushd "$DEMO_WORK" >/dev/null
 # Run a command visibly, its stdout also saved to the file named first.
-show_to() { local out=$1; shift; echo_cmd "$*"; "$@" | tee "$out"; }
+show_to() { local out=$1; shift; echo_cmd "$(shell_words "$@")"; "$@" | tee "$out"; }
 
 repo=demo-web
 uri=$(aws ecr create-repository --repository-name "$repo" --query repository.repositoryUri --output text)
