@@ -9,14 +9,18 @@ use crate::jq::Val;
 /// What replaces a secret value in a message.
 pub const MARK: &str = "<redacted>";
 
-/// Values shorter than this are not searched for: replacing every `a` would garble
-/// messages without protecting anything. Quoted values of any length are still redacted
-/// by [`Redactor::redact_literals`].
+/// Values shorter than this are not searched for inside words: replacing every `a` would
+/// garble messages without protecting anything. Quoted values of any length are still
+/// redacted by [`Redactor::redact_literals`], and whole words by
+/// [`Redactor::redact_fragments`].
 const MIN_LEN: usize = 3;
 
 #[derive(Debug, Default, Clone)]
 pub struct Redactor {
+    /// Values of at least `MIN_LEN` characters, longest first.
     needles: Vec<String>,
+    /// Shorter values (not empty).
+    short: Vec<String>,
 }
 
 impl Redactor {
@@ -33,7 +37,7 @@ impl Redactor {
 
     /// True when nothing is known to redact.
     pub fn is_empty(&self) -> bool {
-        self.needles.is_empty()
+        self.needles.is_empty() && self.short.is_empty()
     }
 
     /// Add a value: raw, JSON-escaped, and each of its lines.
@@ -44,6 +48,9 @@ impl Redactor {
             .chain(value.lines().map(str::trim));
         for form in forms {
             if form.chars().count() < MIN_LEN {
+                if !form.is_empty() && !self.short.iter().any(|s| s == form) {
+                    self.short.push(form.to_owned());
+                }
                 continue;
             }
             // Longest first, so a value is replaced whole before any of its lines.
@@ -81,11 +88,12 @@ impl Redactor {
         out
     }
 
-    /// [`Redactor::redact`], then every run of at least 4 characters that also stands in a
-    /// known value (ignoring ASCII case): for text built from pieces of a secret (a slice,
-    /// an upper-cased copy) rather than the secret itself.
+    /// [`Redactor::redact`], then every run of at least 3 characters that also stands in a
+    /// known value, and every word that is a shorter known value (ignoring ASCII case): for
+    /// text built from pieces of a secret (a slice, an upper-cased copy) rather than the
+    /// secret itself. It errs on the side of hiding too much.
     pub fn redact_fragments(&self, text: &str) -> String {
-        const MIN_FRAGMENT: usize = 4;
+        const MIN_FRAGMENT: usize = 3;
         let text = self.redact(text);
         let needles: Vec<String> = self
             .needles
@@ -114,7 +122,31 @@ impl Redactor {
                 i += c.len_utf8();
             }
         }
-        out
+        if self.short.is_empty() {
+            return out;
+        }
+        // Whole words (runs of letters and digits) that are a short value.
+        let mut words = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while !rest.is_empty() {
+            let len = rest
+                .find(|c: char| !c.is_alphanumeric())
+                .unwrap_or(rest.len());
+            if len == 0 {
+                let c = rest.chars().next().unwrap_or_default();
+                words.push(c);
+                rest = &rest[c.len_utf8()..];
+                continue;
+            }
+            let (word, tail) = rest.split_at(len);
+            if self.short.iter().any(|s| s.eq_ignore_ascii_case(word)) {
+                words.push_str(MARK);
+            } else {
+                words.push_str(word);
+            }
+            rest = tail;
+        }
+        words
     }
 
     /// [`Redactor::redact`], then every JSON string literal (`"..."`) replaced too: for
@@ -197,7 +229,17 @@ mod tests {
         let r = redactor();
         assert_eq!(r.redact_fragments("got ADMIN- here"), "got <redacted> here");
         assert_eq!(r.redact_fragments("pin 9876 or 98"), "pin <redacted> or 98");
+        assert_eq!(r.redact_fragments("the adm bit"), "the <redacted> bit");
         assert_eq!(r.redact_fragments("nothing here"), "nothing here");
+        // values too short to search for inside words are still hidden as words
+        let mut r = Redactor::default();
+        r.add("x7");
+        assert!(!r.is_empty());
+        assert_eq!(r.redact("oops x7"), "oops x7");
+        assert_eq!(
+            r.redact_fragments("oops X7, max7 x7!"),
+            "oops <redacted>, max7 <redacted>!"
+        );
     }
 
     #[test]

@@ -228,3 +228,30 @@ fn error_values_that_are_not_strings_are_redacted_whole() {
         );
     }
 }
+
+#[test]
+fn raised_messages_hide_short_values_and_slices() {
+    // A two-character PIN is too short to search for inside words, and a 3-character
+    // slice of a password is not the password: a message the filter raised hides both.
+    let outputs = r#"{"pin": {"sensitive": true, "type": "string", "value": "k7"},
+        "db_password": {"sensitive": true, "type": "string", "value": "Zq8vLm2rTx"}}"#;
+    for (filter, shown) in [
+        (r#"X=.pin | error("bad pin " + .)"#, "bad pin <redacted>"),
+        (
+            r#"X=.db_password | error("starts with " + .[0:3])"#,
+            "starts with <redacted>",
+        ),
+    ] {
+        let out = tool()
+            .args(["--format", "env", filter])
+            .write_stdin(outputs)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{filter}");
+        assert_eq!(out.stdout, b"", "{filter}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("tf-secrets: error: `{filter}`: the filter failed: {shown}\n")
+        );
+    }
+}
