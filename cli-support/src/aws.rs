@@ -8,6 +8,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::OnceLock;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
@@ -48,13 +49,23 @@ pub async fn load_config(
         loader = loader.endpoint_url(url);
     }
     let config = loader.load().await;
-    if config.region().is_none() {
+    let Some(region) = config.region() else {
         return Err(crate::usage(
             "no AWS region: pass --region, or set AWS_REGION (or a region in the profile)",
         ));
-    }
+    };
+    let target = match config.endpoint_url() {
+        Some(url) => format!("at {url} (region {region})"),
+        None => format!("in {region}"),
+    };
+    // One configuration per process: the first one loaded is where requests go.
+    let _ = TARGET.set(target);
     Ok(config)
 }
+
+/// Where requests go (`in us-east-1`, `at http://127.0.0.1:5000 (region us-east-1)`), for
+/// messages about failing to get there.
+static TARGET: OnceLock<String> = OnceLock::new();
 
 /// What kind of failure an AWS call had, for retry and exit decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,7 +235,10 @@ impl AwsError {
                     message: if credentials {
                         format!("no usable AWS credentials: {message}")
                     } else {
-                        format!("cannot reach AWS: {message}")
+                        match TARGET.get() {
+                            Some(target) => format!("cannot reach AWS {target}: {message}"),
+                            None => format!("cannot reach AWS: {message}"),
+                        }
                     },
                     kind: if credentials {
                         ErrorKind::Credentials

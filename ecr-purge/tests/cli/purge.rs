@@ -350,7 +350,9 @@ fn a_listing_that_fails_names_the_repository_once_and_does_not_claim_it_exists()
     assert_eq!(repo["ok"], false);
     let error = repo["error"].as_str().unwrap();
     assert!(
-        error.starts_with("DescribeImages: cannot reach AWS"),
+        error.starts_with(&format!(
+            "DescribeImages: cannot reach AWS at http://127.0.0.1:{port} (region us-east-2): "
+        )),
         "{error}"
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
