@@ -661,6 +661,19 @@ async fn describe_task_definition(
         .send()
         .await
         .aws("DescribeTaskDefinition")
+        .map_err(|mut e| {
+            // What the API says for a family or revision that does not exist.
+            if e.code.as_deref() == Some("ClientException") {
+                let family = name.rsplit('/').next().unwrap_or(name);
+                let family = family.split(':').next().unwrap_or(family);
+                e.message = format!(
+                    "{} Does it exist in this account and region? \
+                     (aws ecs list-task-definitions --family-prefix {family})",
+                    e.message
+                );
+            }
+            e
+        })
         .with_context(|| format!("cannot read task definition {name}"))?;
     let td = out.task_definition().with_context(|| {
         format!("DescribeTaskDefinition returned no task definition for {name}")

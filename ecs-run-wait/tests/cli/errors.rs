@@ -42,7 +42,8 @@ fn unknown_task_definition() {
     replace(&mut args, "--task-definition", "migrate:9");
     env.cmd().args(&args).assert().code(125).stdout("").stderr(
         "ecs-run-wait: error: cannot read task definition migrate:9: DescribeTaskDefinition: \
-             ClientException: Unable to describe task definition.\n",
+             ClientException: Unable to describe task definition. Does it exist in this account \
+             and region? (aws ecs list-task-definitions --family-prefix migrate)\n",
     );
 }
 
@@ -66,7 +67,9 @@ fn under_github_actions_an_error_is_annotated_once() {
     assert!(
         stderr.contains(
             "::error title=ecs-run-wait::cannot read task definition migrate:9: \
-             DescribeTaskDefinition: ClientException: Unable to describe task definition.\n"
+             DescribeTaskDefinition: ClientException: Unable to describe task definition. Does \
+             it exist in this account and region? (aws ecs list-task-definitions --family-prefix \
+             migrate)\n"
         ),
         "{stderr}"
     );
