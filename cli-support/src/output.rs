@@ -89,11 +89,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8], access: Access) -> anyhow::Result
             std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777)
         }
     };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: there is no directory {} (create it first)",
+            path.display(),
+            dir.display()
+        );
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .permissions(std::fs::Permissions::from_mode(mode))
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot write {}: cannot create a temporary file in {}",
+                path.display(),
+                dir.display()
+            )
+        })?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -139,7 +152,7 @@ mod tests {
         let path = dir.path().join("no/such/dir/out.json");
         let err = write_atomic(&path, b"x", Access::Shared).unwrap_err();
         assert!(
-            format!("{err:#}").contains("cannot create a temporary file"),
+            format!("{err:#}").contains("no/such/dir (create it first)"),
             "{err:#}"
         );
     }
