@@ -290,10 +290,23 @@ impl Containers<'_> {
     }
 
     fn find(&mut self, name: &str, flag: &str) -> Result<&mut Map<String, Value>, Problem> {
+        self.find_indexed(name, flag).map(|(_, c)| c)
+    }
+
+    /// The one container named `name`, with its index.
+    fn find_indexed(
+        &mut self,
+        name: &str,
+        flag: &str,
+    ) -> Result<(usize, &mut Map<String, Value>), Problem> {
         let i = self.index(name, flag)?;
-        self.containers[i].as_object_mut().ok_or_else(|| {
-            Problem::error(None, format!("{flag}: container {name:?} is not an object"))
-        })
+        match self.containers[i].as_object_mut() {
+            Some(c) => Ok((i, c)),
+            None => Err(Problem::error(
+                None,
+                format!("{flag}: container {name:?} is not an object"),
+            )),
+        }
     }
 
     /// The index of the one container named `name`.
@@ -351,12 +364,8 @@ impl Containers<'_> {
     fn set(&mut self, edit: &ContainerKeyValue, list: List, problems: &mut Vec<Problem>) {
         // The value may be sensitive: messages show NAME:KEY only.
         let flag = format!("{} {}:{}", list.flag(), edit.container, edit.key);
-        let index = match self.index(&edit.container, &flag) {
-            Ok(i) => i,
-            Err(p) => return problems.push(p),
-        };
-        let container = match self.find(&edit.container, &flag) {
-            Ok(c) => c,
+        let (index, container) = match self.find_indexed(&edit.container, &flag) {
+            Ok(found) => found,
             Err(p) => return problems.push(p),
         };
         let entries = container
@@ -400,12 +409,8 @@ impl Containers<'_> {
 
     fn unset(&mut self, edit: &ContainerKey, list: List, problems: &mut Vec<Problem>) {
         let flag = format!("{} {edit}", list.unset_flag());
-        let index = match self.index(&edit.container, &flag) {
-            Ok(i) => i,
-            Err(p) => return problems.push(p),
-        };
-        let container = match self.find(&edit.container, &flag) {
-            Ok(c) => c,
+        let (index, container) = match self.find_indexed(&edit.container, &flag) {
+            Ok(found) => found,
             Err(p) => return problems.push(p),
         };
         match container.get_mut(list.member()) {
