@@ -169,7 +169,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Request")]
     pub data_file: Option<PathBuf>,
 
-    /// Do not follow redirects: a 3xx is the answer, matched like any other status.
+    /// Do not follow redirects: a 3xx is the answer, matched like any other status. Without
+    /// it, up to 20 are followed; credentials (Authorization, Cookie, credential-named
+    /// --header, every --header-file and --header-from-env header, the URL's user and
+    /// password) are not sent again once a redirect has left the URL's origin (scheme, host,
+    /// port), even back to it.
     #[arg(long, help_heading = "Request")]
     pub no_redirect: bool,
 

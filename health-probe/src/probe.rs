@@ -8,14 +8,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LENGTH, CONTENT_LOCATION,
+    CONTENT_TYPE, HeaderMap, HeaderName, LOCATION, RETRY_AFTER, TRANSFER_ENCODING,
+};
 use reqwest::{Client, Method, redirect};
 use tokio::time::Instant;
 use url::Url;
 
 use crate::expect::{self, Expectations, ResponseView};
-use crate::redact;
-use crate::request::{Resolve, Target};
+use crate::redact::{self, Secrets};
+use crate::request::{self, Resolve, Target};
 use cli_support::duration;
 
 /// What one attempt saw.
@@ -75,9 +78,12 @@ pub struct ClientOptions {
     pub resolve: Vec<Resolve>,
 }
 
-/// Where the redirects of the current attempt led last, so that an error on the way is not
-/// blamed on the URL asked: reqwest's errors carry the original URL. One per client; a
-/// target's attempts run one at a time, each starting with [`LastHop::take`].
+/// The most redirects one attempt follows (as browsers do; curl allows 30).
+pub const MAX_REDIRECTS: usize = 20;
+
+/// Where the current attempt is (the URL of the request in flight), so that a timeout on the
+/// way is not blamed on the URL asked. A target's attempts run one at a time, each starting
+/// with [`LastHop::take`].
 #[derive(Debug, Clone, Default)]
 pub struct LastHop(Arc<Mutex<Option<Url>>>);
 
@@ -91,37 +97,28 @@ impl LastHop {
     }
 }
 
-/// A client for one target, and where its redirects lead: `--resolve` entries apply when
-/// their port is the target's.
+/// A client for one target: `--resolve` entries apply when their port is the target's (and
+/// then to every hop of a redirect, as with curl).
+///
+/// The client follows no redirect: [`HttpProbe`] does, so that credentials go only to the
+/// target's origin.
 ///
 /// Every attempt opens a new connection, as ALB and Kubernetes probes do: a kept-alive
 /// connection would pin the probe to one task behind a network load balancer (the old one,
 /// after a deploy) and would not show a server that stopped accepting connections.
-pub fn client_for(target: &Target, options: &ClientOptions) -> anyhow::Result<(Client, LastHop)> {
+pub fn client_for(target: &Target, options: &ClientOptions) -> anyhow::Result<Client> {
     let (_, port) = target.host_port();
-    let last_hop = LastHop::default();
-    let policy = if options.follow_redirects {
-        let hop = last_hop.clone();
-        let limited = redirect::Policy::limited(10);
-        redirect::Policy::custom(move |attempt| {
-            hop.set(attempt.url());
-            limited.redirect(attempt)
-        })
-    } else {
-        redirect::Policy::none()
-    };
     let mut builder = Client::builder()
         .pool_max_idle_per_host(0)
         .user_agent(concat!("health-probe/", env!("CARGO_PKG_VERSION")))
-        .redirect(policy)
+        .redirect(redirect::Policy::none())
         .tls_backend_preconfigured(options.tls.clone());
     for entry in options.resolve.iter().filter(|r| r.port == port) {
         builder = builder.resolve_to_addrs(&entry.host, &entry.socket_addrs());
     }
-    let client = builder
+    builder
         .build()
-        .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", describe(&e)))?;
-    Ok((client, last_hop))
+        .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", describe(&e)))
 }
 
 /// An HTTP(S) target with its request and expectations.
@@ -131,8 +128,13 @@ pub struct HttpProbe<'a> {
     pub target: &'a Target,
     pub method: Method,
     pub headers: HeaderMap,
+    /// The names of the headers in `headers` that are credentials.
+    pub credentials: &'a [HeaderName],
     pub body: Option<Bytes>,
+    pub follow_redirects: bool,
     pub expect: &'a Expectations,
+    /// Kept out of what is shown of an answer.
+    pub secrets: &'a Secrets,
 }
 
 struct Answer {
@@ -144,43 +146,168 @@ struct Answer {
     final_url: Option<String>,
 }
 
+/// The headers that describe a request body, dropped with it when a redirect turns the
+/// request into a GET (as browsers do).
+const BODY_HEADERS: [HeaderName; 6] = [
+    CONTENT_TYPE,
+    CONTENT_LENGTH,
+    CONTENT_ENCODING,
+    CONTENT_LANGUAGE,
+    CONTENT_LOCATION,
+    TRANSFER_ENCODING,
+];
+
+/// One request of an attempt: where, how, and whether the user's credentials go with it.
+struct Hop {
+    url: Url,
+    method: Method,
+    body: Option<Bytes>,
+    headers: HeaderMap,
+    /// Still on the target's origin since the first request: once a redirect has left it,
+    /// this stays false for the rest of the attempt, even back on the origin (as curl does:
+    /// a server elsewhere chose that way back, and may be reading along).
+    credentials: bool,
+}
+
 impl HttpProbe<'_> {
     /// [`describe`], and where the error happened when that is not the target (a redirect
     /// led elsewhere): the line must not blame the URL asked.
-    fn describe(&self, err: &reqwest::Error) -> String {
-        let message = describe(err);
-        let at = self
-            .last_hop
-            .take()
-            .or_else(|| err.url().cloned())
-            .filter(|url| *url != self.target.url);
-        match at {
-            Some(url) => format!("{message} (at {})", redact::url(&url)),
-            None => message,
+    fn describe_at(&self, err: &reqwest::Error, url: &Url) -> String {
+        format!("{}{}", describe(err), self.at(url))
+    }
+
+    /// ` (at URL)` when `url` is not the target's, else nothing.
+    fn at(&self, url: &Url) -> String {
+        if *url == self.target.request_url() {
+            String::new()
+        } else {
+            format!(" (at {})", redact::url(url))
         }
+    }
+
+    /// The headers of a request: the user's, without the credentials once off the origin;
+    /// the URL's credentials as Basic unless an `Authorization` header is given.
+    fn request_headers(&self, hop: &Hop) -> HeaderMap {
+        let mut headers = hop.headers.clone();
+        if hop.credentials {
+            if let Some(basic) = &self.target.basic
+                && !headers.contains_key(AUTHORIZATION)
+            {
+                headers.insert(AUTHORIZATION, basic.clone());
+            }
+        } else {
+            for name in self.credentials {
+                headers.remove(name);
+            }
+        }
+        headers
+    }
+
+    /// The request after a redirect answer, or `None` when the answer is not a redirect to
+    /// follow (it is then the answer). Methods and bodies as browsers and curl: 301 and 302
+    /// turn a POST into a GET, 303 turns anything but HEAD into a GET (without the body and
+    /// its headers); 307 and 308 repeat the request as it was.
+    fn next_hop(&self, hop: &Hop, status: u16, headers: &HeaderMap) -> Result<Option<Hop>, String> {
+        if !self.follow_redirects || !matches!(status, 301 | 302 | 303 | 307 | 308) {
+            return Ok(None);
+        }
+        let Some(location) = headers.get(LOCATION) else {
+            return Ok(None);
+        };
+        let at = self.at(&hop.url);
+        let location = location
+            .to_str()
+            .map_err(|_| format!("a {status} redirect whose Location is not text{at}"))?;
+        let next = hop.url.join(location.trim()).map_err(|e| {
+            format!(
+                "a {status} redirect to {:?}, which is not a URL: {e}{at}",
+                redact::unparsed(location)
+            )
+        })?;
+        if !matches!(next.scheme(), "http" | "https") {
+            return Err(format!(
+                "a {status} redirect to a {}: URL, not followed{at}",
+                next.scheme()
+            ));
+        }
+        // Credentials come from the user, for the target's origin only; a Location that
+        // carries some is followed without them.
+        let next = request::without_userinfo(&next);
+        let credentials =
+            hop.credentials && request::same_origin(&next, &self.target.request_url());
+        let to_get = match status {
+            301 | 302 => hop.method == Method::POST,
+            303 => hop.method != Method::HEAD && hop.method != Method::GET,
+            _ => false,
+        };
+        let mut headers = hop.headers.clone();
+        let (method, body) = if to_get {
+            for name in &BODY_HEADERS {
+                headers.remove(name);
+            }
+            (Method::GET, None)
+        } else {
+            (hop.method.clone(), hop.body.clone())
+        };
+        Ok(Some(Hop {
+            url: next,
+            method,
+            body,
+            headers,
+            credentials,
+        }))
     }
 
     async fn exchange(&self) -> Result<Answer, String> {
         self.last_hop.take();
-        let mut request = self
-            .client
-            .request(self.method.clone(), self.target.url.clone())
-            .headers(self.headers.clone());
-        if let Some(body) = &self.body {
-            request = request.body(body.clone());
-        }
-        let mut response = request.send().await.map_err(|e| self.describe(&e))?;
+        let first = self.target.request_url();
+        let mut hop = Hop {
+            url: first.clone(),
+            method: self.method.clone(),
+            body: self.body.clone(),
+            headers: self.headers.clone(),
+            credentials: true,
+        };
+        let mut redirects = 0;
+        let mut response = loop {
+            self.last_hop.set(&hop.url);
+            let mut request = self
+                .client
+                .request(hop.method.clone(), hop.url.clone())
+                .headers(self.request_headers(&hop));
+            if let Some(body) = &hop.body {
+                request = request.body(body.clone());
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| self.describe_at(&e, &hop.url))?;
+            let status = response.status().as_u16();
+            match self.next_hop(&hop, status, response.headers())? {
+                None => break response,
+                Some(next) => {
+                    redirects += 1;
+                    if redirects > MAX_REDIRECTS {
+                        return Err(format!(
+                            "too many redirects (more than {MAX_REDIRECTS}){}",
+                            self.at(&hop.url)
+                        ));
+                    }
+                    hop = next;
+                }
+            }
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let final_url = (*response.url() != self.target.url).then(|| redact::url(response.url()));
+        let final_url = (hop.url != first).then(|| redact::url(&hop.url));
         let cap = self.expect.max_body;
         let mut body = Vec::new();
         let mut truncated = false;
-        if self.method != Method::HEAD {
+        if hop.method != Method::HEAD {
             while let Some(chunk) = response
                 .chunk()
                 .await
-                .map_err(|e| format!("reading the body: {}", self.describe(&e)))?
+                .map_err(|e| format!("reading the body: {}", self.describe_at(&e, &hop.url)))?
             {
                 let room = cap - body.len();
                 if chunk.len() > room {
@@ -199,7 +326,21 @@ impl HttpProbe<'_> {
             final_url,
         })
     }
+
+    /// The start of a failed answer's body, without the request's secrets (redacted before
+    /// the cut, so that no part of one is left at the end).
+    fn excerpt(&self, body: &[u8]) -> String {
+        let window = &body[..body.len().min(EXCERPT_WINDOW)];
+        let text = self.secrets.redact(&String::from_utf8_lossy(window));
+        expect::excerpt(text.as_bytes(), EXCERPT_CHARS)
+    }
 }
+
+/// The characters of a body shown for a failed attempt.
+const EXCERPT_CHARS: usize = 120;
+
+/// The bytes of a body searched for secrets before the excerpt is cut from it.
+const EXCERPT_WINDOW: usize = 64 * 1024;
 
 impl Probe for HttpProbe<'_> {
     async fn attempt(&self, timeout: Duration, at_deadline: bool) -> Attempt {
@@ -209,7 +350,11 @@ impl Probe for HttpProbe<'_> {
         let answer = match result {
             Err(_) => {
                 let mut message = timed_out(timeout, at_deadline);
-                if let Some(url) = self.last_hop.take().filter(|u| *u != self.target.url) {
+                if let Some(url) = self
+                    .last_hop
+                    .take()
+                    .filter(|u| *u != self.target.request_url())
+                {
                     let _ = write!(message, " (at {})", redact::url(&url));
                 }
                 return Attempt::error(latency, message);
@@ -217,20 +362,24 @@ impl Probe for HttpProbe<'_> {
             Ok(Err(message)) => return Attempt::error(latency, message),
             Ok(Ok(answer)) => answer,
         };
-        let failures = self.expect.check(&ResponseView {
-            status: answer.status,
-            headers: &answer.headers,
-            body: &answer.body,
-            truncated: answer.truncated,
-            latency,
-        });
+        let failures: Vec<String> = self
+            .expect
+            .check(&ResponseView {
+                status: answer.status,
+                headers: &answer.headers,
+                body: &answer.body,
+                truncated: answer.truncated,
+                latency,
+            })
+            .iter()
+            .map(|failure| self.secrets.redact(failure))
+            .collect();
         let failed = !failures.is_empty();
         Attempt {
             latency,
             status: Some(answer.status),
             error: None,
-            excerpt: (failed && !answer.body.is_empty())
-                .then(|| expect::excerpt(&answer.body, 120)),
+            excerpt: (failed && !answer.body.is_empty()).then(|| self.excerpt(&answer.body)),
             retry_after: if failed {
                 answer
                     .headers
@@ -344,9 +493,6 @@ pub fn describe(err: &reqwest::Error) -> String {
             causes.push(text);
         }
         source = e.source();
-    }
-    if err.is_redirect() {
-        return "too many redirects".to_owned();
     }
     match io_kind {
         Some(std::io::ErrorKind::ConnectionRefused) => return "connection refused".to_owned(),

@@ -1,6 +1,13 @@
 //! What may be shown of a URL: credentials and token-like query parameters are replaced by
-//! `***` everywhere the tool prints a URL (progress lines, errors, the JSON report).
+//! `***` everywhere the tool prints a URL (progress lines, errors, the JSON report). And
+//! what may be shown of an answer: the request's own secrets (header values, the URL's
+//! credentials in every form the tool sent them) are replaced by [`Redactor`]'s mark in
+//! anything derived from a response (body excerpts, expectation failures), since a server may
+//! echo the request.
 
+use std::fmt;
+
+use cli_support::redact::Redactor;
 use url::Url;
 
 pub const MASK: &str = "***";
@@ -26,6 +33,52 @@ const SECRET_NAME_PARTS: &[&str] = &[
 pub fn is_secret_param(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     SECRET_NAME_PARTS.iter().any(|part| lower.contains(part))
+}
+
+/// The request's secret values, kept out of what is shown of an answer.
+#[derive(Default)]
+pub struct Secrets {
+    redactor: Redactor,
+    /// Anything added (else [`Secrets::redact`] copies).
+    any: bool,
+}
+
+impl Secrets {
+    pub fn new() -> Secrets {
+        Secrets::default()
+    }
+
+    /// A value the tool sends; a header value such as `Bearer TOKEN` adds the token alone
+    /// too (a server may echo just that).
+    pub fn add(&mut self, value: &str) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        self.redactor.add(value);
+        self.any = true;
+        if let Some((_, rest)) = value.split_once(' ') {
+            let rest = rest.trim();
+            if !rest.is_empty() {
+                self.redactor.add(rest);
+            }
+        }
+    }
+
+    /// `text` with every secret replaced by [`cli_support::redact::MARK`].
+    pub fn redact(&self, text: &str) -> String {
+        if self.any {
+            self.redactor.redact(text)
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secrets(..)")
+    }
 }
 
 /// The URL with user name, password and secret-looking query values replaced by `***`.
@@ -124,6 +177,19 @@ mod tests {
             "https://h/?API%5FKEY=***"
         );
         assert_eq!(shown("https://h/?flag&sig=1"), "https://h/?flag&sig=***");
+    }
+
+    #[test]
+    fn secrets_are_redacted_with_the_bare_token() {
+        let mut s = Secrets::new();
+        assert_eq!(s.redact("nothing"), "nothing");
+        s.add("Bearer t0k3n-v4lue");
+        s.add("  ");
+        let mark = cli_support::redact::MARK;
+        assert_eq!(
+            s.redact("auth=Bearer t0k3n-v4lue; echo t0k3n-v4lue"),
+            format!("auth={mark}; echo {mark}")
+        );
     }
 
     #[test]

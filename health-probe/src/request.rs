@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use base64::Engine as _;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use url::{Host, Url};
@@ -17,6 +18,10 @@ pub struct Target {
     pub kind: Kind,
     /// The URL as it may be printed (see [`redact::url`]).
     pub shown: String,
+    /// The URL's user name and password as an `Authorization: Basic` value (sensitive),
+    /// sent only while a request stays on the URL's origin; the URL itself is requested
+    /// without them.
+    pub basic: Option<HeaderValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +80,46 @@ impl Target {
             }
             _ => Kind::Http,
         };
-        Ok(Target { url, kind, shown })
+        let basic = basic_credentials(&url);
+        Ok(Target {
+            url,
+            kind,
+            shown,
+            basic,
+        })
+    }
+
+    /// The URL without user name and password: what is requested (the credentials go in
+    /// [`Target::basic`]).
+    pub fn request_url(&self) -> Url {
+        without_userinfo(&self.url)
+    }
+
+    /// The forms of the URL's credentials that could come back in an answer: the password
+    /// (as written and decoded), `user:password`, its base64 and the whole `Basic` value; a
+    /// user name alone (a token written as `https://TOKEN@host/`) too. Empty without any.
+    pub fn credential_forms(&self) -> Vec<String> {
+        let mut forms = Vec::new();
+        let Some(basic) = &self.basic else {
+            return forms;
+        };
+        let user = decode(self.url.username());
+        match self.url.password() {
+            Some(password) => {
+                forms.push(password.to_owned());
+                forms.push(decode(password));
+                forms.push(format!("{user}:{}", decode(password)));
+            }
+            None => forms.push(user),
+        }
+        if let Ok(value) = basic.to_str() {
+            forms.push(value.to_owned());
+            if let Some(token) = value.strip_prefix("Basic ") {
+                forms.push(token.to_owned());
+            }
+        }
+        forms.retain(|f| !f.is_empty());
+        forms
     }
 
     /// Host (domain or address, without brackets) and port, the scheme's default if absent.
@@ -92,6 +136,45 @@ impl Target {
             ),
         }
     }
+}
+
+/// A URL's user name and password (percent-decoded) as an `Authorization: Basic` value, as
+/// curl and reqwest send them.
+fn basic_credentials(url: &Url) -> Option<HeaderValue> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let mut pair = percent_encoding::percent_decode_str(url.username()).collect::<Vec<u8>>();
+    pair.push(b':');
+    pair.extend(percent_encoding::percent_decode_str(
+        url.password().unwrap_or_default(),
+    ));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+    let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+fn decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// `url` without user name and password.
+pub fn without_userinfo(url: &Url) -> Url {
+    let mut url = url.clone();
+    // Fails only for URLs that cannot have credentials, which then have none.
+    let _ = url.set_password(None);
+    let _ = url.set_username("");
+    url
+}
+
+/// Same scheme, host and port: where the user's credentials may go.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme().eq_ignore_ascii_case(b.scheme())
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// `--resolve HOST:PORT:ADDR[,ADDR...]`: connect to ADDR for HOST:PORT, keeping the URL's
@@ -152,6 +235,33 @@ impl Resolve {
 
 /// A request header, its value marked sensitive (never shown).
 pub type Header = (HeaderName, HeaderValue);
+
+/// Parts of a header name (lower-cased) that make it a credential.
+const CREDENTIAL_NAME_PARTS: &[&str] = &[
+    "auth",
+    "cookie",
+    "token",
+    "key",
+    "secret",
+    "pass",
+    "session",
+    "credential",
+    "jwt",
+    "bearer",
+    "signature",
+    "csrf",
+    "xsrf",
+];
+
+/// Is a `--header` of this name a credential (never sent once a redirect leaves the URL's
+/// origin)? `Authorization`, `Proxy-Authorization`, `Cookie`, and names such as
+/// `X-Api-Key`, `X-Auth-Token`, `X-Session-Id`. Every header of `--header-file` and
+/// `--header-from-env` is one whatever its name: those are the ways to pass a secret.
+pub fn is_credential_name(name: &HeaderName) -> bool {
+    CREDENTIAL_NAME_PARTS
+        .iter()
+        .any(|part| name.as_str().contains(part))
+}
 
 /// `Name: value`. The message of an error names the header, never its value.
 pub fn parse_header(text: &str) -> Result<Header, String> {
@@ -293,6 +403,42 @@ mod tests {
     }
 
     #[test]
+    fn url_credentials_become_basic_and_leave_the_url() {
+        let t = Target::parse("http://de%40ploy:p%3Ass@h.example:8080/x").unwrap();
+        let basic = t.basic.clone().unwrap();
+        assert!(basic.is_sensitive());
+        // base64("de@ploy:p:ss")
+        assert_eq!(basic, "Basic ZGVAcGxveTpwOnNz");
+        assert_eq!(t.request_url().as_str(), "http://h.example:8080/x");
+        let forms = t.credential_forms();
+        for f in [
+            "p%3Ass",
+            "p:ss",
+            "de@ploy:p:ss",
+            "ZGVAcGxveTpwOnNz",
+            "Basic ZGVAcGxveTpwOnNz",
+        ] {
+            assert!(forms.iter().any(|x| x == f), "{f} missing from {forms:?}");
+        }
+        let t = Target::parse("https://ghp_abc@h/").unwrap();
+        assert!(t.credential_forms().iter().any(|f| f == "ghp_abc"));
+        let t = Target::parse("https://h/").unwrap();
+        assert!(t.basic.is_none() && t.credential_forms().is_empty());
+    }
+
+    #[test]
+    fn origins() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(same_origin(
+            &u("http://H.example/a"),
+            &u("http://h.example:80/b")
+        ));
+        assert!(!same_origin(&u("http://h/"), &u("https://h/")));
+        assert!(!same_origin(&u("http://h:8080/"), &u("http://h:8081/")));
+        assert!(!same_origin(&u("http://h/"), &u("http://g/")));
+    }
+
+    #[test]
     fn resolve_entries() {
         let r = Resolve::parse("App.example.com:443:10.0.0.7,[::1]").unwrap();
         assert_eq!(r.host, "app.example.com");
@@ -333,6 +479,32 @@ mod tests {
         assert!(e.contains("\"Bad Name\" is not a valid header name"), "{e}");
         let e = parse_header("X-Token: abc\ndef").unwrap_err();
         assert!(e.contains("x-token") && !e.contains("abc"), "{e}");
+    }
+
+    #[test]
+    fn credential_header_names() {
+        for name in [
+            "authorization",
+            "proxy-authorization",
+            "cookie",
+            "x-api-key",
+            "x-auth-token",
+            "x-session-id",
+        ] {
+            assert!(is_credential_name(&HeaderName::from_static(name)), "{name}");
+        }
+        for name in [
+            "accept",
+            "user-agent",
+            "content-type",
+            "x-request-id",
+            "host",
+        ] {
+            assert!(
+                !is_credential_name(&HeaderName::from_static(name)),
+                "{name}"
+            );
+        }
     }
 
     #[test]

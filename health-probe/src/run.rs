@@ -42,15 +42,18 @@ async fn probe_all(setup: &Setup) -> anyhow::Result<(Outcome, Vec<Stats>, Durati
         .map(|target| {
             Ok(match &target.kind {
                 Kind::Http => {
-                    let (client, last_hop) = probe::client_for(target, &setup.client)?;
+                    let client = probe::client_for(target, &setup.client)?;
                     AnyProbe::Http(HttpProbe {
                         client,
-                        last_hop,
+                        last_hop: probe::LastHop::default(),
                         target,
                         method: setup.method.clone(),
                         headers: setup.headers.clone(),
+                        credentials: &setup.credentials,
                         body: setup.body.clone(),
+                        follow_redirects: setup.client.follow_redirects,
                         expect: &setup.expect,
+                        secrets: &setup.secrets,
                     })
                 }
                 Kind::Tcp { host, port } => AnyProbe::Tcp(TcpProbe {

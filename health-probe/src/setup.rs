@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use cli_support::{jq, usage, warn};
 use reqwest::Method;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use rustls::pki_types::CertificateDer;
 
 use crate::cli::{self, Cli};
@@ -17,6 +17,7 @@ use crate::engine::Watch;
 use crate::expect::Expectations;
 use crate::pacing::Pacing;
 use crate::probe::ClientOptions;
+use crate::redact::{self, Secrets};
 use crate::request::{self, Header, Kind, Target};
 
 /// Everything the run needs.
@@ -25,6 +26,11 @@ pub struct Setup {
     pub targets: Vec<Target>,
     pub method: Method,
     pub headers: HeaderMap,
+    /// The names of the headers that are credentials: not sent once a redirect has left the
+    /// URL's origin.
+    pub credentials: Vec<HeaderName>,
+    /// What the request sends that must not be shown when a server echoes it.
+    pub secrets: Secrets,
     /// Shared by every attempt (a clone is a reference count, not a copy).
     pub body: Option<Bytes>,
     pub client: ClientOptions,
@@ -47,7 +53,21 @@ pub fn build(cli: Cli) -> anyhow::Result<Setup> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     check_flags(&cli, &targets)?;
     let filters = filters(&cli)?;
-    let headers = headers(&cli)?;
+    let Headers {
+        map: headers,
+        credentials,
+        mut secrets,
+    } = headers(&cli)?;
+    for target in &targets {
+        for form in target.credential_forms() {
+            secrets.add(&form);
+        }
+        for (name, value) in target.url.query_pairs() {
+            if redact::is_secret_param(&name) {
+                secrets.add(&value);
+            }
+        }
+    }
     let body = body(&cli)?;
     let method = cli.method.clone().unwrap_or(if body.is_some() {
         Method::POST
@@ -63,6 +83,8 @@ pub fn build(cli: Cli) -> anyhow::Result<Setup> {
     Ok(Setup {
         method,
         headers,
+        credentials,
+        secrets,
         body,
         client: ClientOptions {
             tls,
@@ -202,13 +224,36 @@ fn filters(cli: &Cli) -> anyhow::Result<Vec<jq::Filter>> {
     Ok(filters)
 }
 
+/// The request headers, which of them are credentials, and every value (secret or not: a
+/// server that echoes them must not show them).
+struct Headers {
+    map: HeaderMap,
+    credentials: Vec<HeaderName>,
+    secrets: Secrets,
+}
+
 /// `--header`, `--header-file`, `--header-from-env`, in that order; a later header of the
-/// same name is sent too (as curl does).
-fn headers(cli: &Cli) -> anyhow::Result<HeaderMap> {
+/// same name is sent too (as curl does). Every header of `--header-file` and
+/// `--header-from-env` is a credential, and those of `--header` whose name says so (see
+/// [`request::is_credential_name`]).
+fn headers(cli: &Cli) -> anyhow::Result<Headers> {
     let mut all: Vec<Header> = Vec::new();
+    let mut credentials: Vec<HeaderName> = [
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::PROXY_AUTHORIZATION,
+        reqwest::header::COOKIE,
+    ]
+    .into();
     for text in &cli.header {
         all.push(request::parse_header(text).map_err(|e| usage(format!("--header: {e}")))?);
     }
+    credentials.extend(
+        all.iter()
+            .map(|(name, _)| name)
+            .filter(|name| request::is_credential_name(name))
+            .cloned(),
+    );
+    let from_argv = all.len();
     for path in &cli.header_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("--header-file {}: cannot read it", path.display()))
@@ -242,11 +287,20 @@ fn headers(cli: &Cli) -> anyhow::Result<HeaderMap> {
                 .map_err(|e| usage(format!("--header-from-env {name}={var}: {e}")))?,
         );
     }
+    credentials.extend(all[from_argv..].iter().map(|(name, _)| name.clone()));
+    credentials.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    credentials.dedup();
     let mut map = HeaderMap::new();
+    let mut secrets = Secrets::new();
     for (name, value) in all {
+        secrets.add(&String::from_utf8_lossy(value.as_bytes()));
         map.append(name, value);
     }
-    Ok(map)
+    Ok(Headers {
+        map,
+        credentials,
+        secrets,
+    })
 }
 
 fn ca_file(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {

@@ -5,6 +5,7 @@ mod docs;
 mod expectations;
 mod output;
 mod probing;
+mod redirects;
 mod request;
 mod tls_tcp;
 mod usage;
