@@ -7,6 +7,7 @@ mod output;
 mod probing;
 mod redirects;
 mod request;
+mod secrets;
 mod tls_tcp;
 mod usage;
 mod watch;
