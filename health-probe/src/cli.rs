@@ -23,8 +23,9 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 pub const EXIT_STATUS: &str = "\
 EXIT STATUS:
   0    every URL is healthy (and stayed healthy through --stay-healthy)
-  1    a URL was not healthy by the deadline, gave up early (--max-attempts, a
-       Retry-After past the deadline) or failed the --stay-healthy watch
+  1    a URL was not healthy by the deadline, gave up early (--max-attempts,
+       --fail-on, a Retry-After past the deadline) or failed the --stay-healthy
+       watch
   2    usage error: a malformed URL, matcher, regex, filter, header, duration
        or file
   130  interrupted (SIGINT)
@@ -119,6 +120,13 @@ pub struct Cli {
     #[arg(long, num_args = 2, value_names = ["NAME", "VALUE"], requires = "expect_json",
           help_heading = "Expectations")]
     pub arg: Vec<String>,
+
+    /// End the probe at once (exit 1) when an attempt answers one of these statuses, e.g.
+    /// 404,401 (codes and ranges as in --expect-status). Without it a wrong path is retried
+    /// to the deadline (a warning says so after 3 attempts in a row answer the same 4xx).
+    #[arg(long, value_name = "CODES", value_parser = StatusMatcher::parse,
+          help_heading = "Expectations")]
+    pub fail_on: Option<StatusMatcher>,
 
     /// A response header that must be present ('Name') or have a value matching a regex
     /// ('Name: regex') (repeatable).

@@ -14,6 +14,7 @@ use futures_util::future::try_join_all;
 use tokio::time::Instant;
 
 use crate::latency::Latencies;
+use crate::matcher::StatusMatcher;
 use crate::pacing::Pacing;
 use crate::probe::{Attempt, Probe};
 use cli_support::duration;
@@ -29,6 +30,17 @@ pub struct Plan {
     pub healthy_threshold: u32,
     pub max_attempts: Option<u32>,
     pub watch: Option<Watch>,
+    /// `--fail-on`: an answer with one of these statuses ends the run at once.
+    pub fail_on: Option<StatusMatcher>,
+}
+
+impl Plan {
+    /// Why the run must stop at once after this attempt (`--fail-on`), if it must.
+    fn fails_on(&self, attempt: &Attempt) -> Option<String> {
+        let matcher = self.fail_on.as_ref()?;
+        let status = attempt.status.filter(|s| matcher.contains(*s))?;
+        Some(format!("answered {status} (--fail-on {matcher})"))
+    }
 }
 
 /// `--stay-healthy`: once all are healthy, keep probing for `duration`; fail on
@@ -272,6 +284,9 @@ fn after_attempt(plan: &Plan, s: &Stats, attempt: &Attempt, start: Instant, now:
     if attempt.ok() && s.consecutive_successes >= plan.healthy_threshold {
         return Next::Healthy;
     }
+    if let Some(why) = plan.fails_on(attempt) {
+        return Next::Stop(State::GaveUp(why), Outcome::GaveUp);
+    }
     if let Some(max) = plan.max_attempts
         && s.attempts >= max
     {
@@ -339,6 +354,7 @@ async fn watch_healthy<P: Probe, O: Observer>(
         let failed = !attempt.ok() && s.consecutive_failures >= window.unhealthy_threshold;
         next_start = start + plan.pacing.interval;
         let mut unusual_wait = None;
+        let fail_on = plan.fails_on(&attempt);
         let mut gone = None;
         if let Some(asked) = attempt.retry_after {
             let asked_at = now + asked;
@@ -358,8 +374,12 @@ async fn watch_healthy<P: Probe, O: Observer>(
             Phase::Watch,
             &s,
             &attempt,
-            unusual_wait.filter(|_| !failed),
+            unusual_wait.filter(|_| !failed && fail_on.is_none()),
         );
+        if let Some(why) = fail_on {
+            s.state = State::GaveUp(why);
+            return Err(Outcome::Unhealthy);
+        }
         if failed {
             s.state = State::Unhealthy;
             return Err(Outcome::Unhealthy);
@@ -452,6 +472,7 @@ mod tests {
             healthy_threshold: 1,
             max_attempts: None,
             watch: None,
+            fail_on: None,
         }
     }
 
@@ -537,6 +558,30 @@ mod tests {
         assert_eq!(outcome, Outcome::Healthy);
         let starts = probe.starts.borrow();
         assert_eq!(starts[1], S(20) + Duration::from_millis(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fail_on_stops_at_the_first_such_answer_in_either_phase() {
+        let probe = Script::new(&[false]);
+        let mut p = plan(S(600));
+        p.fail_on = Some(StatusMatcher::parse("404,503").unwrap());
+        let (outcome, stats) = run(std::slice::from_ref(&probe), &p, &Quiet, never()).await;
+        assert_eq!(outcome, Outcome::GaveUp);
+        assert_eq!(stats[0].attempts, 1);
+        assert_eq!(
+            stats[0].state,
+            State::GaveUp("answered 503 (--fail-on 404,503)".into())
+        );
+
+        let probe = Script::new(&[true, true, false]);
+        p.watch = Some(Watch {
+            duration: S(60),
+            unhealthy_threshold: 3,
+        });
+        let (outcome, stats) = run(std::slice::from_ref(&probe), &p, &Quiet, never()).await;
+        assert_eq!(outcome, Outcome::Unhealthy);
+        assert_eq!(stats[0].watch_attempts, 2);
+        assert!(matches!(&stats[0].state, State::GaveUp(why) if why.contains("--fail-on")));
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,5 +1,6 @@
 //! What the user sees: a line per attempt on stderr, the verdict, the JSON report on stdout.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -9,13 +10,94 @@ use crate::engine::{Observer, Outcome, Phase, State, Stats, Watch};
 use crate::probe::Attempt;
 use cli_support::duration;
 
-/// Progress lines on stderr (none with `-q`).
+/// Attempts in a row that answer the same 4xx before the warning that the path or host may
+/// be wrong.
+pub const SAME_4XX_HINT_AFTER: u32 = 3;
+
+/// Progress lines on stderr (none with `-q`), and the warnings about what they show.
 pub struct Progress<'a> {
     /// The shown (redacted) form of each target.
     pub names: &'a [String],
     pub healthy_threshold: u32,
     pub unhealthy_threshold: u32,
     pub quiet: bool,
+    /// Per target: the 4xx the last attempts answered and how many in a row.
+    same_4xx: RefCell<Vec<Repeat>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Repeat {
+    status: u16,
+    times: u32,
+    /// The warning was given (once per target).
+    warned: bool,
+}
+
+impl<'a> Progress<'a> {
+    pub fn new(
+        names: &'a [String],
+        healthy_threshold: u32,
+        unhealthy_threshold: u32,
+        quiet: bool,
+    ) -> Progress<'a> {
+        Progress {
+            names,
+            healthy_threshold,
+            unhealthy_threshold,
+            quiet,
+            same_4xx: RefCell::new(vec![Repeat::default(); names.len()]),
+        }
+    }
+
+    /// After [`SAME_4XX_HINT_AFTER`] failed attempts in a row answer the same 4xx (but 408
+    /// and 429, which say "later"), once per target: the URL is likely wrong, and retrying
+    /// it to the deadline will not help. A warning, shown with `-q` too.
+    fn hint_same_4xx(&self, index: usize, attempt: &Attempt) {
+        let mut all = self.same_4xx.borrow_mut();
+        let repeat = &mut all[index];
+        match attempt.status {
+            Some(status)
+                if !attempt.ok()
+                    && (400..500).contains(&status)
+                    && status != 408
+                    && status != 429 =>
+            {
+                if repeat.status == status {
+                    repeat.times += 1;
+                } else {
+                    repeat.status = status;
+                    repeat.times = 1;
+                }
+            }
+            _ => repeat.times = 0,
+        }
+        if repeat.times >= SAME_4XX_HINT_AFTER && !repeat.warned {
+            repeat.warned = true;
+            let at = attempt
+                .redirected_to
+                .as_ref()
+                .map(|to| format!(" (from {to})"))
+                .unwrap_or_default();
+            cli_support::warn(format!(
+                "{}: {} attempts in a row answered {}{at}: the path or host may be wrong \
+                 (--fail-on {} ends the probe at the first such answer)",
+                self.names[index],
+                repeat.times,
+                status_text(repeat.status),
+                repeat.status
+            ));
+        }
+    }
+}
+
+/// `404 Not Found`, `499`.
+fn status_text(status: u16) -> String {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default();
+    format!("{status}{reason}")
 }
 
 impl Observer for Progress<'_> {
@@ -27,9 +109,47 @@ impl Observer for Progress<'_> {
         attempt: &Attempt,
         wait: Option<Duration>,
     ) {
+        if !self.quiet {
+            self.attempt_line(index, phase, stats, attempt, wait);
+        }
+        if phase == Phase::Wait {
+            self.hint_same_4xx(index, attempt);
+        }
+    }
+
+    fn healthy(&self, index: usize, stats: &Stats) {
+        if self.quiet || self.names.len() == 1 {
+            return;
+        }
+        cli_support::note(format!(
+            "{}: healthy after {} ({})",
+            self.names[index],
+            attempts(stats.attempts),
+            duration::format(stats.healthy_after.unwrap_or_default())
+        ));
+    }
+
+    fn watching(&self, watch: &Watch) {
         if self.quiet {
             return;
         }
+        cli_support::note(format!(
+            "healthy; watching for {} (fails on {} consecutive failures)",
+            duration::format(watch.duration),
+            watch.unhealthy_threshold
+        ));
+    }
+}
+
+impl Progress<'_> {
+    fn attempt_line(
+        &self,
+        index: usize,
+        phase: Phase,
+        stats: &Stats,
+        attempt: &Attempt,
+        wait: Option<Duration>,
+    ) {
         let (label, number) = match phase {
             Phase::Wait => ("#", stats.attempts),
             Phase::Watch => ("watch #", stats.watch_attempts),
@@ -61,29 +181,6 @@ impl Observer for Progress<'_> {
         }
         cli_support::note(line);
     }
-
-    fn healthy(&self, index: usize, stats: &Stats) {
-        if self.quiet || self.names.len() == 1 {
-            return;
-        }
-        cli_support::note(format!(
-            "{}: healthy after {} ({})",
-            self.names[index],
-            attempts(stats.attempts),
-            duration::format(stats.healthy_after.unwrap_or_default())
-        ));
-    }
-
-    fn watching(&self, watch: &Watch) {
-        if self.quiet {
-            return;
-        }
-        cli_support::note(format!(
-            "healthy; watching for {} (fails on {} consecutive failures)",
-            duration::format(watch.duration),
-            watch.unhealthy_threshold
-        ));
-    }
 }
 
 fn attempts(n: u32) -> String {
@@ -101,14 +198,7 @@ pub fn summary(a: &Attempt) -> String {
     let mut out = match (&a.error, a.status) {
         (Some(error), _) if error.starts_with("timed out") => error.clone(),
         (Some(error), _) => format!("{error} after {took}"),
-        (None, Some(status)) => {
-            let reason = reqwest::StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .map(|r| format!(" {r}"))
-                .unwrap_or_default();
-            format!("{status}{reason} in {took}")
-        }
+        (None, Some(status)) => format!("{} in {took}", status_text(status)),
         (None, None) => format!("connected in {took}"),
     };
     if let Some(to) = &a.redirected_to {

@@ -35,6 +35,7 @@ async fn probe_all(setup: &Setup) -> anyhow::Result<(Outcome, Vec<Stats>, Durati
         healthy_threshold: setup.healthy_threshold,
         max_attempts: setup.max_attempts,
         watch: setup.watch,
+        fail_on: setup.fail_on.clone(),
     };
     let probes = setup
         .targets
@@ -71,12 +72,12 @@ async fn probe_all(setup: &Setup) -> anyhow::Result<(Outcome, Vec<Stats>, Durati
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let names = names(setup);
-    let progress = report::Progress {
-        names: &names,
-        healthy_threshold: setup.healthy_threshold,
-        unhealthy_threshold: setup.watch.map_or(0, |w| w.unhealthy_threshold),
-        quiet: setup.quiet,
-    };
+    let progress = report::Progress::new(
+        &names,
+        setup.healthy_threshold,
+        setup.watch.map_or(0, |w| w.unhealthy_threshold),
+        setup.quiet,
+    );
     let (outcome, stats) = engine::run(&probes, &plan, &progress, interrupted()).await;
     Ok((outcome, stats, started.elapsed()))
 }

@@ -15,6 +15,7 @@ use rustls::pki_types::CertificateDer;
 use crate::cli::{self, Cli};
 use crate::engine::Watch;
 use crate::expect::Expectations;
+use crate::matcher::StatusMatcher;
 use crate::pacing::Pacing;
 use crate::probe::ClientOptions;
 use crate::redact::{self, Secrets};
@@ -41,6 +42,8 @@ pub struct Setup {
     pub healthy_threshold: u32,
     pub max_attempts: Option<u32>,
     pub watch: Option<Watch>,
+    /// `--fail-on`.
+    pub fail_on: Option<StatusMatcher>,
     pub quiet: bool,
     pub json: bool,
 }
@@ -112,6 +115,7 @@ pub fn build(cli: Cli) -> anyhow::Result<Setup> {
             duration,
             unhealthy_threshold: cli.unhealthy_threshold,
         }),
+        fail_on: cli.fail_on,
         quiet: cli.quiet,
         json: cli.json,
         targets,
@@ -142,6 +146,7 @@ fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
             (!cli.cacert.is_empty(), "--cacert"),
             (cli.no_redirect, "--no-redirect"),
             (cli.max_body != cli::DEFAULT_MAX_BODY, "--max-body"),
+            (cli.fail_on.is_some(), "--fail-on"),
         ];
         if let Some((_, flag)) = http_only.iter().find(|(given, _)| *given) {
             return Err(usage(format!(
@@ -164,6 +169,15 @@ fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
                 body_checks.join(", ")
             )));
         }
+    }
+    if let Some(fail_on) = &cli.fail_on
+        && let Some(both) =
+            (100..=599).find(|s| fail_on.contains(*s) && cli.expect_status.contains(*s))
+    {
+        return Err(usage(format!(
+            "--fail-on {fail_on} and --expect-status {} both hold {both}: a status cannot be healthy and fail the probe",
+            cli.expect_status
+        )));
     }
     if cli.backoff && cli.max_interval < cli.interval {
         let interval = cli_support::duration::format(cli.interval);

@@ -11,6 +11,7 @@ mod secrets;
 mod tls_tcp;
 mod usage;
 mod watch;
+mod wrong_url;
 
 use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
