@@ -205,7 +205,8 @@ pub struct Cli {
           help_heading = "Request")]
     pub max_body: usize,
 
-    /// Print only the verdict (and warnings), not a line per attempt.
+    /// No status lines on stderr (errors and warnings still show): no line per attempt, and
+    /// nothing at all on success.
     #[arg(short = 'q', long, help_heading = "Output")]
     pub quiet: bool,
 

@@ -117,7 +117,9 @@ fn verdict(
     }
     match outcome {
         Outcome::Healthy => {
-            note(report::success(&names, stats, watch));
+            if !setup.quiet {
+                note(report::success(&names, stats, watch));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Outcome::Interrupted(code) => {
@@ -134,6 +136,7 @@ fn verdict(
                 let message = report::failure(name, s, setup.timeout, watch);
                 match s.state {
                     State::Healthy => {}
+                    State::Stopped if setup.quiet => {}
                     State::Stopped => note(message),
                     _ => cli_support::report::error_annotated(message),
                 }

@@ -78,7 +78,7 @@ show health-probe "$APP/health" "$APP/ready" "tcp://127.0.0.1:$port"
 # 4. A token from the environment; without it the endpoint answers 401.
 HEALTH_TOKEN="Bearer demo-token" show health-probe --header-from-env Authorization=HEALTH_TOKEN \
   "$APP/internal/health"
-if health-probe -q --timeout 2s --interval 500ms "$APP/internal/health" 2>/dev/null; then
+if health-probe -q --fail-on 401 --timeout 2s --interval 500ms "$APP/internal/health" 2>/dev/null; then
   fail "the internal endpoint passed without a token"
 fi
 

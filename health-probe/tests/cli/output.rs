@@ -9,33 +9,43 @@ use test_support::http::{Reply, Server};
 use crate::{Running, healthy_after, probe, probe_process, report, stderr, stdout};
 
 #[test]
-fn quiet_keeps_only_the_verdict() {
+fn quiet_shows_errors_and_warnings_only() {
+    // As every tool's -q: no status lines, so nothing at all on success.
     let server = healthy_after(2);
     let out = probe()
         .args(["-q", "-i", "50ms", &server.url("/")])
         .output()
         .unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with(&format!(
-            "health-probe: {} is healthy (3 attempts, ",
-            server.url("/")
-        )),
-        "{err}"
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
     assert_eq!(stdout(&out), "");
+    assert_eq!(server.hits(), 3);
 
-    let bad = Server::start(|_| Reply::status(503));
+    // A failure is still an error line; the URL stopped with it gets no status line.
+    let bad = Server::start(|_| Reply::status(404));
+    let starting = Server::start(|_| Reply::status(503));
     let out = probe()
-        .args(["-q", "-i", "100ms", "-t", "1s", &bad.url("/")])
+        .args(["-q", "-i", "100ms", "-t", "30s", "--fail-on", "404"])
+        .args([&bad.url("/"), &starting.url("/")])
         .output()
         .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("health-probe: error: "), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "health-probe: error: {}: gave up: answered 404 (--fail-on 404)",
+            bad.url("/")
+        )),
+        "{err}"
+    );
+
+    // Without -q the same run has a line per attempt.
+    let out = probe()
+        .args(["-i", "50ms", &healthy_after(1).url("/")])
+        .output()
+        .unwrap();
+    assert_eq!(stderr(&out).lines().count(), 3, "{}", stderr(&out));
 }
 
 #[test]
