@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use reqwest::header::{
     AUTHORIZATION, CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_LENGTH, CONTENT_LOCATION,
-    CONTENT_TYPE, HeaderMap, HeaderName, LOCATION, RETRY_AFTER, TRANSFER_ENCODING,
+    CONTENT_TYPE, HOST, HeaderMap, HeaderName, LOCATION, RETRY_AFTER, TRANSFER_ENCODING,
 };
 use reqwest::{Client, Method, redirect};
 use tokio::time::Instant;
@@ -185,7 +185,8 @@ impl HttpProbe<'_> {
         }
     }
 
-    /// The headers of a request: the user's, without the credentials once off the origin;
+    /// The headers of a request: the user's, without the credentials (and `Host`) once off
+    /// the origin;
     /// the URL's credentials as Basic unless an `Authorization` header is given.
     fn request_headers(&self, hop: &Hop) -> HeaderMap {
         let mut headers = hop.headers.clone();
@@ -199,6 +200,9 @@ impl HttpProbe<'_> {
             for name in self.credentials {
                 headers.remove(name);
             }
+            // A Host given for the origin would misroute the request elsewhere (curl drops
+            // it too); the URL's host is used.
+            headers.remove(HOST);
         }
         headers
     }

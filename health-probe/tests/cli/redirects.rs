@@ -201,6 +201,62 @@ fn the_same_address_under_another_name_is_another_origin() {
 }
 
 #[test]
+fn a_host_header_is_not_sent_to_another_origin() {
+    let s = servers(2, |i, req, bases| match i {
+        0 if req.path == "/health" => redirect(302, "/same"),
+        0 if req.path == "/same" => redirect(302, &format!("{}/other", bases[1])),
+        _ => Reply::text(200, "ok"),
+    });
+    let out = probe1()
+        .args(["-H", "Host: app.internal"])
+        .arg(s[0].url("/health"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let origin = s[0].requests();
+    assert_eq!(origin.len(), 2);
+    for req in &origin {
+        assert_eq!(req.header("host"), Some("app.internal"), "{}", req.path);
+    }
+    let other = &s[1].requests()[0];
+    assert_eq!(other.header("host"), Some(s[1].addr().to_string().as_str()));
+    assert_eq!(seen(other), plain());
+}
+
+#[test]
+fn resolve_applies_to_every_hop_and_the_origin_keeps_its_name() {
+    let s = servers(1, |_, req, _| match req.path.as_str() {
+        "/health" => {
+            let host = req.header("host").unwrap();
+            redirect(308, &format!("http://{host}/moved"))
+        }
+        _ => Reply::text(200, "ok"),
+    });
+    let port = s[0].addr().port();
+    let out = probe1()
+        .args(["--resolve", &format!("app.example.test:{port}:127.0.0.1")])
+        .args(["-H", "Authorization: Bearer 4rgv-t0ken"])
+        .arg(format!("http://app.example.test:{port}/health"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reqs = s[0].requests();
+    assert_eq!(reqs.len(), 2);
+    for req in &reqs {
+        assert_eq!(
+            req.header("host"),
+            Some(format!("app.example.test:{port}").as_str())
+        );
+        assert_eq!(
+            seen(req),
+            with(&["authorization: Bearer 4rgv-t0ken"]),
+            "{}",
+            req.path
+        );
+    }
+}
+
+#[test]
 fn a_long_chain_across_hosts_never_carries_them_again() {
     // 14 redirects: two on the origin, then back and forth between two other servers and
     // the origin's address under another name, ending on the origin.
