@@ -376,7 +376,7 @@ impl Probe for HttpProbe<'_> {
                 latency,
             })
             .iter()
-            .map(|failure| self.secrets.redact(failure))
+            .map(|failure| self.secrets.redact_cut(failure))
             .collect();
         let failed = !failures.is_empty();
         Attempt {

@@ -39,9 +39,15 @@ pub fn is_secret_param(name: &str) -> bool {
 #[derive(Default)]
 pub struct Secrets {
     redactor: Redactor,
-    /// Anything added (else [`Secrets::redact`] copies).
-    any: bool,
+    /// Every value added, raw and JSON-escaped, for [`Secrets::redact_cut`].
+    forms: Vec<String>,
 }
+
+/// What ends a text cut short (the excerpts of bodies and of jq values).
+const CUT: char = '…';
+
+/// The shortest start of a secret that [`Secrets::redact_cut`] removes before a cut.
+const MIN_PREFIX: usize = 4;
 
 impl Secrets {
     pub fn new() -> Secrets {
@@ -55,22 +61,68 @@ impl Secrets {
         if value.is_empty() {
             return;
         }
-        self.redactor.add(value);
-        self.any = true;
+        self.remember(value);
         if let Some((_, rest)) = value.split_once(' ') {
             let rest = rest.trim();
             if !rest.is_empty() {
-                self.redactor.add(rest);
+                self.remember(rest);
             }
         }
     }
 
+    fn remember(&mut self, value: &str) {
+        self.redactor.add(value);
+        let json = serde_json::Value::from(value).to_string();
+        for form in [value, &json[1..json.len() - 1]] {
+            if !self.forms.iter().any(|f| f == form) {
+                self.forms.push(form.to_owned());
+            }
+        }
+    }
+
+    /// [`Secrets::redact`], and the start of a secret (4 characters or more) left just before
+    /// a `…` where a text was cut short after being rendered (a jq value in an expectation
+    /// failure): whole-value redaction cannot find a secret that is only partly there.
+    pub fn redact_cut(&self, text: &str) -> String {
+        let text = self.redact(text);
+        if self.forms.is_empty() || !text.contains(CUT) {
+            return text;
+        }
+        let mut out = String::with_capacity(text.len());
+        let pieces: Vec<&str> = text.split(CUT).collect();
+        let (last, cut) = pieces.split_last().unwrap_or((&"", &[]));
+        for piece in cut {
+            let longest = self
+                .forms
+                .iter()
+                .filter_map(|form| {
+                    form.char_indices()
+                        .map(|(at, _)| at)
+                        .chain([form.len()])
+                        .filter(|at| form[..*at].chars().count() >= MIN_PREFIX)
+                        .filter(|at| piece.ends_with(&form[..*at]))
+                        .max()
+                })
+                .max();
+            match longest {
+                Some(len) => {
+                    out.push_str(&piece[..piece.len() - len]);
+                    out.push_str(cli_support::redact::MARK);
+                }
+                None => out.push_str(piece),
+            }
+            out.push(CUT);
+        }
+        out.push_str(last);
+        out
+    }
+
     /// `text` with every secret replaced by [`cli_support::redact::MARK`].
     pub fn redact(&self, text: &str) -> String {
-        if self.any {
-            self.redactor.redact(text)
-        } else {
+        if self.forms.is_empty() {
             text.to_owned()
+        } else {
+            self.redactor.redact(text)
         }
     }
 }
@@ -190,6 +242,25 @@ mod tests {
             s.redact("auth=Bearer t0k3n-v4lue; echo t0k3n-v4lue"),
             format!("auth={mark}; echo {mark}")
         );
+    }
+
+    #[test]
+    fn a_secret_cut_short_is_redacted_from_its_start() {
+        let mut s = Secrets::new();
+        s.add("Bearer t0k3n-v4lue");
+        s.add("q\"uote-s3cret");
+        let mark = cli_support::redact::MARK;
+        // the last piece (no cut after it) and short starts are kept
+        assert_eq!(
+            s.redact_cut("gave \"xx t0k3…; gave \"t0k…; t0k3n"),
+            format!("gave \"xx {mark}…; gave \"t0k…; t0k3n")
+        );
+        assert_eq!(
+            s.redact_cut("gave \"q\\\"uote-s…"),
+            format!("gave \"{mark}…")
+        );
+        assert_eq!(s.redact_cut("Bearer t0k3n-v4lue"), mark);
+        assert_eq!(Secrets::new().redact_cut("abcd…"), "abcd…");
     }
 
     #[test]

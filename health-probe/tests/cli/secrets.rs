@@ -158,3 +158,34 @@ fn a_secret_at_the_cut_of_the_excerpt_leaves_no_prefix() {
     );
     assert!(!err.contains("4rgv"), "{err}");
 }
+
+#[test]
+fn a_secret_cut_short_in_an_expectation_failure_leaves_no_prefix() {
+    // --expect-json shows at most 60 characters of the value it gave: here the value's
+    // quote, 50 characters, then the token, cut after 9 of its 10.
+    let server = Server::start(|req| {
+        let token = header(req, "authorization").replace("Bearer ", "");
+        Reply::json(
+            500,
+            &json!({ "a": format!("{}{token}zzzzzz", "y".repeat(50)) }),
+        )
+    });
+    let out = probe()
+        .args(["--max-attempts", "1", "--json", "--expect-json", ".a"])
+        .args(["-H", "Authorization: Bearer 4rgv-t0ken"])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let failure = format!("--expect-json '.a' gave \"{}{MARK}…", "y".repeat(50));
+    assert_eq!(
+        report(&out)["urls"][0]["last_failures"],
+        json!(["status 500 is not in 200-299", failure])
+    );
+    assert!(err.contains(&failure), "{err}");
+    assert!(
+        !err.contains("4rgv") && !stdout(&out).contains("4rgv"),
+        "{err}"
+    );
+}
