@@ -658,7 +658,10 @@ impl Settings {
             // A stream still missing now that the task stopped and the grace passed will not
             // come: say so.
             let settled = matches!(ending, Ok(Ending::Stopped(_)));
-            log_states.extend(f.states(settled).await);
+            let failed_to_start = matches!(&ending, Ok(Ending::Stopped(t))
+                if t.stop_code().map(aws_sdk_ecs::types::TaskStopCode::as_str)
+                    == Some(crate::outcome::FAILED_TO_START));
+            log_states.extend(f.states(settled, failed_to_start).await);
         }
         if !self.no_logs {
             let order = td.names();

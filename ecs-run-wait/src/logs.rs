@@ -283,8 +283,9 @@ impl Follower {
 
     /// What came of each stream. `settle`: the task has stopped and the grace has passed, so
     /// a stream still missing will not come; find out whether its group exists
-    /// (DescribeLogStreams) and say so once on stderr.
-    pub async fn states(&mut self, settle: bool) -> Vec<LogState> {
+    /// (DescribeLogStreams) and say so once on stderr (a missing stream only if the
+    /// containers ran: `!failed_to_start`).
+    pub async fn states(&mut self, settle: bool, failed_to_start: bool) -> Vec<LogState> {
         let mut states = Vec::new();
         for i in 0..self.streams.len() {
             let region = self
@@ -307,7 +308,9 @@ impl Follower {
                 state.detail = Some(said);
                 if settle {
                     state.state = self.which_missing(i).await;
-                    warn_missing(&state);
+                    if !(failed_to_start && state.state == "missing_stream") {
+                        warn_missing(&state);
+                    }
                 }
             } else if !s.seen {
                 state.state = "not_read";

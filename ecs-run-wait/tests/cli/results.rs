@@ -120,9 +120,12 @@ fn a_task_that_failed_to_start_is_125_with_its_reasons() {
         .stderr(predicate::str::contains(
             "::error title=ecs-run-wait::task ",
         ))
-        .stderr(predicate::str::contains("%0AstopCode: TaskFailedToStart%0A"));
+        .stderr(predicate::str::contains("%0AstopCode: TaskFailedToStart%0A"))
+        // the container never ran: no stream is no news (the summary still says it)
+        .stderr(predicate::str::contains("no logs:").not());
     let doc = read_json(&summary);
     assert_eq!(doc["outcome"], "failed");
+    assert_eq!(doc["logs"][0]["state"], "missing_stream");
     assert_eq!(doc["exit_code"], 125);
     assert_eq!(doc["stop_code"], "TaskFailedToStart");
     assert_eq!(doc["containers"][0]["exit_code"], json!(null));
