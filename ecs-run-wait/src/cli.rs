@@ -164,8 +164,8 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Launch")]
     pub start_retries: u32,
 
-    /// The container that the command and a bare --env NAME apply to and whose exit code counts
-    /// [default: the only container, else the only essential one].
+    /// The container the command, a bare --env NAME and the exit code are for [default: the
+    /// only container; for the command and the exit code, else the only essential one].
     #[arg(long, value_name = "NAME", help_heading = "Overrides")]
     pub container: Option<String>,
 
@@ -261,8 +261,9 @@ pub struct Cli {
     )]
     pub log_grace: Duration,
 
-    /// Write a JSON summary (task ARN, timestamps, stopCode, stoppedReason, containers' exit
-    /// codes and reasons) to FILE, atomically, as soon as the task starts and on every outcome.
+    /// Write a JSON summary (snake_case keys: task_arn, timestamps, stop_code, stopped_reason,
+    /// each container's exit code and reason and logs, outcome) to FILE, atomically, as soon as
+    /// the task starts and on every outcome.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub summary: Option<PathBuf>,
 
