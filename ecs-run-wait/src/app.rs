@@ -744,7 +744,7 @@ fn interrupted(session: &mut Session, sig: Signal, stop: Option<&StopResult>) ->
 /// there, in the middle of whatever it was doing (most often StopTask).
 struct Shutdown {
     path: Option<PathBuf>,
-    /// The last summary written.
+    /// The last summary (written, with --summary).
     doc: Option<Value>,
     stop: StopLog,
     leave_running: bool,
@@ -786,10 +786,8 @@ impl Session {
         lock(&self.shutdown).stop.clone()
     }
 
+    /// Write the summary (with --summary) and keep it for a second signal's message.
     fn write(&mut self, outcome: Outcome, exit_code: Option<u8>, message: Option<String>) {
-        let Some(path) = &self.path else {
-            return;
-        };
         let mut doc = summary::document(
             outcome,
             &Facts {
@@ -814,11 +812,13 @@ impl Session {
         if !self.signals.is_empty() {
             doc["signals"] = json!(self.signals.iter().map(|s| s.name()).collect::<Vec<_>>());
         }
-        match write_summary(path, &doc) {
-            Ok(()) => self.unwritten = false,
-            Err(e) => {
-                cli_support::warn(format_args!("--summary: {e:#}"));
-                self.unwritten = true;
+        if let Some(path) = &self.path {
+            match write_summary(path, &doc) {
+                Ok(()) => self.unwritten = false,
+                Err(e) => {
+                    cli_support::warn(format_args!("--summary: {e:#}"));
+                    self.unwritten = true;
+                }
             }
         }
         shutdown.doc = Some(doc);

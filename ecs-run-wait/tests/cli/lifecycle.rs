@@ -303,4 +303,32 @@ fn a_second_signal_while_stopping_still_leaves_a_complete_summary() {
             expected["ecs-run-wait: error: ".len()..].trim_end()
         );
     }
+
+    // without --summary, stderr still names the task that may still run
+    let before = env.tasks();
+    let mut running = env.spawn(&env.run_args(), &[]);
+    running.collect_stdout();
+    running.wait_for_stderr("started task ");
+    let arn = env
+        .tasks()
+        .into_iter()
+        .find(|t| !before.contains(t))
+        .expect("the new task");
+    env.moto
+        .post("/moto-api/ext/ecs/stop-delay", r#"{"seconds": 3}"#);
+    kill(running.pid(), libc::SIGINT);
+    running.wait_for_stderr("SIGINT: stopping task");
+    kill(running.pid(), libc::SIGINT);
+    let done = running.finish();
+    env.moto
+        .post("/moto-api/ext/ecs/stop-delay", r#"{"seconds": 0}"#);
+    assert_eq!(done.status.code(), Some(130), "{}", done.stderr);
+    assert!(
+        done.stderr.contains(&format!(
+            "interrupted by SIGINT, then SIGINT: exiting without waiting; StopTask was sent but \
+             had not answered: task {arn} may still run; stop it with: aws ecs stop-task"
+        )),
+        "{}",
+        done.stderr
+    );
 }
