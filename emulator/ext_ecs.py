@@ -26,6 +26,9 @@ every task ("*"), before or after RunTask (it is fixed once the task's container
      "reason": "...",                    # container reason for every container not in reasons
      "reasons": {"app": "OutOfMemoryError: ..."}}
 
+    POST /moto-api/ext/ecs/stop-delay    # StopTask answers only after this long (a slow stop,
+    {"seconds": 5}                       #   for what happens meanwhile); 0 (the default): at once
+
     POST /moto-api/ext/reset             # forget everything configured (every ext_* module)
 
 The reset route is shared: a module that configures state registers its own hook with
@@ -36,11 +39,13 @@ run against anything else.
 import inspect
 import json
 import threading
+import time
 
 EXPECTED_MOTO = "5.2.5"
 
 RESET_PATH = "{0}/moto-api/ext/reset$"
 RESULT_PATH = "{0}/moto-api/ext/ecs/task-result$"
+STOP_DELAY_PATH = "{0}/moto-api/ext/ecs/stop-delay$"
 
 # Raw task states (moto's state manager); containers stop from DEPROVISIONING on.
 RUNNING = "RUNNING"
@@ -51,6 +56,7 @@ SIGTERM_EXIT = 143
 
 _lock = threading.Lock()
 _results: dict = {}  # "arn:<task arn>" | "family:<name>" | "family:*" -> result dict
+_stop_delay = {"seconds": 0.0}
 
 
 def register_reset(hook) -> None:
@@ -76,6 +82,23 @@ def register_reset(hook) -> None:
 def _reset() -> None:
     with _lock:
         _results.clear()
+        _stop_delay["seconds"] = 0.0
+
+
+def stop_delay(request, full_url, headers):
+    """POST /moto-api/ext/ecs/stop-delay: StopTask answers after {"seconds": N}."""
+    if request.method != "POST":
+        return 405, {}, json.dumps({"Error": "POST a delay"})
+    try:
+        data = _body(request)
+        seconds = data.get("seconds")
+        if set(data) != {"seconds"} or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 60:
+            raise ValueError('expected {"seconds": N} with N from 0 to 60')
+    except ValueError as e:
+        return 400, {}, json.dumps({"Error": str(e)})
+    with _lock:
+        _stop_delay["seconds"] = float(seconds)
+    return 200, {}, json.dumps({"status": "ok"})
 
 
 def _body(request) -> dict:
@@ -320,6 +343,10 @@ def install() -> None:
         return tasks
 
     def patched_stop_task(self, cluster_str, task_str, reason):
+        with _lock:
+            delay = _stop_delay["seconds"]
+        if delay:
+            time.sleep(delay)
         try:
             task = stop_task(self, cluster_str, task_str, reason)
         except Exception as e:  # moto raises a bare Exception (HTTP 500) here
@@ -337,4 +364,5 @@ def install() -> None:
 
     # --- Routes ------------------------------------------------------------------------------
     urls.url_paths[RESULT_PATH] = task_result
+    urls.url_paths[STOP_DELAY_PATH] = stop_delay
     register_reset(_reset)

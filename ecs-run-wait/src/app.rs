@@ -3,30 +3,32 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use aws_sdk_ecs::operation::run_task::builders::RunTaskInputBuilder;
 use aws_sdk_ecs::types::Task;
 use aws_smithy_types::timeout::TimeoutConfig;
-use cli_support::aws::{AwsArgs, AwsResultExt as _};
+use cli_support::aws::{AwsArgs, AwsError, AwsResultExt as _};
 use cli_support::output::{self, Access};
 use cli_support::report::error_annotated;
 use cli_support::{duration, gha, usage};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::arn::{self, TaskRef};
 use crate::cli::Cli;
 use crate::logs::{Follower, LogsClients};
+use crate::notfound::{self, Place, short_name};
 use crate::outcome::{Ended, Verdict, decide};
 use crate::overrides;
 use crate::plan::{self, Placement, RunRequest, Tag};
 use crate::runner::{
     self, Backoff, Ending, Interrupt, Reporter, Signal, StartFailed, StartFailure, Started,
-    StopResult, Timeout, WaitOptions, Watch,
+    StopLog, StopPhase, StopResult, Timeout, WaitOptions, Watch,
 };
 use crate::summary::{self, Facts, Outcome};
-use crate::taskdef::TaskDefInfo;
+use crate::taskdef::{LogState, TaskDefInfo};
 
 /// How long a task may be missing from DescribeTasks right after it started.
 const MISSING_GRACE: Duration = Duration::from_mins(1);
@@ -62,7 +64,7 @@ struct RunSettings {
     client_token: Option<String>,
     start_retries: u32,
     command: Option<Vec<String>>,
-    env: Vec<(String, String)>,
+    env: Vec<plan::EnvValue>,
     cpu: Option<String>,
     memory: Option<String>,
     overrides: Option<Value>,
@@ -226,7 +228,13 @@ impl Settings {
     }
 
     async fn execute(self) -> anyhow::Result<ExitCode> {
-        let mut interrupt = listen_for_signals()?;
+        let shutdown = Arc::new(Mutex::new(Shutdown {
+            path: self.summary.clone(),
+            doc: None,
+            stop: StopLog::default(),
+            leave_running: self.wait.leave_running,
+        }));
+        let mut interrupt = listen_for_signals(shutdown.clone())?;
         let fallback_region = match &self.mode {
             Mode::Attach(t) => t.region.clone(),
             Mode::Run(_) => None,
@@ -257,6 +265,9 @@ impl Settings {
             essential: Vec::new(),
             failures: Vec::new(),
             log_lines: None,
+            logs: None,
+            signals: Vec::new(),
+            shutdown,
             unwritten: false,
         };
         let result = Box::pin(self.execute_in(
@@ -331,12 +342,20 @@ impl Settings {
                 ));
                 let found = async {
                     let task =
-                        runner::find_task(ecs, &cluster, &t.task, &self.wait, self.report).await?;
+                        match runner::find_task(ecs, &cluster, &t.task, &self.wait, self.report)
+                            .await
+                        {
+                            Ok(task) => task,
+                            Err(mut err) => {
+                                explain_cluster_not_found(&mut err, ecs, &cluster).await;
+                                return Err(err);
+                            }
+                        };
                     let td_arn = task.task_definition_arn().unwrap_or_default().to_owned();
                     let td = describe_task_definition(ecs, &td_arn).await?;
                     anyhow::Ok((task, td))
                 };
-                let (task, td) = match or_interrupt(found, interrupt).await {
+                let (task, td) = match Box::pin(or_interrupt(found, interrupt)).await {
                     Ok(found) => found?,
                     Err(sig) => return Ok(interrupted(session, sig, None)),
                 };
@@ -387,12 +406,21 @@ impl Settings {
         if let Some(c) = &self.container {
             td.check_container(c).map_err(usage)?;
         }
-        let input = self.request(run, &td, service.as_ref(), cluster)?;
+        let fargate = match Box::pin(or_interrupt(
+            self.default_to_fargate(run, &td, service.as_ref(), ecs, cluster),
+            interrupt,
+        ))
+        .await
+        {
+            Ok(fargate) => fargate?,
+            Err(sig) => return Ok(Err(interrupted(session, sig, None))),
+        };
+        let input = self.request(run, &td, service.as_ref(), cluster, fargate)?;
         self.report.status(format_args!(
             "starting a task of {} in cluster {cluster}",
             td.label
         ));
-        let started = runner::start(
+        let started = match runner::start(
             ecs,
             &input,
             run.client_token.as_deref(),
@@ -402,7 +430,16 @@ impl Settings {
             self.report,
         )
         .await
-        .with_context(|| format!("cannot start a task of {} in cluster {cluster}", td.label))?;
+        {
+            Ok(started) => started,
+            Err(mut err) => {
+                explain_cluster_not_found(&mut err, ecs, cluster).await;
+                return Err(err.context(format!(
+                    "cannot start a task of {} in cluster {cluster}",
+                    td.label
+                )));
+            }
+        };
         match started {
             Started::Task(task) => {
                 self.report.status(format_args!(
@@ -424,8 +461,13 @@ impl Settings {
                             task_arn: task.task_arn().unwrap_or_default().to_owned(),
                             last: Some(*task),
                             report: self.report,
+                            stop_log: session.stop_log(),
                         };
                         let stop = if self.wait.leave_running {
+                            runner::record_stop(
+                                &w.stop_log,
+                                StopPhase::Done(StopResult::LeftRunning),
+                            );
                             StopResult::LeftRunning
                         } else {
                             runner::stop_task(
@@ -444,6 +486,71 @@ impl Settings {
         }
     }
 
+    /// A FARGATE-only task definition with no launch type or capacity provider (from the flags
+    /// or the service) in a cluster without a default capacity provider strategy runs on
+    /// FARGATE, as aws-actions' run-task does: sent as is, ECS would use EC2. True when the
+    /// request must say FARGATE; a status line says so.
+    async fn default_to_fargate(
+        &self,
+        run: &RunSettings,
+        td: &TaskDefInfo,
+        service: Option<&aws_sdk_ecs::types::Service>,
+        ecs: &aws_sdk_ecs::Client,
+        cluster: &str,
+    ) -> anyhow::Result<bool> {
+        let chosen = |p: &Placement| p.launch_type.is_some() || !p.capacity_providers.is_empty();
+        if !td.fargate_only()
+            || chosen(&run.placement)
+            || service.is_some_and(|s| chosen(&Placement::from_service(s)))
+        {
+            return Ok(false);
+        }
+        let why = match ecs
+            .describe_clusters()
+            .clusters(cluster)
+            .send()
+            .await
+            .aws("DescribeClusters")
+        {
+            Ok(out) => match out.clusters().first() {
+                Some(c) if !c.default_capacity_provider_strategy().is_empty() => return Ok(false),
+                Some(_) => format!(
+                    "cluster {} has no default capacity provider strategy",
+                    short_name(cluster)
+                ),
+                None => {
+                    let mut place = place_of(ecs, cluster);
+                    for f in out.failures() {
+                        if let Some(arn) = f.arn() {
+                            place.learn(arn);
+                        }
+                    }
+                    let names = notfound::clusters(ecs, &mut place).await;
+                    let name = short_name(cluster);
+                    anyhow::bail!(
+                        "cluster {name} is not found {} (DescribeClusters: {}){}",
+                        place.text(),
+                        out.failures()
+                            .iter()
+                            .map(|f| f.reason().unwrap_or("no reason"))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        notfound::did_you_mean(name, &names)
+                    );
+                }
+            },
+            // Not readable (no ecs:DescribeClusters): EC2 cannot be what a FARGATE-only
+            // task definition is meant for.
+            Err(e) => format!("cluster {} cannot be read ({e})", short_name(cluster)),
+        };
+        self.report.status(format_args!(
+            "task definition {} requires FARGATE and {why}: using launch type FARGATE \
+             (--launch-type or --capacity-provider to choose)",
+            td.label
+        ));
+        Ok(true)
+    }
+
     /// The RunTask input: the flags checked against the task definition and merged over what
     /// the service gives.
     fn request(
@@ -452,9 +559,17 @@ impl Settings {
         td: &TaskDefInfo,
         service: Option<&aws_sdk_ecs::types::Service>,
         cluster: &str,
+        fargate: bool,
     ) -> anyhow::Result<RunTaskInputBuilder> {
+        let mut env = Vec::new();
+        for e in &run.env {
+            let container = td
+                .env_target(e.container.as_deref(), &e.name, self.container.as_deref())
+                .map_err(usage)?;
+            env.push((container, e.name.clone(), e.value.clone()));
+        }
         let flags = overrides::Flags {
-            container: if run.command.is_some() || !run.env.is_empty() {
+            container: if run.command.is_some() {
                 Some(
                     td.override_target(self.container.as_deref())
                         .map_err(usage)?,
@@ -463,17 +578,20 @@ impl Settings {
                 None
             },
             command: run.command.clone(),
-            env: run.env.clone(),
+            env,
             cpu: run.cpu.clone(),
             memory: run.memory.clone(),
         };
-        let launch = match service {
+        let mut launch = match service {
             Some(s) => run
                 .placement
                 .clone()
                 .merged_over(Placement::from_service(s)),
             None => run.placement.clone(),
         };
+        if fargate && launch.launch_type.is_none() && launch.capacity_providers.is_empty() {
+            launch.launch_type = Some("FARGATE".to_owned());
+        }
         if td.network_mode.as_deref() == Some("awsvpc") && launch.subnets.is_empty() {
             return Err(usage(format!(
                 "task definition {} uses the awsvpc network mode: pass --subnets and \
@@ -511,12 +629,14 @@ impl Settings {
             .map(str::to_owned)
             .or(session.cluster.clone())
             .unwrap_or_default();
+        let mut log_states = Vec::new();
         let mut follower = if self.no_logs {
             None
         } else {
             let (targets, notes) = td.log_targets(&id);
-            for note in notes {
+            for (note, state) in notes {
                 self.report.status(note);
+                log_states.push(state);
             }
             (!targets.is_empty())
                 .then(|| Follower::new(targets, logs, gha::active(), &id, self.report))
@@ -527,6 +647,7 @@ impl Settings {
             task_arn,
             last: Some(task),
             report: self.report,
+            stop_log: session.stop_log(),
         };
         let mut out = output::stdout();
         let ending =
@@ -534,6 +655,18 @@ impl Settings {
         if let Some(f) = follower.as_mut() {
             f.close(&mut out);
             session.log_lines = Some(f.lines());
+            // A stream still missing now that the task stopped and the grace passed will not
+            // come: say so.
+            let settled = matches!(ending, Ok(Ending::Stopped(_)));
+            let failed_to_start = matches!(&ending, Ok(Ending::Stopped(t))
+                if t.stop_code().map(aws_sdk_ecs::types::TaskStopCode::as_str)
+                    == Some(crate::outcome::FAILED_TO_START));
+            log_states.extend(f.states(settled, failed_to_start).await);
+        }
+        if !self.no_logs {
+            let order = td.names();
+            log_states.sort_by_key(|l| order.iter().position(|n| *n == l.container));
+            session.logs = Some(log_states);
         }
         session.task.clone_from(&w.last);
         Ok(match ending? {
@@ -602,8 +735,32 @@ fn interrupted(session: &mut Session, sig: Signal, stop: Option<&StopResult>) ->
     };
     let message = format!("interrupted by {}; {what}", sig.name());
     error_annotated(&message);
+    session.signals = vec![sig];
     session.write(Outcome::Interrupted, Some(sig.exit_code()), Some(message));
     ExitCode::from(sig.exit_code())
+}
+
+/// What the handler of a second signal needs to leave a complete summary: the process ends
+/// there, in the middle of whatever it was doing (most often StopTask).
+struct Shutdown {
+    path: Option<PathBuf>,
+    /// The last summary (written, with --summary).
+    doc: Option<Value>,
+    stop: StopLog,
+    leave_running: bool,
+}
+
+/// The summary's `task_stop`: what became of the task when ecs-run-wait was interrupted or
+/// timed out.
+fn task_stop(phase: &StopPhase) -> &'static str {
+    match phase {
+        StopPhase::NotAsked => "not_requested",
+        StopPhase::Sending => "requested",
+        StopPhase::Done(StopResult::Sent) => "stopped",
+        StopPhase::Done(StopResult::LeftRunning) => "left_running",
+        StopPhase::Done(StopResult::AlreadyStopped) => "already_stopped",
+        StopPhase::Done(StopResult::Failed { .. }) => "stop_failed",
+    }
 }
 
 /// The summary's state, written on every outcome.
@@ -616,16 +773,22 @@ struct Session {
     essential: Vec<String>,
     failures: Vec<StartFailure>,
     log_lines: Option<u64>,
+    logs: Option<Vec<LogState>>,
+    /// The signal that ended the wait.
+    signals: Vec<Signal>,
+    shutdown: Arc<Mutex<Shutdown>>,
     /// The last write of the summary failed.
     unwritten: bool,
 }
 
 impl Session {
+    fn stop_log(&self) -> StopLog {
+        lock(&self.shutdown).stop.clone()
+    }
+
+    /// Write the summary (with --summary) and keep it for a second signal's message.
     fn write(&mut self, outcome: Outcome, exit_code: Option<u8>, message: Option<String>) {
-        let Some(path) = &self.path else {
-            return;
-        };
-        let doc = summary::document(
+        let mut doc = summary::document(
             outcome,
             &Facts {
                 cluster: self.cluster.as_deref(),
@@ -637,48 +800,191 @@ impl Session {
                 message,
                 failures: &self.failures,
                 log_lines: self.log_lines,
+                logs: self.logs.as_deref(),
             },
         );
-        let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-        bytes.push(b'\n');
-        match output::write_atomic(path, &bytes, Access::Shared) {
-            Ok(()) => self.unwritten = false,
-            Err(e) => {
-                cli_support::warn(format_args!("--summary: {e:#}"));
-                self.unwritten = true;
+        // Held while writing: a second signal waits for this write, then writes its own.
+        let mut shutdown = lock(&self.shutdown);
+        if matches!(outcome, Outcome::Interrupted | Outcome::TimedOut) {
+            let phase = lock(&shutdown.stop).clone();
+            doc["task_stop"] = json!(task_stop(&phase));
+        }
+        if !self.signals.is_empty() {
+            doc["signals"] = json!(self.signals.iter().map(|s| s.name()).collect::<Vec<_>>());
+        }
+        if let Some(path) = &self.path {
+            match write_summary(path, &doc) {
+                Ok(()) => self.unwritten = false,
+                Err(e) => {
+                    cli_support::warn(format_args!("--summary: {e:#}"));
+                    self.unwritten = true;
+                }
             }
         }
+        shutdown.doc = Some(doc);
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write_summary(path: &Path, doc: &Value) -> anyhow::Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(doc).unwrap_or_default();
+    bytes.push(b'\n');
+    output::write_atomic(path, &bytes, Access::Shared)
+}
+
+/// A second signal: the process ends now, without waiting for what the first one started
+/// (StopTask, most often); the summary still says how it ended and what became of the task.
+fn second_signal(shared: &Mutex<Shutdown>, first: Signal, second: Signal) -> ! {
+    let mut shutdown = lock(shared);
+    let phase = lock(&shutdown.stop).clone();
+    let doc = shutdown.doc.take();
+    let field = |k: &str| {
+        doc.as_ref()
+            .and_then(|d| d.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let task = field("task_arn");
+    let stop_hint = |arn: &str| {
+        let region = field("region").map_or_else(String::new, |r| format!(" --region {r}"));
+        let cluster = field("cluster_arn").map_or_else(String::new, |c| format!(" --cluster {c}"));
+        format!("stop it with: aws ecs stop-task{region}{cluster} --task {arn}")
+    };
+    let what = match (&task, &phase) {
+        (None, _) => "no task is known to have started".to_owned(),
+        (Some(_), StopPhase::Done(stop)) => stop.to_string(),
+        (Some(_), StopPhase::NotAsked) if shutdown.leave_running => {
+            StopResult::LeftRunning.to_string()
+        }
+        (Some(arn), StopPhase::Sending) => format!(
+            "StopTask was sent but had not answered: task {arn} may still run; {}",
+            stop_hint(arn)
+        ),
+        (Some(arn), StopPhase::NotAsked) => format!(
+            "task {arn} was not stopped and may still run; {}",
+            stop_hint(arn)
+        ),
+    };
+    let message = format!(
+        "interrupted by {}, then {}: exiting without waiting; {what}",
+        first.name(),
+        second.name()
+    );
+    cli_support::report::error(&message);
+    if let Some(path) = shutdown.path.clone() {
+        let mut doc =
+            doc.unwrap_or_else(|| summary::document(Outcome::Interrupted, &Facts::default()));
+        doc["outcome"] = json!(Outcome::Interrupted.as_str());
+        doc["exit_code"] = json!(second.exit_code());
+        doc["message"] = json!(message);
+        doc["signals"] = json!([first.name(), second.name()]);
+        doc["task_stop"] = json!(if task.is_none() {
+            "not_requested"
+        } else if matches!(phase, StopPhase::NotAsked) && shutdown.leave_running {
+            "left_running"
+        } else {
+            task_stop(&phase)
+        });
+        if let Err(e) = write_summary(&path, &doc) {
+            cli_support::warn(format_args!("--summary: {e:#}"));
+        }
+    }
+    std::process::exit(i32::from(second.exit_code()));
 }
 
 async fn describe_task_definition(
     ecs: &aws_sdk_ecs::Client,
     name: &str,
 ) -> anyhow::Result<TaskDefInfo> {
-    let out = ecs
+    let out = match ecs
         .describe_task_definition()
         .task_definition(name)
         .send()
         .await
         .aws("DescribeTaskDefinition")
-        .map_err(|mut e| {
+    {
+        Ok(out) => out,
+        Err(mut e) => {
             // What the API says for a family or revision that does not exist.
             if e.code.as_deref() == Some("ClientException") {
-                let family = name.rsplit('/').next().unwrap_or(name);
-                let family = family.split(':').next().unwrap_or(family);
                 e.message = format!(
-                    "{} Does it exist in this account and region? \
-                     (aws ecs list-task-definitions --family-prefix {family})",
-                    e.message
+                    "{} {}",
+                    e.message,
+                    task_definition_not_found(ecs, name).await
                 );
             }
-            e
-        })
-        .with_context(|| format!("cannot read task definition {name}"))?;
+            return Err(
+                anyhow::Error::new(e).context(format!("cannot read task definition {name}"))
+            );
+        }
+    };
     let td = out.task_definition().with_context(|| {
         format!("DescribeTaskDefinition returned no task definition for {name}")
     })?;
     Ok(TaskDefInfo::from_sdk(td))
+}
+
+/// Where the client sends its requests, for "not found" messages.
+fn place_of(ecs: &aws_sdk_ecs::Client, name: &str) -> Place {
+    let mut place = Place {
+        region: ecs.config().region().map(ToString::to_string),
+        account: None,
+    };
+    place.learn(name);
+    place
+}
+
+/// Where a task definition was looked for, and the close family names.
+async fn task_definition_not_found(ecs: &aws_sdk_ecs::Client, name: &str) -> String {
+    let family = short_name(name);
+    let family = family.split(':').next().unwrap_or(family);
+    let mut place = place_of(ecs, name);
+    let families = notfound::families(ecs, &mut place).await;
+    let exists = families.iter().any(|f| f == family);
+    let what = if exists {
+        format!(
+            "Family {family} exists {}, but not this revision",
+            place.text()
+        )
+    } else {
+        format!(
+            "No ACTIVE family {family} {}{}",
+            place.text(),
+            notfound::did_you_mean(family, &families)
+        )
+    };
+    format!("{what} (aws ecs list-task-definitions --family-prefix {family}).")
+}
+
+/// Where a cluster was looked for, and the close cluster names.
+async fn cluster_not_found(ecs: &aws_sdk_ecs::Client, cluster: &str) -> String {
+    let mut place = place_of(ecs, cluster);
+    let names = notfound::clusters(ecs, &mut place).await;
+    let name = short_name(cluster);
+    let close = notfound::did_you_mean(name, &names);
+    let end = if close.is_empty() { "." } else { "" };
+    format!("No cluster {name} {}{close}{end}", place.text())
+}
+
+/// A ClusterNotFoundException anywhere in `err` says where it looked and what is close.
+async fn explain_cluster_not_found(
+    err: &mut anyhow::Error,
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+) {
+    let missing = err
+        .downcast_ref::<AwsError>()
+        .is_some_and(|e| e.code.as_deref() == Some("ClusterNotFoundException"));
+    if !missing {
+        return;
+    }
+    let text = cluster_not_found(ecs, cluster).await;
+    if let Some(e) = err.downcast_mut::<AwsError>() {
+        e.message = format!("{} {text}", e.message);
+    }
 }
 
 async fn describe_service(
@@ -686,14 +992,21 @@ async fn describe_service(
     cluster: &str,
     name: &str,
 ) -> anyhow::Result<aws_sdk_ecs::types::Service> {
-    let out = ecs
+    let out = match ecs
         .describe_services()
         .cluster(cluster)
         .services(name)
         .send()
         .await
         .aws("DescribeServices")
-        .with_context(|| format!("cannot read service {name} in cluster {cluster}"))?;
+    {
+        Ok(out) => out,
+        Err(e) => {
+            let mut err = anyhow::Error::new(e);
+            explain_cluster_not_found(&mut err, ecs, cluster).await;
+            return Err(err.context(format!("cannot read service {name} in cluster {cluster}")));
+        }
+    };
     if let Some(s) = out.services().first() {
         return Ok(s.clone());
     }
@@ -702,13 +1015,24 @@ async fn describe_service(
         .iter()
         .map(|f| f.reason().unwrap_or("no reason").to_owned())
         .collect();
+    let mut place = place_of(ecs, cluster);
+    for f in out.failures() {
+        if let Some(arn) = f.arn() {
+            place.learn(arn);
+        }
+    }
+    let names = notfound::services(ecs, cluster, &mut place).await;
+    let service = short_name(name);
     anyhow::bail!(
-        "--network-from-service: service {name} is not in cluster {cluster} (DescribeServices: {})",
+        "--network-from-service: service {service} is not in cluster {} {} (DescribeServices: {}){}",
+        short_name(cluster),
+        place.text(),
         if why.is_empty() {
             "no answer".to_owned()
         } else {
             why.join("; ")
-        }
+        },
+        notfound::did_you_mean(service, &names)
     )
 }
 
@@ -724,8 +1048,9 @@ async fn or_interrupt<T>(
     }
 }
 
-/// SIGINT and SIGTERM end the wait (the task is stopped); a second one exits at once.
-fn listen_for_signals() -> anyhow::Result<Interrupt> {
+/// SIGINT and SIGTERM end the wait (the task is stopped); a second one exits at once, with
+/// a complete summary.
+fn listen_for_signals(shutdown: Arc<Mutex<Shutdown>>) -> anyhow::Result<Interrupt> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
@@ -740,11 +1065,7 @@ fn listen_for_signals() -> anyhow::Result<Interrupt> {
             _ = int.recv() => Signal::Int,
             _ = term.recv() => Signal::Term,
         };
-        cli_support::report::error(format_args!(
-            "{} again: exiting without waiting for StopTask",
-            second.name()
-        ));
-        std::process::exit(i32::from(second.exit_code()));
+        second_signal(&shutdown, first, second);
     });
     Ok(interrupt)
 }

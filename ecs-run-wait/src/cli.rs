@@ -34,12 +34,18 @@ Run a one-off ECS task (a database migration, a batch job), follow its CloudWatc
 and exit with the exit code of its container, like `docker run`. Status lines go to stderr. The \
 task is stopped when ecs-run-wait is interrupted (SIGINT, SIGTERM) or times out.";
 
+/// Copy-pasteable as printed: every line stays well under the narrowest width the help is
+/// wrapped to (80 columns; clap wraps `after_help` too); a long command goes on after a backslash.
 const EXAMPLES: &str = "\
 EXAMPLES
-  ecs-run-wait --cluster prod --task-definition migrate --network-from-service web -- ./migrate up
-  ecs-run-wait --cluster prod --task-definition app:42 --subnets subnet-a,subnet-b \\
-      --security-groups sg-1 --container app --env LOG_LEVEL=debug --timeout 30m -- rake db:migrate
-  arn=$(ecs-run-wait --detach --cluster prod --task-definition app ...); ecs-run-wait --attach \"$arn\"";
+  ecs-run-wait --cluster prod --task-definition migrate \\
+      --network-from-service web -- ./migrate up
+  ecs-run-wait --cluster prod --task-definition app:42 \\
+      --subnets subnet-a,subnet-b --security-groups sg-1 \\
+      --env app:LOG_LEVEL=debug --timeout 30m -- rake db:migrate
+  arn=$(ecs-run-wait --detach --cluster prod --task-definition migrate \\
+      --network-from-service web)
+  ecs-run-wait --attach \"$arn\"";
 
 // Each on/off flag is its own clap argument: bools are what clap gives them.
 #[allow(clippy::struct_excessive_bools)]
@@ -158,8 +164,8 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Launch")]
     pub start_retries: u32,
 
-    /// The container that the command and --env apply to and whose exit code counts
-    /// [default: the only container, else the only essential one].
+    /// The container the command, a bare --env NAME and the exit code are for [default: the
+    /// only container; for the command and the exit code, else the only essential one].
     #[arg(long, value_name = "NAME", help_heading = "Overrides")]
     pub container: Option<String>,
 
@@ -173,11 +179,12 @@ pub struct Cli {
     )]
     pub command: Option<String>,
 
-    /// Environment override KEY=VALUE, or KEY to pass this variable's value from
-    /// ecs-run-wait's own environment (keeps a secret off the command line). Repeatable.
+    /// Environment override CONTAINER:NAME=VALUE, or CONTAINER:NAME to pass this variable's
+    /// value from ecs-run-wait's own environment (keeps a secret off the command line).
+    /// Without CONTAINER: --container's, else the only container's. Repeatable.
     #[arg(
         long = "env",
-        value_name = "KEY[=VALUE]",
+        value_name = "[CONTAINER:]NAME[=VALUE]",
         value_parser = crate::plan::parse_env,
         help_heading = "Overrides"
     )]
@@ -254,8 +261,9 @@ pub struct Cli {
     )]
     pub log_grace: Duration,
 
-    /// Write a JSON summary (task ARN, timestamps, stopCode, stoppedReason, containers' exit
-    /// codes and reasons) to FILE, atomically, as soon as the task starts and on every outcome.
+    /// Write a JSON summary (snake_case keys: task_arn, timestamps, stop_code, stopped_reason,
+    /// each container's exit code and reason and logs, outcome) to FILE, atomically, as soon as
+    /// the task starts and on every outcome.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub summary: Option<PathBuf>,
 

@@ -9,11 +9,12 @@ use std::io::Write;
 use aws_config::SdkConfig;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::config::Region;
+use aws_sdk_cloudwatchlogs::operation::describe_log_streams::DescribeLogStreamsError;
 use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
 use cli_support::aws::AwsError;
 
 use crate::runner::Reporter;
-use crate::taskdef::LogTarget;
+use crate::taskdef::{LogState, LogTarget};
 
 /// Pages read from one stream in one poll before the others get their turn.
 const MAX_PAGES_PER_POLL: usize = 50;
@@ -45,6 +46,13 @@ impl LogsClients {
         }
     }
 
+    /// The region a log group is read in: its own, else the configuration's.
+    fn region(&self, region: Option<&str>) -> Option<String> {
+        region
+            .map(str::to_owned)
+            .or_else(|| self.base.as_ref()?.region().map(ToString::to_string))
+    }
+
     fn client(&mut self, region: Option<&str>) -> Client {
         let (Some(base), Some(region)) = (&self.base, region) else {
             return self.default.clone();
@@ -70,6 +78,12 @@ struct Stream {
     token: Option<String>,
     disabled: bool,
     failing: bool,
+    /// A read succeeded: the stream exists.
+    seen: bool,
+    /// The last read found no stream (or no group): what CloudWatch Logs said.
+    missing: Option<String>,
+    /// Why the stream was given up.
+    error: Option<String>,
 }
 
 /// The streams of one task.
@@ -112,6 +126,9 @@ impl Follower {
                     token: None,
                     disabled: false,
                     failing: false,
+                    seen: false,
+                    missing: None,
+                    error: None,
                 })
                 .collect(),
             clients,
@@ -172,10 +189,14 @@ impl Follower {
                     if e.as_service_error()
                         .is_some_and(GetLogEventsError::is_resource_not_found_exception) =>
                 {
+                    let said = AwsError::from_sdk("GetLogEvents", e).message;
+                    self.streams[i].missing = Some(said);
                     return true;
                 }
                 Err(e) => return self.read_failed(i, &AwsError::from_sdk("GetLogEvents", e)),
             };
+            self.streams[i].seen = true;
+            self.streams[i].missing = None;
             if self.streams[i].failing {
                 self.streams[i].failing = false;
                 self.report.status(format_args!(
@@ -226,6 +247,7 @@ impl Follower {
             false
         } else {
             stream.disabled = true;
+            stream.error = Some(err.to_string());
             cli_support::warn(format_args!(
                 "cannot read the logs of {what}: {err}; no longer following them (the task is still watched)"
             ));
@@ -259,6 +281,80 @@ impl Follower {
         }
     }
 
+    /// What came of each stream. `settle`: the task has stopped and the grace has passed, so
+    /// a stream still missing will not come; find out whether its group exists
+    /// (DescribeLogStreams) and say so once on stderr (a missing stream only if the
+    /// containers ran: `!failed_to_start`).
+    pub async fn states(&mut self, settle: bool, failed_to_start: bool) -> Vec<LogState> {
+        let mut states = Vec::new();
+        for i in 0..self.streams.len() {
+            let region = self
+                .clients
+                .region(self.streams[i].target.region.as_deref());
+            let s = &self.streams[i];
+            let mut state = LogState {
+                container: s.target.container.clone(),
+                state: "followed",
+                group: Some(s.target.group.clone()),
+                stream: Some(s.target.stream.clone()),
+                region: region.clone(),
+                detail: None,
+            };
+            if let Some(error) = &s.error {
+                state.state = "unreadable";
+                state.detail = Some(error.clone());
+            } else if let (false, Some(said)) = (s.seen, s.missing.clone()) {
+                state.state = "missing";
+                state.detail = Some(said);
+                if settle {
+                    state.state = self.which_missing(i).await;
+                    if !(failed_to_start && state.state == "missing_stream") {
+                        warn_missing(&state);
+                    }
+                }
+            } else if !s.seen {
+                state.state = "not_read";
+            }
+            states.push(state);
+        }
+        states
+    }
+
+    /// `missing_group` or `missing_stream` (`missing` when CloudWatch Logs cannot tell).
+    async fn which_missing(&mut self, i: usize) -> &'static str {
+        let target = self.streams[i].target.clone();
+        let client = self.clients.client(target.region.as_deref());
+        match client
+            .describe_log_streams()
+            .log_group_name(&target.group)
+            .log_stream_name_prefix(&target.stream)
+            .limit(1)
+            .send()
+            .await
+        {
+            Ok(out)
+                if out
+                    .log_streams()
+                    .iter()
+                    .any(|s| s.log_stream_name() == Some(&target.stream)) =>
+            {
+                "missing"
+            }
+            Ok(_) => "missing_stream",
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(DescribeLogStreamsError::is_resource_not_found_exception) =>
+            {
+                "missing_group"
+            }
+            // No logs:DescribeLogStreams: what GetLogEvents said.
+            Err(_) => match self.streams[i].missing.as_deref() {
+                Some(m) if m.contains("log stream") => "missing_stream",
+                _ => "missing",
+            },
+        }
+    }
+
     /// End the GitHub Actions group and fence, if they were opened.
     pub fn close(&mut self, out: &mut dyn Write) {
         if !self.opened {
@@ -270,6 +366,35 @@ impl Follower {
             let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
         }
     }
+}
+
+/// Once, when the task has stopped and the grace has passed: a container whose logs never
+/// appeared, where they were looked for and what to check.
+fn warn_missing(s: &LogState) {
+    let group = s.group.as_deref().unwrap_or_default();
+    let stream = s.stream.as_deref().unwrap_or_default();
+    let region = s.region.as_deref().unwrap_or("(unknown region)");
+    let what = match s.state {
+        "missing_group" => format!(
+            "log group {group} does not exist in region {region} (stream {stream} was expected \
+             there); check the task definition's log configuration (awslogs-group, \
+             awslogs-region), or set awslogs-create-group to true (the execution role then needs \
+             logs:CreateLogGroup)"
+        ),
+        "missing_stream" => format!(
+            "log stream {stream} does not exist in log group {group} (region {region}) though \
+             the task has stopped; check the task definition's log configuration \
+             (awslogs-stream-prefix) and that the task's execution role may \
+             logs:CreateLogStream and logs:PutLogEvents"
+        ),
+        _ => format!(
+            "log stream {stream} of log group {group} (region {region}) was not found though \
+             the task has stopped; check the task definition's log configuration, that the \
+             task's execution role may logs:CreateLogStream and logs:PutLogEvents, and \
+             awslogs-create-group if the group does not exist"
+        ),
+    };
+    cli_support::warn(format_args!("container {}: no logs: {what}", s.container));
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod app;
 mod arn;
 mod cli;
 mod logs;
+mod notfound;
 mod outcome;
 mod overrides;
 mod plan;

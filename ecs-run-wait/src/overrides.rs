@@ -12,18 +12,13 @@ use serde_json::{Map, Value, json};
 /// What the flags add to the base override.
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
-    /// The container the command and environment apply to.
+    /// The container the command applies to.
     pub container: Option<String>,
     pub command: Option<Vec<String>>,
-    pub env: Vec<(String, String)>,
+    /// `(container, name, value)`, containers resolved.
+    pub env: Vec<(String, String, String)>,
     pub cpu: Option<String>,
     pub memory: Option<String>,
-}
-
-impl Flags {
-    pub fn touches_container(&self) -> bool {
-        self.command.is_some() || !self.env.is_empty()
-    }
 }
 
 /// Merge the flags into `base` and build the SDK override; `None` when there is nothing to
@@ -59,13 +54,32 @@ fn merge_flags(root: &mut Map<String, Value>, flags: &Flags) -> Result<(), Strin
     if let Some(memory) = &flags.memory {
         root.insert("memory".into(), json!(memory));
     }
-    if !flags.touches_container() {
-        return Ok(());
+    if let Some(command) = &flags.command {
+        let name = flags
+            .container
+            .as_deref()
+            .ok_or("the command needs a container")?;
+        container_entry(root, name)?.insert("command".into(), json!(command));
     }
-    let name = flags
-        .container
-        .as_deref()
-        .ok_or("the command and --env need a container")?;
+    for (name, k, v) in &flags.env {
+        let env = container_entry(root, name)?
+            .entry("environment")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .ok_or_else(|| {
+                format!("--overrides: environment of container {name}: expected an array")
+            })?;
+        env.retain(|e| e.get("name").and_then(Value::as_str) != Some(k));
+        env.push(json!({"name": k, "value": v}));
+    }
+    Ok(())
+}
+
+/// The `containerOverrides` entry of container `name`, added when there is none.
+fn container_entry<'a>(
+    root: &'a mut Map<String, Value>,
+    name: &str,
+) -> Result<&'a mut Map<String, Value>, String> {
     let list = root
         .entry("containerOverrides")
         .or_insert_with(|| json!([]))
@@ -80,27 +94,9 @@ fn merge_flags(root: &mut Map<String, Value>, flags: &Flags) -> Result<(), Strin
         list.push(json!({"name": name}));
         list.len() - 1
     };
-    let entry = &mut list[i];
-    let entry = entry
+    list[i]
         .as_object_mut()
-        .ok_or("--overrides: containerOverrides: expected objects")?;
-    if let Some(command) = &flags.command {
-        entry.insert("command".into(), json!(command));
-    }
-    if !flags.env.is_empty() {
-        let env = entry
-            .entry("environment")
-            .or_insert_with(|| json!([]))
-            .as_array_mut()
-            .ok_or_else(|| {
-                format!("--overrides: environment of container {name}: expected an array")
-            })?;
-        for (k, v) in &flags.env {
-            env.retain(|e| e.get("name").and_then(Value::as_str) != Some(k));
-            env.push(json!({"name": k, "value": v}));
-        }
-    }
-    Ok(())
+        .ok_or_else(|| "--overrides: containerOverrides: expected objects".to_owned())
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -330,8 +326,9 @@ mod tests {
             container: Some("app".into()),
             command: Some(vec!["./migrate".into(), "up".into()]),
             env: vec![
-                ("LEVEL".into(), "debug".into()),
-                ("NEW".into(), String::new()),
+                ("app".into(), "LEVEL".into(), "debug".into()),
+                ("app".into(), "NEW".into(), String::new()),
+                ("sidecar".into(), "ONLY_HERE".into(), "1".into()),
             ],
             cpu: Some("1024".into()),
             memory: None,
@@ -348,7 +345,9 @@ mod tests {
             .map(|e| (e.name().unwrap(), e.value().unwrap()))
             .collect();
         assert_eq!(env, [("KEEP", "1"), ("LEVEL", "debug"), ("NEW", "")]);
-        assert_eq!(o.container_overrides()[0].cpu(), Some(128));
+        let sidecar = &o.container_overrides()[0];
+        assert_eq!(sidecar.cpu(), Some(128));
+        assert_eq!(sidecar.environment()[0].name(), Some("ONLY_HERE"));
     }
 
     #[test]

@@ -59,41 +59,84 @@ pub fn parse_tag(s: &str) -> Result<Tag, String> {
     }
 }
 
-/// `--env KEY=VALUE` or `--env KEY` (the value comes from ecs-run-wait's environment).
+/// `--env [CONTAINER:]NAME=VALUE`, or `--env [CONTAINER:]NAME` for the value of ecs-run-wait's
+/// own variable NAME. A `:` before the first `=` separates the container (variable names
+/// cannot hold one in ECS practice), so `app:LOG_LEVEL=x` is never a variable named
+/// `app:LOG_LEVEL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvArg {
-    Set(String, String),
-    Inherit(String),
+pub struct EnvArg {
+    /// `None`: the bare form (`--container`, else the only container).
+    pub container: Option<String>,
+    pub name: String,
+    /// `None`: from ecs-run-wait's own environment.
+    pub value: Option<String>,
 }
+
+const ENV_FORMS: &str = "expected CONTAINER:NAME=VALUE, CONTAINER:NAME, NAME=VALUE or NAME";
 
 pub fn parse_env(s: &str) -> Result<EnvArg, String> {
     let (key, value) = match s.split_once('=') {
         Some((k, v)) => (k, Some(v)),
         None => (s, None),
     };
-    if key.is_empty() {
-        return Err("expected KEY=VALUE or KEY with a non-empty KEY".to_owned());
+    let (container, name) = match key.split_once(':') {
+        Some((c, n)) => (Some(c), n),
+        None => (None, key),
+    };
+    if container.is_some_and(str::is_empty) {
+        return Err(format!(
+            "{ENV_FORMS}: the container name before ':' is empty"
+        ));
     }
-    Ok(match value {
-        Some(v) => EnvArg::Set(key.to_owned(), v.to_owned()),
-        None => EnvArg::Inherit(key.to_owned()),
+    if name.is_empty() {
+        return Err(format!("{ENV_FORMS}: the variable name is empty"));
+    }
+    if name.contains(':') {
+        return Err(format!(
+            "{ENV_FORMS}: {name:?} is not a variable name (one ':' separates the container)"
+        ));
+    }
+    Ok(EnvArg {
+        container: container.map(str::to_owned),
+        name: name.to_owned(),
+        value: value.map(str::to_owned),
     })
 }
 
-/// Resolve `--env` arguments; `lookup` reads a variable of ecs-run-wait's own environment.
+/// One `--env` with its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvValue {
+    pub container: Option<String>,
+    pub name: String,
+    pub value: String,
+}
+
+/// Resolve `--env` values; `lookup` reads a variable of ecs-run-wait's own environment.
 pub fn resolve_env(
     args: &[EnvArg],
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<EnvValue>, String> {
     args.iter()
-        .map(|a| match a {
-            EnvArg::Set(k, v) => Ok((k.clone(), v.clone())),
-            EnvArg::Inherit(k) => lookup(k).map(|v| (k.clone(), v)).ok_or_else(|| {
-                format!(
-                    "--env {k}: {k} is not set in ecs-run-wait's environment (give --env {k}=VALUE, \
-                     or export {k})"
-                )
-            }),
+        .map(|a| {
+            let value = match &a.value {
+                Some(v) => v.clone(),
+                None => lookup(&a.name).ok_or_else(|| {
+                    let k = &a.name;
+                    let given = match &a.container {
+                        Some(c) => format!("{c}:{k}"),
+                        None => k.clone(),
+                    };
+                    format!(
+                        "--env {given}: {k} is not set in ecs-run-wait's environment (give \
+                         --env {given}=VALUE, or export {k})"
+                    )
+                })?,
+            };
+            Ok(EnvValue {
+                container: a.container.clone(),
+                name: a.name.clone(),
+                value,
+            })
         })
         .collect()
 }
@@ -329,26 +372,54 @@ mod tests {
         );
         assert!(parse_tag("=x").is_err());
         assert!(parse_tag("novalue").is_err());
+        let bare = |name: &str, value: Option<&str>| EnvArg {
+            container: None,
+            name: name.into(),
+            value: value.map(Into::into),
+        };
+        assert_eq!(parse_env("A=").unwrap(), bare("A", Some("")));
+        assert_eq!(parse_env("TOKEN").unwrap(), bare("TOKEN", None));
+        assert_eq!(parse_env("A=b:c=d").unwrap(), bare("A", Some("b:c=d")));
         assert_eq!(
-            parse_env("A=").unwrap(),
-            EnvArg::Set("A".into(), String::new())
+            parse_env("app:LOG_LEVEL=x").unwrap(),
+            EnvArg {
+                container: Some("app".into()),
+                name: "LOG_LEVEL".into(),
+                value: Some("x".into())
+            }
         );
-        assert_eq!(parse_env("TOKEN").unwrap(), EnvArg::Inherit("TOKEN".into()));
-        assert!(parse_env("=v").is_err());
-        let env = resolve_env(
-            &[
-                EnvArg::Set("A".into(), "1".into()),
-                EnvArg::Inherit("S".into()),
-            ],
-            |k| (k == "S").then(|| "secret".to_owned()),
-        )
+        assert_eq!(
+            parse_env("app:TOKEN").unwrap(),
+            EnvArg {
+                container: Some("app".into()),
+                name: "TOKEN".into(),
+                value: None
+            }
+        );
+        for bad in ["=v", ":A=1", "app:=1", "app:", "a:b:c=1"] {
+            assert!(parse_env(bad).unwrap_err().starts_with(ENV_FORMS), "{bad}");
+        }
+        let env = resolve_env(&[bare("A", Some("1")), parse_env("app:S").unwrap()], |k| {
+            (k == "S").then(|| "secret".to_owned())
+        })
         .unwrap();
         assert_eq!(
             env,
-            [("A".into(), "1".into()), ("S".into(), "secret".into())]
+            [
+                EnvValue {
+                    container: None,
+                    name: "A".into(),
+                    value: "1".into()
+                },
+                EnvValue {
+                    container: Some("app".into()),
+                    name: "S".into(),
+                    value: "secret".into()
+                }
+            ]
         );
-        let err = resolve_env(&[EnvArg::Inherit("NOPE".into())], |_| None).unwrap_err();
-        assert!(err.contains("NOPE is not set"), "{err}");
+        let err = resolve_env(&[parse_env("app:NOPE").unwrap()], |_| None).unwrap_err();
+        assert!(err.contains("--env app:NOPE: NOPE is not set"), "{err}");
     }
 
     #[test]

@@ -310,7 +310,7 @@ pub struct WaitOptions {
 }
 
 /// What happened to StopTask.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopResult {
     Sent,
     LeftRunning,
@@ -362,6 +362,29 @@ pub struct Watch<'a> {
     pub task_arn: String,
     pub last: Option<Task>,
     pub report: Reporter,
+    /// Where StopTask is at, for a second signal that ends the process meanwhile.
+    pub stop_log: StopLog,
+}
+
+/// How far stopping the task got.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum StopPhase {
+    /// No StopTask asked for (yet).
+    #[default]
+    NotAsked,
+    /// StopTask sent, no answer yet.
+    Sending,
+    /// StopTask answered (or `--leave-running`): what came of it.
+    Done(StopResult),
+}
+
+/// The stop's phase, shared with the signal handler.
+pub type StopLog = std::sync::Arc<std::sync::Mutex<StopPhase>>;
+
+/// Record the stop's phase.
+pub fn record_stop(log: &StopLog, phase: StopPhase) {
+    *log.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = phase;
 }
 
 enum Race<T> {
@@ -396,6 +419,7 @@ pub async fn watch(
     match raced {
         Race::Done(Err(e)) => Err(e),
         Race::Done(Ok(task)) => {
+            record_stop(&w.stop_log, StopPhase::Done(StopResult::AlreadyStopped));
             let drained = match follower {
                 Some(f) => {
                     let drain = drain(f, out, &task, opts.log_grace);
@@ -414,6 +438,7 @@ pub async fn watch(
         }
         Race::Signal(sig) => {
             let stop = if opts.leave_running {
+                record_stop(&w.stop_log, StopPhase::Done(StopResult::LeftRunning));
                 StopResult::LeftRunning
             } else {
                 w.report.status(format_args!(
@@ -431,6 +456,7 @@ pub async fn watch(
                 .map(|t| duration::format(t.limit))
                 .unwrap_or_default();
             let stop = if opts.leave_running {
+                record_stop(&w.stop_log, StopPhase::Done(StopResult::LeftRunning));
                 StopResult::LeftRunning
             } else {
                 w.report.status(format_args!(
@@ -456,6 +482,13 @@ pub async fn watch(
 /// StopTask with a reason naming the tool, bounded in time (a CI runner kills soon after its
 /// signal).
 pub async fn stop_task(w: &mut Watch<'_>, reason: &str) -> StopResult {
+    record_stop(&w.stop_log, StopPhase::Sending);
+    let result = send_stop(w, reason).await;
+    record_stop(&w.stop_log, StopPhase::Done(result.clone()));
+    result
+}
+
+async fn send_stop(w: &mut Watch<'_>, reason: &str) -> StopResult {
     let call = w
         .ecs
         .stop_task()
@@ -1001,6 +1034,7 @@ mod tests {
             task_arn: ARN.into(),
             last: Some(task("PROVISIONING")),
             report: REPORT,
+            stop_log: StopLog::default(),
         };
         watch(&mut w, None, &mut Vec::new(), opts, interrupt).await
     }
@@ -1217,6 +1251,7 @@ mod tests {
             task_arn: ARN.into(),
             last: None,
             report: REPORT,
+            stop_log: StopLog::default(),
         };
         let mut out = Vec::new();
         let ending = watch(&mut w, Some(&mut follower), &mut out, &opts(), &mut never())

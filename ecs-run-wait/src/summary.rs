@@ -5,6 +5,7 @@ use aws_smithy_types::date_time::Format;
 use serde_json::{Map, Value, json};
 
 use crate::runner::StartFailure;
+use crate::taskdef::LogState;
 
 /// How ecs-run-wait ended, as the summary's `outcome`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub struct Facts<'a> {
     pub message: Option<String>,
     pub failures: &'a [StartFailure],
     pub log_lines: Option<u64>,
+    /// Each container's logs (`None` with --no-logs).
+    pub logs: Option<&'a [LogState]>,
 }
 
 fn time(t: Option<&aws_smithy_types::DateTime>) -> Value {
@@ -65,41 +68,41 @@ fn text(s: Option<&str>) -> Value {
 pub fn document(outcome: Outcome, f: &Facts<'_>) -> Value {
     let mut doc = Map::new();
     doc.insert("outcome".into(), json!(outcome.as_str()));
-    doc.insert("exitCode".into(), json!(f.exit_code));
+    doc.insert("exit_code".into(), json!(f.exit_code));
     doc.insert("message".into(), json!(f.message));
     let t = f.task;
-    doc.insert("taskArn".into(), text(t.and_then(Task::task_arn)));
+    doc.insert("task_arn".into(), text(t.and_then(Task::task_arn)));
     doc.insert(
-        "clusterArn".into(),
+        "cluster_arn".into(),
         t.and_then(Task::cluster_arn)
             .map_or_else(|| text(f.cluster), |c| json!(c)),
     );
     doc.insert("region".into(), text(f.region));
     doc.insert(
-        "taskDefinitionArn".into(),
+        "task_definition_arn".into(),
         t.and_then(Task::task_definition_arn)
             .map_or_else(|| text(f.task_definition), |d| json!(d)),
     );
-    doc.insert("lastStatus".into(), text(t.and_then(Task::last_status)));
+    doc.insert("last_status".into(), text(t.and_then(Task::last_status)));
     doc.insert(
-        "desiredStatus".into(),
+        "desired_status".into(),
         text(t.and_then(Task::desired_status)),
     );
     doc.insert(
-        "stopCode".into(),
+        "stop_code".into(),
         text(
             t.and_then(Task::stop_code)
                 .map(aws_sdk_ecs::types::TaskStopCode::as_str),
         ),
     );
     doc.insert(
-        "stoppedReason".into(),
+        "stopped_reason".into(),
         text(t.and_then(Task::stopped_reason)),
     );
-    doc.insert("createdAt".into(), time(t.and_then(Task::created_at)));
-    doc.insert("startedAt".into(), time(t.and_then(Task::started_at)));
-    doc.insert("stoppingAt".into(), time(t.and_then(Task::stopping_at)));
-    doc.insert("stoppedAt".into(), time(t.and_then(Task::stopped_at)));
+    doc.insert("created_at".into(), time(t.and_then(Task::created_at)));
+    doc.insert("started_at".into(), time(t.and_then(Task::started_at)));
+    doc.insert("stopping_at".into(), time(t.and_then(Task::stopping_at)));
+    doc.insert("stopped_at".into(), time(t.and_then(Task::stopped_at)));
     let containers: Vec<Value> = t
         .map(Task::containers)
         .unwrap_or_default()
@@ -109,8 +112,8 @@ pub fn document(outcome: Outcome, f: &Facts<'_>) -> Value {
             json!({
                 "name": name,
                 "essential": f.essential.iter().any(|e| e == name),
-                "lastStatus": text(c.last_status()),
-                "exitCode": c.exit_code(),
+                "last_status": text(c.last_status()),
+                "exit_code": c.exit_code(),
                 "reason": text(c.reason()),
             })
         })
@@ -125,7 +128,23 @@ pub fn document(outcome: Outcome, f: &Facts<'_>) -> Value {
         doc.insert("failures".into(), Value::Array(failures));
     }
     if let Some(n) = f.log_lines {
-        doc.insert("logLines".into(), json!(n));
+        doc.insert("log_lines".into(), json!(n));
+    }
+    if let Some(logs) = f.logs {
+        let logs: Vec<Value> = logs
+            .iter()
+            .map(|l| {
+                json!({
+                    "container": l.container,
+                    "state": l.state,
+                    "group": l.group,
+                    "stream": l.stream,
+                    "region": l.region,
+                    "detail": l.detail,
+                })
+            })
+            .collect();
+        doc.insert("logs".into(), Value::Array(logs));
     }
     Value::Object(doc)
 }
@@ -174,19 +193,19 @@ mod tests {
             },
         );
         assert_eq!(doc["outcome"], "exited");
-        assert_eq!(doc["exitCode"], 3);
-        assert_eq!(doc["clusterArn"], "arn:aws:ecs:us-east-2:1:cluster/c");
-        assert_eq!(doc["stoppedAt"], "2027-01-15T08:00:00Z");
-        assert_eq!(doc["startedAt"], Value::Null);
+        assert_eq!(doc["exit_code"], 3);
+        assert_eq!(doc["cluster_arn"], "arn:aws:ecs:us-east-2:1:cluster/c");
+        assert_eq!(doc["stopped_at"], "2027-01-15T08:00:00Z");
+        assert_eq!(doc["started_at"], Value::Null);
         assert_eq!(
             doc["containers"],
             json!([
-                {"name": "app", "essential": true, "lastStatus": "STOPPED", "exitCode": 3, "reason": null},
-                {"name": "side", "essential": false, "lastStatus": "STOPPED", "exitCode": null, "reason": "killed"}
+                {"name": "app", "essential": true, "last_status": "STOPPED", "exit_code": 3, "reason": null},
+                {"name": "side", "essential": false, "last_status": "STOPPED", "exit_code": null, "reason": "killed"}
             ])
         );
         assert!(doc.get("failures").is_none());
-        assert_eq!(doc["logLines"], 12);
+        assert_eq!(doc["log_lines"], 12);
     }
 
     #[test]
@@ -207,9 +226,9 @@ mod tests {
                 ..Facts::default()
             },
         );
-        assert_eq!(doc["taskArn"], Value::Null);
-        assert_eq!(doc["clusterArn"], "c");
-        assert_eq!(doc["taskDefinitionArn"], "app:3");
+        assert_eq!(doc["task_arn"], Value::Null);
+        assert_eq!(doc["cluster_arn"], "c");
+        assert_eq!(doc["task_definition_arn"], "app:3");
         assert_eq!(doc["failures"][0]["reason"], "RESOURCE:MEMORY");
         assert_eq!(doc["containers"], json!([]));
     }

@@ -31,7 +31,36 @@ pub struct TaskDefInfo {
     /// `family:revision`, for messages.
     pub label: String,
     pub network_mode: Option<String>,
+    /// `requiresCompatibilities` (`FARGATE`, `EC2`, ...).
+    pub requires: Vec<String>,
     pub containers: Vec<ContainerInfo>,
+}
+
+/// What came of a container's logs, for the summary's `logs` member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogState {
+    pub container: String,
+    /// `followed`, `missing_group`, `missing_stream`, `missing` (group or stream: not
+    /// determined), `not_read` (no read done), `unreadable`, `other_driver`, `not_configured`.
+    pub state: &'static str,
+    pub group: Option<String>,
+    pub stream: Option<String>,
+    pub region: Option<String>,
+    /// The driver (`other_driver`), or why the logs could not be read or followed.
+    pub detail: Option<String>,
+}
+
+impl LogState {
+    fn of(container: &str, state: &'static str, detail: String) -> LogState {
+        LogState {
+            container: container.to_owned(),
+            state,
+            group: None,
+            stream: None,
+            region: None,
+            detail: Some(detail),
+        }
+    }
 }
 
 /// One CloudWatch Logs stream to follow.
@@ -79,8 +108,18 @@ impl TaskDefInfo {
             arn,
             label,
             network_mode: td.network_mode().map(|m| m.as_str().to_owned()),
+            requires: td
+                .requires_compatibilities()
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
             containers,
         }
+    }
+
+    /// `requiresCompatibilities` is exactly `["FARGATE"]`.
+    pub fn fargate_only(&self) -> bool {
+        self.requires == ["FARGATE"]
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -131,41 +170,99 @@ impl TaskDefInfo {
         }
     }
 
+    /// The container an `--env` is for: the one it names, else `--container` (`selected`,
+    /// already checked), else the only container. Messages never show the value (it may be a
+    /// secret).
+    pub fn env_target(
+        &self,
+        container: Option<&str>,
+        name: &str,
+        selected: Option<&str>,
+    ) -> Result<String, String> {
+        if let Some(c) = container {
+            if self.containers.iter().any(|x| x.name == c) {
+                return Ok(c.to_owned());
+            }
+            return Err(format!(
+                "--env {c}:{name}: task definition {} has no container {c:?}; its containers: {}",
+                self.label,
+                self.names().join(", ")
+            ));
+        }
+        if let Some(c) = selected {
+            return Ok(c.to_owned());
+        }
+        if let [only] = self.containers.as_slice() {
+            return Ok(only.name.clone());
+        }
+        let first = self
+            .containers
+            .first()
+            .map_or("CONTAINER", |c| c.name.as_str());
+        Err(format!(
+            "--env {name}: task definition {} has {} containers ({}): say which one with \
+             --env {first}:{name}=VALUE (or --env {first}:{name}), or pass --container NAME",
+            self.label,
+            self.containers.len(),
+            self.names().join(", ")
+        ))
+    }
+
     /// The streams to follow for task `task_id`, and a note for each container that cannot
-    /// be followed.
-    pub fn log_targets(&self, task_id: &str) -> (Vec<LogTarget>, Vec<String>) {
+    /// be followed (with its state for the summary).
+    pub fn log_targets(&self, task_id: &str) -> (Vec<LogTarget>, Vec<(String, LogState)>) {
         let mut targets = Vec::new();
         let mut notes = Vec::new();
-        for c in &self.containers {
+        let state = |c: &ContainerInfo| -> (&'static str, String) {
             match &c.log {
+                LogSetup::Other(driver) => ("other_driver", driver.clone()),
+                LogSetup::Awslogs { group: None, .. } => {
+                    ("not_configured", "awslogs without awslogs-group".to_owned())
+                }
+                LogSetup::Awslogs { .. } => (
+                    "not_configured",
+                    "awslogs without awslogs-stream-prefix".to_owned(),
+                ),
+                LogSetup::None => ("not_configured", "no log configuration".to_owned()),
+            }
+        };
+        for c in &self.containers {
+            let note = match &c.log {
                 LogSetup::Awslogs {
                     group: Some(group),
                     region,
                     prefix: Some(prefix),
-                } => targets.push(LogTarget {
-                    container: c.name.clone(),
-                    group: group.clone(),
-                    region: region.clone(),
-                    stream: format!("{prefix}/{}/{task_id}", c.name),
-                }),
-                LogSetup::Awslogs { group: None, .. } => notes.push(format!(
+                } => {
+                    targets.push(LogTarget {
+                        container: c.name.clone(),
+                        group: group.clone(),
+                        region: region.clone(),
+                        stream: format!("{prefix}/{}/{task_id}", c.name),
+                    });
+                    None
+                }
+                LogSetup::Awslogs { group: None, .. } => Some(format!(
                     "container {}: awslogs without awslogs-group; its logs are not followed",
                     c.name
                 )),
-                LogSetup::Awslogs { prefix: None, .. } => notes.push(format!(
+                LogSetup::Awslogs { prefix: None, .. } => Some(format!(
                     "container {}: awslogs without awslogs-stream-prefix, so its stream name \
                      cannot be known; its logs are not followed",
                     c.name
                 )),
-                LogSetup::Other(driver) => notes.push(format!(
+                LogSetup::Other(driver) => Some(format!(
                     "container {}: logs go to the {driver} driver, not CloudWatch Logs; they are \
                      not followed",
                     c.name
                 )),
-                LogSetup::None => notes.push(format!(
+                LogSetup::None => Some(format!(
                     "container {}: no log configuration; its output is not kept anywhere",
                     c.name
                 )),
+            };
+            if let Some(note) = note {
+                let (s, detail) = state(c);
+                notes.push((note, LogState::of(&c.name, s, detail)));
             }
         }
         (targets, notes)
@@ -244,11 +341,21 @@ mod tests {
         );
         assert_eq!(notes.len(), 3);
         assert!(
-            notes[0].contains("proxy: logs go to the awsfirelens driver"),
+            notes[0]
+                .0
+                .contains("proxy: logs go to the awsfirelens driver"),
             "{notes:?}"
         );
-        assert!(notes[1].contains("init: awslogs without awslogs-stream-prefix"));
-        assert!(notes[2].contains("bare: no log configuration"));
+        assert_eq!(notes[0].1.state, "other_driver");
+        assert_eq!(notes[0].1.detail.as_deref(), Some("awsfirelens"));
+        assert!(
+            notes[1]
+                .0
+                .contains("init: awslogs without awslogs-stream-prefix")
+        );
+        assert_eq!(notes[1].1.state, "not_configured");
+        assert!(notes[2].0.contains("bare: no log configuration"));
+        assert_eq!(notes[2].1.container, "bare");
     }
 
     #[test]
@@ -265,5 +372,25 @@ mod tests {
         two.containers[1].essential = true;
         let err = two.override_target(None).unwrap_err();
         assert!(err.contains("pass --container NAME"), "{err}");
+    }
+
+    #[test]
+    fn env_target() {
+        let td = td();
+        assert_eq!(td.env_target(Some("proxy"), "A", None).unwrap(), "proxy");
+        assert_eq!(td.env_target(None, "A", Some("init")).unwrap(), "init");
+        assert_eq!(
+            td.env_target(Some("web"), "A", Some("app")).unwrap_err(),
+            "--env web:A: task definition app:7 has no container \"web\"; its containers: app, \
+             proxy, init, bare"
+        );
+        let err = td.env_target(None, "A", None).unwrap_err();
+        assert!(
+            err.starts_with("--env A: task definition app:7 has 4 containers (app, proxy, init, bare): say which one with --env app:A=VALUE"),
+            "{err}"
+        );
+        let mut one = td.clone();
+        one.containers.truncate(1);
+        assert_eq!(one.env_target(None, "A", None).unwrap(), "app");
     }
 }

@@ -50,8 +50,8 @@ migration_output=(
 )
 play_container() {
   local arn stream t
-  wait_for 60 "the migration task's start" jq -e '.taskArn | strings' migrate.json
-  arn=$(jq -r .taskArn migrate.json)
+  wait_for 60 "the migration task's start" jq -e '.task_arn | strings' migrate.json
+  arn=$(jq -r .task_arn migrate.json)
   stream="ecs/app/${arn##*/}"
   aws logs create-log-stream --log-group-name /ecs/migrate --log-stream-name "$stream"
   t=$(($(date +%s) * 1000))
@@ -72,9 +72,9 @@ show ecs-run-wait --cluster prod --task-definition migrate --network-from-servic
 wait "$container"
 diff <(printf '%s\n' "${migration_output[@]}") <(tail -n +2 migrate.out) \
   || fail "the task's output on stdout is not its log, in order"
-[ "$(jq -r '.outcome, .exitCode, .containers[0].exitCode' migrate.json | paste -sd ' ')" = "exited 0 0" ] \
+[ "$(jq -r '.outcome, .exit_code, .containers[0].exit_code' migrate.json | paste -sd ' ')" = "exited 0 0" ] \
   || fail "unexpected summary: $(cat migrate.json)"
-task=$(aws ecs describe-tasks --cluster prod --tasks "$(jq -r .taskArn migrate.json)" --query 'tasks[0]')
+task=$(aws ecs describe-tasks --cluster prod --tasks "$(jq -r .task_arn migrate.json)" --query 'tasks[0]')
 [ "$(jq -r '.launchType, .overrides.containerOverrides[0].command[1]' <<<"$task" | paste -sd ' ')" = "FARGATE migrate" ] \
   || fail "the task did not run with the service's launch type and the command override"
 echo "every log line on stdout in order, exit 0, network and launch type from service web (checked)"
@@ -85,7 +85,7 @@ emulator ext/ecs/task-result '{"family":"migrate","exitCode":3}'
 set +e
 show ecs-run-wait --cluster prod --task-definition migrate:1 --launch-type FARGATE \
   --subnets "$subnet" --security-groups "$sg" --container app \
-  --env LOG_LEVEL=debug --timeout 30m --poll 1s --log-grace 1s -- ./manage.py migrate --check
+  --env app:LOG_LEVEL=debug --timeout 30m --poll 1s --log-grace 1s -- ./manage.py migrate --check
 rc=$?
 set -e
 [ "$rc" -eq 3 ] || fail "expected exit code 3, got $rc"
@@ -114,7 +114,7 @@ ecs-run-wait --cluster prod --task-definition migrate --network-from-service web
   --summary cancel.json -- ./manage.py migrate &
 waiter=$!
 pids+=("$waiter")
-wait_for 60 "the task's start" jq -e '.taskArn | strings' cancel.json
+wait_for 60 "the task's start" jq -e '.task_arn | strings' cancel.json
 echo "(sending SIGINT, as Ctrl-C does)"
 kill -INT "$waiter"
 set +e
@@ -122,7 +122,7 @@ wait "$waiter"
 rc=$?
 set -e
 [ "$rc" -eq 130 ] || fail "expected exit code 130 after SIGINT, got $rc"
-stopped=$(aws ecs describe-tasks --cluster prod --tasks "$(jq -r .taskArn cancel.json)" \
+stopped=$(aws ecs describe-tasks --cluster prod --tasks "$(jq -r .task_arn cancel.json)" \
   | jq -r '.tasks[0] | "\(.lastStatus) \(.stopCode)"')
 [ "$stopped" = "STOPPED UserInitiated" ] || fail "the task was not stopped: $stopped"
 echo "SIGINT: exit 130, task stopped (checked)"

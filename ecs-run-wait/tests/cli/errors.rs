@@ -21,12 +21,13 @@ fn unknown_cluster() {
         .stdout("")
         .stderr(predicate::str::ends_with(
             "ecs-run-wait: error: cannot start a task of migrate:1 in cluster nope: RunTask: \
-             ClusterNotFoundException: Cluster not found.\n",
+             ClusterNotFoundException: Cluster not found. No cluster nope in region us-east-2, \
+             account 123456789012.\n",
         ));
     let doc = read_json(&summary);
     assert_eq!(doc["outcome"], "error");
-    assert_eq!(doc["exitCode"], 125);
-    assert_eq!(doc["taskArn"], json!(null));
+    assert_eq!(doc["exit_code"], 125);
+    assert_eq!(doc["task_arn"], json!(null));
     assert!(
         doc["message"]
             .as_str()
@@ -42,9 +43,62 @@ fn unknown_task_definition() {
     replace(&mut args, "--task-definition", "migrate:9");
     env.cmd().args(&args).assert().code(125).stdout("").stderr(
         "ecs-run-wait: error: cannot read task definition migrate:9: DescribeTaskDefinition: \
-             ClientException: Unable to describe task definition. Does it exist in this account \
-             and region? (aws ecs list-task-definitions --family-prefix migrate)\n",
+             ClientException: Unable to describe task definition. Family migrate exists in region \
+             us-east-2, account 123456789012, but not this revision (aws ecs \
+             list-task-definitions --family-prefix migrate).\n",
     );
+}
+
+#[test]
+fn not_found_names_where_it_looked_and_close_names() {
+    let env = setup();
+    env.moto.call(
+        "ecs",
+        "AmazonEC2ContainerServiceV20141113.CreateCluster",
+        &json!({"clusterName": "production"}),
+    );
+    let mut args = env.run_args();
+    replace(&mut args, "--task-definition", "migrat");
+    env.cmd().args(&args).assert().code(125).stdout("").stderr(predicate::str::ends_with(
+        "DescribeTaskDefinition: ClientException: Unable to describe task definition. No ACTIVE \
+         family migrat in region us-east-2, account 123456789012; did you mean migrate? (aws ecs \
+         list-task-definitions --family-prefix migrat).\n",
+    ));
+    let mut args = env.run_args();
+    replace(&mut args, "--cluster", "prodution");
+    env.cmd()
+        .args(&args)
+        .assert()
+        .code(125)
+        .stdout("")
+        .stderr(predicate::str::ends_with(
+            "ecs-run-wait: error: cannot start a task of migrate:1 in cluster prodution: RunTask: \
+         ClusterNotFoundException: Cluster not found. No cluster prodution in region us-east-2, \
+         account 123456789012; did you mean production?\n",
+        ));
+    env.moto.call(
+        "ecs",
+        "AmazonEC2ContainerServiceV20141113.CreateService",
+        &json!({"cluster": "ci", "serviceName": "web-api", "taskDefinition": "migrate", "desiredCount": 0,
+                "launchType": "FARGATE"}),
+    );
+    let mut args = env.run_args();
+    args.extend(["--network-from-service".into(), "web-apu".into()]);
+    env.cmd().args(&args).assert().code(125).stdout("").stderr(
+        "ecs-run-wait: error: --network-from-service: service web-apu is not in cluster ci in \
+         region us-east-2, account 123456789012 (DescribeServices: MISSING); did you mean \
+         web-api?\n",
+    );
+    // without --launch-type, the cluster is read first (a FARGATE-only task definition)
+    let mut args = env.run_args();
+    replace(&mut args, "--cluster", "prodution");
+    let i = args.iter().position(|a| a == "--launch-type").unwrap();
+    args.drain(i..i + 2);
+    env.cmd().args(&args).assert().code(125).stdout("").stderr(
+        "ecs-run-wait: error: cluster prodution is not found in region us-east-2, account \
+         123456789012 (DescribeClusters: MISSING); did you mean production?\n",
+    );
+    assert_eq!(env.tasks(), Vec::<String>::new());
 }
 
 #[test]
@@ -67,9 +121,9 @@ fn under_github_actions_an_error_is_annotated_once() {
     assert!(
         stderr.contains(
             "::error title=ecs-run-wait::cannot read task definition migrate:9: \
-             DescribeTaskDefinition: ClientException: Unable to describe task definition. Does \
-             it exist in this account and region? (aws ecs list-task-definitions --family-prefix \
-             migrate)\n"
+             DescribeTaskDefinition: ClientException: Unable to describe task definition. Family \
+             migrate exists in region us-east-2, account 123456789012, but not this revision (aws \
+             ecs list-task-definitions --family-prefix migrate).\n"
         ),
         "{stderr}"
     );
@@ -91,8 +145,8 @@ fn unknown_service() {
         .code(125)
         .stdout("")
         .stderr(
-            "ecs-run-wait: error: --network-from-service: service web is not in cluster ci \
-             (DescribeServices: MISSING)\n",
+            "ecs-run-wait: error: --network-from-service: service web is not in cluster ci in \
+             region us-east-2, account 123456789012 (DescribeServices: MISSING)\n",
         );
 }
 
@@ -147,6 +201,7 @@ fn attach_to_a_task_in_an_unknown_cluster() {
         .stdout("")
         .stderr(predicate::str::contains(
             "cannot find task arn:aws:ecs:us-east-2:123456789012:task/nope/0123abcd in cluster nope: \
-             DescribeTasks: ClusterNotFoundException: Cluster not found.",
+             DescribeTasks: ClusterNotFoundException: Cluster not found. No cluster nope in region \
+             us-east-2, account 123456789012.",
         ));
 }

@@ -49,7 +49,7 @@ fn detach_then_attach_is_the_one_shot_form() {
         .stderr(predicate::str::contains(format!(
             "attached to task {arn} (migrate:1) in cluster ci"
         )));
-    assert_eq!(read_json(&summary)["exitCode"], 3);
+    assert_eq!(read_json(&summary)["exit_code"], 3);
 
     // a bare task ID with --cluster
     let id = arn.rsplit('/').next().unwrap();
@@ -90,8 +90,9 @@ fn timeout_stops_the_task_unless_told_to_leave_it() {
     assert!(begin.elapsed() < Duration::from_secs(30));
     let doc = read_json(&summary);
     assert_eq!(doc["outcome"], "timed-out");
-    assert_eq!(doc["exitCode"], 124);
-    let task = env.describe(doc["taskArn"].as_str().unwrap());
+    assert_eq!(doc["exit_code"], 124);
+    assert_eq!(doc["task_stop"], "stopped");
+    let task = env.describe(doc["task_arn"].as_str().unwrap());
     assert_eq!(task["lastStatus"], "STOPPED");
     assert_eq!(task["desiredStatus"], "STOPPED");
     assert_eq!(task["stopCode"], "UserInitiated");
@@ -111,7 +112,7 @@ fn timeout_stops_the_task_unless_told_to_leave_it() {
         .stderr(predicate::str::contains(
             "the task was left running (--leave-running)",
         ));
-    let task = env.describe(read_json(&summary)["taskArn"].as_str().unwrap());
+    let task = env.describe(read_json(&summary)["task_arn"].as_str().unwrap());
     assert_eq!(task["lastStatus"], "RUNNING");
 }
 
@@ -140,7 +141,7 @@ fn sigterm_and_sigint_stop_the_task() {
         running.collect_stdout();
         // the summary names the task as soon as it started (and the signals are handled)
         let doc = running.wait_for_summary(&summary);
-        let arn = doc["taskArn"].as_str().unwrap().to_owned();
+        let arn = doc["task_arn"].as_str().unwrap().to_owned();
         assert_eq!(env.describe(&arn)["lastStatus"], "RUNNING");
         kill(running.pid(), signal);
         let done = running.finish();
@@ -161,8 +162,10 @@ fn sigterm_and_sigint_stop_the_task() {
         );
         let doc = read_json(&summary);
         assert_eq!(doc["outcome"], "interrupted");
-        assert_eq!(doc["exitCode"], code);
-        assert_eq!(doc["lastStatus"], "STOPPED");
+        assert_eq!(doc["exit_code"], code);
+        assert_eq!(doc["last_status"], "STOPPED");
+        assert_eq!(doc["signals"], json!([name]));
+        assert_eq!(doc["task_stop"], "stopped");
     }
 }
 
@@ -249,6 +252,82 @@ fn a_signal_while_looking_for_the_task_ends_at_once() {
     assert!(
         done.stderr
             .contains("error: interrupted by SIGINT; no task was started or stopped"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_second_signal_while_stopping_still_leaves_a_complete_summary() {
+    let env = setup();
+    hold_running(&env.moto);
+    for (second, name, code) in [
+        (libc::SIGINT, "SIGINT", 130),
+        (libc::SIGTERM, "SIGTERM", 143),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("s.json");
+        let mut args = env.run_args();
+        args.extend(["--summary".into(), summary.display().to_string()]);
+        let mut running = env.spawn(&args, &[]);
+        running.collect_stdout();
+        let arn = running.wait_for_summary(&summary)["task_arn"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // StopTask takes its time: the second signal comes while it is under way
+        env.moto
+            .post("/moto-api/ext/ecs/stop-delay", r#"{"seconds": 3}"#);
+        kill(running.pid(), libc::SIGTERM);
+        running.wait_for_stderr("SIGTERM: stopping task");
+        kill(running.pid(), second);
+        let done = running.finish();
+        env.moto
+            .post("/moto-api/ext/ecs/stop-delay", r#"{"seconds": 0}"#);
+        assert_eq!(done.status.code(), Some(code), "{name}: {}", done.stderr);
+        let expected = format!(
+            "ecs-run-wait: error: interrupted by SIGTERM, then {name}: exiting without waiting; \
+             StopTask was sent but had not answered: task {arn} may still run; stop it with: \
+             aws ecs stop-task --region us-east-2 --cluster \
+             arn:aws:ecs:us-east-2:123456789012:cluster/ci --task {arn}\n"
+        );
+        assert!(done.stderr.ends_with(&expected), "{}", done.stderr);
+        let doc = read_json(&summary);
+        assert_eq!(doc["outcome"], "interrupted", "{doc}");
+        assert_eq!(doc["exit_code"], code);
+        assert_eq!(doc["signals"], json!(["SIGTERM", name]));
+        assert_eq!(doc["task_stop"], "requested");
+        assert_eq!(doc["task_arn"], arn.as_str());
+        assert_eq!(
+            doc["message"],
+            expected["ecs-run-wait: error: ".len()..].trim_end()
+        );
+    }
+
+    // without --summary, stderr still names the task that may still run
+    let before = env.tasks();
+    let mut running = env.spawn(&env.run_args(), &[]);
+    running.collect_stdout();
+    running.wait_for_stderr("started task ");
+    let arn = env
+        .tasks()
+        .into_iter()
+        .find(|t| !before.contains(t))
+        .expect("the new task");
+    env.moto
+        .post("/moto-api/ext/ecs/stop-delay", r#"{"seconds": 3}"#);
+    kill(running.pid(), libc::SIGINT);
+    running.wait_for_stderr("SIGINT: stopping task");
+    kill(running.pid(), libc::SIGINT);
+    let done = running.finish();
+    env.moto
+        .post("/moto-api/ext/ecs/stop-delay", r#"{"seconds": 0}"#);
+    assert_eq!(done.status.code(), Some(130), "{}", done.stderr);
+    assert!(
+        done.stderr.contains(&format!(
+            "interrupted by SIGINT, then SIGINT: exiting without waiting; StopTask was sent but \
+             had not answered: task {arn} may still run; stop it with: aws ecs stop-task"
+        )),
         "{}",
         done.stderr
     );

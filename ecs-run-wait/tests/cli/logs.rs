@@ -192,3 +192,87 @@ fn containers_that_cannot_be_followed_get_a_note() {
             "ecs-run-wait: container init: awslogs without awslogs-stream-prefix",
         ));
 }
+
+#[test]
+fn a_stream_that_never_appears_is_said_once_when_the_task_has_stopped() {
+    let env = setup();
+    register(&env.moto, FAMILY, &[("app", true), ("worker", false)]);
+    hold_running(&env.moto);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let mut args = env.run_args();
+    args.extend([
+        "--quiet".into(),
+        "--summary".into(),
+        summary.display().to_string(),
+    ]);
+    let mut running = env.spawn(&args, &[]);
+    running.collect_stdout();
+    let arn = env.wait_for_task(&mut running);
+    let id = arn.rsplit('/').next().unwrap().to_owned();
+    // only app writes; worker's stream never appears (no logs:CreateLogStream, say)
+    env.put_logs(&arn, "app", &["migrating".to_owned()]);
+    stop_now(&env.moto);
+    let done = running.finish();
+    assert_eq!(done.status.code(), Some(0), "stderr:\n{}", done.stderr);
+    assert_eq!(done.stdout, "[app] migrating\n");
+    assert_eq!(
+        done.stderr,
+        format!(
+            "ecs-run-wait: warning: container worker: no logs: log stream ecs/worker/{id} does not \
+             exist in log group /ecs/migrate (region us-east-2) though the task has stopped; check \
+             the task definition's log configuration (awslogs-stream-prefix) and that the task's \
+             execution role may logs:CreateLogStream and logs:PutLogEvents\n"
+        )
+    );
+    let doc = crate::fixture::read_json(&summary);
+    assert_eq!(
+        doc["logs"],
+        json!([
+            {"container": "app", "state": "followed", "group": "/ecs/migrate",
+             "stream": format!("ecs/app/{id}"), "region": "us-east-2", "detail": null},
+            {"container": "worker", "state": "missing_stream", "group": "/ecs/migrate",
+             "stream": format!("ecs/worker/{id}"), "region": "us-east-2",
+             "detail": doc["logs"][1]["detail"].clone()}
+        ])
+    );
+    crate::results::assert_snake_case(&doc, "summary");
+}
+
+#[test]
+fn a_log_group_that_does_not_exist_is_said_with_what_to_check() {
+    let env = setup();
+    env.moto.call(
+        "logs",
+        "Logs_20140328.DeleteLogGroup",
+        &json!({"logGroupName": "/ecs/migrate"}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let assert = env
+        .cmd()
+        .args(env.run_args())
+        .args(["--summary", summary.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout("");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let doc = crate::fixture::read_json(&summary);
+    let id = doc["task_arn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let warning = format!(
+        "ecs-run-wait: warning: container app: no logs: log group /ecs/migrate does not exist in \
+         region us-east-2 (stream ecs/app/{id} was expected there); check the task definition's \
+         log configuration (awslogs-group, awslogs-region), or set awslogs-create-group to true \
+         (the execution role then needs logs:CreateLogGroup)\n"
+    );
+    assert!(stderr.contains(&warning), "{stderr}");
+    assert_eq!(stderr.matches("no logs:").count(), 1, "once: {stderr}");
+    assert_eq!(doc["logs"][0]["state"], "missing_group");
+    assert_eq!(doc["logs"][0]["container"], "app");
+}

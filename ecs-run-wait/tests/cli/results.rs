@@ -3,7 +3,7 @@
 use predicates::prelude::*;
 use serde_json::json;
 
-use crate::fixture::{FAMILY, read_json, register, setup, task_result};
+use crate::fixture::{FAMILY, RunningExt as _, read_json, register, setup, task_result};
 
 #[test]
 fn the_containers_exit_code_is_the_tools() {
@@ -33,30 +33,59 @@ fn the_containers_exit_code_is_the_tools() {
     );
     let doc = read_json(&summary);
     assert_eq!(doc["outcome"], "exited");
-    assert_eq!(doc["exitCode"], 3);
-    assert_eq!(doc["lastStatus"], "STOPPED");
-    assert_eq!(doc["stopCode"], "EssentialContainerExited");
+    assert_eq!(doc["exit_code"], 3);
+    assert_eq!(doc["last_status"], "STOPPED");
+    assert_eq!(doc["stop_code"], "EssentialContainerExited");
     assert_eq!(doc["containers"][0]["name"], "app");
-    assert_eq!(doc["containers"][0]["exitCode"], 3);
+    assert_eq!(doc["containers"][0]["exit_code"], 3);
     assert_eq!(doc["containers"][0]["reason"], "migration 0042 failed");
-    assert!(doc["taskArn"].as_str().unwrap().contains(":task/ci/"));
-    assert!(doc["stoppedAt"].as_str().unwrap().ends_with('Z'));
+    assert!(doc["task_arn"].as_str().unwrap().contains(":task/ci/"));
+    assert!(doc["stopped_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
-        doc["taskDefinitionArn"],
+        doc["task_definition_arn"],
         "arn:aws:ecs:us-east-2:123456789012:task-definition/migrate:1"
     );
+    assert_snake_case(&doc, "summary");
+}
+
+/// Every key of the summary, at every depth, is snake_case: the workspace's one key case.
+pub fn assert_snake_case(v: &serde_json::Value, at: &str) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                assert!(
+                    !k.is_empty()
+                        && k.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                    "{at}.{k} is not snake_case"
+                );
+                assert_snake_case(v, &format!("{at}.{k}"));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                assert_snake_case(v, &format!("{at}[{i}]"));
+            }
+        }
+        _ => {}
+    }
 }
 
 #[test]
 fn exit_zero_and_quiet() {
     let env = setup();
-    env.cmd()
-        .args(env.run_args())
-        .arg("--quiet")
-        .assert()
-        .success()
-        .stdout("")
-        .stderr("");
+    crate::fixture::hold_running(&env.moto);
+    let mut args = env.run_args();
+    args.push("--quiet".into());
+    let mut running = env.spawn(&args, &[]);
+    running.collect_stdout();
+    let arn = env.wait_for_task(&mut running);
+    env.put_logs(&arn, "app", &["done".to_owned()]);
+    crate::fixture::stop_now(&env.moto);
+    let done = running.finish();
+    assert_eq!(done.status.code(), Some(0), "{}", done.stderr);
+    assert_eq!(done.stdout, "done\n");
+    assert_eq!(done.stderr, "");
 }
 
 #[test]
@@ -91,13 +120,16 @@ fn a_task_that_failed_to_start_is_125_with_its_reasons() {
         .stderr(predicate::str::contains(
             "::error title=ecs-run-wait::task ",
         ))
-        .stderr(predicate::str::contains("%0AstopCode: TaskFailedToStart%0A"));
+        .stderr(predicate::str::contains("%0AstopCode: TaskFailedToStart%0A"))
+        // the container never ran: no stream is no news (the summary still says it)
+        .stderr(predicate::str::contains("no logs:").not());
     let doc = read_json(&summary);
     assert_eq!(doc["outcome"], "failed");
-    assert_eq!(doc["exitCode"], 125);
-    assert_eq!(doc["stopCode"], "TaskFailedToStart");
-    assert_eq!(doc["containers"][0]["exitCode"], json!(null));
-    assert_eq!(doc["startedAt"], json!(null));
+    assert_eq!(doc["logs"][0]["state"], "missing_stream");
+    assert_eq!(doc["exit_code"], 125);
+    assert_eq!(doc["stop_code"], "TaskFailedToStart");
+    assert_eq!(doc["containers"][0]["exit_code"], json!(null));
+    assert_eq!(doc["started_at"], json!(null));
 }
 
 #[test]

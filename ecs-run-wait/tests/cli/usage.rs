@@ -215,3 +215,99 @@ fn no_region_is_a_usage_error() {
         .stdout("")
         .stderr(predicate::str::contains("no AWS region: pass --region"));
 }
+
+/// The commands of the EXAMPLES section, joined over their trailing backslashes; panics on a
+/// line that is neither the start of a command nor the continuation of one (a wrapped line).
+fn example_commands(help: &str) -> Vec<String> {
+    let start = help.find("\nEXAMPLES\n").expect("an EXAMPLES section") + "\nEXAMPLES\n".len();
+    let section = &help[start..help[start..].find("\n\n").map_or(help.len(), |e| start + e)];
+    let mut commands: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in section.lines() {
+        let text = line.trim_start();
+        if open {
+            assert!(
+                line.starts_with("      "),
+                "not a continuation: {line:?} in\n{section}"
+            );
+        } else {
+            assert!(
+                line.starts_with("  ")
+                    && (text.starts_with("ecs-run-wait ")
+                        || text.starts_with("arn=$(ecs-run-wait ")),
+                "a line that is not a command (wrapped?): {line:?} in\n{section}"
+            );
+            commands.push(String::new());
+        }
+        let last = commands.last_mut().expect("a command");
+        open = text.ends_with(" \\");
+        last.push_str(text.strip_suffix('\\').unwrap_or(text));
+    }
+    assert!(!open, "the last command goes on after its end:\n{section}");
+    commands
+}
+
+#[test]
+fn help_examples_are_copy_pasteable_at_every_width() {
+    for columns in [None, Some("80"), Some("100"), Some("200")] {
+        for flag in ["-h", "--help"] {
+            let mut c = cmd();
+            if let Some(columns) = columns {
+                c.env("COLUMNS", columns);
+            }
+            let out = c
+                .arg(flag)
+                .assert()
+                .success()
+                .stderr("")
+                .get_output()
+                .stdout
+                .clone();
+            let help = String::from_utf8(out).unwrap();
+            let commands = example_commands(&help);
+            assert_eq!(commands.len(), 4, "{columns:?} {flag}: {commands:?}");
+            for command in &commands {
+                let words = shell_words::split(command)
+                    .unwrap_or_else(|e| panic!("{columns:?} {flag}: {command:?}: {e}"));
+                assert!(
+                    words.iter().all(|w| !w.is_empty() && w != "\\"),
+                    "{command:?}"
+                );
+            }
+            assert_eq!(commands[3], "ecs-run-wait --attach \"$arn\"");
+        }
+    }
+}
+
+#[test]
+fn env_forms_are_checked_before_anything_runs() {
+    for (arg, expected) in [
+        (":A=1", "the container name before ':' is empty"),
+        ("app:=1", "the variable name is empty"),
+        ("a:b:C=1", "\"b:C\" is not a variable name"),
+    ] {
+        cmd()
+            .args(["--cluster", "c", "--task-definition", "t", "--env", arg])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(format!(
+                "expected CONTAINER:NAME=VALUE, CONTAINER:NAME, NAME=VALUE or NAME: {expected}"
+            )));
+    }
+    cmd()
+        .args([
+            "--cluster",
+            "c",
+            "--task-definition",
+            "t",
+            "--env",
+            "app:NOT_SET_HERE",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "--env app:NOT_SET_HERE: NOT_SET_HERE is not set in ecs-run-wait's environment",
+        ));
+}
