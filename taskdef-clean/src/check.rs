@@ -90,8 +90,19 @@ impl<'a> Checker<'a> {
             }
             (Kind::Integer, Value::Number(n)) => {
                 if n.as_i64().and_then(|n| i32::try_from(n).ok()).is_none() {
+                    // `512.0` or `5.12e2`: whole, but the API's JSON readers take it for a
+                    // float and reject it.
+                    let whole = n
+                        .as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() <= f64::from(i32::MAX))
+                        // + 0.0: -0.0 is written 0.
+                        .map(|f| format!("{:.0}", f + 0.0));
+                    let hint = match whole {
+                        Some(int) => format!("write it as a whole number: {int}"),
+                        None => "not whole, or out of the 32-bit range".to_owned(),
+                    };
                     self.error(format!(
-                        "expected an integer, found {} (not whole, or out of the 32-bit range)",
+                        "expected an integer, found {} ({hint})",
                         describe_value(value)
                     ));
                 }

@@ -5,6 +5,7 @@ mod codegen;
 mod docs;
 mod edits;
 mod errors;
+mod numbers;
 mod output;
 mod property;
 mod roundtrip;
