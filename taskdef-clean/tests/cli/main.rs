@@ -8,6 +8,7 @@ mod errors;
 mod numbers;
 mod output;
 mod property;
+mod register_ready;
 mod roundtrip;
 
 use std::path::PathBuf;
