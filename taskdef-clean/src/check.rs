@@ -91,7 +91,7 @@ impl<'a> Checker<'a> {
 
     /// The task-level cpu and memory are in a form the API takes; on Fargate they are a pair
     /// it runs. Where the launch type is not said (no requiresCompatibilities) and the
-    /// network mode allows Fargate, a pair Fargate does not run is a warning (an error with
+    /// network mode is Fargate's (awsvpc), a pair Fargate does not run is a warning (an error with
     /// --strict): the definition registers, but not for Fargate.
     fn task_size(&mut self) {
         let taskdef = self.taskdef;
@@ -145,9 +145,8 @@ impl<'a> Checker<'a> {
             }
             Some(false) => {}
             None => {
-                let network_allows = taskdef
-                    .get("networkMode")
-                    .is_none_or(|mode| mode == "awsvpc");
+                // Fargate runs awsvpc only, and the default network mode is bridge.
+                let network_allows = taskdef.get("networkMode").is_some_and(|m| m == "awsvpc");
                 if let (Some(cpu), Some(memory), true) = (cpu, memory, network_allows)
                     && let Err(e) = fargate_pair(cpu, memory)
                 {

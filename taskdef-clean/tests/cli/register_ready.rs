@@ -256,10 +256,12 @@ fn a_size_fargate_does_not_run_is_a_warning_when_the_launch_type_is_not_said() {
             warning.replace("warning:", "error:")
         )
     );
-    // Said to be EC2, or a network mode Fargate does not have: no warning.
+    // Said to be EC2, or a network mode Fargate does not have (bridge is the default): no
+    // warning.
     for (key, value) in [
         ("requiresCompatibilities", json!(["EC2"])),
         ("networkMode", json!("bridge")),
+        ("networkMode", Value::Null),
     ] {
         let mut ec2 = td.clone();
         ec2[key] = value;
