@@ -280,11 +280,32 @@ fn shorten(message: String) -> String {
     }
 }
 
-/// A serde_json value as a jaq value (numbers as serde_json holds them).
+/// A serde_json value as a jaq value. Integers become jaq integers (exact, any size); every
+/// other number (`1.50`, `1E+2`, `-0`) keeps its text as a jaq decimal, written back as it
+/// came unless the filter computes with it (then it is a 64-bit float).
 pub fn from_json(value: &serde_json::Value) -> Val {
-    use serde::Deserialize as _;
-    // Deserializing from a Value cannot fail: every JSON value is a Val.
-    Val::deserialize(value).unwrap_or_default()
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => Val::Null,
+        Json::Bool(b) => Val::Bool(*b),
+        Json::Number(n) => Val::Num(number(&n.to_string())),
+        Json::String(s) => Val::from(s.clone()),
+        Json::Array(items) => items.iter().map(from_json).collect(),
+        Json::Object(map) => Val::obj(
+            map.iter()
+                .map(|(k, v)| (Val::from(k.clone()), from_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// A JSON number's text as a jaq number (see [`from_json`]).
+fn number(text: &str) -> jaq_json::Num {
+    use jaq_json::Num;
+    let integer = (text != "-0")
+        .then(|| Num::from_str_radix(text, 10))
+        .flatten();
+    integer.unwrap_or_else(|| Num::Dec(jaq_json::Rc::new(text.to_owned())))
 }
 
 /// A jaq value as a serde_json value; fails for values JSON cannot hold (NaN, byte strings,
@@ -444,6 +465,26 @@ mod tests {
         assert_eq!(f.run_json(&json!(1)).unwrap_err().raised, None);
         let f = compile(".a.b", &[]).unwrap();
         assert!(f.run_json(&json!({"a": 1})).is_err());
+    }
+
+    #[test]
+    fn numbers_a_filter_does_not_touch_keep_their_digits() {
+        let text = r#"{"big": 12345678901234567890123, "e": 1E+2, "d": 1.50, "z": -0, "i": 7}"#;
+        let input: serde_json::Value = serde_json::from_str(text).unwrap();
+        let f = compile(".", &[]).unwrap();
+        let out = f.run_json(&input).unwrap();
+        // serde_json writes an exponent's E as e; the digits are the input's.
+        assert_eq!(
+            serde_json::to_string(&out[0]).unwrap(),
+            r#"{"big":12345678901234567890123,"e":1e+2,"d":1.50,"z":-0,"i":7}"#
+        );
+        // Integers stay exact through arithmetic; decimals computed with become floats.
+        let f = compile(".big += 1 | .i += 1 | .e += 1 | .z |= -.", &[]).unwrap();
+        let out = f.run_json(&input).unwrap();
+        assert_eq!(
+            serde_json::to_string(&out[0]).unwrap(),
+            r#"{"big":12345678901234567890124,"e":101.0,"d":1.50,"z":0,"i":8}"#
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    crate::edit::repeated_image(&cli.image).map_err(cli_support::usage)?;
     let input = cli.input.read(
         "describe-task-definition JSON",
         "aws ecs describe-task-definition --task-definition web --include TAGS | taskdef-clean",

@@ -6,7 +6,9 @@
 use cli_support::ecs::{Kind, Shape, describe_value, model};
 use serde_json::{Map, Value};
 
+use crate::image_ref;
 use crate::problem::{Origin, Problem, Step, Steps, did_you_mean, format_steps};
+use crate::task_size::{self, fargate_pair};
 
 /// Check `taskdef` (RegisterTaskDefinition input) and push every problem.
 pub fn check(
@@ -23,6 +25,8 @@ pub fn check(
         steps: Steps::new(),
     };
     checker.structure(&model::REGISTER_TASK_DEFINITION_REQUEST, taskdef);
+    checker.images();
+    checker.task_size();
 }
 
 struct Checker<'a> {
@@ -54,6 +58,118 @@ impl<'a> Checker<'a> {
         } else {
             self.problems
                 .push(Problem::warning(location, format!("{what}; kept")));
+        }
+    }
+
+    /// An error at `steps` (from the top of the task definition).
+    fn error_at(&mut self, steps: &[Step<'a>], message: impl Into<String>) {
+        let saved = std::mem::replace(&mut self.steps, steps.to_vec());
+        self.error(message);
+        self.steps = saved;
+    }
+
+    /// Every container's image is a reference ECS (and Docker) can pull.
+    fn images(&mut self) {
+        let Some(Value::Array(containers)) = self.taskdef.get("containerDefinitions") else {
+            return;
+        };
+        for (i, container) in containers.iter().enumerate() {
+            if let Some(Value::String(image)) = container.get("image")
+                && let Err(e) = image_ref::parse(image)
+            {
+                self.error_at(
+                    &[
+                        Step::Key("containerDefinitions"),
+                        Step::Index(i),
+                        Step::Key("image"),
+                    ],
+                    format!("{image:?} is not an image reference ECS can pull: {e}"),
+                );
+            }
+        }
+    }
+
+    /// The task-level cpu and memory are in a form the API takes; on Fargate they are a pair
+    /// it runs. Where the launch type is not said (no requiresCompatibilities) and the
+    /// network mode is Fargate's (awsvpc), a pair Fargate does not run is a warning (an error with
+    /// --strict): the definition registers, but not for Fargate.
+    fn task_size(&mut self) {
+        let taskdef = self.taskdef;
+        let mut read =
+            |key: &'static str, parse: fn(&str) -> Result<u64, String>| match taskdef.get(key) {
+                Some(Value::String(text)) => match parse(text) {
+                    Ok(n) => Some(n),
+                    Err(e) => {
+                        self.error_at(&[Step::Key(key)], e);
+                        None
+                    }
+                },
+                _ => None,
+            };
+        let cpu = read("cpu", task_size::cpu_units);
+        let memory = read("memory", task_size::memory_mib);
+        let compatibilities = match taskdef.get("requiresCompatibilities") {
+            Some(Value::Array(items)) if !items.is_empty() => Some(items),
+            _ => None,
+        };
+        let fargate = compatibilities.map(|items| items.iter().any(|c| c == "FARGATE"));
+        match fargate {
+            Some(true) => {
+                let missing: Vec<&str> = ["cpu", "memory"]
+                    .into_iter()
+                    .filter(|k| taskdef.get(*k).is_none())
+                    .collect();
+                if !missing.is_empty() {
+                    self.error_at(
+                        &[],
+                        format!(
+                            "requiresCompatibilities has FARGATE, and Fargate needs the \
+                             task-level {}; add {}",
+                            missing.join(" and "),
+                            missing
+                                .iter()
+                                .map(|k| format!("--{k}"))
+                                .collect::<Vec<_>>()
+                                .join(" and ")
+                        ),
+                    );
+                }
+                if let (Some(cpu), Some(memory)) = (cpu, memory)
+                    && let Err(e) = fargate_pair(cpu, memory)
+                {
+                    self.error_at(
+                        &[size_step(cpu)],
+                        format!("{e} (requiresCompatibilities has FARGATE)"),
+                    );
+                }
+            }
+            Some(false) => {}
+            None => {
+                // Fargate runs awsvpc only, and the default network mode is bridge.
+                let network_allows = taskdef.get("networkMode").is_some_and(|m| m == "awsvpc");
+                if let (Some(cpu), Some(memory), true) = (cpu, memory, network_allows)
+                    && let Err(e) = fargate_pair(cpu, memory)
+                {
+                    let what = format!(
+                        "{e}; without requiresCompatibilities the launch type is not said, and \
+                         this definition would not run on Fargate"
+                    );
+                    self.steps = vec![size_step(cpu)];
+                    let location = self.here();
+                    self.steps.clear();
+                    self.problems.push(if self.strict {
+                        Problem::error(
+                            Some(location),
+                            format!(
+                                "{what}; set requiresCompatibilities to [\"EC2\"] if it is \
+                                 not for Fargate, or leave out --strict"
+                            ),
+                        )
+                    } else {
+                        Problem::warning(location, format!("{what}; kept"))
+                    });
+                }
+            }
         }
     }
 
@@ -90,8 +206,19 @@ impl<'a> Checker<'a> {
             }
             (Kind::Integer, Value::Number(n)) => {
                 if n.as_i64().and_then(|n| i32::try_from(n).ok()).is_none() {
+                    // `512.0` or `5.12e2`: whole, but the API's JSON readers take it for a
+                    // float and reject it.
+                    let whole = n
+                        .as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() <= f64::from(i32::MAX))
+                        // + 0.0: -0.0 is written 0.
+                        .map(|f| format!("{:.0}", f + 0.0));
+                    let hint = match whole {
+                        Some(int) => format!("write it as a whole number: {int}"),
+                        None => "not whole, or out of the 32-bit range".to_owned(),
+                    };
                     self.error(format!(
-                        "expected an integer, found {} (not whole, or out of the 32-bit range)",
+                        "expected an integer, found {} ({hint})",
                         describe_value(value)
                     ));
                 }
@@ -176,6 +303,16 @@ impl<'a> Checker<'a> {
             }
             self.steps.pop();
         }
+    }
+}
+
+/// Where a size Fargate does not run is wrong: the cpu when Fargate has no such cpu, else
+/// the memory.
+fn size_step(cpu: u64) -> Step<'static> {
+    if task_size::fargate_memory(cpu).is_some() {
+        Step::Key("memory")
+    } else {
+        Step::Key("cpu")
     }
 }
 

@@ -16,11 +16,13 @@ EXIT STATUS:
      (warnings alone pass; --strict makes them errors)
   1  the input is not a task definition that can be made register-ready, or an edit or the
      filter failed: invalid JSON (line and column), wrong shape, null inside an array, wrong
-     member types, unknown container, a filter that fails at run time or does not yield
-     exactly one object; with --strict: unknown members or enum values too; with --check:
-     any of these errors, all listed; the input or the output file cannot be read or written
-  2  usage: unknown or malformed options (--image, --env, --secret, ...), a filter that does
-     not compile, a terminal on stdin";
+     member types, an image reference, cpu or memory ECS rejects, a task size Fargate does
+     not run, unknown container, a filter that fails at run time or does not yield exactly
+     one object; with --strict: unknown members or enum values too, and a size Fargate does
+     not run where the launch type is not said; with --check: any of these errors, all
+     listed; the input or the output file cannot be read or written
+  2  usage: unknown or malformed options (--image, --cpu, --memory, --env, --secret, ...),
+     one container given two images, a filter that does not compile, a terminal on stdin";
 
 const ABOUT: &str = "Turn `aws ecs describe-task-definition` output into JSON that \
 register-task-definition and the AWS SDKs accept, losing nothing you configured; set images, \
@@ -40,9 +42,13 @@ members are dropped at any depth, a null inside an array is an error; empty stri
 Members the ECS model does not know are kept with a warning (--strict: an error; --drop KEY \
 removes top-level ones): the output is register-ready whenever no warning was printed.
 
+Checks beyond types: image references, the task-level cpu and memory forms, and the task \
+sizes Fargate runs (an error when requiresCompatibilities has FARGATE, a warning when no \
+launch type is said).
+
 Edits apply after cleaning, in this order: task-level options, --image, --unset-env, --env, \
---unset-secret, --secret; then --filter sees the clean task definition and its output is \
-checked again.";
+--unset-secret, --secret (a name given twice: the last one wins); then --filter sees the clean \
+task definition and its output is checked again.";
 
 /// taskdef-clean: describe-task-definition JSON in, register-ready JSON out.
 #[derive(Debug, Parser)]
@@ -91,7 +97,8 @@ pub struct Cli {
     pub compact: bool,
 
     /// Set a container's image: NAME=URI, or just URI when there is exactly one container
-    /// (repeatable).
+    /// (repeatable, once per container). URI is an image reference Docker can pull:
+    /// [REGISTRY[:PORT]/]PATH[:TAG][@sha256:DIGEST].
     #[arg(
         long = "image",
         value_name = "[NAME=]URI",
@@ -137,12 +144,13 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", value_parser = crate::edit::parse_family, help_heading = "Task edits")]
     pub family: Option<String>,
 
-    /// Set the task's cpu, as the API wants it: a string such as 256 or "1 vCPU".
-    #[arg(long, value_name = "UNITS", value_parser = non_empty, help_heading = "Task edits")]
+    /// Set the task's cpu, as the API takes it: CPU units (256, 1024) or vCPUs ("0.25 vCPU",
+    /// "1 vCPU"); 128 to 196608 units.
+    #[arg(long, value_name = "UNITS", value_parser = parse_cpu, help_heading = "Task edits")]
     pub cpu: Option<String>,
 
-    /// Set the task's memory, as the API wants it: a string such as 512 or "1 GB".
-    #[arg(long, value_name = "MIB", value_parser = non_empty, help_heading = "Task edits")]
+    /// Set the task's memory, as the API takes it: MiB (512, 2048) or GB ("0.5 GB", "2 GB").
+    #[arg(long, value_name = "MIB", value_parser = parse_memory, help_heading = "Task edits")]
     pub memory: Option<String>,
 
     /// Set the task role (the role the containers' code assumes).
@@ -170,6 +178,14 @@ pub struct Cli {
 
     #[command(flatten)]
     pub generate: GenerateArgs,
+}
+
+fn parse_cpu(s: &str) -> Result<String, String> {
+    crate::task_size::cpu_units(s).map(|_| s.to_owned())
+}
+
+fn parse_memory(s: &str) -> Result<String, String> {
+    crate::task_size::memory_mib(s).map(|_| s.to_owned())
 }
 
 fn non_empty(s: &str) -> Result<String, String> {
@@ -226,6 +242,11 @@ mod tests {
             ["--image", "app="],
             ["--family", "a b"],
             ["--cpu", ""],
+            ["--cpu", "abc"],
+            ["--cpu", "0.5"],
+            ["--memory", "lots"],
+            ["--image", "app=/web:"],
+            ["--image", "app=:abc"],
         ] {
             let err = Cli::try_parse_from(["taskdef-clean", args[0], args[1]]).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");

@@ -28,10 +28,14 @@ impl FromStr for ImageEdit {
             None => (None, s),
         };
         if uri.trim().is_empty() {
-            return Err("expected NAME=URI or URI; the image URI is empty".into());
+            return Err(
+                "expected NAME=URI or URI; the image URI is empty: did a variable expand to \
+                 nothing?"
+                    .into(),
+            );
         }
-        if uri.chars().any(char::is_whitespace) {
-            return Err(format!("an image URI has no spaces: {uri:?}"));
+        if let Err(e) = crate::image_ref::parse(uri) {
+            return Err(format!("{uri:?} is not an image reference: {e}"));
         }
         Ok(ImageEdit {
             container,
@@ -92,6 +96,28 @@ impl FromStr for ContainerKey {
             _ => Err(USE.to_owned()),
         }
     }
+}
+
+/// The same container twice in `--image` (or twice no container name): which one was meant
+/// cannot be told, so it is a usage error rather than "the last one wins".
+pub fn repeated_image(images: &[ImageEdit]) -> Result<(), String> {
+    for (i, later) in images.iter().enumerate() {
+        if let Some(earlier) = images[..i].iter().find(|e| e.container == later.container) {
+            return Err(match &later.container {
+                Some(name) => format!(
+                    "--image {name}={} and --image {name}={}: container {name:?} is given two \
+                     images; give it one",
+                    earlier.uri, later.uri
+                ),
+                None => format!(
+                    "--image {} and --image {}: two images without a container name; give one, \
+                     or name the containers (--image NAME=URI)",
+                    earlier.uri, later.uri
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `--family`: what ECS accepts (up to 255 letters, digits, hyphens and underscores).
@@ -209,18 +235,32 @@ impl Edits {
             return;
         };
         let mut containers = Containers { containers, origin };
+        // The container each --image went to: `--image URI` and `--image NAME=URI` may name
+        // the same one.
+        let mut imaged: Vec<(usize, String)> = Vec::new();
         for edit in &self.images {
             let flag = match &edit.container {
                 Some(name) => format!("--image {name}={}", edit.uri),
                 None => format!("--image {}", edit.uri),
             };
             let found = match &edit.container {
-                Some(name) => containers.find(name, &flag),
-                None => containers.only(&flag),
+                Some(name) => containers.find_indexed(name, &flag),
+                None => containers.only(&flag).map(|c| (0, c)),
             };
             match found {
-                Ok(c) => {
+                Ok((i, _)) if imaged.iter().any(|(j, _)| *j == i) => {
+                    let earlier = imaged.iter().find(|(j, _)| *j == i).map(|(_, f)| f);
+                    problems.push(Problem::error(
+                        None,
+                        format!(
+                            "{flag}: {} sets this container's image already; give it one",
+                            earlier.map_or("", String::as_str)
+                        ),
+                    ));
+                }
+                Ok((i, c)) => {
                     c.insert("image".to_owned(), Value::String(edit.uri.clone()));
+                    imaged.push((i, flag));
                 }
                 Err(p) => problems.push(p),
             }
@@ -526,7 +566,7 @@ mod tests {
             }
         );
         assert_eq!(
-            "app=repo/app@sha256:abc"
+            format!("app=repo/app@sha256:{}", "ab".repeat(32))
                 .parse::<ImageEdit>()
                 .unwrap()
                 .container
@@ -536,11 +576,45 @@ mod tests {
         assert!("app=".parse::<ImageEdit>().is_err());
         assert!("=x".parse::<ImageEdit>().is_err());
         assert!("a b".parse::<ImageEdit>().is_err());
+        assert!("app=repo/app@sha256:abc".parse::<ImageEdit>().is_err());
+        assert!("app=:abc".parse::<ImageEdit>().is_err());
+        assert!("app=/web:".parse::<ImageEdit>().is_err());
         assert_eq!(k("app:K").to_string(), "app:K");
         assert!("app:".parse::<ContainerKey>().is_err());
         assert!(parse_family("web-api_2").is_ok());
         assert!(parse_family("web api").is_err());
         assert!(parse_family(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn one_image_per_container() {
+        let images =
+            |args: &[&str]| -> Vec<ImageEdit> { args.iter().map(|a| a.parse().unwrap()).collect() };
+        assert_eq!(repeated_image(&images(&["a=x:1", "b=x:1", "y:2"])), Ok(()));
+        assert_eq!(
+            repeated_image(&images(&["a=x:1", "b=y", "a=x:2"])).unwrap_err(),
+            "--image a=x:1 and --image a=x:2: container \"a\" is given two images; give it one"
+        );
+        assert!(
+            repeated_image(&images(&["x:1", "x:2"]))
+                .unwrap_err()
+                .starts_with("--image x:1 and --image x:2: two images without a container name")
+        );
+        // A named and an unnamed one meet at the only container.
+        let mut td = json!({"containerDefinitions": [{"name": "a", "image": "x"}]})
+            .as_object()
+            .unwrap()
+            .clone();
+        let mut problems = Vec::new();
+        Edits {
+            images: images(&["y:1", "a=y:2"]),
+            ..Edits::default()
+        }
+        .apply(&mut td, &mut Origin::BARE.clone(), &mut problems);
+        assert_eq!(
+            problems[0].to_string(),
+            "--image a=y:2: --image y:1 sets this container's image already; give it one"
+        );
     }
 
     #[test]

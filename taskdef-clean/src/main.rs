@@ -5,8 +5,10 @@ mod check;
 mod clean;
 mod cli;
 mod edit;
+mod image_ref;
 mod pipeline;
 mod problem;
+mod task_size;
 
 use std::process::ExitCode;
 

@@ -5,8 +5,10 @@ mod codegen;
 mod docs;
 mod edits;
 mod errors;
+mod numbers;
 mod output;
 mod property;
+mod register_ready;
 mod roundtrip;
 
 use std::path::PathBuf;

@@ -58,8 +58,18 @@ fn arb(shape: &'static Shape) -> BoxedStrategy<Value> {
     }
 }
 
-/// A register-ready task definition: the API rejects an empty tag list, so there is none.
+/// A register-ready task definition: the API rejects an empty tag list, so there is none;
+/// images are references Docker can pull, and the task-level cpu and memory are a size
+/// Fargate runs (in either form the API takes), present when FARGATE is required. Which
+/// image and size follow from the generated strings, so shrinking still works.
 fn task_definition() -> impl Strategy<Value = Value> {
+    const IMAGES: [&str; 4] = [
+        "nginx",
+        "amazon/amazon-ecs-agent:latest",
+        "123456789012.dkr.ecr.us-east-2.amazonaws.com/web:1.5.0",
+        "localhost:5000/a/b@sha256:94afd1f2e64d908bc90dbca0035a5b567e94afd1f2e64d908bc90dbca0035a5b",
+    ];
+    const SIZES: [(&str, &str); 3] = [("256", "512"), ("1 vCPU", "2 GB"), ("0.5 vCPU", "4096")];
     arb(&model::REGISTER_TASK_DEFINITION_REQUEST).prop_map(|mut td| {
         let obj = td.as_object_mut().unwrap();
         if obj
@@ -68,6 +78,30 @@ fn task_definition() -> impl Strategy<Value = Value> {
             .is_some_and(Vec::is_empty)
         {
             obj.shift_remove("tags");
+        }
+        let containers = obj
+            .get_mut("containerDefinitions")
+            .and_then(Value::as_array_mut);
+        for c in containers.into_iter().flatten() {
+            if let Some(image) = c.get_mut("image") {
+                let n = image.as_str().map_or(0, str::len);
+                *image = json!(IMAGES[n % IMAGES.len()]);
+            }
+        }
+        let fargate = obj
+            .get("requiresCompatibilities")
+            .and_then(Value::as_array)
+            .is_some_and(|c| c.iter().any(|c| c == "FARGATE"));
+        let seed = ["cpu", "memory"]
+            .iter()
+            .filter_map(|k| obj.get(*k).and_then(Value::as_str))
+            .map(str::len)
+            .sum::<usize>();
+        let (cpu, memory) = SIZES[seed % SIZES.len()];
+        for (key, value) in [("cpu", cpu), ("memory", memory)] {
+            if fargate || obj.contains_key(key) {
+                obj.insert(key.to_owned(), json!(value));
+            }
         }
         td
     })

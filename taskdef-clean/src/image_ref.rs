@@ -1,0 +1,464 @@
+//! Container image references (`registry[:port]/path:tag@sha256:hex`), checked against the
+//! grammar Docker and the OCI distribution spec use, with ECS's limits on top: a name of at
+//! most 255 characters and sha256 as the only digest. No CLI concerns: plain values in, a
+//! parsed reference or every problem found out.
+//!
+//! ```text
+//! reference  := name [ ":" tag ] [ "@" digest ]
+//! name       := [ registry "/" ] path          (255 characters at most)
+//! registry   := host [ ":" port ]              (the first component, when it has a '.' or a
+//!                                               ':', is "localhost", or has capitals)
+//! host       := label ( "." label )* | "[" IPv6 "]"
+//! label      := [A-Za-z0-9] ( [A-Za-z0-9-]* [A-Za-z0-9] )?
+//! path       := component ( "/" component )*
+//! component  := [a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*
+//! tag        := [A-Za-z0-9_] [A-Za-z0-9_.-]{0,127}
+//! digest     := "sha256:" [0-9a-fA-F]{64}
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The longest name (registry and path) ECS takes.
+pub const MAX_NAME: usize = 255;
+/// The longest tag.
+pub const MAX_TAG: usize = 128;
+
+/// A parsed image reference; `to_string` gives the text back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// `123456789012.dkr.ecr.us-east-2.amazonaws.com`, `localhost:5000`; `None` for Docker
+    /// Hub (`nginx`, `amazon/amazon-ecs-agent`).
+    pub registry: Option<String>,
+    /// The repository path within the registry: `web`, `team/web`.
+    pub path: String,
+    pub tag: Option<String>,
+    /// `sha256:` and 64 hex digits.
+    pub digest: Option<String>,
+}
+
+impl ImageRef {
+    /// The name: registry and path, without tag or digest.
+    pub fn name(&self) -> String {
+        match &self.registry {
+            Some(registry) => format!("{registry}/{}", self.path),
+            None => self.path.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())?;
+        if let Some(tag) = &self.tag {
+            write!(f, ":{tag}")?;
+        }
+        if let Some(digest) = &self.digest {
+            write!(f, "@{digest}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in a reference, each a phrase: "empty tag after ':' ...".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRefError {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ImageRefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.problems.join("; "))
+    }
+}
+
+impl std::error::Error for ImageRefError {}
+
+impl FromStr for ImageRef {
+    type Err = ImageRefError;
+
+    fn from_str(s: &str) -> Result<Self, ImageRefError> {
+        parse(s)
+    }
+}
+
+/// What an empty part most likely means in CI.
+const UNSET: &str = "did a variable expand to nothing?";
+
+/// Parse `text` as an image reference; every problem is listed, not just the first.
+pub fn parse(text: &str) -> Result<ImageRef, ImageRefError> {
+    let mut problems = Vec::new();
+    if text.is_empty() {
+        problems.push(format!("the image reference is empty: {UNSET}"));
+        return Err(ImageRefError { problems });
+    }
+    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        problems.push(format!(
+            "an image reference has no spaces or control characters, found {c:?}"
+        ));
+        return Err(ImageRefError { problems });
+    }
+    let (rest, digest) = match text.split_once('@') {
+        Some((rest, digest)) => (rest, Some(digest)),
+        None => (text, None),
+    };
+    // The tag is after the last ':' that comes after the last '/' (a registry's port has a
+    // '/' after it).
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].rfind(':') {
+        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+        None => (rest, None),
+    };
+
+    let (registry, path) = split_registry(name);
+    if name.is_empty() {
+        problems.push(format!(
+            "empty repository name before {:?}: {UNSET}",
+            &text[name.len()..]
+        ));
+    } else {
+        if let Some(registry) = registry {
+            check_registry(registry, &mut problems);
+        }
+        check_path(path, &mut problems);
+        if name.len() > MAX_NAME {
+            problems.push(format!(
+                "the name (registry and repository) is {} characters; ECS takes at most \
+                 {MAX_NAME}",
+                name.len()
+            ));
+        }
+    }
+    if let Some(tag) = tag {
+        check_tag(tag, &mut problems);
+    }
+    if let Some(digest) = digest {
+        check_digest(digest, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(ImageRef {
+            registry: registry.map(str::to_owned),
+            path: path.to_owned(),
+            tag: tag.map(str::to_owned),
+            digest: digest.map(str::to_owned),
+        })
+    } else {
+        Err(ImageRefError { problems })
+    }
+}
+
+/// Docker's rule: the first component is a registry when there is a '/' after it and it has
+/// a '.' or a ':', is `localhost`, or has capitals (a path never has); or an IPv6 address in
+/// brackets.
+fn split_registry(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('/') {
+        Some((first, path))
+            if first.contains(['.', ':'])
+                || first.starts_with('[')
+                || first == "localhost"
+                || first.chars().any(|c| c.is_ascii_uppercase()) =>
+        {
+            (Some(first), path)
+        }
+        _ => (None, name),
+    }
+}
+
+fn check_registry(registry: &str, problems: &mut Vec<String>) {
+    let (host, port) = if let Some(after) = registry.strip_prefix('[') {
+        // [IPv6]:port
+        let Some((ip, rest)) = after.split_once(']') else {
+            problems.push(format!(
+                "registry {registry:?}: no ']' after the IPv6 address"
+            ));
+            return;
+        };
+        if ip.is_empty() || !ip.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
+            problems.push(format!(
+                "registry {registry:?}: {ip:?} is not an IPv6 address"
+            ));
+        }
+        if rest.is_empty() {
+            (None, None)
+        } else if let Some(port) = rest.strip_prefix(':') {
+            (None, Some(port))
+        } else {
+            problems.push(format!(
+                "registry {registry:?}: expected ':PORT' after the IPv6 address"
+            ));
+            return;
+        }
+    } else {
+        match registry.split_once(':') {
+            Some((host, port)) => (Some(host), Some(port)),
+            None => (Some(registry), None),
+        }
+    };
+    if let Some(host) = host {
+        let labels_ok = !host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            });
+        if host.is_empty() {
+            problems.push(format!("registry {registry:?}: empty host name: {UNSET}"));
+        } else if !labels_ok {
+            problems.push(format!(
+                "registry {registry:?}: {host:?} is not a host name (letters, digits and '-', \
+                 in labels separated by '.', none empty)"
+            ));
+        }
+    }
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.chars().all(|c| c.is_ascii_digit())
+            && port.parse::<u16>().is_ok_and(|p| p > 0);
+        if port.is_empty() {
+            problems.push(format!(
+                "registry {registry:?}: empty port after ':': {UNSET}"
+            ));
+        } else if !valid {
+            problems.push(format!(
+                "registry {registry:?}: port {port:?} is not a number from 1 to 65535"
+            ));
+        }
+    }
+}
+
+fn check_path(path: &str, problems: &mut Vec<String>) {
+    let components: Vec<&str> = path.split('/').collect();
+    if components.iter().any(|c| c.is_empty()) {
+        let place = if path.starts_with('/') {
+            "at the start"
+        } else if path.ends_with('/') {
+            "at the end"
+        } else {
+            "('//')"
+        };
+        problems.push(format!(
+            "empty path component {place} of the repository {path:?}: {UNSET}"
+        ));
+    }
+    for component in components.into_iter().filter(|c| !c.is_empty()) {
+        if component.chars().any(|c| c.is_ascii_uppercase())
+            && valid_component(&component.to_ascii_lowercase())
+        {
+            problems.push(format!(
+                "repository {path:?}: {component:?} has capitals; repository names are \
+                 lowercase"
+            ));
+        } else if !valid_component(component) {
+            problems.push(format!(
+                "repository {path:?}: {component:?} is not a valid path component (lowercase \
+                 letters and digits, separated by '.', '_', '__' or '-')"
+            ));
+        }
+    }
+}
+
+/// `[a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*`
+fn valid_component(component: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let bytes: Vec<char> = component.chars().collect();
+    let mut i = 0;
+    loop {
+        // One run of letters and digits.
+        let start = i;
+        while i < bytes.len() && alnum(bytes[i]) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+        if i == bytes.len() {
+            return true;
+        }
+        // One separator.
+        let sep_start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let sep: String = bytes[sep_start..i].iter().collect();
+        let valid_sep = matches!(sep.as_str(), "." | "_" | "__") || sep.chars().all(|c| c == '-');
+        if !valid_sep {
+            return false;
+        }
+    }
+}
+
+fn check_tag(tag: &str, problems: &mut Vec<String>) {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if tag.is_empty() {
+        problems.push(format!("empty tag after ':': {UNSET}"));
+        return;
+    }
+    let mut chars = tag.chars();
+    let first_ok = chars.next().is_some_and(word);
+    let rest_ok = chars.all(|c| word(c) || c == '.' || c == '-');
+    if !first_ok || !rest_ok {
+        problems.push(format!(
+            "tag {tag:?} is not valid: letters, digits, '_', '.' and '-', not starting with \
+             '.' or '-'"
+        ));
+    } else if tag.len() > MAX_TAG {
+        problems.push(format!(
+            "tag {:?}... is {} characters; at most {MAX_TAG}",
+            &tag[..20],
+            tag.len()
+        ));
+    }
+}
+
+fn check_digest(digest: &str, problems: &mut Vec<String>) {
+    if digest.is_empty() {
+        problems.push(format!("empty digest after '@': {UNSET}"));
+        return;
+    }
+    let valid = digest
+        .strip_prefix("sha256:")
+        .is_some_and(|hex| hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()));
+    if !valid {
+        let shown: String = digest.chars().take(80).collect();
+        problems.push(format!(
+            "digest {shown:?} is not valid: ECS takes sha256: and 64 hex digits"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> ImageRef {
+        parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn err(text: &str) -> String {
+        match parse(text) {
+            Ok(r) => panic!("{text} parsed: {r:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const HEX: &str = "94afd1f2e64d908bc90dbca0035a5b567e94afd1f2e64d908bc90dbca0035a5b";
+
+    #[test]
+    fn valid_references_parse_and_print_back() {
+        for text in [
+            "nginx",
+            "nginx:1.27",
+            "amazon/amazon-ecs-agent:latest",
+            "library/ubuntu",
+            "quay.io/assemblyline/ubuntu",
+            "123456789012.dkr.ecr.us-east-2.amazonaws.com/web:1.5.0",
+            "123456789012.dkr.ecr.us-east-2.amazonaws.com/team/web-api_v2:sha-abc123",
+            "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0",
+            "localhost/app",
+            "localhost:5000/app:dev",
+            "registry.example:443/a/b/c",
+            "Registry.Example/app",
+            "[::1]:5000/app:1",
+            "[fe80::1]/app",
+            "a__b/c.d/e---f:_x",
+            "web:V1.2.3-rc.1_build",
+            &format!("web@sha256:{HEX}"),
+            &format!("web:1@sha256:{}", HEX.to_ascii_uppercase()),
+            &format!("web:{}", "t".repeat(128)),
+        ] {
+            assert_eq!(ok(text).to_string(), text);
+        }
+    }
+
+    #[test]
+    fn parts_are_split_where_docker_splits_them() {
+        assert_eq!(
+            ok("localhost:5000/team/app:1"),
+            ImageRef {
+                registry: Some("localhost:5000".into()),
+                path: "team/app".into(),
+                tag: Some("1".into()),
+                digest: None,
+            }
+        );
+        let r = ok("team/app");
+        assert_eq!(
+            (r.registry, r.path.as_str(), r.tag),
+            (None, "team/app", None)
+        );
+        let r = ok(&format!("r.example/app@sha256:{HEX}"));
+        assert_eq!(r.registry.as_deref(), Some("r.example"));
+        assert_eq!(r.digest, Some(format!("sha256:{HEX}")));
+        assert_eq!(r.name(), "r.example/app");
+    }
+
+    #[test]
+    fn empty_parts_ask_about_unset_variables() {
+        // "$R/web:$T" with both unset.
+        assert_eq!(
+            err("/web:"),
+            "empty path component at the start of the repository \"/web\": did a variable \
+             expand to nothing?; empty tag after ':': did a variable expand to nothing?"
+        );
+        assert_eq!(
+            err(":abc"),
+            "empty repository name before \":abc\": did a variable expand to nothing?"
+        );
+        assert_eq!(
+            err(""),
+            "the image reference is empty: did a variable expand to nothing?"
+        );
+        assert!(err("r.example/team//web").contains("empty path component ('//')"));
+        assert!(err("web/").contains("empty path component at the end"));
+        assert!(err("web@").contains("empty digest after '@'"));
+        assert!(err("r.example:/web").contains("empty port after ':'"));
+        assert!(err("web:1@").contains("did a variable expand to nothing?"));
+    }
+
+    #[test]
+    fn invalid_parts_say_what_is_allowed() {
+        for (text, expected) in [
+            (
+                "Web:1",
+                "repository \"Web\": \"Web\" has capitals; repository names are lowercase",
+            ),
+            ("r.example/Team/web", "\"Team\" has capitals"),
+            ("web:-x", "tag \"-x\" is not valid"),
+            ("web:.x", "tag \".x\" is not valid"),
+            ("web:a+b", "tag \"a+b\" is not valid"),
+            ("we..b", "\"we..b\" is not a valid path component"),
+            ("-web", "\"-web\" is not a valid path component"),
+            ("web_", "\"web_\" is not a valid path component"),
+            ("a___b", "\"a___b\" is not a valid path component"),
+            (
+                "r.example:99999/web",
+                "port \"99999\" is not a number from 1 to 65535",
+            ),
+            ("r.example:0/web", "port \"0\""),
+            ("r.example:http/web", "port \"http\""),
+            ("r_x.example/web", "\"r_x.example\" is not a host name"),
+            ("-r.example/web", "is not a host name"),
+            ("r..example/web", "is not a host name"),
+            ("[::1/web", "no ']' after the IPv6 address"),
+            ("[zz]/web", "\"zz\" is not an IPv6 address"),
+            ("[::1]x/web", "expected ':PORT' after the IPv6 address"),
+            (
+                "web@sha256:abc",
+                "digest \"sha256:abc\" is not valid: ECS takes sha256: and 64 hex digits",
+            ),
+            ("web@md5:abc", "digest \"md5:abc\" is not valid"),
+            ("web:1 2", "no spaces or control characters, found ' '"),
+            ("web\n", "found '\\n'"),
+        ] {
+            let found = err(text);
+            assert!(found.contains(expected), "{text}: {found}");
+        }
+        let long = format!("web:{}", "t".repeat(129));
+        assert!(err(&long).contains("is 129 characters; at most 128"));
+        let long = format!("r.example/{}", "a".repeat(250));
+        assert!(err(&long).contains("is 260 characters; ECS takes at most 255"));
+        // The digest does not count against the name.
+        ok(&format!("r.example/{}@sha256:{HEX}", "a".repeat(240)));
+    }
+}
