@@ -187,7 +187,7 @@ mod tests {
             "exec 1>&2; printf 'bad: '; cat; exit 3".to_owned(),
         ];
         let err = gh.run(&args, Some("s3cret-value")).unwrap_err();
-        assert_eq!(err, "gh exited with 3: bad: <redacted>");
+        assert_eq!(err, "gh exited with 3: bad: ***");
     }
 
     #[test]

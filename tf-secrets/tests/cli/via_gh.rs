@@ -250,7 +250,7 @@ fn a_failing_gh_is_reported_per_secret_without_the_value() {
     let stderr = stderr_of(&out);
     assert!(
         stderr.contains(
-            "tf-secrets: error: secret DB_PASSWORD: not set: gh exited with 1: HTTP 422: could not set DB_PASSWORD to <redacted>\n"
+            "tf-secrets: error: secret DB_PASSWORD: not set: gh exited with 1: HTTP 422: could not set DB_PASSWORD to ***\n"
         ),
         "{stderr}"
     );
