@@ -280,3 +280,76 @@ fn a_failing_filter_on_plain_outputs_keeps_its_message() {
         .stdout("")
         .stderr("tf-secrets: error: `X=.host | error`: the filter failed: db.internal\n");
 }
+
+/// GitHub's words reach stderr (the error, the retry lines) redacted of the token and of
+/// every value being set, on one line, cut to 200 characters, control characters escaped.
+#[test]
+fn answers_that_quote_the_token_or_a_value_are_redacted_and_cut() {
+    let fake = FakeGithub::start();
+    let run = || {
+        let mut cmd = with_outputs(&[
+            "--to-github",
+            "octo/app",
+            "--retries",
+            "1",
+            "DB_PASSWORD=db_password",
+            "PORT=db_port",
+        ]);
+        cmd.env("GITHUB_API_URL", fake.url()).env("GH_TOKEN", TOKEN);
+        cmd.output().unwrap()
+    };
+
+    // a 401 whose message repeats the token
+    fake.script(
+        "GET",
+        "public-key",
+        Reply::json(
+            401,
+            &serde_json::json!({"message": format!("Bad credentials: {TOKEN}")}),
+        ),
+        1,
+    );
+    let out = run();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.stdout, b"");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "tf-secrets: error: nothing was written: cannot read the public key of repository \
+         octo/app: HTTP 401 Unauthorized: Bad credentials: ***: GitHub rejected the token in \
+         GH_TOKEN: it is wrong, expired or revoked\n"
+    );
+
+    // a plain-text 500 (a proxy's page) that quotes the token and the value, retried
+    let password = crate::common::string("outputs", "db_password");
+    let body = format!(
+        "<html>\n  upstream\x1b[31m error {TOKEN} {password}\r\n{}",
+        "x".repeat(400)
+    );
+    fake.script("PUT", "secrets/DB_PASSWORD", Reply::text(500, &body), 2);
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.stdout, b"");
+    let start = "<html> upstream\x1b[31m error *** *** ";
+    let excerpt = format!(
+        "HTTP 500 Internal Server Error: <html> upstream\\u{{1b}}[31m error *** *** {}…",
+        "x".repeat(200 - start.chars().count())
+    );
+    assert!(
+        stderr.contains(&format!(
+            "tf-secrets: PUT /repos/octo/app/actions/secrets/DB_PASSWORD: {excerpt}; retrying in"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "tf-secrets: error: secret DB_PASSWORD: not set: {excerpt} (gave up after 2 attempts)\n"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(TOKEN) && !stderr.contains('\x1b'),
+        "{stderr}"
+    );
+    assert_no_secret("stderr", &out.stderr);
+}

@@ -9,5 +9,6 @@ mod fixtures;
 mod formats;
 mod github;
 mod leaks;
+mod redirects;
 mod selection;
 mod via_gh;
