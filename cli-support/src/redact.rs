@@ -11,7 +11,9 @@
 //! - A value of at least [`MIN_INSIDE_WORDS`] characters is replaced wherever it appears,
 //!   inside words too.
 //! - A shorter value is replaced only where it stands alone (not inside a run of letters and
-//!   digits): replacing every `ab` would garble `about` without protecting anything.
+//!   digits): replacing every `ab` would garble `about` without protecting anything. A
+//!   shorter value without a letter or digit (`%`, `--`), and a value of whitespace only,
+//!   cannot be told from punctuation and is not searched for.
 //! - Only whole known values (and their lines) are replaced, never fragments: a message
 //!   built from a piece or a transformed copy of a secret (a slice, base64, character codes)
 //!   cannot be recognised by searching, so a tool must not print such a message at all (see
@@ -65,7 +67,9 @@ impl Redactor {
             .chain(escaped)
             .chain(value.lines().map(|l| l.trim().to_owned()));
         for form in forms {
-            if !form.is_empty() && !self.forms.contains(&form) {
+            let searchable = !form.trim().is_empty()
+                && (is_long(&form) || form.chars().any(char::is_alphanumeric));
+            if searchable && !self.forms.contains(&form) {
                 self.forms.push(form);
                 self.matcher = OnceLock::new();
             }
@@ -175,8 +179,8 @@ mod tests {
         // a short value does not match inside the mark left by another
         let mut r = Redactor::default();
         r.add("secret-value");
-        r.add("*");
-        assert_eq!(r.redact("secret-value and *"), "*** and ***");
+        r.add("*a");
+        assert_eq!(r.redact("secret-value and *a"), "*** and ***");
     }
 
     #[test]
@@ -185,14 +189,16 @@ mod tests {
         r.add("val");
         r.add("yte");
         r.add("k7");
-        r.add("%");
+        r.add("%-");
+        r.add("50");
+        r.add(" \n  ");
         assert!(!r.is_empty());
         // ordinary words are not garbled
         assert_eq!(r.redact("invalid regex"), "invalid regex");
         assert_eq!(r.redact("byte offset"), "byte offset");
         assert_eq!(r.redact("oops k7, max7 k7!"), "oops ***, max7 ***!");
         assert_eq!(r.redact("val=1 (val)"), "***=1 (***)");
-        assert_eq!(r.redact("50% off"), "50*** off");
+        assert_eq!(r.redact("50%- off --"), "***%- off --");
         // pieces and case changes of a value are not searched for
         let mut r = Redactor::default();
         r.add("hunter2-secret");
