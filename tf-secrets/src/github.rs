@@ -724,7 +724,7 @@ fn http_message(answer: &Answer, redactor: &Redactor) -> String {
 
 /// Text from elsewhere, fit for one line of a message: runs of whitespace as one space,
 /// other control characters escaped (`\u{1b}`), at most [`MAX_EXCERPT`] characters.
-fn excerpt(text: &str) -> String {
+pub fn excerpt(text: &str) -> String {
     let mut out = String::new();
     let mut count = 0;
     for word in text.split_whitespace() {
