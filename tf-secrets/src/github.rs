@@ -1014,6 +1014,24 @@ mod tests {
     }
 
     #[test]
+    fn excerpts_are_one_line_cut_and_escaped() {
+        assert_eq!(excerpt("  a\r\n\tb  c "), "a b c");
+        assert_eq!(excerpt("bell\u{7}\u{1b}[0m"), "bell\\u{7}\\u{1b}[0m");
+        let long = excerpt(&"é".repeat(500));
+        assert_eq!(long.chars().count(), MAX_EXCERPT + 1);
+        assert!(long.ends_with('…'));
+        assert_eq!(excerpt(&"x".repeat(MAX_EXCERPT)), "x".repeat(MAX_EXCERPT));
+    }
+
+    #[test]
+    fn redirect_targets_are_shown_without_credentials() {
+        let url = Url::parse("https://u:p@other.example:8443/x/y?token=abc#f").unwrap();
+        assert_eq!(shown_url(&url), "https://other.example:8443/x/y?…");
+        let url = Url::parse("https://other.example/x").unwrap();
+        assert_eq!(shown_url(&url), "https://other.example/x");
+    }
+
+    #[test]
     fn sealed_values_open_with_the_secret_key() {
         let secret = crypto_box::SecretKey::generate(&mut OsRng);
         let key = SealKey {
