@@ -68,6 +68,68 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
+/// What kind of failure a [`RunError`] is, without any value from the data: what a tool
+/// prints instead of the message when the data may be secret (the message may quote the
+/// data whole, in pieces or transformed, which no redaction recognises).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `error(x)`, or a built-in that raises its own message (`fromdate`, `test`, `implode`...).
+    Raised,
+    /// `cannot use X as T` (a value of the wrong type).
+    Type,
+    /// `cannot index X with Y`.
+    Index,
+    /// `cannot calculate X + Y`.
+    Arithmetic,
+    /// `invalid path expression with input X`.
+    Path,
+    /// Recursion or nesting too deep for the stack.
+    TooDeep,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Raised => "the filter raised an error (error/1 or a built-in function)",
+            ErrorKind::Type => "type error (a value of the wrong type)",
+            ErrorKind::Index => "cannot index (a key or index on the wrong type)",
+            ErrorKind::Arithmetic => "arithmetic error (an operator on the wrong types)",
+            ErrorKind::Path => "invalid path expression",
+            ErrorKind::TooDeep => "stack too deep (recursion or nesting)",
+            ErrorKind::Other => "the filter failed",
+        })
+    }
+}
+
+impl RunError {
+    /// The kind of failure, read from jaq's message templates (a raised value is never
+    /// looked at: its text is the data's).
+    pub fn kind(&self) -> ErrorKind {
+        if self.raised.is_some() {
+            return ErrorKind::Raised;
+        }
+        let m = self.message.as_str();
+        if m.starts_with("cannot use ") {
+            ErrorKind::Type
+        } else if m.starts_with("cannot index ") {
+            ErrorKind::Index
+        } else if m.starts_with("cannot calculate ") {
+            ErrorKind::Arithmetic
+        } else if m.starts_with("invalid path expression") {
+            ErrorKind::Path
+        } else if ["too deep", "stack", "recursion"]
+            .iter()
+            .any(|w| m.to_ascii_lowercase().contains(w))
+        {
+            ErrorKind::TooDeep
+        } else {
+            ErrorKind::Other
+        }
+    }
+}
+
 /// Pair up the values of a repeated `--arg NAME VALUE` option (clap collects them flat).
 pub fn arg_pairs(flat: &[String]) -> Vec<(String, String)> {
     flat.chunks_exact(2)
@@ -485,6 +547,28 @@ mod tests {
             serde_json::to_string(&out[0]).unwrap(),
             r#"{"big":12345678901234567890124,"e":101.0,"d":1.50,"z":0,"i":8}"#
         );
+    }
+
+    #[test]
+    fn error_kinds_name_no_value() {
+        let kind = |code: &str, input: serde_json::Value| {
+            compile(code, &[])
+                .unwrap()
+                .run_json(&input)
+                .unwrap_err()
+                .kind()
+        };
+        let s = json!("s3cret");
+        assert_eq!(kind("@base64 | error", s.clone()), ErrorKind::Raised);
+        assert_eq!(kind("explode | error", s.clone()), ErrorKind::Raised);
+        assert_eq!(kind("fromdate", s.clone()), ErrorKind::Raised);
+        assert_eq!(kind(r#"test("a"; .)"#, s.clone()), ErrorKind::Raised);
+        assert_eq!(kind("explode | . + 1", s.clone()), ErrorKind::Arithmetic);
+        assert_eq!(kind(".a", s.clone()), ErrorKind::Index);
+        assert_eq!(kind(".[]", json!(1)), ErrorKind::Type);
+        assert_eq!(kind("tonumber", s.clone()), ErrorKind::Raised);
+        assert_eq!(kind("path(1)", s), ErrorKind::Path);
+        assert!(!ErrorKind::Raised.to_string().contains("s3cret"));
     }
 
     #[test]

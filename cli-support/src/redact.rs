@@ -1,26 +1,43 @@
-//! Keeping known secret values out of messages.
+//! Keeping known secret values out of messages: the one redaction engine of the workspace.
 //!
 //! A [`Redactor`] holds the values that must not be shown (each in its raw form, its
-//! JSON-escaped form and line by line) and replaces them in any text before it is printed:
-//! a jaq error, an API's answer, an error chain.
+//! JSON-escaped forms and line by line) and replaces every occurrence of them in a text by
+//! [`MARK`] before it is printed: an API's answer, a program's stderr, an error chain. The
+//! search is one Aho-Corasick pass over the text (leftmost-longest, so a value is replaced
+//! whole before any of its lines), and a replacement is never searched again.
+//!
+//! The rule, for every tool:
+//!
+//! - A value of at least [`MIN_INSIDE_WORDS`] characters is replaced wherever it appears,
+//!   inside words too.
+//! - A shorter value is replaced only where it stands alone (not inside a run of letters and
+//!   digits): replacing every `ab` would garble `about` without protecting anything. A
+//!   shorter value without a letter or digit (`%`, `--`), and a value of whitespace only,
+//!   cannot be told from punctuation and is not searched for.
+//! - Only whole known values (and their lines) are replaced, never fragments: a message
+//!   built from a piece or a transformed copy of a secret (a slice, base64, character codes)
+//!   cannot be recognised by searching, so a tool must not print such a message at all (see
+//!   `cli_support::jq::RunError::kind`).
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 use crate::jq::Val;
 
-/// What replaces a secret value in a message.
-pub const MARK: &str = "<redacted>";
+/// What replaces a secret value in every message of every tool (the form GitHub Actions
+/// uses for masked values).
+pub const MARK: &str = "***";
 
-/// Values shorter than this are not searched for inside words: replacing every `a` would
-/// garble messages without protecting anything. Quoted values of any length are still
-/// redacted by [`Redactor::redact_literals`], and whole words by
-/// [`Redactor::redact_fragments`].
-const MIN_LEN: usize = 3;
+/// Values shorter than this (in characters) are replaced only where they stand alone.
+pub const MIN_INSIDE_WORDS: usize = 4;
 
 #[derive(Debug, Default, Clone)]
 pub struct Redactor {
-    /// Values of at least `MIN_LEN` characters, longest first.
-    needles: Vec<String>,
-    /// Shorter values (not empty).
-    short: Vec<String>,
+    /// Every form of every value, without repeats.
+    forms: Vec<String>,
+    /// Built on first use after the last `add`.
+    matcher: OnceLock<Option<AhoCorasick>>,
 }
 
 impl Redactor {
@@ -37,143 +54,76 @@ impl Redactor {
 
     /// True when nothing is known to redact.
     pub fn is_empty(&self) -> bool {
-        self.needles.is_empty() && self.short.is_empty()
+        self.forms.is_empty()
     }
 
-    /// Add a value: raw, JSON-escaped, and each of its lines.
+    /// Add a value: raw, JSON-escaped (jq's and serde's escapes), and each of its lines.
     pub fn add(&mut self, value: &str) {
-        let json = Val::from(value.to_owned()).to_string();
-        let forms = [value, &json[1..json.len() - 1]]
+        let jaq = Val::from(value.to_owned()).to_string();
+        let serde = serde_json::Value::String(value.to_owned()).to_string();
+        let escaped = [&jaq, &serde].map(|q| q[1..q.len() - 1].to_owned());
+        let forms = [value.to_owned()]
             .into_iter()
-            .chain(value.lines().map(str::trim));
+            .chain(escaped)
+            .chain(value.lines().map(|l| l.trim().to_owned()));
         for form in forms {
-            if form.chars().count() < MIN_LEN {
-                if !form.is_empty() && !self.short.iter().any(|s| s == form) {
-                    self.short.push(form.to_owned());
-                }
-                continue;
-            }
-            // Longest first, so a value is replaced whole before any of its lines.
-            let at = self.needles.partition_point(|n| n.len() >= form.len());
-            if !self.needles[..at]
-                .iter()
-                .rev()
-                .take_while(|n| n.len() == form.len())
-                .any(|n| n == form)
-            {
-                self.needles.insert(at, form.to_owned());
+            let searchable = !form.trim().is_empty()
+                && (is_long(&form) || form.chars().any(char::is_alphanumeric));
+            if searchable && !self.forms.contains(&form) {
+                self.forms.push(form);
+                self.matcher = OnceLock::new();
             }
         }
     }
 
-    /// `text` with every known secret value replaced by [`MARK`], in one pass over the text
-    /// (a replacement is never searched again, so a short value cannot match inside the mark
-    /// or inside the rest of a longer value).
+    fn matcher(&self) -> Option<&AhoCorasick> {
+        self.matcher
+            .get_or_init(|| {
+                if self.forms.is_empty() {
+                    return None;
+                }
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&self.forms)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// `text` with every known value replaced by [`MARK`] (see the module's rule).
     pub fn redact(&self, text: &str) -> String {
-        if self.needles.is_empty() {
+        let Some(matcher) = self.matcher() else {
             return text.to_owned();
-        }
+        };
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(c) = rest.chars().next() {
-            // Longest first: a value is replaced whole before any of its lines.
-            if let Some(n) = self.needles.iter().find(|n| rest.starts_with(n.as_str())) {
-                out.push_str(MARK);
-                rest = &rest[n.len()..];
+        let (mut copied, mut at) = (0, 0);
+        while at < text.len() {
+            let Some(m) = matcher.find(Input::new(text).span(at..text.len())) else {
+                break;
+            };
+            let form = &self.forms[m.pattern().as_usize()];
+            let end = if is_long(form) || stands_alone(text, m.start(), m.end()) {
+                Some(m.end())
             } else {
-                out.push(c);
-                rest = &rest[c.len_utf8()..];
-            }
-        }
-        out
-    }
-
-    /// [`Redactor::redact`], then every run of at least 3 characters that also stands in a
-    /// known value, and every word that is a shorter known value (ignoring ASCII case): for
-    /// text built from pieces of a secret (a slice, an upper-cased copy) rather than the
-    /// secret itself. It errs on the side of hiding too much.
-    pub fn redact_fragments(&self, text: &str) -> String {
-        const MIN_FRAGMENT: usize = 3;
-        let text = self.redact(text);
-        let needles: Vec<String> = self
-            .needles
-            .iter()
-            .map(|n| n.to_ascii_lowercase())
-            .collect();
-        let lower = text.to_ascii_lowercase();
-        let mut out = String::with_capacity(text.len());
-        let mut i = 0;
-        while i < text.len() {
-            // The longest run from i found inside a needle (byte runs on char boundaries).
-            let mut best = 0;
-            for end in (i + MIN_FRAGMENT..=text.len()).filter(|&e| text.is_char_boundary(e)) {
-                if needles.iter().any(|n| n.contains(&lower[i..end])) {
-                    best = end - i;
-                } else {
-                    break;
+                // A shorter value at the same place may stand alone where the longest did not.
+                self.forms
+                    .iter()
+                    .filter(|f| !is_long(f) && text[m.start()..].starts_with(f.as_str()))
+                    .map(|f| m.start() + f.len())
+                    .filter(|&end| stands_alone(text, m.start(), end))
+                    .max()
+            };
+            match end {
+                Some(end) => {
+                    out.push_str(&text[copied..m.start()]);
+                    out.push_str(MARK);
+                    copied = end;
+                    at = end;
                 }
-            }
-            if best > 0 && !text[i..i + best].contains(MARK) {
-                out.push_str(MARK);
-                i += best;
-            } else {
-                let c = text[i..].chars().next().unwrap_or_default();
-                out.push(c);
-                i += c.len_utf8();
+                None => at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8),
             }
         }
-        if self.short.is_empty() {
-            return out;
-        }
-        // Whole words (runs of letters and digits) that are a short value.
-        let mut words = String::with_capacity(out.len());
-        let mut rest = out.as_str();
-        while !rest.is_empty() {
-            let len = rest
-                .find(|c: char| !c.is_alphanumeric())
-                .unwrap_or(rest.len());
-            if len == 0 {
-                let c = rest.chars().next().unwrap_or_default();
-                words.push(c);
-                rest = &rest[c.len_utf8()..];
-                continue;
-            }
-            let (word, tail) = rest.split_at(len);
-            if self.short.iter().any(|s| s.eq_ignore_ascii_case(word)) {
-                words.push_str(MARK);
-            } else {
-                words.push_str(word);
-            }
-            rest = tail;
-        }
-        words
-    }
-
-    /// [`Redactor::redact`], then every JSON string literal (`"..."`) replaced too: for
-    /// messages about values derived from sensitive outputs (a jaq error quoting a slice of
-    /// a password, say), where the value itself is not known.
-    pub fn redact_literals(&self, text: &str) -> String {
-        let text = self.redact(text);
-        let mut out = String::with_capacity(text.len());
-        let mut chars = text.chars();
-        while let Some(c) = chars.next() {
-            if c != '"' {
-                out.push(c);
-                continue;
-            }
-            // Skip to the closing quote, honouring backslash escapes.
-            let mut escaped = false;
-            for c in chars.by_ref() {
-                match (escaped, c) {
-                    (false, '\\') => escaped = true,
-                    (false, '"') => break,
-                    _ => escaped = false,
-                }
-            }
-            out.push('"');
-            out.push_str(MARK);
-            out.push('"');
-        }
+        out.push_str(&text[copied..]);
         out
     }
 
@@ -187,6 +137,20 @@ impl Redactor {
         let code = crate::report::code_for(&err, 1);
         crate::report::exit(code, redacted)
     }
+}
+
+fn is_long(form: &str) -> bool {
+    form.chars().nth(MIN_INSIDE_WORDS - 1).is_some()
+}
+
+/// `text[start..end]` is not part of a longer run of letters and digits: where the match
+/// begins (ends) with one, the character before (after) it is not one.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let inner = &text[start..end];
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !(word(inner.chars().next()) && word(before) || word(inner.chars().next_back()) && word(after))
 }
 
 #[cfg(test)]
@@ -204,51 +168,47 @@ mod tests {
     #[test]
     fn redacts_raw_escaped_and_lines_of_known_values_only() {
         let r = redactor();
-        assert_eq!(r.redact("raw s3cr\"et\nline-two end"), "raw <redacted> end");
-        assert_eq!(
-            r.redact(r#"json "s3cr\"et\nline-two""#),
-            r#"json "<redacted>""#
-        );
-        assert_eq!(r.redact("a line: line-two"), "a line: <redacted>");
-        assert_eq!(r.redact("admin-user 98765"), "<redacted> <redacted>");
+        assert_eq!(r.redact("raw s3cr\"et\nline-two end"), "raw *** end");
+        assert_eq!(r.redact(r#"json "s3cr\"et\nline-two""#), r#"json "***""#);
+        assert_eq!(r.redact("a line: line-two"), "a line: ***");
+        assert_eq!(r.redact("admin-user 98765"), "*** ***");
+        assert_eq!(r.redact("xadmin-userx"), "x***x");
         assert_eq!(r.redact("public-value"), "public-value");
         // keys are names, not secrets
         assert_eq!(r.redact("user pin"), "user pin");
         // a short value does not match inside the mark left by another
         let mut r = Redactor::default();
         r.add("secret-value");
-        r.add("act");
-        assert_eq!(
-            r.redact("secret-value and act"),
-            "<redacted> and <redacted>"
-        );
+        r.add("*a");
+        assert_eq!(r.redact("secret-value and *a"), "*** and ***");
     }
 
     #[test]
-    fn fragments_and_case_changes_are_redacted() {
-        let r = redactor();
-        assert_eq!(r.redact_fragments("got ADMIN- here"), "got <redacted> here");
-        assert_eq!(r.redact_fragments("pin 9876 or 98"), "pin <redacted> or 98");
-        assert_eq!(r.redact_fragments("the adm bit"), "the <redacted> bit");
-        assert_eq!(r.redact_fragments("nothing here"), "nothing here");
-        // values too short to search for inside words are still hidden as words
+    fn no_fragments_and_short_values_only_where_they_stand_alone() {
         let mut r = Redactor::default();
-        r.add("x7");
+        r.add("val");
+        r.add("yte");
+        r.add("k7");
+        r.add("%-");
+        r.add("50");
+        r.add(" \n  ");
         assert!(!r.is_empty());
-        assert_eq!(r.redact("oops x7"), "oops x7");
-        assert_eq!(
-            r.redact_fragments("oops X7, max7 x7!"),
-            "oops <redacted>, max7 <redacted>!"
-        );
-    }
-
-    #[test]
-    fn literals_are_redacted_whole() {
-        let r = redactor();
-        assert_eq!(
-            r.redact_literals(r#"cannot use "s3c" as number, nor "a\"b" at 3"#),
-            r#"cannot use "<redacted>" as number, nor "<redacted>" at 3"#
-        );
+        // ordinary words are not garbled
+        assert_eq!(r.redact("invalid regex"), "invalid regex");
+        assert_eq!(r.redact("byte offset"), "byte offset");
+        assert_eq!(r.redact("oops k7, max7 k7!"), "oops ***, max7 ***!");
+        assert_eq!(r.redact("val=1 (val)"), "***=1 (***)");
+        assert_eq!(r.redact("50%- off --"), "***%- off --");
+        // pieces and case changes of a value are not searched for
+        let mut r = Redactor::default();
+        r.add("hunter2-secret");
+        assert_eq!(r.redact("HUNTER2-SECRET hunter2"), "HUNTER2-SECRET hunter2");
+        // a shorter value at the same place stands alone where the longest does not
+        let mut r = Redactor::default();
+        r.add("a");
+        r.add("a-b");
+        assert_eq!(r.redact("a-bc"), "***-bc");
+        assert_eq!(Redactor::default().redact("text"), "text");
     }
 
     #[test]
@@ -256,7 +216,7 @@ mod tests {
         let r = redactor();
         let err = r.redact_error(crate::usage("bad: admin-user"));
         assert_eq!(crate::report::code_for(&err, 1), 2);
-        assert_eq!(err.to_string(), "bad: <redacted>");
+        assert_eq!(err.to_string(), "bad: ***");
         let err = r.redact_error(anyhow::anyhow!("nothing secret"));
         assert_eq!(crate::report::code_for(&err, 1), 1);
     }

@@ -10,7 +10,7 @@ use std::fmt;
 use cli_support::redact::Redactor;
 use url::Url;
 
-pub const MASK: &str = "***";
+pub const MASK: &str = cli_support::redact::MARK;
 
 /// Substrings of a query parameter name (lower-cased) that mark its value as secret:
 /// `token`, `access_token`, `api_key`, `X-Amz-Signature`, `sig`, `password`, `client_secret`...

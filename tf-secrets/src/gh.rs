@@ -103,7 +103,8 @@ impl Gh {
         let stderr = self
             .redactor
             .redact(&String::from_utf8_lossy(&output.stderr));
-        let stderr = stderr.trim().replace('\n', " / ");
+        // One line, cut, control characters escaped, as GitHub's own answers.
+        let stderr = crate::github::excerpt(&stderr);
         Err(match output.status.code() {
             Some(code) => format!("gh exited with {code}: {stderr}"),
             None => format!("gh was killed: {stderr}"),
@@ -187,7 +188,16 @@ mod tests {
             "exec 1>&2; printf 'bad: '; cat; exit 3".to_owned(),
         ];
         let err = gh.run(&args, Some("s3cret-value")).unwrap_err();
-        assert_eq!(err, "gh exited with 3: bad: <redacted>");
+        assert_eq!(err, "gh exited with 3: bad: ***");
+        let long = format!("s3cret-value\n\u{1b}[1m {}", "x".repeat(300));
+        let err = gh.run(&args, Some(&long)).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "gh exited with 3: bad: *** \\u{{1b}}[1m {}…",
+                "x".repeat(200 - "bad: *** \u{1b}[1m ".chars().count())
+            )
+        );
     }
 
     #[test]

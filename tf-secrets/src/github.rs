@@ -164,6 +164,52 @@ pub struct Client {
     redactor: Redactor,
 }
 
+/// A request that got no answer: what happened, and whether trying again may help.
+struct Failure {
+    message: String,
+    retry: bool,
+}
+
+/// A redirect off the API's origin (the URL as shown), or too many (empty).
+#[derive(Debug)]
+struct OffOrigin(String);
+
+impl fmt::Display for OffOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a redirect off the API's origin: {}", self.0)
+    }
+}
+
+impl std::error::Error for OffOrigin {}
+
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(found) = c.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cause = c.source();
+    }
+    None
+}
+
+/// A URL as it may be printed: no user name or password, no query (it may carry a token).
+fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    let query = shown.query().is_some();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let mut text = shown.to_string();
+    if query {
+        text.push_str("?…");
+    }
+    text
+}
+
 struct Answer {
     status: u16,
     body: Vec<u8>,
@@ -178,7 +224,10 @@ impl Answer {
 impl Client {
     /// `redactor` knows the values that must not be shown; every message built from
     /// GitHub's answers goes through it.
-    pub fn new(settings: Settings, redactor: Redactor) -> Result<Client, String> {
+    ///
+    /// Redirects are followed only within the API's origin (scheme, host and port): the
+    /// token goes nowhere else, and a redirect elsewhere is an error that names it.
+    pub fn new(settings: Settings, mut redactor: Redactor) -> Result<Client, String> {
         // reqwest is built without a default crypto provider: rustls with ring, as the rest
         // of the workspace. An error means one is installed already.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -190,6 +239,19 @@ impl Client {
                 )
             })?;
         auth.set_sensitive(true);
+        // An answer may quote the token (an echoing proxy, a 401 that repeats it).
+        redactor.add(&settings.token.value);
+        let origin = settings.base.origin();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.url().origin() != origin {
+                let to = shown_url(attempt.url());
+                attempt.error(OffOrigin(to))
+            } else if attempt.previous().len() > 10 {
+                attempt.error(OffOrigin(String::new()))
+            } else {
+                attempt.follow()
+            }
+        });
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static(MEDIA_TYPE));
         headers.insert(
@@ -200,6 +262,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .default_headers(headers)
+            .redirect(redirects)
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .build()
@@ -252,7 +315,16 @@ impl Client {
                     };
                     (Some(status), http_message(&answer, &self.redactor), wait)
                 }
-                Err(message) => (None, message, Ok(self.backoff_for(attempt))),
+                Err(Failure {
+                    message,
+                    retry: false,
+                }) => {
+                    return Err(ApiError {
+                        status: None,
+                        message,
+                    });
+                }
+                Err(Failure { message, .. }) => (None, message, Ok(self.backoff_for(attempt))),
             };
             let wait = match wait {
                 Ok(wait) if attempt < self.retries => wait,
@@ -287,7 +359,7 @@ impl Client {
     async fn attempt(
         &self,
         builder: reqwest::RequestBuilder,
-    ) -> Result<(u16, HeaderMap, Vec<u8>), String> {
+    ) -> Result<(u16, HeaderMap, Vec<u8>), Failure> {
         let response = builder.send().await.map_err(|e| self.describe(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -295,8 +367,26 @@ impl Client {
         Ok((status, headers, body.to_vec()))
     }
 
-    fn describe(&self, e: &reqwest::Error) -> String {
-        if e.is_timeout() {
+    fn describe(&self, e: &reqwest::Error) -> Failure {
+        let message = if let Some(OffOrigin(to)) = find_source::<OffOrigin>(e) {
+            let message = if to.is_empty() {
+                format!(
+                    "more than 10 redirects within {}; check --api-url / GITHUB_API_URL",
+                    shown_url(&self.base)
+                )
+            } else {
+                format!(
+                    "the API answered with a redirect to {to}, off its origin {}; the token is \
+                     not sent there: set --api-url / GITHUB_API_URL to the address the API \
+                     answers on",
+                    self.base.origin().ascii_serialization()
+                )
+            };
+            return Failure {
+                message,
+                retry: false,
+            };
+        } else if e.is_timeout() {
             format!(
                 "no answer within {} (--timeout)",
                 duration::format(self.timeout)
@@ -309,6 +399,10 @@ impl Client {
             )
         } else {
             chain(e)
+        };
+        Failure {
+            message,
+            retry: true,
         }
     }
 
@@ -590,9 +684,12 @@ fn parse_key(answer: &Answer) -> Result<SealKey, String> {
     Ok(SealKey { key_id, key })
 }
 
-/// `HTTP 422 Unprocessable Entity: <GitHub's message>`, with every value `redactor` knows
-/// replaced: this is where GitHub's text enters a message (a server that echoes input
-/// quotes the value), so it is redacted here, whole, before it is cut or joined.
+/// At most this many characters of GitHub's words in a message.
+pub const MAX_EXCERPT: usize = 200;
+
+/// `HTTP 422 Unprocessable Entity: <GitHub's message>`. GitHub's words (the JSON message
+/// and errors, or the start of any other body) go through `redactor` whole, before they are
+/// cut: an answer may quote what was sent (the token, a value). Then [`excerpt`].
 fn http_message(answer: &Answer, redactor: &Redactor) -> String {
     let reason = reqwest::StatusCode::from_u16(answer.status)
         .ok()
@@ -612,22 +709,43 @@ fn http_message(answer: &Answer, redactor: &Redactor) -> String {
                     .map(str::to_owned)
             }));
         }
-        redactor.redact(&parts.join("; "))
+        parts.join("; ")
     } else {
-        let text = redactor.redact(&String::from_utf8_lossy(&answer.body));
-        let text = text.trim();
-        let mut short: String = text.chars().take(200).collect();
-        if short.len() < text.len() {
-            short.push('…');
-        }
-        short
+        String::from_utf8_lossy(&answer.body).into_owned()
     };
+    let detail = excerpt(&redactor.redact(&detail));
     let mut message = format!("HTTP {} {reason}", answer.status);
     if !detail.is_empty() {
         message.push_str(": ");
-        message.push_str(&detail.replace(['\r', '\n'], " "));
+        message.push_str(&detail);
     }
     message
+}
+
+/// Text from elsewhere, fit for one line of a message: runs of whitespace as one space,
+/// other control characters escaped (`\u{1b}`), at most [`MAX_EXCERPT`] characters.
+pub fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+            count += 1;
+        }
+        for c in word.chars() {
+            if count >= MAX_EXCERPT {
+                out.push('…');
+                return out;
+            }
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+            count += 1;
+        }
+    }
+    out
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
@@ -883,7 +1001,7 @@ mod tests {
         );
         assert_eq!(
             http_message(&json, &redactor),
-            "HTTP 502 Bad Gateway: bad value <redacted>; again: <redacted>"
+            "HTTP 502 Bad Gateway: bad value ***; again: ***"
         );
         // The value straddles the 200-character cut: redacted before it, not a prefix left.
         let text = format!("{} s3cret-value\nsecond-line", "x".repeat(185));
@@ -892,7 +1010,25 @@ mod tests {
             !message.contains("s3c") && !message.contains("second"),
             "{message}"
         );
-        assert!(message.ends_with(" <redacted>"), "{message}");
+        assert!(message.ends_with(" ***"), "{message}");
+    }
+
+    #[test]
+    fn excerpts_are_one_line_cut_and_escaped() {
+        assert_eq!(excerpt("  a\r\n\tb  c "), "a b c");
+        assert_eq!(excerpt("bell\u{7}\u{1b}[0m"), "bell\\u{7}\\u{1b}[0m");
+        let long = excerpt(&"é".repeat(500));
+        assert_eq!(long.chars().count(), MAX_EXCERPT + 1);
+        assert!(long.ends_with('…'));
+        assert_eq!(excerpt(&"x".repeat(MAX_EXCERPT)), "x".repeat(MAX_EXCERPT));
+    }
+
+    #[test]
+    fn redirect_targets_are_shown_without_credentials() {
+        let url = Url::parse("https://u:p@other.example:8443/x/y?token=abc#f").unwrap();
+        assert_eq!(shown_url(&url), "https://other.example:8443/x/y?…");
+        let url = Url::parse("https://other.example/x").unwrap();
+        assert_eq!(shown_url(&url), "https://other.example/x");
     }
 
     #[test]

@@ -112,6 +112,39 @@ impl Outputs {
         names.join(", ")
     }
 
+    /// `no output named `X`; did you mean `Y`? the outputs are: ...`: for a name that is not
+    /// an output (the closest names first, by edit distance, ignoring case and `-`/`_`).
+    pub fn missing(&self, name: &str) -> String {
+        if self.list.is_empty() {
+            return format!("no output named `{name}`; the input has no outputs at all");
+        }
+        let norm = |s: &str| s.to_ascii_lowercase().replace('-', "_");
+        let wanted = norm(name);
+        // At most one edit in three characters (a typo, a missing `db_` prefix is two).
+        let limit = (wanted.chars().count() / 3).max(1);
+        let mut close: Vec<(usize, &str)> = self
+            .list
+            .iter()
+            .map(|o| {
+                (
+                    strsim::damerau_levenshtein(&wanted, &norm(&o.name)),
+                    o.name.as_str(),
+                )
+            })
+            .filter(|(distance, _)| *distance <= limit)
+            .collect();
+        close.sort_by_key(|(distance, _)| *distance);
+        let hint = match close.as_slice() {
+            [] => String::new(),
+            [(_, one)] => format!(" did you mean `{one}`?"),
+            [(_, a), (_, b), ..] => format!(" did you mean `{a}` or `{b}`?"),
+        };
+        format!(
+            "no output named `{name}`;{hint} the outputs are: {}",
+            self.names()
+        )
+    }
+
     /// The object filters run on: `{"NAME": value, ...}`.
     pub fn values_object(&self) -> Val {
         Val::obj(
@@ -215,10 +248,7 @@ mod tests {
         )
         .unwrap();
         let r = o.redactor();
-        assert_eq!(
-            r.redact("pw-0123 5432 h-one"),
-            "<redacted> <redacted> <redacted>"
-        );
+        assert_eq!(r.redact("pw-0123 5432 h-one"), "*** *** ***");
         // keys are names: a message quoting `.db.password` keeps them
         assert_eq!(
             r.redact("`X=.db.password`, .db.port, .db.hosts, plain-name"),

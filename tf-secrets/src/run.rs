@@ -127,10 +127,15 @@ fn execute(
         return Ok(ExitCode::SUCCESS);
     }
 
-    // GitHub's and gh's messages are redacted where the clients read them.
+    // GitHub's and gh's messages are redacted where the clients read them: an answer may
+    // quote any value sent, sensitive or not (and the REST client adds the token).
+    let mut answers = redactor.clone();
+    for (item, _) in &planned {
+        answers.add(&item.value);
+    }
     let results = match writer {
-        Some(settings) => write_rest(settings, scope, &planned, &counts, redactor.clone())?,
-        None => write_gh(scope, &planned, &counts, redactor.clone())?,
+        Some(settings) => write_rest(settings, scope, &planned, &counts, answers)?,
+        None => write_gh(scope, &planned, &counts, answers)?,
     };
     report(cli, scope, &planned, &counts, &results)
 }
@@ -210,9 +215,13 @@ fn print(cli: &Cli, items: &[Item]) -> anyhow::Result<ExitCode> {
             .map(|i| row(i, "value", "planned", None))
             .collect();
         show_plan(cli, "stdout", &rows)?;
+        // The plan went to stdout; the values did not.
         cli_support::note(format_args!(
-            "dry run: {} values selected{}; nothing was printed",
-            items.len(),
+            "dry run: {} selected{}; the plan above is on stdout, no value was printed",
+            match items.len() {
+                1 => "1 value".to_owned(),
+                n => format!("{n} values"),
+            },
             cli.format
                 .map(|_| format!(" for --format {format}"))
                 .unwrap_or_default()

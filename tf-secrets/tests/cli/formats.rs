@@ -219,7 +219,7 @@ fn sensitive_values_need_reveal_on_a_terminal() {
 }
 
 #[test]
-fn dry_run_without_a_destination_lists_what_would_be_printed() {
+fn dry_run_without_a_destination_lists_what_would_be_printed_and_says_so() {
     tool()
         .arg("-f")
         .arg(fixture("outputs"))
@@ -237,5 +237,18 @@ fn dry_run_without_a_destination_lists_what_would_be_printed() {
              DB_PASSWORD  value  yes            22  db_password\n\
              N            value  yes            23  .big_number\n",
         )
-        .stderr("tf-secrets: dry run: 2 values selected for --format env; nothing was printed\n");
+        .stderr(
+            "tf-secrets: dry run: 2 values selected for --format env; the plan above is on \
+             stdout, no value was printed\n",
+        );
+    tool()
+        .arg("-f")
+        .arg(fixture("outputs"))
+        .args(["--dry-run", "DB_PASSWORD=db_password"])
+        .assert()
+        .success()
+        .stderr(
+            "tf-secrets: dry run: 1 value selected; the plan above is on stdout, no value was \
+             printed\n",
+        );
 }

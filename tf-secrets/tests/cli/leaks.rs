@@ -180,12 +180,12 @@ fn a_retried_answer_that_echoes_the_value_is_redacted() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
         stderr.contains(
-            "PUT /repos/octo/app/actions/secrets/DB_PASSWORD: HTTP 502 Bad Gateway: Invalid value <redacted>; retrying in"
+            "PUT /repos/octo/app/actions/secrets/DB_PASSWORD: HTTP 502 Bad Gateway: Invalid value ***; retrying in"
         ),
         "{stderr}"
     );
     assert!(
-        stderr.contains("HTTP 500 Internal Server Error: Invalid value <redacted>; retrying in"),
+        stderr.contains("HTTP 500 Internal Server Error: Invalid value ***; retrying in"),
         "{stderr}"
     );
 
@@ -198,60 +198,158 @@ fn a_retried_answer_that_echoes_the_value_is_redacted() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains(
-            "secret API_TOKEN: not set: HTTP 503 Service Unavailable: Invalid value <redacted> (gave up after 2 attempts)"
+            "secret API_TOKEN: not set: HTTP 503 Service Unavailable: Invalid value *** (gave up after 2 attempts)"
         ),
         "{stderr}"
     );
 }
 
+/// Every form a filter can turn a sensitive value into, for the assertions below.
+fn transformed_forms(value: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let chars: Vec<String> = value.chars().map(String::from).collect();
+    let codes: Vec<u32> = value.chars().map(u32::from).collect();
+    let plus_one: Vec<String> = codes.iter().map(|c| (c + 1).to_string()).collect();
+    let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
+    vec![
+        value.to_owned(),
+        base64::engine::general_purpose::STANDARD.encode(value),
+        chars.join(" "),
+        format!("\"{}\"", chars[..3].join("\",\"")),
+        codes[..4].join(","),
+        plus_one[..4].join(","),
+    ]
+}
+
+/// A failing selection that reads sensitive outputs names the secret, the filter and the
+/// kind of error, never jaq's message: it may hold the value transformed (base64, character
+/// codes, one character at a time), which no search for the value recognises. The same
+/// under GitHub Actions, where the message becomes an annotation.
 #[test]
-fn error_values_that_are_not_strings_are_redacted_whole() {
-    // `error(x)` with x not a string: jaq's message is x itself (code points, numbers, an
-    // object), which no string redaction recognises.
-    for filter in [
-        "X=.db_password | explode | error",
-        "X=[.tls_private_key | explode[] | . + 1] | error",
-        "X={key: (.api_token | explode)} | error",
-        "X=.api_token | length | error",
+fn a_failing_filter_on_sensitive_outputs_shows_only_the_kind_of_error() {
+    const HIDDEN: &str = "its message is not shown because the filter reads sensitive outputs (try it with jq on test values)";
+    let raised = "the filter raised an error (error/1 or a built-in function)";
+    let password = crate::common::string("outputs", "db_password");
+    for (filter, kind) in [
+        ("X=.db_password | @base64 | error", raised),
+        (
+            "X=.db_password | explode | . + 1",
+            "arithmetic error (an operator on the wrong types)",
+        ),
+        (r#"X=.db_password | split("") | join(" ") | error"#, raised),
+        ("X=.db_password | .[0:1] | fromdate", raised),
+        (r#"X=test("a"; .db_password)"#, raised),
+        ("X=.db_password | explode | error", raised),
+        (
+            "X=.db_password | .x",
+            "cannot index (a key or index on the wrong type)",
+        ),
     ] {
-        let out = with_outputs(&["--format", "env", filter]).output().unwrap();
-        assert_no_secret("stdout (a non-string error value)", &out.stdout);
-        assert_no_secret("stderr (a non-string error value)", &out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{filter}");
-        assert_eq!(out.stdout, b"", "{filter}");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            format!(
-                "tf-secrets: error: `{filter}`: the filter failed: <redacted> (an error value \
-                 built from the outputs)\n"
-            )
-        );
+        for gha in [false, true] {
+            let mut cmd = with_outputs(&["--format", "env", filter]);
+            if gha {
+                cmd.env("GITHUB_ACTIONS", "true");
+            }
+            let out = cmd.output().unwrap();
+            assert_eq!(out.status.code(), Some(1), "{filter}");
+            assert_eq!(out.stdout, b"", "{filter}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let line = format!("`{filter}`: the filter failed: {kind}; {HIDDEN}");
+            if gha {
+                assert!(stderr.contains("::error"), "{filter}: {stderr}");
+                assert!(stderr.contains(&line), "{filter}: {stderr}");
+            } else {
+                assert_eq!(stderr, format!("tf-secrets: error: {line}\n"));
+            }
+            for form in transformed_forms(&password) {
+                assert!(!stderr.contains(&form), "{filter}: {form:?} in {stderr}");
+            }
+            assert_no_secret("stderr", &out.stderr);
+        }
     }
 }
 
+/// Without sensitive outputs, a failing filter keeps jaq's whole message.
 #[test]
-fn raised_messages_hide_short_values_and_slices() {
-    // A two-character PIN is too short to search for inside words, and a 3-character
-    // slice of a password is not the password: a message the filter raised hides both.
-    let outputs = r#"{"pin": {"sensitive": true, "type": "string", "value": "k7"},
-        "db_password": {"sensitive": true, "type": "string", "value": "Zq8vLm2rTx"}}"#;
-    for (filter, shown) in [
-        (r#"X=.pin | error("bad pin " + .)"#, "bad pin <redacted>"),
-        (
-            r#"X=.db_password | error("starts with " + .[0:3])"#,
-            "starts with <redacted>",
+fn a_failing_filter_on_plain_outputs_keeps_its_message() {
+    tool()
+        .args(["--format", "env", "X=.host | error"])
+        .write_stdin(r#"{"host": {"sensitive": false, "value": "db.internal"}}"#)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr("tf-secrets: error: `X=.host | error`: the filter failed: db.internal\n");
+}
+
+/// GitHub's words reach stderr (the error, the retry lines) redacted of the token and of
+/// every value being set, on one line, cut to 200 characters, control characters escaped.
+#[test]
+fn answers_that_quote_the_token_or_a_value_are_redacted_and_cut() {
+    let fake = FakeGithub::start();
+    let run = || {
+        let mut cmd = with_outputs(&[
+            "--to-github",
+            "octo/app",
+            "--retries",
+            "1",
+            "DB_PASSWORD=db_password",
+            "PORT=db_port",
+        ]);
+        cmd.env("GITHUB_API_URL", fake.url()).env("GH_TOKEN", TOKEN);
+        cmd.output().unwrap()
+    };
+
+    // a 401 whose message repeats the token
+    fake.script(
+        "GET",
+        "public-key",
+        Reply::json(
+            401,
+            &serde_json::json!({"message": format!("Bad credentials: {TOKEN}")}),
         ),
-    ] {
-        let out = tool()
-            .args(["--format", "env", filter])
-            .write_stdin(outputs)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{filter}");
-        assert_eq!(out.stdout, b"", "{filter}");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            format!("tf-secrets: error: `{filter}`: the filter failed: {shown}\n")
-        );
-    }
+        1,
+    );
+    let out = run();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.stdout, b"");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "tf-secrets: error: nothing was written: cannot read the public key of repository \
+         octo/app: HTTP 401 Unauthorized: Bad credentials: ***: GitHub rejected the token in \
+         GH_TOKEN: it is wrong, expired or revoked\n"
+    );
+
+    // a plain-text 500 (a proxy's page) that quotes the token and the value, retried
+    let password = crate::common::string("outputs", "db_password");
+    let body = format!(
+        "<html>\n  upstream\x1b[31m error {TOKEN} {password}\r\n{}",
+        "x".repeat(400)
+    );
+    fake.script("PUT", "secrets/DB_PASSWORD", Reply::text(500, &body), 2);
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.stdout, b"");
+    let start = "<html> upstream\x1b[31m error *** *** ";
+    let excerpt = format!(
+        "HTTP 500 Internal Server Error: <html> upstream\\u{{1b}}[31m error *** *** {}…",
+        "x".repeat(200 - start.chars().count())
+    );
+    assert!(
+        stderr.contains(&format!(
+            "tf-secrets: PUT /repos/octo/app/actions/secrets/DB_PASSWORD: {excerpt}; retrying in"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "tf-secrets: error: secret DB_PASSWORD: not set: {excerpt} (gave up after 2 attempts)\n"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(TOKEN) && !stderr.contains('\x1b'),
+        "{stderr}"
+    );
+    assert_no_secret("stderr", &out.stderr);
 }

@@ -9,5 +9,7 @@ mod fixtures;
 mod formats;
 mod github;
 mod leaks;
+mod property;
+mod redirects;
 mod selection;
-mod via_gh;
+pub mod via_gh;

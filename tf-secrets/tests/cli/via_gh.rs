@@ -7,14 +7,14 @@ use predicates::prelude::*;
 use crate::common::{fixture, stderr_of, string, tool};
 
 /// A directory with a stand-in `gh` (first on PATH) and the calls it recorded.
-struct StandIn {
+pub struct StandIn {
     dir: tempfile::TempDir,
 }
 
 impl StandIn {
     /// `fail_on`: the secret name for which `gh ... set` fails, echoing the value it read
     /// (as a careless tool might) to stderr.
-    fn new(fail_on: &str) -> StandIn {
+    pub fn new(fail_on: &str) -> StandIn {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("calls")).unwrap();
         let script = format!(
@@ -40,7 +40,7 @@ exit 0
         StandIn { dir }
     }
 
-    fn path_env(&self) -> String {
+    pub fn path_env(&self) -> String {
         format!(
             "{}:{}",
             self.dir.path().display(),
@@ -49,7 +49,7 @@ exit 0
     }
 
     /// Every call: (argv, stdin), in order.
-    fn calls(&self) -> Vec<(Vec<String>, Vec<u8>)> {
+    pub fn calls(&self) -> Vec<(Vec<String>, Vec<u8>)> {
         let calls = self.dir.path().join("calls");
         let n = std::fs::read_dir(&calls)
             .unwrap()
@@ -250,7 +250,7 @@ fn a_failing_gh_is_reported_per_secret_without_the_value() {
     let stderr = stderr_of(&out);
     assert!(
         stderr.contains(
-            "tf-secrets: error: secret DB_PASSWORD: not set: gh exited with 1: HTTP 422: could not set DB_PASSWORD to <redacted>\n"
+            "tf-secrets: error: secret DB_PASSWORD: not set: gh exited with 1: HTTP 422: could not set DB_PASSWORD to ***\n"
         ),
         "{stderr}"
     );
