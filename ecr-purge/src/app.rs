@@ -28,6 +28,7 @@ pub struct Settings {
     pub missing_ok: bool,
     pub concurrency: usize,
     pub json: bool,
+    pub quiet: bool,
     pub aws: AwsArgs,
     /// The region named by repository URIs or ARNs.
     pub region: Option<String>,
@@ -103,13 +104,15 @@ impl Settings {
             missing_ok: cli.missing_ok,
             concurrency: usize::from(cli.concurrency),
             json: cli.json,
+            quiet: cli.quiet,
             aws: cli.aws,
             region,
         })
     }
 
+    /// Every deletion, a full purge or a prune, is confirmed: by `--yes`, or on a terminal.
     fn needs_confirmation(&self) -> bool {
-        self.selection.is_full() && !self.dry_run && !self.yes
+        !self.dry_run && !self.yes
     }
 }
 
@@ -118,9 +121,14 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let answerer = if settings.needs_confirmation() {
         let Some(answerer) = confirm::terminal() else {
             let names: Vec<&str> = settings.targets.iter().map(|t| t.name.as_str()).collect();
+            let what = if settings.selection.is_full() {
+                "without a selector this deletes every image of"
+            } else {
+                "this deletes the selected images of"
+            };
             return Err(usage(format!(
-                "without a selector this deletes every image of {}: pass --yes to confirm \
-                 (or --dry-run to see what would go)",
+                "{what} {}, and there is no terminal to confirm on: nothing was deleted; add \
+                 --yes to delete, or --dry-run to see what would go",
                 names.join(", ")
             )));
         };
@@ -128,7 +136,9 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let mode = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    let mode = if settings.quiet {
+        ProgressMode::Off
+    } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         ProgressMode::Bar
     } else {
         ProgressMode::Lines
@@ -160,12 +170,15 @@ async fn run_async(
 ) -> anyhow::Result<ExitCode> {
     let config = cli_support::aws::load_config(&settings.aws, settings.region.as_deref()).await?;
     let client = Client::new(&config);
-    let mut console = Console::new(settings.json, mode);
+    let region = config
+        .region()
+        .map_or_else(|| "(no region)".to_owned(), ToString::to_string);
+    let mut console = Console::new(settings.json, mode, settings.quiet);
     let now = SystemTime::now();
 
     let mut listed = Vec::with_capacity(settings.targets.len());
     for target in &settings.targets {
-        listed.push(list_and_plan(&client, target, &settings, now, &console).await);
+        listed.push(list_and_plan(&client, &region, target, &settings, now, &console).await);
     }
 
     if let Some(answerer) = answerer
@@ -227,25 +240,64 @@ async fn run_async(
     }
 }
 
-/// Ask before a full purge (nothing to ask when there is nothing to delete).
+/// How many plan lines the confirmation shows per repository.
+const PLAN_LINES: usize = 5;
+
+/// Show the plan and ask (nothing to ask when there is nothing to delete). The plan is shown
+/// under `--quiet` too: nobody is asked to confirm what they cannot see.
 fn confirmed(
     answerer: confirm::Answerer,
     settings: &Settings,
     listed: &[Listed],
 ) -> anyhow::Result<bool> {
-    let counts: Vec<String> = settings
-        .targets
-        .iter()
-        .zip(listed)
-        .filter_map(|(t, l)| match l {
-            Listed::Planned { total, .. } if *total > 0 => Some(format!("{t} ({total})")),
-            _ => None,
-        })
-        .collect();
+    let full = settings.selection.is_full();
+    let mut counts = Vec::new();
+    for (t, l) in settings.targets.iter().zip(listed) {
+        let Listed::Planned { total, plan } = l else {
+            continue;
+        };
+        if plan.delete.is_empty() {
+            continue;
+        }
+        let n = plan.delete.len();
+        if full {
+            counts.push(format!("{t} ({total})"));
+        } else {
+            counts.push(format!("{n} of {total} images of {t}"));
+        }
+        cli_support::note(format_args!(
+            "{t}: would delete {n} of {}{}; {}",
+            console::plural(*total, "image", "images"),
+            match plan.index_count() {
+                0 => String::new(),
+                1 => " (1 index)".to_owned(),
+                i => format!(" ({i} indexes)"),
+            },
+            console::kept_summary(plan, None)
+        ));
+        for image in plan.delete.iter().take(PLAN_LINES) {
+            let tags = if image.tags.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", image.tag_list())
+            };
+            cli_support::note(format_args!("{t}:   {}{tags}", image.digest));
+        }
+        if n > PLAN_LINES {
+            cli_support::note(format_args!(
+                "{t}:   and {} more (--dry-run lists them all)",
+                n - PLAN_LINES
+            ));
+        }
+    }
     if counts.is_empty() {
         return Ok(true);
     }
-    let mut question = format!("delete every image of {}", counts.join(", "));
+    let mut question = if full {
+        format!("delete every image of {}", counts.join(", "))
+    } else {
+        format!("delete {}", counts.join(", "))
+    };
     if settings.delete_repository {
         question.push_str(", then the repositories");
     }
@@ -319,6 +371,7 @@ fn finish(
 
 async fn list_and_plan(
     client: &Client,
+    region: &str,
     target: &Target,
     settings: &Settings,
     now: SystemTime,
@@ -336,10 +389,7 @@ async fn list_and_plan(
                     "{target}: no such repository{registry}: nothing to do (--missing-ok)"
                 ));
             } else {
-                console.error(&format!(
-                    "{target}: no such repository{registry} ({e}); check the name and region, \
-                     or pass --missing-ok if a missing repository is fine"
-                ));
+                console.error(&missing_message(client, target, region, &e).await);
             }
             return Listed::Missing(e.to_string());
         }
@@ -389,6 +439,42 @@ async fn list_and_plan(
     };
     let plan = plan::plan(images, &children, &settings.selection, now);
     Listed::Planned { total, plan }
+}
+
+/// "No such repository", naming the registry and region looked in, with close names of the
+/// registry's repositories when DescribeRepositories answers (best effort: without them
+/// otherwise).
+async fn missing_message(
+    client: &Client,
+    target: &Target,
+    region: &str,
+    e: &cli_support::aws::AwsError,
+) -> String {
+    let (names, registry) = match ecr::repository_names(client, target.registry_id.as_deref()).await
+    {
+        Ok((names, registry)) => (names, target.registry_id.clone().or(registry)),
+        Err(_) => (Vec::new(), target.registry_id.clone()),
+    };
+    let registry = registry.map_or_else(
+        || "the caller's registry".to_owned(),
+        |r| format!("registry {r}"),
+    );
+    let close = repo::close_names(&target.name, &names);
+    let hint = match close.as_slice() {
+        [] => String::new(),
+        [one] => format!("did you mean {one:?}? "),
+        many => format!(
+            "did you mean one of {}? ",
+            many.iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!(
+        "{target}: no such repository in {registry}, region {region} ({e}); {hint}check the \
+         name and region, or pass --missing-ok if a missing repository is fine"
+    )
 }
 
 fn report_outcome(console: &Console, target: &Target, plan: &Plan, outcome: &Outcome) {

@@ -26,6 +26,8 @@ pub fn image_line(repository: &str, image: &Image) -> String {
 pub enum ProgressMode {
     Bar,
     Lines,
+    /// `--quiet`: none.
+    Off,
 }
 
 /// Plain progress lines at most this often.
@@ -34,6 +36,8 @@ const LINE_EVERY: Duration = Duration::from_secs(2);
 /// The [`Sink`] of a run: buffers image lines and flushes them after each batch.
 pub struct Console {
     json: bool,
+    /// `--quiet`: no notes (errors and warnings still show).
+    quiet: bool,
     mode: ProgressMode,
     out: Vec<u8>,
     /// The first error writing stdout (other than a reader that left, which
@@ -47,9 +51,10 @@ pub struct Console {
 }
 
 impl Console {
-    pub fn new(json: bool, mode: ProgressMode) -> Console {
+    pub fn new(json: bool, mode: ProgressMode, quiet: bool) -> Console {
         Console {
             json,
+            quiet,
             mode,
             out: Vec::new(),
             write_error: None,
@@ -62,7 +67,9 @@ impl Console {
 
     /// Print a note without tearing the bar.
     pub fn note(&self, msg: &str) {
-        self.suspend(|| cli_support::note(msg));
+        if !self.quiet {
+            self.suspend(|| cli_support::note(msg));
+        }
     }
 
     pub fn warn(&self, msg: &str) {
@@ -212,7 +219,7 @@ pub fn keep_breakdown<'a>(reasons: impl Iterator<Item = &'a KeepReason>) -> Stri
 }
 
 /// `KeepReason` counts of a plan and an outcome together.
-fn kept_summary(plan: &Plan, outcome: Option<&Outcome>) -> String {
+pub fn kept_summary(plan: &Plan, outcome: Option<&Outcome>) -> String {
     let extra = outcome.map(|o| o.kept.as_slice()).unwrap_or_default();
     let n = plan.keep.len() + extra.len();
     if n == 0 {

@@ -137,6 +137,8 @@ fn teardown_deletes_the_repository_and_can_be_re_run() {
 fn a_missing_repository_is_an_error_unless_missing_ok() {
     let moto = Moto::shared().lock();
     create_repo(&moto, "present");
+    create_repo(&moto, "team/absent");
+    create_repo(&moto, "unrelated");
     let d = push(&moto, "present", &manifest("p"), &[]);
     let out = tool(&moto)
         .args(["--yes", "absent", "present"])
@@ -151,17 +153,57 @@ fn a_missing_repository_is_an_error_unless_missing_ok() {
         [&d]
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // Where it looked, and the close names of the registry.
     assert!(
-        stderr.contains("ecr-purge: error: absent: no such repository (DescribeImages: RepositoryNotFoundException:"),
+        stderr.contains(
+            "ecr-purge: error: absent: no such repository in registry 123456789012, region \
+             us-east-2 (DescribeImages: RepositoryNotFoundException:"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("); did you mean \"team/absent\"? check the name and region"),
         "{stderr}"
     );
     assert!(stderr.contains("pass --missing-ok"), "{stderr}");
+
+    // Nothing close: no suggestion.
+    let out = tool(&moto).args(["--yes", "zzzz"]).assert().code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("zzzz: no such repository in registry 123456789012, region us-east-2"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("did you mean"), "{stderr}");
 
     tool(&moto)
         .args(["--yes", "--missing-ok", "absent"])
         .assert()
         .success()
         .stdout("");
+}
+
+#[test]
+fn quiet_keeps_errors_and_drops_notes_and_progress() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "app");
+    push_many(&moto, "app", "q", 20);
+    let out = tool(&moto)
+        .args(["--yes", "-q", "app"])
+        .assert()
+        .success()
+        .stderr("");
+    assert_eq!(parse_lines(&out.get_output().stdout, "app").len(), 20);
+    assert!(images(&moto, "app").is_empty());
+    // Errors still show.
+    tool(&moto)
+        .args(["--yes", "--quiet", "absent"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "ecr-purge: error: absent: no such repository",
+        ));
 }
 
 #[test]
@@ -324,7 +366,7 @@ fn a_listing_that_fails_names_the_repository_once_and_does_not_claim_it_exists()
     // Nothing listens on the port: DescribeImages cannot reach AWS.
     let port = test_support::free_port();
     let out = offline()
-        .args(["--json", "--tagged-only", "app"])
+        .args(["--yes", "--json", "--tagged-only", "app"])
         .envs([
             ("AWS_ACCESS_KEY_ID", "test"),
             ("AWS_SECRET_ACCESS_KEY", "test"),
@@ -497,7 +539,7 @@ fn the_minimum_number_of_calls() {
     push_multiarch(&moto, "prune", "n", 2, &["keep"]);
     let calls = recorded_calls(&moto, || {
         tool(&moto)
-            .args(["--tagged-only", "--keep-tag", "keep", "prune"])
+            .args(["--yes", "--tagged-only", "--keep-tag", "keep", "prune"])
             .assert()
             .success();
     });
@@ -516,7 +558,7 @@ fn the_minimum_number_of_calls() {
     // once more to confirm them before it prints them.
     let calls = recorded_calls(&moto, || {
         tool(&moto)
-            .args(["--untagged-only", "prune"])
+            .args(["--yes", "--untagged-only", "prune"])
             .assert()
             .success();
     });
