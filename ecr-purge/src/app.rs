@@ -1,6 +1,7 @@
 //! One run: check the arguments, list and plan every repository, confirm, delete, report.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -188,12 +189,20 @@ async fn run_async(
         return Ok(ExitCode::FAILURE);
     }
 
+    // From here on a signal stops the purge cleanly (before, it ends the run at once:
+    // nothing has been deleted, and a Ctrl-C at the question must simply end it).
+    let signals = cli_support::signal::listen()
+        .map_err(|e| anyhow::anyhow!("cannot handle SIGINT and SIGTERM: {e}"))?;
+    if !settings.quiet {
+        acknowledge(&signals);
+    }
     let options = purge::Options {
         concurrency: settings.concurrency,
         full: settings.selection.is_full(),
         delete_repository: settings.delete_repository,
     };
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(listed.len());
+    let mut not_started: Vec<String> = Vec::new();
     for (target, l) in settings.targets.iter().zip(&mut listed) {
         let Listed::Planned { total, plan } = l else {
             outcomes.push(None);
@@ -208,6 +217,12 @@ async fn run_async(
                 settings.delete_repository,
             ));
             outcomes.push(None);
+            continue;
+        }
+        if let Some(signal) = signals.fired() {
+            not_started.push(target.to_string());
+            let delete = std::mem::take(&mut plan.delete);
+            outcomes.push(Some(Outcome::not_started(delete, options, signal)));
             continue;
         }
         if *total == 0 {
@@ -226,18 +241,51 @@ async fn run_async(
         console.start(target, plan.delete.len());
         // What goes moves into the purge; the report needs only what stays.
         let delete = std::mem::take(&mut plan.delete);
-        let outcome = purge::execute(&client, target, delete, options, &mut console).await;
+        let outcome =
+            purge::execute(&client, target, delete, options, &mut console, &signals).await;
         let done = outcome.deleted.len() + outcome.already_gone.len();
         console.stop(target, done);
         report_outcome(&console, target, plan, &outcome);
         outcomes.push(Some(outcome));
     }
 
-    let code = finish(&settings, &listed, &outcomes, &mut console)?;
+    if let Some(signal) = signals.fired() {
+        console.error(&interrupted_message(signal, &not_started));
+    }
+    let code = finish(&settings, &listed, &outcomes, signals.fired(), &mut console)?;
+    let code = match signals.fired() {
+        Some(signal) => ExitCode::from(signal.exit_code()),
+        None => code,
+    };
     match console.take_write_error() {
         Some(e) => Err(anyhow::Error::new(e).context("cannot write to stdout")),
         None => Ok(code),
     }
+}
+
+/// What a signal did to the run.
+fn interrupted_message(signal: cli_support::signal::Signal, not_started: &[String]) -> String {
+    let mut msg = format!(
+        "interrupted by {signal}: no deletion was started after it; every image known to be \
+         deleted is listed"
+    );
+    if !not_started.is_empty() {
+        let _ = write!(msg, "; not started: {}", not_started.join(", "));
+    }
+    msg.push_str("; re-run to finish the job");
+    msg
+}
+
+/// Say on stderr, when the first signal comes, what happens now.
+fn acknowledge(signals: &cli_support::signal::Signals) {
+    let s = signals.clone();
+    tokio::spawn(async move {
+        let signal = s.first().await;
+        cli_support::note(format_args!(
+            "{signal}: no new deletion starts; finishing the calls in flight (a second signal \
+             abandons them)"
+        ));
+    });
 }
 
 /// How many plan lines the confirmation shows per repository.
@@ -310,6 +358,7 @@ fn finish(
     settings: &Settings,
     listed: &[Listed],
     outcomes: &[Option<Outcome>],
+    interrupted: Option<cli_support::signal::Signal>,
     console: &mut Console,
 ) -> anyhow::Result<ExitCode> {
     let mut ok = true;
@@ -351,7 +400,7 @@ fn finish(
         reports.push(report);
     }
     if settings.json {
-        let doc = console::document(settings.dry_run, ok, &reports);
+        let doc = console::document(settings.dry_run, ok, interrupted, &reports);
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         console.write(text.as_bytes());

@@ -1,10 +1,8 @@
 //! Full purges against the emulator: emptying, dry runs, deleting the repository, missing
 //! repositories, failures the API reports, closed stdout, the number of calls.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
-use std::thread;
 
 use predicates::prelude::*;
 use serde_json::Value;
@@ -12,41 +10,9 @@ use test_support::CommandExt as _;
 use test_support::moto::Moto;
 
 use crate::common::{
-    create_repo, images, manifest, offline, parse_lines, push, push_multiarch, repo_exists, tool,
+    create_repo, images, manifest, offline, parse_lines, push, push_many, push_multiarch,
+    repo_exists, tool,
 };
-
-/// Push `n` images from `threads` threads; every third untagged, every third with two
-/// tags. Returns digest -> sorted tags.
-fn push_many(moto: &Moto, repo: &str, prefix: &str, n: usize) -> BTreeMap<String, Vec<String>> {
-    let threads = 4;
-    thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                s.spawn(move || {
-                    let mut out = BTreeMap::new();
-                    for i in (t..n).step_by(threads) {
-                        let text = manifest(&format!("{prefix}{i}"));
-                        let (one, two) = (format!("{prefix}-{i}"), format!("{prefix}-{i}-extra"));
-                        let tags: Vec<&str> = match i % 3 {
-                            0 => vec![],
-                            1 => vec![&one],
-                            _ => vec![&one, &two],
-                        };
-                        let digest = push(moto, repo, &text, &tags);
-                        let mut tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
-                        tags.sort();
-                        out.insert(digest, tags);
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    })
-}
 
 #[test]
 fn a_repository_of_1500_images_is_listed_by_a_dry_run_then_emptied() {
