@@ -20,6 +20,11 @@ variable EXT_ECR_DELETE_DELAY set to a number of seconds, every BatchDeleteImage
 long before it starts (outside the lock, so other calls go on meanwhile). Unset, or 0: no
 wait.
 
+Another knob, for the answers a racing backend gave before the lock above: with
+EXT_ECR_FALSE_NOT_FOUND set to N, the first N digests sent to BatchDeleteImage (counted over
+the server's life) are answered ImageNotFound and left in place, as an emulator racing under
+concurrent deletes once did. Unset, or 0: every answer is true.
+
 The patch is written against moto 5.2.5's internals and install() refuses to run against
 anything else.
 """
@@ -92,6 +97,38 @@ def _slowed(method, delay: float):
     return wrapper
 
 
+def _lying(method, count: int):
+    """BatchDeleteImage that answers ImageNotFound for the first `count` digests it is sent,
+    without deleting them."""
+    left = [count]
+    guard = threading.Lock()
+
+    @functools.wraps(method)
+    def wrapper(self, repository_name, registry_id=None, image_ids=None):
+        ids = list(image_ids or [])
+        lied = []
+        with guard:
+            while left[0] > 0 and ids and "imageDigest" in ids[0]:
+                lied.append(ids.pop(0))
+                left[0] -= 1
+        if ids or not lied:
+            response = method(self, repository_name, registry_id, ids)
+        else:
+            response = {"imageIds": [], "failures": []}
+        for image_id in lied:
+            response["failures"].append(
+                {
+                    "imageId": {"imageDigest": image_id["imageDigest"]},
+                    "failureCode": "ImageNotFound",
+                    "failureReason": "Requested image not found",
+                }
+            )
+        return response
+
+    wrapper.__ext_ecr_lying__ = True
+    return wrapper
+
+
 def install() -> None:
     import moto
     from moto.ecr import models
@@ -120,3 +157,6 @@ def install() -> None:
     delay = float(os.environ.get("EXT_ECR_DELETE_DELAY") or 0)
     if delay > 0 and not getattr(backend.batch_delete_image, "__ext_ecr_slowed__", False):
         backend.batch_delete_image = _slowed(backend.batch_delete_image, delay)
+    lies = int(os.environ.get("EXT_ECR_FALSE_NOT_FOUND") or 0)
+    if lies > 0 and not getattr(backend.batch_delete_image, "__ext_ecr_lying__", False):
+        backend.batch_delete_image = _lying(backend.batch_delete_image, lies)

@@ -551,3 +551,43 @@ fn the_minimum_number_of_calls() {
     });
     assert_eq!(calls, ["DescribeImages"], "{calls:?}");
 }
+
+#[test]
+fn image_not_found_for_images_still_there_is_checked_and_deleted_again() {
+    // EXT_ECR_FALSE_NOT_FOUND (emulator/ext_ecr.py): the first 12 digests deleted are
+    // answered ImageNotFound and kept, as an emulator racing under concurrent deletes once
+    // did. The purge used to count them "already gone" and end "NOT empty; re-run".
+    let moto = Moto::start_with_env(&[("EXT_ECR_FALSE_NOT_FOUND", "12")]);
+    create_repo(&moto, "lies");
+    let pushed: Vec<String> = (0..30)
+        .map(|i| {
+            push(
+                &moto,
+                "lies",
+                &manifest(&format!("l{i}")),
+                &[&format!("v{i}")],
+            )
+        })
+        .collect();
+    let out = tool(&moto)
+        .args(["--yes", "--json", "lies"])
+        .assert()
+        .success();
+    let out = out.get_output();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let repo = &doc["repositories"][0];
+    assert_eq!(doc["deleted"], 30, "{doc}");
+    assert_eq!(repo["deleted_again"], 12, "{doc}");
+    assert_eq!(repo["already_gone"], serde_json::json!([]), "{doc}");
+    assert_eq!(repo["empty"], true, "{doc}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "lies: deleted 30 images (12 of them on a second try: reported gone, yet still \
+             listed); kept none; the repository is empty"
+        ),
+        "{stderr}"
+    );
+    assert!(images(&moto, "lies").is_empty());
+    assert_eq!(pushed.len(), 30);
+}
