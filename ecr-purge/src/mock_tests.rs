@@ -4,8 +4,8 @@
 //! throttling, per-image failures that never clear or that name no image of the batch,
 //! BatchGetImage failures, and a DeleteRepository that still says RepositoryNotEmpty when
 //! the listing is empty (it deletes synchronously), ImageNotFound for an image still there a
-//! chosen number of times, and a signal after a chosen call. The binary itself is tested against the
-//! emulator in tests/cli.
+//! chosen number of times, and a signal after a chosen call. The binary itself is tested
+//! against the emulator in tests/cli.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
