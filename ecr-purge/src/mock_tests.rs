@@ -58,8 +58,8 @@ struct Store {
     lies: HashMap<String, usize>,
     /// Digests someone else deletes just before our call reaches them: truly not found.
     vanish: HashSet<String>,
-    /// Sent the signal after this many BatchDeleteImage calls.
-    signal_after: Option<(usize, Arc<cli_support::signal::Trigger>)>,
+    /// Send SIGINT this many times after this many BatchDeleteImage calls.
+    signal_after: Option<(usize, Arc<cli_support::signal::Trigger>, usize)>,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -181,10 +181,12 @@ impl Store {
         for d in gone {
             self.images.remove(&d);
         }
-        if let Some((n, trigger)) = &self.signal_after
+        if let Some((n, trigger, times)) = &self.signal_after
             && call == *n
         {
-            trigger.send(Signal::Int);
+            for _ in 0..*times {
+                trigger.send(Signal::Int);
+            }
         }
         MockResponse::Output(out.build())
     }
@@ -725,13 +727,55 @@ async fn image_not_found_for_an_image_still_there_is_deleted_again_in_bounded_ro
 }
 
 #[tokio::test]
+async fn a_second_signal_leaves_every_image_accounted_for_once() {
+    let (trigger, signals) = Signals::manual();
+    let mut s = big_store();
+    s.signal_after = Some((1, Arc::new(trigger), 2));
+    let total = s.images.len();
+    let store: Shared = Arc::new(Mutex::new(s));
+    let client = client(&store);
+    let images = ecr::list_images(&client, &target()).await.unwrap();
+    let plan = plan::plan(
+        images,
+        &HashMap::new(),
+        &Selection::default(),
+        SystemTime::now(),
+    );
+    let mut rec = Recorder::default();
+    let options = Options {
+        concurrency: 3,
+        full: true,
+        delete_repository: false,
+    };
+    let outcome =
+        purge::execute(&client, &target(), plan.delete, options, &mut rec, &signals).await;
+    assert_eq!(outcome.interrupted, Some(Signal::Int));
+    let mut seen: Vec<&str> = rec.lines.iter().map(String::as_str).collect();
+    seen.extend(outcome.not_attempted.iter().map(|i| i.digest.as_str()));
+    seen.extend(outcome.in_doubt.iter().map(|i| i.digest.as_str()));
+    seen.extend(outcome.failed.iter().map(|(i, _)| i.digest.as_str()));
+    seen.extend(outcome.already_gone.iter().map(|i| i.digest.as_str()));
+    let distinct: HashSet<&str> = seen.iter().copied().collect();
+    assert_eq!(seen.len(), total, "{}", brief(&outcome));
+    assert_eq!(
+        distinct.len(),
+        total,
+        "each image once: {}",
+        brief(&outcome)
+    );
+    // The indexes went in the first call; the rest of the plan was never sent.
+    assert!(outcome.not_attempted.len() >= 2_000, "{}", brief(&outcome));
+    assert!(!outcome.ok());
+}
+
+#[tokio::test]
 async fn a_signal_stops_new_calls_and_the_images_deleted_are_all_reported() {
     let (trigger, signals) = Signals::manual();
     let mut s = Store::default();
     for i in 0..1_000 {
         s.add(&digest(i), &[], 1_000, MANIFEST);
     }
-    s.signal_after = Some((3, Arc::new(trigger)));
+    s.signal_after = Some((3, Arc::new(trigger), 1));
     let store: Shared = Arc::new(Mutex::new(s));
     let client = client(&store);
     let images = ecr::list_images(&client, &target()).await.unwrap();

@@ -258,9 +258,7 @@ pub async fn execute(
                 signals,
             )
             .await;
-            if abandoned {
-                break;
-            }
+            // Abandoned: a second signal came, so the next wave is not attempted.
         }
         if retry.is_empty() {
             break;
