@@ -181,6 +181,12 @@ impl Store {
         for d in gone {
             self.images.remove(&d);
         }
+        self.signal(call);
+        MockResponse::Output(out.build())
+    }
+
+    /// Send the signals of `signal_after` once call number `call` is answered.
+    fn signal(&self, call: usize) {
         if let Some((n, trigger, times)) = &self.signal_after
             && call == *n
         {
@@ -188,7 +194,6 @@ impl Store {
                 trigger.send(Signal::Int);
             }
         }
-        MockResponse::Output(out.build())
     }
 
     /// DescribeImages pages of at most 1000, in digest order, with a token.
