@@ -15,13 +15,25 @@ whose ids are all bare digests (what a purge sends), the list moto walks is narr
 images with those digests first, in their order; moto's own code then does the deletion and
 builds the answer, so the response is the same, and the untouched images keep their order.
 
+A knob for tests that must act while a purge runs (a signal mid-way): with the environment
+variable EXT_ECR_DELETE_DELAY set to a number of seconds, every BatchDeleteImage waits that
+long before it starts (outside the lock, so other calls go on meanwhile). Unset, or 0: no
+wait.
+
+Another knob, for the answers a racing backend gave before the lock above: with
+EXT_ECR_FALSE_NOT_FOUND set to N, the first N digests sent to BatchDeleteImage (counted over
+the server's life) are answered ImageNotFound and left in place, as an emulator racing under
+concurrent deletes once did. Unset, or 0: every answer is true.
+
 The patch is written against moto 5.2.5's internals and install() refuses to run against
 anything else.
 """
 
 import functools
 import inspect
+import os
 import threading
+import time
 
 EXPECTED_MOTO = "5.2.5"
 
@@ -75,6 +87,48 @@ def _narrowed(batch_delete_image):
     return wrapper
 
 
+def _slowed(method, delay: float):
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        time.sleep(delay)
+        return method(*args, **kwargs)
+
+    wrapper.__ext_ecr_slowed__ = True
+    return wrapper
+
+
+def _lying(method, count: int):
+    """BatchDeleteImage that answers ImageNotFound for the first `count` digests it is sent,
+    without deleting them."""
+    left = [count]
+    guard = threading.Lock()
+
+    @functools.wraps(method)
+    def wrapper(self, repository_name, registry_id=None, image_ids=None):
+        ids = list(image_ids or [])
+        lied = []
+        with guard:
+            while left[0] > 0 and ids and "imageDigest" in ids[0]:
+                lied.append(ids.pop(0))
+                left[0] -= 1
+        if ids or not lied:
+            response = method(self, repository_name, registry_id, ids)
+        else:
+            response = {"imageIds": [], "failures": []}
+        for image_id in lied:
+            response["failures"].append(
+                {
+                    "imageId": {"imageDigest": image_id["imageDigest"]},
+                    "failureCode": "ImageNotFound",
+                    "failureReason": "Requested image not found",
+                }
+            )
+        return response
+
+    wrapper.__ext_ecr_lying__ = True
+    return wrapper
+
+
 def install() -> None:
     import moto
     from moto.ecr import models
@@ -100,3 +154,9 @@ def install() -> None:
         method = getattr(models.ECRBackend, name)
         if not getattr(method, "__ext_ecr_locked__", False):
             setattr(models.ECRBackend, name, _locked(method))
+    delay = float(os.environ.get("EXT_ECR_DELETE_DELAY") or 0)
+    if delay > 0 and not getattr(backend.batch_delete_image, "__ext_ecr_slowed__", False):
+        backend.batch_delete_image = _slowed(backend.batch_delete_image, delay)
+    lies = int(os.environ.get("EXT_ECR_FALSE_NOT_FOUND") or 0)
+    if lies > 0 and not getattr(backend.batch_delete_image, "__ext_ecr_lying__", False):
+        backend.batch_delete_image = _lying(backend.batch_delete_image, lies)

@@ -10,6 +10,7 @@
 //! - [`gha`]: GitHub Actions workflow commands (annotations, masks, groups, fences).
 //! - [`generate`]: shell completions and man pages from the clap model.
 //! - `aws` (feature `aws`): SDK configuration from the standard chain plus the common flags.
+//! - `signal` (feature `signal`): SIGINT/SIGTERM as futures (the first, and a second one).
 //! - [`ecs`]: the ECS RegisterTaskDefinition model (generated from botocore); with feature `ecs`,
 //!   the SDK input built from register-ready JSON.
 
@@ -25,5 +26,7 @@ pub mod report;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod ecs;
+#[cfg(feature = "signal")]
+pub mod signal;
 
 pub use report::{UsageError, note, usage, warn};

@@ -1,6 +1,7 @@
 //! One run: check the arguments, list and plan every repository, confirm, delete, report.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -28,6 +29,7 @@ pub struct Settings {
     pub missing_ok: bool,
     pub concurrency: usize,
     pub json: bool,
+    pub quiet: bool,
     pub aws: AwsArgs,
     /// The region named by repository URIs or ARNs.
     pub region: Option<String>,
@@ -103,13 +105,15 @@ impl Settings {
             missing_ok: cli.missing_ok,
             concurrency: usize::from(cli.concurrency),
             json: cli.json,
+            quiet: cli.quiet,
             aws: cli.aws,
             region,
         })
     }
 
+    /// Every deletion, a full purge or a prune, is confirmed: by `--yes`, or on a terminal.
     fn needs_confirmation(&self) -> bool {
-        self.selection.is_full() && !self.dry_run && !self.yes
+        !self.dry_run && !self.yes
     }
 }
 
@@ -118,9 +122,14 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let answerer = if settings.needs_confirmation() {
         let Some(answerer) = confirm::terminal() else {
             let names: Vec<&str> = settings.targets.iter().map(|t| t.name.as_str()).collect();
+            let what = if settings.selection.is_full() {
+                "without a selector this deletes every image of"
+            } else {
+                "this deletes the selected images of"
+            };
             return Err(usage(format!(
-                "without a selector this deletes every image of {}: pass --yes to confirm \
-                 (or --dry-run to see what would go)",
+                "{what} {}, and there is no terminal to confirm on: nothing was deleted; add \
+                 --yes to delete, or --dry-run to see what would go",
                 names.join(", ")
             )));
         };
@@ -128,7 +137,9 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let mode = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    let mode = if settings.quiet {
+        ProgressMode::Off
+    } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         ProgressMode::Bar
     } else {
         ProgressMode::Lines
@@ -160,12 +171,15 @@ async fn run_async(
 ) -> anyhow::Result<ExitCode> {
     let config = cli_support::aws::load_config(&settings.aws, settings.region.as_deref()).await?;
     let client = Client::new(&config);
-    let mut console = Console::new(settings.json, mode);
+    let region = config
+        .region()
+        .map_or_else(|| "(no region)".to_owned(), ToString::to_string);
+    let mut console = Console::new(settings.json, mode, settings.quiet);
     let now = SystemTime::now();
 
     let mut listed = Vec::with_capacity(settings.targets.len());
     for target in &settings.targets {
-        listed.push(list_and_plan(&client, target, &settings, now, &console).await);
+        listed.push(list_and_plan(&client, &region, target, &settings, now, &console).await);
     }
 
     if let Some(answerer) = answerer
@@ -175,12 +189,20 @@ async fn run_async(
         return Ok(ExitCode::FAILURE);
     }
 
+    // From here on a signal stops the purge cleanly (before, it ends the run at once:
+    // nothing has been deleted, and a Ctrl-C at the question must simply end it).
+    let signals = cli_support::signal::listen()
+        .map_err(|e| anyhow::anyhow!("cannot handle SIGINT and SIGTERM: {e}"))?;
+    if !settings.quiet {
+        acknowledge(&signals);
+    }
     let options = purge::Options {
         concurrency: settings.concurrency,
         full: settings.selection.is_full(),
         delete_repository: settings.delete_repository,
     };
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(listed.len());
+    let mut not_started: Vec<String> = Vec::new();
     for (target, l) in settings.targets.iter().zip(&mut listed) {
         let Listed::Planned { total, plan } = l else {
             outcomes.push(None);
@@ -195,6 +217,12 @@ async fn run_async(
                 settings.delete_repository,
             ));
             outcomes.push(None);
+            continue;
+        }
+        if let Some(signal) = signals.fired() {
+            not_started.push(target.to_string());
+            let delete = std::mem::take(&mut plan.delete);
+            outcomes.push(Some(Outcome::not_started(delete, options, signal)));
             continue;
         }
         if *total == 0 {
@@ -213,39 +241,111 @@ async fn run_async(
         console.start(target, plan.delete.len());
         // What goes moves into the purge; the report needs only what stays.
         let delete = std::mem::take(&mut plan.delete);
-        let outcome = purge::execute(&client, target, delete, options, &mut console).await;
+        let outcome =
+            purge::execute(&client, target, delete, options, &mut console, &signals).await;
         let done = outcome.deleted.len() + outcome.already_gone.len();
         console.stop(target, done);
         report_outcome(&console, target, plan, &outcome);
         outcomes.push(Some(outcome));
     }
 
-    let code = finish(&settings, &listed, &outcomes, &mut console)?;
+    if let Some(signal) = signals.fired() {
+        console.error(&interrupted_message(signal, &not_started));
+    }
+    let code = finish(&settings, &listed, &outcomes, signals.fired(), &mut console)?;
+    let code = match signals.fired() {
+        Some(signal) => ExitCode::from(signal.exit_code()),
+        None => code,
+    };
     match console.take_write_error() {
         Some(e) => Err(anyhow::Error::new(e).context("cannot write to stdout")),
         None => Ok(code),
     }
 }
 
-/// Ask before a full purge (nothing to ask when there is nothing to delete).
+/// What a signal did to the run.
+fn interrupted_message(signal: cli_support::signal::Signal, not_started: &[String]) -> String {
+    let mut msg = format!(
+        "interrupted by {signal}: no deletion was started after it; every image known to be \
+         deleted is listed"
+    );
+    if !not_started.is_empty() {
+        let _ = write!(msg, "; not started: {}", not_started.join(", "));
+    }
+    msg.push_str("; re-run to finish the job");
+    msg
+}
+
+/// Say on stderr, when the first signal comes, what happens now.
+fn acknowledge(signals: &cli_support::signal::Signals) {
+    let s = signals.clone();
+    tokio::spawn(async move {
+        let signal = s.first().await;
+        cli_support::note(format_args!(
+            "{signal}: no new deletion starts; finishing the calls in flight (a second signal \
+             abandons them)"
+        ));
+    });
+}
+
+/// How many plan lines the confirmation shows per repository.
+const PLAN_LINES: usize = 5;
+
+/// Show the plan and ask (nothing to ask when there is nothing to delete). The plan is shown
+/// under `--quiet` too: nobody is asked to confirm what they cannot see.
 fn confirmed(
     answerer: confirm::Answerer,
     settings: &Settings,
     listed: &[Listed],
 ) -> anyhow::Result<bool> {
-    let counts: Vec<String> = settings
-        .targets
-        .iter()
-        .zip(listed)
-        .filter_map(|(t, l)| match l {
-            Listed::Planned { total, .. } if *total > 0 => Some(format!("{t} ({total})")),
-            _ => None,
-        })
-        .collect();
+    let full = settings.selection.is_full();
+    let mut counts = Vec::new();
+    for (t, l) in settings.targets.iter().zip(listed) {
+        let Listed::Planned { total, plan } = l else {
+            continue;
+        };
+        if plan.delete.is_empty() {
+            continue;
+        }
+        let n = plan.delete.len();
+        if full {
+            counts.push(format!("{t} ({total})"));
+        } else {
+            counts.push(format!("{n} of {total} images of {t}"));
+        }
+        cli_support::note(format_args!(
+            "{t}: would delete {n} of {}{}; {}",
+            console::plural(*total, "image", "images"),
+            match plan.index_count() {
+                0 => String::new(),
+                1 => " (1 index)".to_owned(),
+                i => format!(" ({i} indexes)"),
+            },
+            console::kept_summary(plan, None)
+        ));
+        for image in plan.delete.iter().take(PLAN_LINES) {
+            let tags = if image.tags.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", image.tag_list())
+            };
+            cli_support::note(format_args!("{t}:   {}{tags}", image.digest));
+        }
+        if n > PLAN_LINES {
+            cli_support::note(format_args!(
+                "{t}:   and {} more (--dry-run lists them all)",
+                n - PLAN_LINES
+            ));
+        }
+    }
     if counts.is_empty() {
         return Ok(true);
     }
-    let mut question = format!("delete every image of {}", counts.join(", "));
+    let mut question = if full {
+        format!("delete every image of {}", counts.join(", "))
+    } else {
+        format!("delete {}", counts.join(", "))
+    };
     if settings.delete_repository {
         question.push_str(", then the repositories");
     }
@@ -258,6 +358,7 @@ fn finish(
     settings: &Settings,
     listed: &[Listed],
     outcomes: &[Option<Outcome>],
+    interrupted: Option<cli_support::signal::Signal>,
     console: &mut Console,
 ) -> anyhow::Result<ExitCode> {
     let mut ok = true;
@@ -299,7 +400,7 @@ fn finish(
         reports.push(report);
     }
     if settings.json {
-        let doc = console::document(settings.dry_run, ok, &reports);
+        let doc = console::document(settings.dry_run, ok, interrupted, &reports);
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         console.write(text.as_bytes());
@@ -319,6 +420,7 @@ fn finish(
 
 async fn list_and_plan(
     client: &Client,
+    region: &str,
     target: &Target,
     settings: &Settings,
     now: SystemTime,
@@ -336,10 +438,7 @@ async fn list_and_plan(
                     "{target}: no such repository{registry}: nothing to do (--missing-ok)"
                 ));
             } else {
-                console.error(&format!(
-                    "{target}: no such repository{registry} ({e}); check the name and region, \
-                     or pass --missing-ok if a missing repository is fine"
-                ));
+                console.error(&missing_message(client, target, region, &e).await);
             }
             return Listed::Missing(e.to_string());
         }
@@ -389,6 +488,42 @@ async fn list_and_plan(
     };
     let plan = plan::plan(images, &children, &settings.selection, now);
     Listed::Planned { total, plan }
+}
+
+/// "No such repository", naming the registry and region looked in, with close names of the
+/// registry's repositories when DescribeRepositories answers (best effort: without them
+/// otherwise).
+async fn missing_message(
+    client: &Client,
+    target: &Target,
+    region: &str,
+    e: &cli_support::aws::AwsError,
+) -> String {
+    let (names, registry) = match ecr::repository_names(client, target.registry_id.as_deref()).await
+    {
+        Ok((names, registry)) => (names, target.registry_id.clone().or(registry)),
+        Err(_) => (Vec::new(), target.registry_id.clone()),
+    };
+    let registry = registry.map_or_else(
+        || "the caller's registry".to_owned(),
+        |r| format!("registry {r}"),
+    );
+    let close = repo::close_names(&target.name, &names);
+    let hint = match close.as_slice() {
+        [] => String::new(),
+        [one] => format!("did you mean {one:?}? "),
+        many => format!(
+            "did you mean one of {}? ",
+            many.iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!(
+        "{target}: no such repository in {registry}, region {region} ({e}); {hint}check the \
+         name and region, or pass --missing-ok if a missing repository is fine"
+    )
 }
 
 fn report_outcome(console: &Console, target: &Target, plan: &Plan, outcome: &Outcome) {

@@ -9,22 +9,27 @@ use cli_support::generate::GenerateArgs;
 /// The exit-code table: the `EXIT STATUS` section of `--help`, and (verbatim) of the README.
 pub const EXIT_STATUS: &str = "\
 EXIT STATUS
-  0  done: every selected image is gone (with --dry-run: the plan was printed);
-     a missing repository with --missing-ok
-  1  some images could not be deleted (each is listed with the API's reason), a
-     full purge left the repository not empty, --delete-repository could not
-     delete it, a repository is missing (without --missing-ok), the
-     confirmation was declined, an AWS call failed, or stdout could not be
-     written
-  2  usage: bad arguments, an invalid repository name, or a full purge without
-     --yes where there is no terminal to confirm on";
+    0  done: every selected image is gone (with --dry-run: the plan was printed);
+       a missing repository with --missing-ok
+    1  some images could not be deleted (each is listed with the API's reason), a
+       full purge left the repository not empty, --delete-repository could not
+       delete it, a repository is missing (without --missing-ok), the
+       confirmation was declined (nothing was deleted), an AWS call failed, or
+       stdout could not be written
+    2  usage: bad arguments, an invalid repository name, or a deletion (a full
+       purge or a prune) without --yes where there is no terminal to confirm on
+       (nothing was deleted)
+  130  SIGINT: no new deletion was started; the images deleted so far are
+       listed, with the summary (a second signal abandons the calls in flight:
+       their images are reported as not known to be deleted)
+  143  SIGTERM: the same as SIGINT";
 
 const EXAMPLES: &str = "\
 EXAMPLES
   ecr-purge --yes app                       # empty the repository (all images, every status)
   ecr-purge --yes --delete-repository --missing-ok app web   # teardown, safe to re-run
-  ecr-purge --keep-latest 10 app            # prune: keep the 10 newest images
-  ecr-purge --untagged-only --older-than 14d app
+  ecr-purge --yes --keep-latest 10 app      # prune: keep the 10 newest images
+  ecr-purge --yes --untagged-only --older-than 14d app
   ecr-purge --tag 'pr-*' --keep-tag 'release-*' --dry-run app";
 
 /// Empty or prune ECR repositories, image-index aware, so teardown works.
@@ -34,8 +39,9 @@ EXAMPLES
 /// indexes first. Prints one line per deleted image on stdout:
 /// repository<TAB>digest<TAB>tag1,tag2.
 ///
-/// Without selectors it is a full purge: every image goes, which needs --yes (or a yes on
-/// the terminal), and the repository is checked to be empty at the end.
+/// Without selectors it is a full purge: every image goes, and the repository is checked to
+/// be empty at the end. Every deletion (a full purge or a prune) needs --yes, or a yes on
+/// the terminal after the plan is shown; without a terminal, nothing is deleted without --yes.
 #[derive(Debug, Parser)]
 #[command(
     name = "ecr-purge",
@@ -80,7 +86,8 @@ pub struct Cli {
     #[arg(short = 'n', long)]
     pub dry_run: bool,
 
-    /// Confirm a full purge (required when there is no terminal to ask on).
+    /// Delete without asking (required when there is no terminal to ask on, for a full
+    /// purge and a prune alike).
     #[arg(short = 'y', long)]
     pub yes: bool,
 
@@ -104,6 +111,10 @@ pub struct Cli {
     /// Print one JSON document on stdout instead of one line per image.
     #[arg(long)]
     pub json: bool,
+
+    /// No progress or notes on stderr (errors, warnings and the confirmation still show).
+    #[arg(short, long)]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub aws: AwsArgs,

@@ -26,6 +26,8 @@ pub fn image_line(repository: &str, image: &Image) -> String {
 pub enum ProgressMode {
     Bar,
     Lines,
+    /// `--quiet`: none.
+    Off,
 }
 
 /// Plain progress lines at most this often.
@@ -34,6 +36,8 @@ const LINE_EVERY: Duration = Duration::from_secs(2);
 /// The [`Sink`] of a run: buffers image lines and flushes them after each batch.
 pub struct Console {
     json: bool,
+    /// `--quiet`: no notes (errors and warnings still show).
+    quiet: bool,
     mode: ProgressMode,
     out: Vec<u8>,
     /// The first error writing stdout (other than a reader that left, which
@@ -47,9 +51,10 @@ pub struct Console {
 }
 
 impl Console {
-    pub fn new(json: bool, mode: ProgressMode) -> Console {
+    pub fn new(json: bool, mode: ProgressMode, quiet: bool) -> Console {
         Console {
             json,
+            quiet,
             mode,
             out: Vec::new(),
             write_error: None,
@@ -62,7 +67,9 @@ impl Console {
 
     /// Print a note without tearing the bar.
     pub fn note(&self, msg: &str) {
-        self.suspend(|| cli_support::note(msg));
+        if !self.quiet {
+            self.suspend(|| cli_support::note(msg));
+        }
     }
 
     pub fn warn(&self, msg: &str) {
@@ -212,7 +219,7 @@ pub fn keep_breakdown<'a>(reasons: impl Iterator<Item = &'a KeepReason>) -> Stri
 }
 
 /// `KeepReason` counts of a plan and an outcome together.
-fn kept_summary(plan: &Plan, outcome: Option<&Outcome>) -> String {
+pub fn kept_summary(plan: &Plan, outcome: Option<&Outcome>) -> String {
     let extra = outcome.map(|o| o.kept.as_slice()).unwrap_or_default();
     let n = plan.keep.len() + extra.len();
     if n == 0 {
@@ -263,6 +270,13 @@ pub fn outcome_summary(target: &Target, plan: &Plan, outcome: &Outcome) -> Strin
         plural(outcome.deleted.len(), "image", "images"),
         self::indexes(indexes)
     );
+    if outcome.deleted_again > 0 {
+        let _ = write!(
+            s,
+            " ({} of them on a second try: reported gone, yet still listed)",
+            outcome.deleted_again
+        );
+    }
     if !outcome.already_gone.is_empty() {
         let _ = write!(s, ", {} already gone", outcome.already_gone.len());
     }
@@ -278,6 +292,12 @@ pub fn outcome_summary(target: &Target, plan: &Plan, outcome: &Outcome) -> Strin
     }
     if !outcome.not_attempted.is_empty() {
         let _ = write!(s, "; not attempted {}", outcome.not_attempted.len());
+    }
+    if !outcome.in_doubt.is_empty() {
+        let _ = write!(s, "; not known {}", outcome.in_doubt.len());
+    }
+    if let Some(signal) = outcome.interrupted {
+        let _ = write!(s, "; interrupted by {signal}");
     }
     match (outcome.repository, outcome.empty) {
         (RepoFate::Deleted, _) => s.push_str("; repository deleted"),
@@ -350,9 +370,21 @@ pub fn problem_lines(target: &Target, outcome: &Outcome) -> Vec<String> {
         }
     }
     if !outcome.not_attempted.is_empty() {
+        let why = match outcome.interrupted {
+            Some(signal) => format!(": the purge was interrupted by {signal}"),
+            None => " after that error".to_owned(),
+        };
         lines.push(format!(
-            "{target}: {} images were not attempted after that error",
-            outcome.not_attempted.len()
+            "{target}: {} not attempted{why}",
+            plural(outcome.not_attempted.len(), "image was", "images were")
+        ));
+    }
+    if !outcome.in_doubt.is_empty() {
+        let digests: Vec<&str> = outcome.in_doubt.iter().map(|i| i.digest.as_str()).collect();
+        lines.push(format!(
+            "{target}: {} in calls abandoned at the second signal, not known to be deleted: {}",
+            plural(digests.len(), "image was", "images were"),
+            some(&digests, 3)
         ));
     }
     if !outcome.appeared.is_empty() {
@@ -384,6 +416,15 @@ pub fn problems(outcome: &Outcome) -> Vec<String> {
     }
     if !outcome.not_attempted.is_empty() {
         out.push(format!("{} not attempted", outcome.not_attempted.len()));
+    }
+    if !outcome.in_doubt.is_empty() {
+        out.push(format!(
+            "{} not known to be deleted",
+            outcome.in_doubt.len()
+        ));
+    }
+    if let Some(signal) = outcome.interrupted {
+        out.push(format!("interrupted by {signal}"));
     }
     if !outcome.appeared.is_empty() {
         out.push(format!(
@@ -541,6 +582,10 @@ impl RepoReport<'_> {
                     .collect();
                 v["failed_by_code"] = json!(failures_by_code(outcome));
                 v["not_attempted"] = outcome.not_attempted.iter().map(image_json).collect();
+                v["in_doubt"] = outcome.in_doubt.iter().map(image_json).collect();
+                v["deleted_again"] = json!(outcome.deleted_again);
+                v["interrupted"] =
+                    json!(outcome.interrupted.map(cli_support::signal::Signal::name));
                 v["appeared"] = outcome.appeared.iter().map(image_json).collect();
                 v["empty"] = json!(outcome.empty);
                 v["repository_deleted"] = json!(matches!(
@@ -555,7 +600,12 @@ impl RepoReport<'_> {
 }
 
 /// The whole `--json` document.
-pub fn document(dry_run: bool, ok: bool, repos: &[RepoReport<'_>]) -> Value {
+pub fn document(
+    dry_run: bool,
+    ok: bool,
+    interrupted: Option<cli_support::signal::Signal>,
+    repos: &[RepoReport<'_>],
+) -> Value {
     let list: Vec<Value> = repos.iter().map(RepoReport::to_json).collect();
     let sum = |key: &str| -> usize {
         list.iter()
@@ -568,6 +618,9 @@ pub fn document(dry_run: bool, ok: bool, repos: &[RepoReport<'_>]) -> Value {
     } else {
         doc["deleted"] = json!(sum("deleted"));
         doc["failed"] = json!(sum("failed") + sum("unmatched_failures"));
+        doc["not_attempted"] = json!(sum("not_attempted"));
+        doc["in_doubt"] = json!(sum("in_doubt"));
+        doc["interrupted"] = json!(interrupted.map(cli_support::signal::Signal::name));
     }
     doc["kept"] = json!(sum("kept"));
     doc["repositories"] = Value::Array(list);
@@ -607,6 +660,9 @@ mod tests {
             unmatched: Vec::new(),
             kept: Vec::new(),
             not_attempted: Vec::new(),
+            in_doubt: Vec::new(),
+            deleted_again: 0,
+            interrupted: None,
             appeared: Vec::new(),
             error: None,
             empty: None,
@@ -664,7 +720,7 @@ mod tests {
                 "app: 100 images not deleted (sha256:00, sha256:01, sha256:02 and 97 more): \
                  BatchDeleteImage: AccessDeniedException: not authorized to perform: \
                  ecr:BatchDeleteImage",
-                "app: 1 images were not attempted after that error",
+                "app: 1 image was not attempted after that error",
             ]
         );
         assert_eq!(

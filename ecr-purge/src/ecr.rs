@@ -70,6 +70,41 @@ pub async fn list_images(client: &Client, target: &Target) -> Result<Vec<Image>,
     Ok(dedupe(images))
 }
 
+/// The repositories of the registry (the caller's without `registry_id`) and the registry's
+/// id as the API reports it, for the suggestions of a "no such repository" message. At most
+/// `MAX_NAME_PAGES` pages: a hint is not worth a long listing.
+pub async fn repository_names(
+    client: &Client,
+    registry_id: Option<&str>,
+) -> Result<(Vec<String>, Option<String>), AwsError> {
+    const MAX_NAME_PAGES: usize = 10;
+    let mut pages = client
+        .describe_repositories()
+        .set_registry_id(registry_id.map(str::to_owned))
+        .max_results(MAX_RESULTS_PER_PAGE)
+        .into_paginator()
+        .send();
+    let mut names = Vec::new();
+    let mut registry = None;
+    let mut n = 0;
+    while let Some(page) = pages.next().await {
+        let page = page.aws("DescribeRepositories")?;
+        for r in page.repositories() {
+            if registry.is_none() {
+                registry = r.registry_id().map(str::to_owned);
+            }
+            if let Some(name) = r.repository_name() {
+                names.push(name.to_owned());
+            }
+        }
+        n += 1;
+        if n == MAX_NAME_PAGES {
+            break;
+        }
+    }
+    Ok((names, registry))
+}
+
 fn digest_id(digest: &str) -> ImageIdentifier {
     ImageIdentifier::builder().image_digest(digest).build()
 }

@@ -3,8 +3,9 @@
 //! (it does not model index references), old push times (it cannot backdate a push),
 //! throttling, per-image failures that never clear or that name no image of the batch,
 //! BatchGetImage failures, and a DeleteRepository that still says RepositoryNotEmpty when
-//! the listing is empty (it deletes synchronously). The binary itself is tested against the
-//! emulator in tests/cli.
+//! the listing is empty (it deletes synchronously), ImageNotFound for an image still there a
+//! chosen number of times, and a signal after a chosen call. The binary itself is tested
+//! against the emulator in tests/cli.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -25,6 +26,7 @@ use crate::image::{INDEX_MEDIA_TYPES, Image};
 use crate::plan::{self, Selection};
 use crate::purge::{self, Options, Outcome, RepoFate, Sink};
 use crate::repo::Target;
+use cli_support::signal::{Signal, Signals};
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
@@ -51,6 +53,13 @@ struct Store {
     /// failure that does not name the digest (only a tag, or another digest).
     misnamed: HashMap<String, (ImageIdentifier, &'static str)>,
     describe_calls: usize,
+    /// Digest -> how many more times BatchDeleteImage answers ImageNotFound for it while
+    /// keeping it (an emulator racing under concurrent deletes did so).
+    lies: HashMap<String, usize>,
+    /// Digests someone else deletes just before our call reaches them: truly not found.
+    vanish: HashSet<String>,
+    /// Send SIGINT this many times after this many BatchDeleteImage calls.
+    signal_after: Option<(usize, Arc<cli_support::signal::Trigger>, usize)>,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -111,6 +120,16 @@ impl Store {
                     .failure_reason(reason)
                     .build()
             };
+            if self.vanish.remove(&d) {
+                self.images.remove(&d);
+            }
+            if let Some(n) = self.lies.get_mut(&d)
+                && *n > 0
+            {
+                *n -= 1;
+                out = out.failures(failure("ImageNotFound", "Requested image not found".into()));
+                continue;
+            }
             if let Some(code) = self.stuck.get(&d) {
                 out = out.failures(failure(code, format!("{code} for {d}")));
                 continue;
@@ -162,7 +181,19 @@ impl Store {
         for d in gone {
             self.images.remove(&d);
         }
+        self.signal(call);
         MockResponse::Output(out.build())
+    }
+
+    /// Send the signals of `signal_after` once call number `call` is answered.
+    fn signal(&self, call: usize) {
+        if let Some((n, trigger, times)) = &self.signal_after
+            && call == *n
+        {
+            for _ in 0..*times {
+                trigger.send(Signal::Int);
+            }
+        }
     }
 
     /// DescribeImages pages of at most 1000, in digest order, with a token.
@@ -266,7 +297,15 @@ async fn purge(store: &Shared, selection: &Selection, now: SystemTime) -> (Outco
         full: selection.is_full(),
         delete_repository: false,
     };
-    let outcome = purge::execute(&client, &target(), plan.delete, options, &mut rec).await;
+    let outcome = purge::execute(
+        &client,
+        &target(),
+        plan.delete,
+        options,
+        &mut rec,
+        &Signals::never(),
+    )
+    .await;
     (outcome, rec)
 }
 
@@ -443,7 +482,15 @@ async fn a_prune_leaves_children_of_an_index_it_keeps() {
         full: false,
         delete_repository: false,
     };
-    let outcome = purge::execute(&client, &target(), plan.delete, options, &mut rec).await;
+    let outcome = purge::execute(
+        &client,
+        &target(),
+        plan.delete,
+        options,
+        &mut rec,
+        &Signals::never(),
+    )
+    .await;
     assert!(outcome.ok(), "{}", brief(&outcome));
     assert_eq!(rec.lines, [digest(8)]);
     assert_eq!(outcome.kept.len(), 1);
@@ -555,7 +602,15 @@ async fn purge_with_throttling(
         full: true,
         delete_repository: false,
     };
-    let outcome = purge::execute(&client, &target(), plan.delete, options, &mut rec).await;
+    let outcome = purge::execute(
+        &client,
+        &target(),
+        plan.delete,
+        options,
+        &mut rec,
+        &Signals::never(),
+    )
+    .await;
     (outcome, rec, throttle.num_calls())
 }
 
@@ -591,13 +646,13 @@ async fn throttling_beyond_the_sdk_retries_is_retried_next_round() {
 }
 
 #[tokio::test]
-async fn unknown_failure_codes_are_failures_and_not_found_is_gone() {
+async fn unknown_failure_codes_are_failures_and_not_found_is_gone_once_looked_at() {
     let mut s = Store::default();
     for i in 0..5 {
         s.add(&digest(i), &[], 1_000, MANIFEST);
     }
     s.stuck.insert(digest(1), "SomethingNew");
-    s.stuck.insert(digest(2), "ImageNotFound");
+    s.vanish.insert(digest(2));
     let store: Shared = Arc::new(Mutex::new(s));
     let selection = Selection {
         untagged_only: true,
@@ -607,12 +662,153 @@ async fn unknown_failure_codes_are_failures_and_not_found_is_gone() {
     assert!(!outcome.ok());
     assert_eq!(rec.lines.len(), 3);
     assert_eq!(outcome.already_gone.len(), 1);
+    assert_eq!(outcome.already_gone[0].digest, digest(2));
     assert_eq!(outcome.failed.len(), 1);
     assert_eq!(outcome.failed[0].1.code, "SomethingNew");
     assert_eq!(
         outcome.failed[0].1.reason,
         format!("SomethingNew for {}", digest(1))
     );
+}
+
+// The emulator's answers cannot be made wrong on demand (a race under concurrent deletes
+// did it, unreliably): ImageNotFound for images still there is mocked.
+#[tokio::test]
+async fn image_not_found_for_an_image_still_there_is_deleted_again_in_bounded_rounds() {
+    for full in [true, false] {
+        let mut s = Store::default();
+        for i in 0..250 {
+            s.add(&digest(i), &[&format!("t{i}")], 1_000, MANIFEST);
+        }
+        // Wrong once, twice, three times (deleted in the last round), always.
+        for (i, n) in [(7, 1), (120, 2), (201, 3), (249, usize::MAX)] {
+            s.lies.insert(digest(i), n);
+        }
+        s.vanish.insert(digest(3));
+        let store: Shared = Arc::new(Mutex::new(s));
+        let selection = Selection {
+            tagged_only: !full,
+            ..Selection::default()
+        };
+        let (outcome, rec) = purge(&store, &selection, SystemTime::now()).await;
+        let printed: HashSet<&String> = rec.lines.iter().collect();
+        assert_eq!(rec.lines.len(), 248, "{}", brief(&outcome));
+        for i in [7, 120, 201] {
+            assert!(printed.contains(&digest(i)), "{i} is printed once deleted");
+        }
+        assert!(!printed.contains(&digest(249)));
+        assert_eq!(outcome.deleted_again, 3);
+        assert_eq!(outcome.already_gone.len(), 1, "{}", brief(&outcome));
+        assert_eq!(outcome.failed.len(), 1, "{}", brief(&outcome));
+        let (image, failure) = &outcome.failed[0];
+        assert_eq!(image.digest, digest(249));
+        assert_eq!(failure.code, purge::NOT_DELETED);
+        assert_eq!(
+            failure.reason,
+            "BatchDeleteImage answered ImageNotFound, and the image is still there after 3 \
+             more attempts"
+        );
+        assert!(!outcome.ok());
+        let store = store.lock().unwrap();
+        assert_eq!(
+            store.images.keys().collect::<Vec<_>>(),
+            [&digest(249)],
+            "what the outcome says is what is left"
+        );
+        // One look per round: the first, and one after each of the three rounds.
+        assert_eq!(store.describe_calls, 1 + 4, "full {full}");
+        if full {
+            assert_eq!(outcome.empty, Some(false));
+        }
+        let summary = crate::console::outcome_summary(&target(), &plan::Plan::default(), &outcome);
+        assert!(
+            summary.starts_with(
+                "app: deleted 248 images (3 of them on a second try: reported gone, yet \
+                 still listed), 1 already gone"
+            ),
+            "{summary}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_second_signal_leaves_every_image_accounted_for_once() {
+    let (trigger, signals) = Signals::manual();
+    let mut s = big_store();
+    s.signal_after = Some((1, Arc::new(trigger), 2));
+    let total = s.images.len();
+    let store: Shared = Arc::new(Mutex::new(s));
+    let client = client(&store);
+    let images = ecr::list_images(&client, &target()).await.unwrap();
+    let plan = plan::plan(
+        images,
+        &HashMap::new(),
+        &Selection::default(),
+        SystemTime::now(),
+    );
+    let mut rec = Recorder::default();
+    let options = Options {
+        concurrency: 3,
+        full: true,
+        delete_repository: false,
+    };
+    let outcome =
+        purge::execute(&client, &target(), plan.delete, options, &mut rec, &signals).await;
+    assert_eq!(outcome.interrupted, Some(Signal::Int));
+    let mut seen: Vec<&str> = rec.lines.iter().map(String::as_str).collect();
+    seen.extend(outcome.not_attempted.iter().map(|i| i.digest.as_str()));
+    seen.extend(outcome.in_doubt.iter().map(|i| i.digest.as_str()));
+    seen.extend(outcome.failed.iter().map(|(i, _)| i.digest.as_str()));
+    seen.extend(outcome.already_gone.iter().map(|i| i.digest.as_str()));
+    let distinct: HashSet<&str> = seen.iter().copied().collect();
+    assert_eq!(seen.len(), total, "{}", brief(&outcome));
+    assert_eq!(
+        distinct.len(),
+        total,
+        "each image once: {}",
+        brief(&outcome)
+    );
+    // The indexes went in the first call; the rest of the plan was never sent.
+    assert!(outcome.not_attempted.len() >= 2_000, "{}", brief(&outcome));
+    assert!(!outcome.ok());
+}
+
+#[tokio::test]
+async fn a_signal_stops_new_calls_and_the_images_deleted_are_all_reported() {
+    let (trigger, signals) = Signals::manual();
+    let mut s = Store::default();
+    for i in 0..1_000 {
+        s.add(&digest(i), &[], 1_000, MANIFEST);
+    }
+    s.signal_after = Some((3, Arc::new(trigger), 1));
+    let store: Shared = Arc::new(Mutex::new(s));
+    let client = client(&store);
+    let images = ecr::list_images(&client, &target()).await.unwrap();
+    let plan = plan::plan(
+        images,
+        &HashMap::new(),
+        &Selection::default(),
+        SystemTime::now(),
+    );
+    let mut rec = Recorder::default();
+    let options = Options {
+        concurrency: 2,
+        full: true,
+        delete_repository: true,
+    };
+    let outcome =
+        purge::execute(&client, &target(), plan.delete, options, &mut rec, &signals).await;
+    assert_eq!(outcome.interrupted, Some(Signal::Int));
+    let store = store.lock().unwrap();
+    // The call in flight when the signal came finished; none started after it.
+    let calls = store.calls.len();
+    assert!((3..=4).contains(&calls), "{calls} calls");
+    assert_eq!(rec.lines.len(), calls * 100);
+    assert_eq!(outcome.not_attempted.len(), 1_000 - calls * 100);
+    assert_eq!(store.images.len(), 1_000 - calls * 100);
+    assert_eq!(outcome.repository, RepoFate::NotDeleted);
+    assert!(outcome.in_doubt.is_empty());
+    assert!(!outcome.ok());
 }
 
 #[tokio::test]
@@ -637,7 +833,15 @@ async fn a_call_refused_for_good_stops_the_purge_and_counts_the_rest() {
         full: true,
         delete_repository: false,
     };
-    let outcome = purge::execute(&client, &target(), plan.delete, options, &mut rec).await;
+    let outcome = purge::execute(
+        &client,
+        &target(),
+        plan.delete,
+        options,
+        &mut rec,
+        &Signals::never(),
+    )
+    .await;
     assert!(!outcome.ok());
     assert_eq!(rec.lines.len(), 200);
     let err = outcome.error.as_ref().unwrap().to_string();
@@ -684,7 +888,15 @@ async fn teardown(store: &Shared, delete_repository: &Rule) -> Outcome {
         delete_repository: true,
     };
     let mut rec = Recorder::default();
-    purge::execute(&client, &target(), plan.delete, options, &mut rec).await
+    purge::execute(
+        &client,
+        &target(),
+        plan.delete,
+        options,
+        &mut rec,
+        &Signals::never(),
+    )
+    .await
 }
 
 fn three_images() -> Shared {

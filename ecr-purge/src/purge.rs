@@ -1,12 +1,18 @@
 //! Deleting a plan: batches of up to 100 digests, several in flight, indexes first; rounds
 //! that retry what an index still held until a round makes no progress; then the proof
-//! (the repository is empty, or the images are gone).
+//! (the repository is empty, or the images are gone), deleting again, in bounded rounds,
+//! what the API called gone (`ImageNotFound`, or no answer) but is still listed.
+//!
+//! On a signal no new call starts; the calls in flight finish and the repository is looked
+//! at once more, so that every image known deleted is reported. A second signal abandons
+//! what is in flight: the images of those calls are reported as not known to be deleted.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_ecr::Client;
 use cli_support::aws::AwsError;
+use cli_support::signal::{Signal, Signals};
 use futures_util::{StreamExt as _, stream};
 
 use crate::ecr::{
@@ -21,6 +27,17 @@ use crate::repo::Target;
 pub const NOT_DELETED: &str = "NotDeleted";
 const REFERENCED: &str = "ImageReferencedByManifestList";
 const NOT_FOUND: &str = "ImageNotFound";
+/// Rounds of deleting again what the API called gone but the repository still lists.
+pub const REDELETE_ROUNDS: usize = 3;
+
+/// `fut`, unless a second signal comes first (`None`: abandoned).
+async fn abandonable<T>(signals: &Signals, fut: impl Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        biased;
+        _ = signals.again() => None,
+        v = fut => Some(v),
+    }
+}
 
 /// Where progress and deleted images go while the purge runs.
 pub trait Sink {
@@ -65,8 +82,16 @@ pub struct Outcome {
     pub unmatched: Vec<Unmatched>,
     /// Still referenced by an index the purge keeps (or never saw): left, not an error.
     pub kept: Vec<(Image, KeepReason)>,
-    /// Never sent because an earlier call failed for good.
+    /// Not deleted because an earlier call failed for good or a signal stopped the purge
+    /// (never sent, or not sent again).
     pub not_attempted: Vec<Image>,
+    /// In calls abandoned at a second signal (or not confirmed when the look that would have
+    /// settled them was abandoned): they may or may not be gone.
+    pub in_doubt: Vec<Image>,
+    /// Reported gone (`ImageNotFound`, or no answer) yet still listed, then deleted again.
+    pub deleted_again: usize,
+    /// The signal that stopped the purge.
+    pub interrupted: Option<Signal>,
     /// Found in the repository at the end but not in the plan (pushed during the purge).
     pub appeared: Vec<Image>,
     /// The call that stopped the purge.
@@ -77,8 +102,39 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    fn new() -> Outcome {
+        Outcome {
+            deleted: Vec::new(),
+            already_gone: Vec::new(),
+            failed: Vec::new(),
+            unmatched: Vec::new(),
+            kept: Vec::new(),
+            not_attempted: Vec::new(),
+            in_doubt: Vec::new(),
+            deleted_again: 0,
+            interrupted: None,
+            appeared: Vec::new(),
+            error: None,
+            empty: None,
+            repository: RepoFate::Kept,
+        }
+    }
+
+    /// A repository whose purge never started because of `signal`.
+    pub fn not_started(plan: Vec<Image>, options: Options, signal: Signal) -> Outcome {
+        let mut o = Outcome::new();
+        o.not_attempted = plan;
+        o.interrupted = Some(signal);
+        if options.delete_repository && options.full {
+            o.repository = RepoFate::NotDeleted;
+        }
+        o
+    }
+
     pub fn ok(&self) -> bool {
-        self.failed.is_empty()
+        self.interrupted.is_none()
+            && self.in_doubt.is_empty()
+            && self.failed.is_empty()
             && self.unmatched.is_empty()
             && self.not_attempted.is_empty()
             && self.appeared.is_empty()
@@ -106,11 +162,22 @@ pub fn referencing_digests(reason: &str) -> Vec<String> {
     out
 }
 
+/// Why an image is taken for gone until the repository is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Suspect {
+    /// BatchDeleteImage reported neither a deletion nor a failure (the local emulator does
+    /// this for untagged images it did delete).
+    Unreported,
+    /// `ImageNotFound`: gone before we got to it, or an answer that is wrong (an emulator
+    /// racing under concurrent deletes said so of images it still held).
+    NotFound,
+}
+
 struct State<'a> {
     target: &'a Target,
     images: HashMap<String, Image>,
     outcome: Outcome,
-    unconfirmed: Vec<String>,
+    suspects: Vec<(String, Suspect)>,
     done: usize,
 }
 
@@ -128,39 +195,42 @@ impl State<'_> {
         self.outcome.deleted.push(image);
         self.done += 1;
     }
+
+    /// A second signal: what is not settled stays unknown.
+    fn abandon_suspects(&mut self) {
+        for (d, why) in std::mem::take(&mut self.suspects) {
+            let image = self.image(&d);
+            match why {
+                Suspect::Unreported => self.outcome.in_doubt.push(image),
+                Suspect::NotFound => self.outcome.already_gone.push(image),
+            }
+        }
+    }
 }
 
-/// Delete `plan` (in its order: indexes first) from `target`.
+/// Delete `plan` (in its order: indexes first) from `target`. `signals` stop the purge
+/// (see the module documentation).
 pub async fn execute(
     client: &Client,
     target: &Target,
     plan: Vec<Image>,
     options: Options,
     sink: &mut dyn Sink,
+    signals: &Signals,
 ) -> Outcome {
     let order: Vec<String> = plan.iter().map(|i| i.digest.clone()).collect();
     let planned: HashSet<String> = order.iter().cloned().collect();
     let mut st = State {
         target,
         images: plan.into_iter().map(|i| (i.digest.clone(), i)).collect(),
-        outcome: Outcome {
-            deleted: Vec::new(),
-            already_gone: Vec::new(),
-            failed: Vec::new(),
-            unmatched: Vec::new(),
-            kept: Vec::new(),
-            not_attempted: Vec::new(),
-            appeared: Vec::new(),
-            error: None,
-            empty: None,
-            repository: RepoFate::Kept,
-        },
-        unconfirmed: Vec::new(),
+        outcome: Outcome::new(),
+        suspects: Vec::new(),
         done: 0,
     };
 
     let mut pending = order;
     let mut last_failure: HashMap<String, Failure> = HashMap::new();
+    let mut abandoned = false;
     loop {
         let (indexes, rest): (Vec<String>, Vec<String>) = pending
             .into_iter()
@@ -171,52 +241,31 @@ pub async fn execute(
             if wave.is_empty() {
                 continue;
             }
-            if st.outcome.error.is_some() {
+            if st.outcome.error.is_some() || signals.fired().is_some() {
                 let images: Vec<Image> = wave.iter().map(|d| st.image(d)).collect();
                 st.outcome.not_attempted.extend(images);
                 continue;
             }
-            let stop = Cell::new(false);
-            let stop = &stop;
-            let calls = wave.chunks(MAX_IDS_PER_CALL).map(|batch| async move {
-                if stop.get() {
-                    return (batch, None);
-                }
-                (batch, Some(ecr::delete_batch(client, target, batch).await))
-            });
-            let mut results = stream::iter(calls).buffer_unordered(options.concurrency.max(1));
-            while let Some((batch, result)) = results.next().await {
-                match result {
-                    None => {
-                        let images: Vec<Image> = batch.iter().map(|d| st.image(d)).collect();
-                        st.outcome.not_attempted.extend(images);
-                    }
-                    Some(Ok(res)) => {
-                        progress |=
-                            settle(&mut st, batch, res, &mut retry, &mut last_failure, sink);
-                    }
-                    Some(Err(e)) if e.is_retryable() => {
-                        // The SDK already retried; try the batch again next round.
-                        for d in batch {
-                            last_failure.insert(d.clone(), Failure::of_call(d, &e));
-                            retry.push(d.clone());
-                        }
-                    }
-                    Some(Err(e)) => {
-                        stop.set(true);
-                        for d in batch {
-                            let image = st.image(d);
-                            st.outcome.failed.push((image, Failure::of_call(d, &e)));
-                        }
-                        if st.outcome.error.is_none() {
-                            st.outcome.error = Some(e);
-                        }
-                    }
-                }
-                sink.progress(target, st.done);
-            }
+            abandoned = delete_wave(
+                client,
+                &mut st,
+                &wave,
+                options,
+                &mut retry,
+                &mut last_failure,
+                &mut progress,
+                sink,
+                signals,
+            )
+            .await;
+            // Abandoned: a second signal came, so the next wave is not attempted.
         }
         if retry.is_empty() {
+            break;
+        }
+        if abandoned || signals.fired().is_some() {
+            let images: Vec<Image> = retry.iter().map(|d| st.image(d)).collect();
+            st.outcome.not_attempted.extend(images);
             break;
         }
         if !progress || st.outcome.error.is_some() {
@@ -226,8 +275,108 @@ pub async fn execute(
         pending = retry;
     }
 
-    finish(client, &mut st, &planned, options, sink).await;
+    if abandoned || signals.count() >= 2 {
+        if options.delete_repository && options.full {
+            st.outcome.repository = RepoFate::NotDeleted;
+        }
+        st.abandon_suspects();
+    } else {
+        finish(client, &mut st, &planned, options, sink, signals).await;
+    }
+    st.outcome.interrupted = signals.fired();
     st.outcome
+}
+
+/// One wave of calls (`concurrency` in flight). No call starts once a signal came; at a
+/// second one the calls in flight are abandoned (their images in doubt, the unsent ones not
+/// attempted) and this returns true.
+#[allow(clippy::too_many_arguments)] // the purge's state, passed apart for the borrows
+async fn delete_wave(
+    client: &Client,
+    st: &mut State<'_>,
+    wave: &[String],
+    options: Options,
+    retry: &mut Vec<String>,
+    last_failure: &mut HashMap<String, Failure>,
+    progress: &mut bool,
+    sink: &mut dyn Sink,
+    signals: &Signals,
+) -> bool {
+    let target = st.target;
+    let stop = Cell::new(false);
+    let started: RefCell<HashSet<usize>> = RefCell::new(HashSet::new());
+    let mut settled: HashSet<usize> = HashSet::new();
+    let mut abandoned = false;
+    {
+        let (stop, started) = (&stop, &started);
+        let calls = wave
+            .chunks(MAX_IDS_PER_CALL)
+            .enumerate()
+            .map(|(i, batch)| async move {
+                if stop.get() || signals.fired().is_some() {
+                    return (i, batch, None);
+                }
+                started.borrow_mut().insert(i);
+                (
+                    i,
+                    batch,
+                    Some(ecr::delete_batch(client, target, batch).await),
+                )
+            });
+        let mut results = stream::iter(calls).buffer_unordered(options.concurrency.max(1));
+        loop {
+            let Some(next) = abandonable(signals, results.next()).await else {
+                abandoned = true;
+                break;
+            };
+            let Some((i, batch, result)) = next else {
+                break;
+            };
+            settled.insert(i);
+            match result {
+                None => {
+                    let images: Vec<Image> = batch.iter().map(|d| st.image(d)).collect();
+                    st.outcome.not_attempted.extend(images);
+                }
+                Some(Ok(res)) => {
+                    *progress |= settle(st, batch, res, retry, last_failure, sink);
+                }
+                Some(Err(e)) if e.is_retryable() => {
+                    // The SDK already retried; try the batch again next round.
+                    for d in batch {
+                        last_failure.insert(d.clone(), Failure::of_call(d, &e));
+                        retry.push(d.clone());
+                    }
+                }
+                Some(Err(e)) => {
+                    stop.set(true);
+                    for d in batch {
+                        let image = st.image(d);
+                        st.outcome.failed.push((image, Failure::of_call(d, &e)));
+                    }
+                    if st.outcome.error.is_none() {
+                        st.outcome.error = Some(e);
+                    }
+                }
+            }
+            sink.progress(target, st.done);
+        }
+    }
+    if abandoned {
+        let started = started.into_inner();
+        for (i, batch) in wave.chunks(MAX_IDS_PER_CALL).enumerate() {
+            if settled.contains(&i) {
+                continue;
+            }
+            let images: Vec<Image> = batch.iter().map(|d| st.image(d)).collect();
+            if started.contains(&i) {
+                st.outcome.in_doubt.extend(images);
+            } else {
+                st.outcome.not_attempted.extend(images);
+            }
+        }
+    }
+    abandoned
 }
 
 /// Sort one BatchDeleteImage answer into deleted, gone, retry, failed and unconfirmed.
@@ -272,7 +421,7 @@ fn settle(
     for d in unaccounted {
         // Neither deleted nor failed (the local emulator does this for untagged images it
         // did delete): settled by looking at the repository afterwards.
-        st.unconfirmed.push(d.clone());
+        st.suspects.push((d.clone(), Suspect::Unreported));
         st.done += 1;
     }
     // An image that was not found is not there: nothing to report.
@@ -293,8 +442,9 @@ fn failed(
 ) -> bool {
     match f.code.as_str() {
         NOT_FOUND => {
-            let image = st.image(d);
-            st.outcome.already_gone.push(image);
+            // Settled by looking at the repository afterwards: still there, it is deleted
+            // again.
+            st.suspects.push((d.to_owned(), Suspect::NotFound));
             st.done += 1;
             true
         }
@@ -343,14 +493,17 @@ fn give_up(
     }
 }
 
-/// Delete the repository or look at it: confirms the images the API did not report, and
-/// proves a full purge emptied it.
+/// Delete the repository or look at it: confirms the images the API did not report or
+/// called not found (deleting again, up to [`REDELETE_ROUNDS`] times, those still listed),
+/// and proves a full purge emptied it. After a signal: no deletion, one look (abandoned at a
+/// second signal).
 async fn finish(
     client: &Client,
     st: &mut State<'_>,
     planned: &HashSet<String>,
     options: Options,
     sink: &mut dyn Sink,
+    signals: &Signals,
 ) {
     let clean = st.outcome.failed.is_empty()
         && st.outcome.unmatched.is_empty()
@@ -360,17 +513,21 @@ async fn finish(
     let mut refused = false;
     if options.delete_repository && options.full {
         st.outcome.repository = RepoFate::NotDeleted;
-        if clean {
-            match ecr::delete_repository(client, st.target).await {
-                Ok(RepoDeletion::NotEmpty(_)) => refused = true,
-                Ok(deletion) => {
+        if clean && signals.fired().is_none() {
+            match abandonable(signals, ecr::delete_repository(client, st.target)).await {
+                None => {
+                    st.abandon_suspects();
+                    return;
+                }
+                Some(Ok(RepoDeletion::NotEmpty(_))) => refused = true,
+                Some(Ok(deletion)) => {
                     repository_gone(st, &deletion, sink);
                     return;
                 }
-                Err(e) => st.outcome.error = Some(e),
+                Some(Err(e)) => st.outcome.error = Some(e),
             }
         }
-    } else if !options.full && st.unconfirmed.is_empty() {
+    } else if !options.full && st.suspects.is_empty() {
         return;
     } else if options.full && planned.is_empty() {
         // Nothing to delete: the listing the plan came from saw the repository empty.
@@ -378,59 +535,179 @@ async fn finish(
         return;
     }
 
-    match ecr::list_images(client, st.target).await {
-        Ok(left) => {
-            let present: HashSet<&str> = left.iter().map(|i| i.digest.as_str()).collect();
-            for d in std::mem::take(&mut st.unconfirmed) {
-                if present.contains(d.as_str()) {
+    let mut round = 0;
+    loop {
+        let left = match abandonable(signals, ecr::list_images(client, st.target)).await {
+            None => {
+                st.abandon_suspects();
+                return;
+            }
+            Some(Ok(left)) => left,
+            Some(Err(ListError::Missing(e) | ListError::Other(e))) => {
+                for (d, why) in std::mem::take(&mut st.suspects) {
                     let image = st.image(&d);
-                    st.outcome.failed.push((
-                        image,
-                        Failure {
-                            digest: d.clone(),
-                            code: NOT_DELETED.to_owned(),
-                            reason: "BatchDeleteImage reported neither a deletion nor a failure, \
-                                     and the image is still there"
-                                .to_owned(),
-                            whole_call: false,
-                        },
-                    ));
-                } else {
-                    st.confirm(&d, sink);
+                    match why {
+                        Suspect::Unreported => {
+                            st.outcome.failed.push((image, Failure::of_call(&d, &e)));
+                        }
+                        Suspect::NotFound => st.outcome.already_gone.push(image),
+                    }
                 }
-            }
-            if options.full {
-                st.outcome.empty = Some(left.is_empty());
-                st.outcome.appeared = left
-                    .into_iter()
-                    .filter(|i| !planned.contains(&i.digest))
-                    .collect();
-            }
-            if refused && st.outcome.empty == Some(true) && st.outcome.failed.is_empty() {
-                // ECR answered RepositoryNotEmpty, yet lists no image: a deletion it has not
-                // settled yet. Once more; a second refusal is a failure to re-run.
-                match ecr::delete_repository(client, st.target).await {
-                    Ok(RepoDeletion::NotEmpty(e)) | Err(e) => st.outcome.error = Some(e),
-                    Ok(deletion) => repository_gone(st, &deletion, sink),
+                if st.outcome.error.is_none() {
+                    st.outcome.error = Some(e);
                 }
+                return;
             }
-        }
-        Err(ListError::Missing(e) | ListError::Other(e)) => {
-            for d in std::mem::take(&mut st.unconfirmed) {
+        };
+        let present: HashSet<&str> = left.iter().map(|i| i.digest.as_str()).collect();
+        let mut still = Vec::new();
+        for (d, why) in std::mem::take(&mut st.suspects) {
+            if present.contains(d.as_str()) {
+                still.push((d, why));
+            } else if why == Suspect::Unreported {
+                st.confirm(&d, sink);
+            } else {
                 let image = st.image(&d);
-                st.outcome.failed.push((image, Failure::of_call(&d, &e)));
-            }
-            if st.outcome.error.is_none() {
-                st.outcome.error = Some(e);
+                st.outcome.already_gone.push(image);
             }
         }
+        if !still.is_empty() && round < REDELETE_ROUNDS && signals.fired().is_none() {
+            round += 1;
+            if !delete_again(client, st, &still, sink, signals).await {
+                st.abandon_suspects();
+                return;
+            }
+            continue;
+        }
+        leave(st, still, round, signals.fired().is_some());
+        if options.full {
+            st.outcome.empty = Some(left.is_empty());
+            st.outcome.appeared = left
+                .into_iter()
+                .filter(|i| !planned.contains(&i.digest))
+                .collect();
+        }
+        if refused
+            && st.outcome.empty == Some(true)
+            && st.outcome.failed.is_empty()
+            && signals.fired().is_none()
+        {
+            // ECR answered RepositoryNotEmpty, yet lists no image: a deletion it has not
+            // settled yet. Once more; a second refusal is a failure to re-run.
+            match abandonable(signals, ecr::delete_repository(client, st.target)).await {
+                None => {}
+                Some(Ok(RepoDeletion::NotEmpty(e)) | Err(e)) => st.outcome.error = Some(e),
+                Some(Ok(deletion)) => repository_gone(st, &deletion, sink),
+            }
+        }
+        return;
     }
+}
+
+/// Suspects still listed when the rounds are over: not attempted after a signal, else
+/// failures saying what the API answered and how often they were tried again.
+fn leave(st: &mut State<'_>, still: Vec<(String, Suspect)>, round: usize, interrupted: bool) {
+    for (d, why) in still {
+        let image = st.image(&d);
+        if interrupted {
+            st.outcome.not_attempted.push(image);
+            continue;
+        }
+        let said = match why {
+            Suspect::Unreported => "reported neither a deletion nor a failure",
+            Suspect::NotFound => "answered ImageNotFound",
+        };
+        let reason = if round == 0 {
+            format!("BatchDeleteImage {said}, and the image is still there")
+        } else {
+            format!(
+                "BatchDeleteImage {said}, and the image is still there after {round} more \
+                 {}",
+                if round == 1 { "attempt" } else { "attempts" }
+            )
+        };
+        st.outcome.failed.push((
+            image,
+            Failure {
+                digest: d.clone(),
+                code: NOT_DELETED.to_owned(),
+                reason,
+                whole_call: false,
+            },
+        ));
+    }
+}
+
+/// Delete again images the API called gone that are still listed; what it answers goes
+/// back to the suspects (to be looked at again) or to the failures. False if a second
+/// signal abandoned a call (its images are in doubt).
+async fn delete_again(
+    client: &Client,
+    st: &mut State<'_>,
+    still: &[(String, Suspect)],
+    sink: &mut dyn Sink,
+    signals: &Signals,
+) -> bool {
+    let digests: Vec<String> = still.iter().map(|(d, _)| d.clone()).collect();
+    for batch in digests.chunks(MAX_IDS_PER_CALL) {
+        if signals.fired().is_some() {
+            let images: Vec<Image> = batch.iter().map(|d| st.image(d)).collect();
+            st.outcome.not_attempted.extend(images);
+            continue;
+        }
+        match abandonable(signals, ecr::delete_batch(client, st.target, batch)).await {
+            None => {
+                let images: Vec<Image> = batch.iter().map(|d| st.image(d)).collect();
+                st.outcome.in_doubt.extend(images);
+                return false;
+            }
+            Some(Ok(res)) => {
+                let mut failures: HashMap<String, Failure> = HashMap::new();
+                for f in res.failures {
+                    failures.entry(f.digest.clone()).or_insert(f);
+                }
+                for d in batch {
+                    if res.deleted.contains(d) {
+                        st.confirm(d, sink);
+                        st.done -= 1; // counted when it was first settled
+                        st.outcome.deleted_again += 1;
+                    } else if let Some(f) = failures.remove(d) {
+                        if f.code == NOT_FOUND || f.code == REFERENCED {
+                            st.suspects.push((d.clone(), Suspect::NotFound));
+                        } else {
+                            let image = st.image(d);
+                            st.outcome.failed.push((image, f));
+                        }
+                    } else {
+                        st.suspects.push((d.clone(), Suspect::Unreported));
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                for d in batch {
+                    let image = st.image(d);
+                    st.outcome.failed.push((image, Failure::of_call(d, &e)));
+                }
+                if st.outcome.error.is_none() {
+                    st.outcome.error = Some(e);
+                }
+            }
+        }
+        sink.progress(st.target, st.done);
+    }
+    true
 }
 
 /// DeleteRepository deleted the repository, or found it gone: every image went with it.
 fn repository_gone(st: &mut State<'_>, deletion: &RepoDeletion, sink: &mut dyn Sink) {
-    for d in std::mem::take(&mut st.unconfirmed) {
-        st.confirm(&d, sink);
+    for (d, why) in std::mem::take(&mut st.suspects) {
+        match why {
+            Suspect::Unreported => st.confirm(&d, sink),
+            Suspect::NotFound => {
+                let image = st.image(&d);
+                st.outcome.already_gone.push(image);
+            }
+        }
     }
     st.outcome.empty = Some(true);
     st.outcome.repository = if matches!(deletion, RepoDeletion::AlreadyGone) {

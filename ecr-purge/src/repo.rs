@@ -129,6 +129,25 @@ pub fn validate_registry_id(id: &str) -> Result<(), String> {
     }
 }
 
+/// Up to three of `candidates` close to `name` (a typo, a missing or extra namespace), the
+/// closest first.
+pub fn close_names<'a>(name: &str, candidates: &'a [String]) -> Vec<&'a str> {
+    let last = |n: &str| n.rsplit('/').next().unwrap_or(n).to_owned();
+    let name_last = last(name);
+    let mut scored: Vec<(f64, &str)> = candidates
+        .iter()
+        .filter(|c| c.as_str() != name)
+        .filter_map(|c| {
+            let whole = strsim::normalized_damerau_levenshtein(name, c);
+            let tail = strsim::normalized_damerau_levenshtein(&name_last, &last(c));
+            let score = whole.max(tail * 0.95);
+            (score >= 0.7).then_some((score, c.as_str()))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
 /// The registry hosts of ECR Public (IPv4 and dual-stack).
 const PUBLIC_HOSTS: [&str; 2] = ["public.ecr.aws", "ecr-public.aws.com"];
 
@@ -243,6 +262,22 @@ fn parse_uri(arg: &str, host: &str, path: &str) -> Result<Target, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_names_catch_typos_and_namespaces() {
+        let repos: Vec<String> = ["web", "team/app", "apps", "worker", "billing/api"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert_eq!(close_names("app", &repos), ["team/app", "apps"]);
+        assert_eq!(close_names("team/wrker", &repos), ["worker"]);
+        assert_eq!(close_names("api", &repos), ["billing/api"]);
+        assert!(close_names("zzz", &repos).is_empty());
+        assert!(
+            close_names("web", &repos).is_empty(),
+            "the name itself is no suggestion"
+        );
+    }
 
     #[test]
     fn valid_names() {

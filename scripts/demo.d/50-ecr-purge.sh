@@ -48,7 +48,7 @@ count() { aws ecr describe-images --repository-name "${1:-$repo}" --query 'lengt
 
 # Untagged leftovers older than two weeks: everything here was pushed seconds ago, so nothing
 # goes (the emulator cannot backdate a push; old images are covered by the mock tests).
-show_to old.tsv ecr-purge --untagged-only --older-than 14d "$repo"
+show_to old.tsv ecr-purge --yes --untagged-only --older-than 14d "$repo"
 [ ! -s old.tsv ] || fail "--older-than 14d deleted images pushed seconds ago"
 [ "$(count)" = 8 ] || fail "--older-than 14d left $(count) images, not 8"
 
@@ -56,12 +56,12 @@ show_to old.tsv ecr-purge --untagged-only --older-than 14d "$repo"
 show_to preview.tsv ecr-purge --dry-run --tag 'pr-*' --keep-tag 'release-*' "$repo"
 [ "$(cut -f2 preview.tsv)" = "$pr" ] || fail "the preview does not list exactly the PR image"
 [ "$(count)" = 8 ] || fail "the dry run deleted something"
-echo_cmd "ecr-purge --tag 'pr-*' --keep-tag 'release-*' $repo | cut -f2 > deleted-digests.txt"
-ecr-purge --tag 'pr-*' --keep-tag 'release-*' "$repo" | cut -f2 >deleted-digests.txt
+echo_cmd "ecr-purge --yes --tag 'pr-*' --keep-tag 'release-*' $repo | cut -f2 > deleted-digests.txt"
+ecr-purge --yes --tag 'pr-*' --keep-tag 'release-*' "$repo" | cut -f2 >deleted-digests.txt
 [ "$(cat deleted-digests.txt)" = "$pr" ] || fail "deleted-digests.txt is not the PR image's digest"
 
 # Prune: keep the 2 newest top-level images (v2, and the v1 index with its platform manifests).
-show_to pruned.tsv ecr-purge --keep-latest 2 "$repo"
+show_to pruned.tsv ecr-purge --yes --keep-latest 2 "$repo"
 [ "$(wc -l <pruned.tsv)" = 3 ] || fail "the prune printed $(wc -l <pruned.tsv) lines, not 3"
 for d in "$old" "$stray1" "$stray2"; do grep -q "$d" pruned.tsv || fail "$d was not pruned"; done
 grep -q "^$repo	$old	v0\$" pruned.tsv || fail "the v0 line is not repository<TAB>digest<TAB>tags"

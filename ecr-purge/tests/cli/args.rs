@@ -53,8 +53,39 @@ fn a_full_purge_needs_yes_without_a_terminal() {
         .code(2)
         .stdout("")
         .stderr(predicate::str::starts_with(
-            "ecr-purge: error: without a selector this deletes every image of app, web: pass --yes",
+            "ecr-purge: error: without a selector this deletes every image of app, web, and \
+             there is no terminal to confirm on: nothing was deleted; add --yes to delete, or \
+             --dry-run to see what would go",
         ));
+}
+
+#[test]
+fn a_prune_needs_yes_without_a_terminal_too() {
+    // `--older-than 14` once deleted every image of a repository in CI because a selector
+    // was taken for consent. Any selector or protection: exit 2 before any call (there is
+    // no endpoint, region or credentials here: a call would fail differently).
+    for selector in [
+        &["--untagged-only"][..],
+        &["--tagged-only"],
+        &["--older-than", "14d"],
+        &["--tag", "pr-*"],
+        &["--keep-latest", "3"],
+        &["--keep-tag", "prod"],
+    ] {
+        let mut args = selector.to_vec();
+        args.push("app");
+        offline()
+            .args(&args)
+            .write_stdin("y\n")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with(
+                "ecr-purge: error: this deletes the selected images of app, and there is no \
+                 terminal to confirm on: nothing was deleted; add --yes to delete, or --dry-run \
+                 to see what would go\n",
+            ));
+    }
 }
 
 #[test]
@@ -76,7 +107,7 @@ fn delete_repository_is_for_full_purges_only() {
 #[test]
 fn contradictory_and_malformed_flags() {
     usage_error(
-        &["--untagged-only", "--tagged-only", "app"],
+        &["--yes", "--untagged-only", "--tagged-only", "app"],
         "cannot be used with",
     );
     usage_error(

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::thread;
 
 use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
@@ -156,4 +157,37 @@ pub fn parse_lines(stdout: &[u8], repo: &str) -> BTreeMap<String, Vec<String>> {
         );
     }
     out
+}
+
+/// Push `n` images from `threads` threads; every third untagged, every third with two
+/// tags. Returns digest -> sorted tags.
+pub fn push_many(moto: &Moto, repo: &str, prefix: &str, n: usize) -> BTreeMap<String, Vec<String>> {
+    let threads = 4;
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut out = BTreeMap::new();
+                    for i in (t..n).step_by(threads) {
+                        let text = manifest(&format!("{prefix}{i}"));
+                        let (one, two) = (format!("{prefix}-{i}"), format!("{prefix}-{i}-extra"));
+                        let tags: Vec<&str> = match i % 3 {
+                            0 => vec![],
+                            1 => vec![&one],
+                            _ => vec![&one, &two],
+                        };
+                        let digest = push(moto, repo, &text, &tags);
+                        let mut tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+                        tags.sort();
+                        out.insert(digest, tags);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
 }

@@ -7,4 +7,5 @@ mod args;
 mod common;
 mod prune;
 mod purge;
+mod signals;
 mod terminal;

@@ -31,7 +31,7 @@ fn keep_latest_keeps_the_newest_top_level_images_and_their_platform_manifests() 
     let new2 = push(&moto, "app", &manifest("new2"), &[]);
 
     let out = tool(&moto)
-        .args(["--keep-latest", "3", "app"])
+        .args(["--yes", "--keep-latest", "3", "app"])
         .assert()
         .success();
     let deleted = parse_lines(&out.get_output().stdout, "app");
@@ -64,7 +64,7 @@ fn untagged_only_leaves_tagged_images_and_the_platform_manifests_of_tagged_index
     let (orphan_index, orphan_children) = push_multiarch(&moto, "app", "o", 2, &[]);
 
     let out = tool(&moto)
-        .args(["--untagged-only", "app"])
+        .args(["--yes", "--untagged-only", "app"])
         .assert()
         .success();
     let deleted = parse_lines(&out.get_output().stdout, "app");
@@ -99,7 +99,7 @@ fn tag_and_keep_tag_select_by_glob_and_protection_wins() {
     let planned = parse_lines(&dry.get_output().stdout, "app");
     assert_eq!(images(&moto, "app").len(), 7);
 
-    let out = tool(&moto).args(args).assert().success();
+    let out = tool(&moto).arg("--yes").args(args).assert().success();
     let deleted = parse_lines(&out.get_output().stdout, "app");
     assert_eq!(deleted, planned);
     let mut expected = set(&[&pr1, &pr2]);
@@ -117,7 +117,7 @@ fn older_than_keeps_recent_pushes() {
     push(&moto, "app", &manifest("a"), &["v1"]);
     push(&moto, "app", &manifest("b"), &[]);
     tool(&moto)
-        .args(["--older-than", "1h", "app"])
+        .args(["--yes", "--older-than", "1h", "app"])
         .assert()
         .success()
         .stdout("")
@@ -135,7 +135,10 @@ fn registry_id_and_repository_uris_address_the_same_repository() {
         test_support::moto::ACCOUNT,
         test_support::moto::REGION
     );
-    let out = tool(&moto).args(["--tagged-only", &uri]).assert().success();
+    let out = tool(&moto)
+        .args(["--yes", "--tagged-only", &uri])
+        .assert()
+        .success();
     assert_eq!(
         keys(&parse_lines(&out.get_output().stdout, "team/web")),
         set(&[&d])
@@ -143,12 +146,18 @@ fn registry_id_and_repository_uris_address_the_same_repository() {
 
     // Another account's registry: the emulator knows no such repository there.
     tool(&moto)
-        .args(["--registry-id", "210987654321", "--tagged-only", "team/web"])
+        .args([
+            "--yes",
+            "--registry-id",
+            "210987654321",
+            "--tagged-only",
+            "team/web",
+        ])
         .assert()
         .code(1)
         .stdout("")
         .stderr(predicate::str::contains(
-            "team/web: no such repository in registry 210987654321",
+            "team/web: no such repository in registry 210987654321, region us-east-2",
         ));
 }
 
@@ -163,10 +172,37 @@ fn a_dual_stack_uri_addresses_the_repository() {
         test_support::moto::ACCOUNT,
         test_support::moto::REGION
     );
-    let out = tool(&moto).args(["--tagged-only", &uri]).assert().success();
+    let out = tool(&moto)
+        .args(["--yes", "--tagged-only", &uri])
+        .assert()
+        .success();
     assert_eq!(
         keys(&parse_lines(&out.get_output().stdout, "team/web")),
         set(&[&d])
     );
     assert_eq!(images(&moto, "team/web").len(), 1);
+}
+
+#[test]
+fn a_prune_without_yes_deletes_nothing_where_there_is_no_terminal() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "app");
+    push(&moto, "app", &manifest("a"), &["v1"]);
+    push(&moto, "app", &manifest("b"), &[]);
+    push(&moto, "app", &manifest("c"), &[]);
+    for args in [
+        &["--keep-latest", "1", "app"][..],
+        &["--untagged-only", "app"],
+    ] {
+        tool(&moto)
+            .args(args)
+            .write_stdin("yes\n")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(
+                "add --yes to delete, or --dry-run",
+            ));
+    }
+    assert_eq!(images(&moto, "app").len(), 3, "nothing was deleted");
 }

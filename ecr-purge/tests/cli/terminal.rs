@@ -8,6 +8,23 @@ use test_support::moto::Moto;
 
 use crate::common::{create_repo, images, manifest, push, push_multiarch};
 
+/// Whether util-linux `script` is there to make the terminal. Without it the terminal tests
+/// fail under CI (`CI` set), where it must be installed, and are skipped elsewhere, saying so.
+fn have_script() -> bool {
+    let found = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "util-linux `script` is missing: the terminal tests need it (install util-linux)"
+        );
+        eprintln!("SKIPPED: util-linux `script` is missing; the terminal tests need it");
+    }
+    found
+}
+
 /// Run ecr-purge with `args` on a terminal, `answer` typed on it.
 fn on_terminal(moto: &Moto, args: &str, answer: &str) -> assert_cmd::assert::Assert {
     let command = format!("{} {args}", env!("CARGO_BIN_EXE_ecr-purge"));
@@ -29,6 +46,9 @@ fn seed(moto: &Moto) {
 
 #[test]
 fn yes_on_the_terminal_purges() {
+    if !have_script() {
+        return;
+    }
     let moto = Moto::shared().lock();
     seed(&moto);
     on_terminal(&moto, "app", "y\n")
@@ -42,6 +62,9 @@ fn yes_on_the_terminal_purges() {
 
 #[test]
 fn anything_but_yes_deletes_nothing_and_exits_1() {
+    if !have_script() {
+        return;
+    }
     let moto = Moto::shared().lock();
     seed(&moto);
     on_terminal(&moto, "--delete-repository app", "n\n")
@@ -56,7 +79,10 @@ fn anything_but_yes_deletes_nothing_and_exits_1() {
 }
 
 #[test]
-fn a_dry_run_or_a_selector_asks_nothing() {
+fn a_dry_run_asks_nothing_nor_a_prune_with_nothing_to_delete() {
+    if !have_script() {
+        return;
+    }
     let moto = Moto::shared().lock();
     seed(&moto);
     on_terminal(&moto, "--dry-run app", "")
@@ -69,4 +95,48 @@ fn a_dry_run_or_a_selector_asks_nothing() {
         .stdout(predicate::str::contains("[y/N]").not())
         .stdout(predicate::str::contains("deleted 0 images"));
     assert_eq!(images(&moto, "app").len(), 4);
+}
+
+#[test]
+fn a_prune_shows_the_plan_and_asks() {
+    if !have_script() {
+        return;
+    }
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "app");
+    let kept = push(&moto, "app", &manifest("k"), &["v1"]);
+    let loose: Vec<String> = (0..7)
+        .map(|i| push(&moto, "app", &manifest(&format!("u{i}")), &[]))
+        .collect();
+    // Anything but yes: nothing goes, exit 1.
+    let out = on_terminal(&moto, "--untagged-only app", "no\n").code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("ecr-purge: app: would delete 7 of 8 images; kept 1 (1 not-selected)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ecr-purge: app:   and 2 more (--dry-run lists them all)"),
+        "{text}"
+    );
+    let shown = loose.iter().filter(|d| text.contains(d.as_str())).count();
+    assert_eq!(shown, 5, "the first five images are shown: {text}");
+    assert!(
+        text.contains("ecr-purge: delete 7 of 8 images of app? [y/N]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ecr-purge: error: not confirmed: nothing was deleted"),
+        "{text}"
+    );
+    assert_eq!(images(&moto, "app").len(), 8);
+
+    on_terminal(&moto, "--untagged-only app", "yes\n")
+        .code(0)
+        .stdout(predicate::str::contains("app: deleted 7 images"));
+    assert_eq!(
+        images(&moto, "app").keys().collect::<Vec<_>>(),
+        [&kept],
+        "only the tagged image is left"
+    );
 }
