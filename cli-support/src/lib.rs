@@ -26,4 +26,4 @@ pub mod report;
 pub mod aws;
 pub mod ecs;
 
-pub use report::{UsageError, note, usage, warn};
+pub use report::{UsageError, note, parse, usage, warn};
