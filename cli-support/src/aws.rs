@@ -38,7 +38,7 @@ pub async fn load_config(
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http.clone());
     if let Some(profile) = &args.profile {
         loader = loader.profile_name(profile);
     }
@@ -48,24 +48,108 @@ pub async fn load_config(
     if let Some(url) = &args.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let config = loader.load().await;
-    let Some(region) = config.region() else {
+    let mut config = loader.load().await;
+    let Some(region) = config.region().cloned() else {
         return Err(crate::usage(
             "no AWS region: pass --region, or set AWS_REGION (or a region in the profile)",
         ));
     };
+    if let Some(profile) = &args.profile {
+        // As in the AWS CLI, an explicit --profile wins over AWS_ACCESS_KEY_ID and
+        // AWS_SECRET_ACCESS_KEY: the SDK's default chain would read the environment's keys
+        // first and sign with them (a purge in CI could hit another account). The profile
+        // provider still does everything a profile can (static keys, role_arn with a
+        // source profile, SSO, credential_process).
+        let provider_config = aws_config::provider_config::ProviderConfig::default()
+            .with_http_client(http)
+            .with_region(Some(region.clone()))
+            .with_behavior_version(Some(BehaviorVersion::latest()));
+        let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .configure(&provider_config)
+            .profile_name(profile)
+            .build();
+        config = config
+            .into_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+    }
     let target = match config.endpoint_url() {
         Some(url) => format!("at {url} (region {region})"),
         None => format!("in {region}"),
     };
+    let endpoint = match config.endpoint_url() {
+        Some(url) => format!("{url} (region {region})"),
+        None => format!("the AWS endpoint of region {region}"),
+    };
     // One configuration per process: the first one loaded is where requests go.
     let _ = TARGET.set(target);
+    let _ = ENDPOINT.set(endpoint);
     Ok(config)
 }
 
 /// Where requests go (`in us-east-1`, `at http://127.0.0.1:5000 (region us-east-1)`), for
 /// messages about failing to get there.
 static TARGET: OnceLock<String> = OnceLock::new();
+
+/// The endpoint and region requests go to, for "not an AWS answer" messages.
+static ENDPOINT: OnceLock<String> = OnceLock::new();
+
+/// The longest body excerpt shown from an answer that is not AWS's.
+const EXCERPT_CHARS: usize = 160;
+
+/// An answer that did not come from an AWS service (an HTML page from a proxy, a crashed
+/// emulator's traceback): the SDK found no error code in it and the body is not a JSON
+/// object, the form of every answer of the JSON protocols these tools use (ECS, ECR,
+/// CloudWatch Logs). Returns the message: `HTTP 500 from ENDPOINT, not an AWS answer:
+/// EXCERPT` with the first line of the body (or an HTML page's title), sanitised and capped.
+fn not_aws_answer(status: u16, body: Option<&[u8]>) -> Option<String> {
+    let body = body?;
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if serde_json::from_str::<serde_json::Value>(trimmed).is_ok_and(|v| v.is_object()) {
+        return None;
+    }
+    let excerpt = html_title(trimmed)
+        .or_else(|| trimmed.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or_default();
+    let mut shown: String = excerpt
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(EXCERPT_CHARS)
+        .collect();
+    if excerpt.chars().count() > EXCERPT_CHARS {
+        shown.push_str("...");
+    }
+    let endpoint = ENDPOINT.get().map_or("the endpoint", String::as_str);
+    Some(format!(
+        "HTTP {status} from {endpoint}, not an AWS answer: {shown}"
+    ))
+}
+
+/// The text of an HTML page's `<title>`, if it has one.
+fn html_title(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = text.get(start..end)?.trim();
+    (!title.is_empty()).then_some(title)
+}
+
+/// The kind of a non-AWS answer: a gateway's 502/503/504 may pass, anything else will not
+/// become an AWS answer on a retry.
+fn not_aws_kind(status: u16) -> ErrorKind {
+    if matches!(status, 502..=504) {
+        ErrorKind::Transient
+    } else {
+        ErrorKind::Other
+    }
+}
 
 /// What kind of failure an AWS call had, for retry and exit decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +264,16 @@ fn chain_text(err: &(dyn StdError + 'static)) -> String {
 }
 
 impl AwsError {
+    /// An answer that is not AWS's (see [`not_aws_answer`]), if it is one.
+    fn not_aws(operation: &str, status: u16, body: Option<&[u8]>) -> Option<Self> {
+        not_aws_answer(status, body).map(|message| AwsError {
+            operation: operation.to_owned(),
+            code: None,
+            message,
+            kind: not_aws_kind(status),
+        })
+    }
+
     /// Describe a failed SDK call.
     pub fn from_sdk<E, R>(operation: &str, err: SdkError<E, R>) -> Self
     where
@@ -190,8 +284,14 @@ impl AwsError {
         match err {
             SdkError::ServiceError(se) => {
                 let status = se.raw().status();
+                let body = se.raw().body_bytes().map(<[u8]>::to_vec);
                 let e = se.into_err();
                 let code = e.code().map(str::to_owned);
+                if code.is_none()
+                    && let Some(err) = AwsError::not_aws(&operation, status, body.as_deref())
+                {
+                    return err;
+                }
                 let message = e.message().map(str::to_owned).unwrap_or_default();
                 let kind = match code.as_deref() {
                     Some(c) if THROTTLING_CODES.contains(&c) => ErrorKind::Throttling,
@@ -249,6 +349,12 @@ impl AwsError {
             }
             other => {
                 let status = other.raw_response().map(HasStatus::status);
+                if let Some(raw) = other.raw_response()
+                    && raw.status() >= 300
+                    && let Some(err) = AwsError::not_aws(&operation, raw.status(), raw.body_bytes())
+                {
+                    return err;
+                }
                 let boxed: Box<dyn StdError + Send + Sync> = Box::new(other);
                 let credentials = chain_has_credentials_error(boxed.as_ref());
                 AwsError {
@@ -268,14 +374,21 @@ impl AwsError {
     }
 }
 
-/// The HTTP status of a raw response (implemented for the SDK's response type).
+/// The HTTP status (and the body, when it was read) of a raw response (implemented for the
+/// SDK's response type).
 pub trait HasStatus {
     fn status(&self) -> u16;
+    fn body_bytes(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl HasStatus for aws_smithy_runtime_api::http::Response {
     fn status(&self) -> u16 {
         self.status().as_u16()
+    }
+    fn body_bytes(&self) -> Option<&[u8]> {
+        self.body().bytes()
     }
 }
 
@@ -352,6 +465,37 @@ mod tests {
         assert!(service(503, None, "").is_retryable());
         assert!(service(400, Some("Throttling"), "").is_retryable());
         assert!(!service(400, Some("ExpiredToken"), "").is_retryable());
+    }
+
+    #[test]
+    fn html_bodies_are_not_aws_answers() {
+        let raw = Response::new(
+            StatusCode::try_from(500).unwrap(),
+            SdkBody::from(
+                "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head></html>",
+            ),
+        );
+        let err: SdkError<ErrorMetadata, Response> =
+            SdkError::service_error(ErrorMetadata::builder().build(), raw);
+        let e = AwsError::from_sdk("ListImages", err);
+        assert!(
+            e.to_string().starts_with("ListImages: HTTP 500 from ")
+                && e.to_string()
+                    .ends_with(", not an AWS answer: 500 Internal Server Error"),
+            "{e}"
+        );
+        assert!(!e.is_retryable());
+        let line = not_aws_answer(502, Some("Bad gateway\nmore".as_bytes())).unwrap();
+        assert!(line.ends_with("not an AWS answer: Bad gateway"), "{line}");
+        assert_eq!(not_aws_kind(502), ErrorKind::Transient);
+        assert_eq!(not_aws_answer(500, Some(br#"{"__type":"X"}"#)), None);
+        assert_eq!(not_aws_answer(500, Some(b"  ")), None);
+        let long = "x".repeat(500);
+        assert!(
+            not_aws_answer(500, Some(long.as_bytes()))
+                .unwrap()
+                .ends_with("x...")
+        );
     }
 
     #[test]

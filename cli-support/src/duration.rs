@@ -1,4 +1,4 @@
-//! Durations on the command line (`30s`, `1m30s`, `500ms`, `14d`, or bare seconds) and in
+//! Durations on the command line (`30s`, `1m30s`, `500ms`, `14d`: a unit is required) and in
 //! messages: one parser for every tool's duration flags (`value_parser = duration::parse`).
 
 use std::fmt::Write as _;
@@ -8,22 +8,19 @@ use std::time::{Duration, SystemTime};
 /// from overflow in deadline arithmetic.
 pub const MAX: Duration = Duration::from_hours(3653 * 24);
 
-/// Parse `30s`, `1m30s`, `1h`, `500ms`, `14d`, `2w`, `2.5` or `30` (bare numbers are seconds).
+/// Parse `30s`, `1m30s`, `1h`, `500ms`, `2.5s`, `14d`, `2w`. A number needs a unit, `0`
+/// included (`0s`): a bare `14` is refused with a hint, because `--older-than 14` meant as
+/// days and read as seconds selects everything.
 pub fn parse(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty duration (expected e.g. 30s, 1m30s, 500ms, 14d)".to_owned());
     }
-    let parsed = if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let secs = t
-            .parse::<f64>()
-            .map_err(|_| format!("{t:?} is not a number of seconds"))?;
-        Duration::try_from_secs_f64(secs)
-            .map_err(|_| format!("{t:?} is too long (at most {})", format(MAX)))?
-    } else {
-        humantime::parse_duration(t)
-            .map_err(|e| format!("{e} (expected e.g. 30s, 1m30s, 500ms, 14d)"))?
-    };
+    if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(format!("{t:?} has no unit: write {t}s, {t}m, {t}h or {t}d"));
+    }
+    let parsed = humantime::parse_duration(t)
+        .map_err(|e| format!("{e} (expected e.g. 30s, 1m30s, 500ms, 14d)"))?;
     if parsed > MAX {
         return Err(format!("{t:?} is too long (at most {})", format(MAX)));
     }
@@ -88,16 +85,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_units_and_bare_seconds() {
+    fn parses_units() {
         assert_eq!(parse("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse("1m 30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse("45"), Ok(Duration::from_secs(45)));
-        assert_eq!(parse("2.5"), Ok(Duration::from_millis(2500)));
-        assert_eq!(parse("0"), Ok(Duration::ZERO));
+        assert_eq!(parse("2.5s"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse("0s"), Ok(Duration::ZERO));
         assert_eq!(parse("14d"), Ok(Duration::from_hours(14 * 24)));
         assert_eq!(parse("2w"), Ok(Duration::from_hours(14 * 24)));
+    }
+
+    #[test]
+    fn bare_numbers_need_a_unit() {
+        assert_eq!(
+            parse("14").unwrap_err(),
+            r#""14" has no unit: write 14s, 14m, 14h or 14d"#
+        );
+        assert_eq!(
+            parse("0").unwrap_err(),
+            r#""0" has no unit: write 0s, 0m, 0h or 0d"#
+        );
+        assert!(parse(" 2.5 ").unwrap_err().contains("write 2.5s,"));
+        assert!(parse_positive("45").unwrap_err().contains("no unit"));
     }
 
     #[test]
@@ -106,11 +116,7 @@ mod tests {
         assert!(parse("5 parsecs").is_err());
         assert!(parse("1.2.3").is_err());
         assert!(parse("-5s").is_err());
-        assert!(
-            parse("99999999999999999999999")
-                .unwrap_err()
-                .contains("too long")
-        );
+        assert!(parse("99999999999999999999999s").is_err());
         assert!(parse("4000days").unwrap_err().contains("too long"));
         assert_eq!(parse_positive("0s").unwrap_err(), "must be more than zero");
     }

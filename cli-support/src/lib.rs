@@ -29,4 +29,4 @@ pub mod ecs;
 #[cfg(feature = "signal")]
 pub mod signal;
 
-pub use report::{UsageError, note, usage, warn};
+pub use report::{UsageError, note, parse, usage, warn};

@@ -5,7 +5,8 @@
 //!
 //! ```ignore
 //! fn main() -> ExitCode {
-//!     let cli = Cli::parse();
+//!     cli_support::report::set_tool("tool");
+//!     let cli: Cli = cli_support::parse();
 //!     cli_support::report::finish(run(cli))
 //! }
 //! ```
@@ -56,20 +57,83 @@ pub fn error(msg: impl Display) {
     eprintln!("{}: error: {msg}", tool());
 }
 
-/// Under GitHub Actions an `::error::` annotation titled with the tool's name, then
-/// [`error`].
+/// Under GitHub Actions an `::error title=TOOL::` annotation alone (the runner shows it in
+/// the step's log as well as on the summary page, so a plain line would say it twice);
+/// elsewhere [`error`].
 pub fn error_annotated(msg: impl Display) {
     let msg = msg.to_string();
-    crate::gha::annotate_error(Some(tool()), &msg);
-    error(&msg);
+    if crate::gha::active() {
+        crate::gha::annotate_error(Some(tool()), &msg);
+    } else {
+        error(&msg);
+    }
 }
 
-/// Under GitHub Actions a `::warning::` annotation titled with the tool's name, then
-/// [`warn`].
+/// Under GitHub Actions a `::warning title=TOOL::` annotation alone; elsewhere [`warn`].
 pub fn warn_annotated(msg: impl Display) {
     let msg = msg.to_string();
-    crate::gha::annotate_warning(Some(tool()), &msg);
-    warn(&msg);
+    if crate::gha::active() {
+        crate::gha::annotate_warning(Some(tool()), &msg);
+    } else {
+        warn(&msg);
+    }
+}
+
+/// Parse the command line like `C::parse()`, with clap's usage errors (unknown flag,
+/// missing or malformed value) prefixed with the tool's name like every other message:
+/// `tool: error: unexpected argument '--foo' found`, clap's tip and usage lines kept, exit
+/// code 2 (under GitHub Actions the error line is an annotation). `--help` and `--version`
+/// print on stdout and exit 0, as clap does. Call [`set_tool`] first.
+pub fn parse<C: clap::Parser>() -> C {
+    parse_from(std::env::args_os())
+}
+
+/// [`parse`] from the given arguments (the first is the program name).
+pub fn parse_from<C, I, T>(args: I) -> C
+where
+    C: clap::Parser,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    // No abbreviations: `--env` must never be taken for `--environment` (clap's default, made
+    // explicit so that no tool turns it on).
+    let mut cmd = C::command().infer_long_args(false).infer_subcommands(false);
+    let parsed = cmd
+        .try_get_matches_from_mut(args)
+        .and_then(|mut matches| C::from_arg_matches_mut(&mut matches))
+        .map_err(|err| err.format(&mut cmd));
+    match parsed {
+        Ok(cli) => cli,
+        Err(err) => exit_usage(&err),
+    }
+}
+
+fn exit_usage(err: &clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if !err.use_stderr() || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        err.exit();
+    }
+    eprint!("{}", usage_text(err));
+    std::process::exit(err.exit_code());
+}
+
+/// clap's rendering of a usage error with `tool: ` in front of its `error:` line; under
+/// GitHub Actions that line is an `::error title=TOOL::` annotation instead.
+fn usage_text(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let mut out = if crate::gha::active() {
+        crate::gha::error_command(Some(tool()), first)
+    } else {
+        format!("{}: error: {first}", tool())
+    };
+    out.push('\n');
+    out.push_str(rest);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 /// A usage error: bad flag values or combinations that clap cannot check. Exit code 2.

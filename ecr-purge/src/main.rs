@@ -14,11 +14,9 @@ mod repo;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
     cli_support::report::set_tool("ecr-purge");
-    let cli = cli::Cli::parse();
+    let cli: cli::Cli = cli_support::parse();
     cli_support::report::finish(run(cli))
 }
 

@@ -715,12 +715,15 @@ impl Settings {
                     ),
                 ];
                 lines.extend(stopped.container_lines());
-                for line in &lines {
-                    cli_support::report::error(line);
-                }
-                // One annotation for the whole explanation.
                 let message = lines.join("\n");
-                gha::annotate_error(Some(cli_support::report::tool()), &message);
+                if gha::active() {
+                    // One annotation for the whole explanation, and nothing twice.
+                    gha::annotate_error(Some(cli_support::report::tool()), &message);
+                } else {
+                    for line in &lines {
+                        cli_support::report::error(line);
+                    }
+                }
                 session.write(Outcome::Failed, Some(125), Some(message));
                 ExitCode::from(125)
             }

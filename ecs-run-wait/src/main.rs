@@ -14,11 +14,9 @@ mod taskdef;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
     cli_support::report::set_tool("ecs-run-wait");
-    let cli = cli::Cli::parse();
+    let cli: cli::Cli = cli_support::parse();
     // 125, as `docker run` does: the tool's own failures must not look like the task's code.
     cli_support::report::finish_with(app::run(cli), 125)
 }

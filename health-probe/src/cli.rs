@@ -21,7 +21,7 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 
 /// The `EXIT STATUS` section of `--help`; the README's table is the same text.
 pub const EXIT_STATUS: &str = "\
-EXIT STATUS:
+EXIT STATUS
   0    every URL is healthy (and stayed healthy through --stay-healthy)
   1    a URL was not healthy by the deadline, gave up early (--max-attempts,
        --fail-on, a Retry-After past the deadline) or failed the --stay-healthy
@@ -49,8 +49,7 @@ pub struct Cli {
     #[arg(value_name = "URL", required_unless_present = "generate")]
     pub urls: Vec<String>,
 
-    /// Overall deadline for every URL to become healthy (30s, 2m, 1m30s; bare numbers are
-    /// seconds).
+    /// Overall deadline for every URL to become healthy (30s, 2m, 1m30s; a unit is required).
     #[arg(short = 't', long, value_name = "DURATION", default_value = "5m",
           value_parser = duration::parse_positive, help_heading = "Timing")]
     pub timeout: Duration,

@@ -16,11 +16,9 @@ mod tls;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
     cli_support::report::set_tool("health-probe");
-    let cli = cli::Cli::parse();
+    let cli: cli::Cli = cli_support::parse();
     cli_support::report::finish(run(cli))
 }
 

@@ -85,7 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     bytes.push(b'\n');
     match &cli.output {
-        Some(path) => output::write_atomic(path, &bytes, Access::Shared)?,
+        Some(path) => output::write_output(path, &bytes, Access::Shared, cli.force)?,
         None => output::print(&bytes)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -11,7 +11,7 @@ use crate::edit::{ContainerKey, ContainerKeyValue, ImageEdit};
 /// The exit-code table: `--help`'s EXIT STATUS section and the README's (a test keeps them
 /// equal).
 pub const EXIT_STATUS: &str = "\
-EXIT STATUS:
+EXIT STATUS
   0  register-ready JSON written (warnings, if any, were printed); with --check: no errors
      (warnings alone pass; --strict makes them errors)
   1  the input is not a task definition that can be made register-ready, or an edit or the
@@ -66,11 +66,13 @@ task definition and its output is checked again.";
     after_help = EXIT_STATUS,
     max_term_width = 100
 )]
+#[allow(clippy::struct_excessive_bools)] // independent switches, as the flags are
 pub struct Cli {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Write the result to FILE (atomically: complete or not at all) instead of stdout.
+    /// Write the result to FILE instead of stdout: atomically (complete or not at all); a
+    /// symlink's target is replaced, a FIFO or device is written through.
     #[arg(
         short = 'o',
         long = "output",
@@ -78,6 +80,10 @@ pub struct Cli {
         conflicts_with = "check"
     )]
     pub output: Option<PathBuf>,
+
+    /// With -o: replace FILE even when it is read-only (refused otherwise).
+    #[arg(long, requires = "output")]
+    pub force: bool,
 
     /// Validate only: clean, edit and filter as usual, list every problem, write nothing.
     /// Exit 1 if there is an error; warnings alone exit 0 (--strict makes them errors).

@@ -12,13 +12,12 @@ mod task_size;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use cli_support::report;
 
 use crate::cli::Cli;
 
 fn main() -> ExitCode {
     report::set_tool("taskdef-clean");
-    let cli = Cli::parse();
+    let cli: Cli = cli_support::parse();
     report::finish(app::run(cli))
 }

@@ -117,12 +117,7 @@ pub struct Cli {
     // Which flags go with --to-github and which with --org: Scope::from_args checks it, with
     // one message whichever other flags are given.
     /// With --to-github: set the secrets of this deployment environment
-    #[arg(
-        long,
-        visible_alias = "env",
-        value_name = "ENV",
-        help_heading = "GitHub"
-    )]
+    #[arg(long, value_name = "ENV", help_heading = "GitHub")]
     pub environment: Option<String>,
 
     /// Set organization secrets of ORG

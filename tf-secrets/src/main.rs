@@ -12,10 +12,8 @@ mod select;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
     cli_support::report::set_tool("tf-secrets");
-    let cli = cli::Cli::parse();
+    let cli: cli::Cli = cli_support::parse();
     cli_support::report::finish(run::run(&cli))
 }

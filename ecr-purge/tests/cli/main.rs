@@ -5,6 +5,7 @@
 
 mod args;
 mod common;
+mod conventions;
 mod prune;
 mod purge;
 mod signals;

@@ -100,10 +100,9 @@ fn several_streams_are_prefixed_and_github_actions_fences_them() {
         )
     );
     assert!(!done.stderr.contains("::error"), "{}", done.stderr);
+    // the annotation alone: the runner shows it in the log, a plain line would repeat it
     assert!(
-        done.stderr.contains(&format!(
-            "ecs-run-wait: error: task {id}: container app exited with code 3"
-        )),
+        !done.stderr.contains("ecs-run-wait: error:"),
         "{}",
         done.stderr
     );

@@ -1,6 +1,7 @@
 //! ecs-run-wait as a user runs it: the compiled binary against the local AWS emulator
 //! (moto, with emulator/ext_ecs.py giving tasks exit codes, stop codes and reasons).
 
+mod conventions;
 mod errors;
 mod fixture;
 mod lifecycle;

@@ -109,18 +109,18 @@ fn a_task_that_failed_to_start_is_125_with_its_reasons() {
         .code(125)
         .stdout("")
         .stderr(predicate::str::contains("stopped without an exit code: the task failed to start"))
-        .stderr(predicate::str::contains("error: stopCode: TaskFailedToStart\n"))
-        .stderr(predicate::str::contains(
-            "error: stoppedReason: CannotPullContainerError: pull image manifest has been retried 5 time(s): not found\n",
-        ))
-        .stderr(predicate::str::contains(
-            "error: container app: no exit code: CannotPullContainerError: registry.example/app:1: not found\n",
-        ))
-        // one annotation, its newlines escaped
+        // one annotation, its newlines escaped, and no plain line saying it again
         .stderr(predicate::str::contains(
             "::error title=ecs-run-wait::task ",
         ))
         .stderr(predicate::str::contains("%0AstopCode: TaskFailedToStart%0A"))
+        .stderr(predicate::str::contains(
+            "%0AstoppedReason: CannotPullContainerError: pull image manifest has been retried 5 time(s): not found%0A",
+        ))
+        .stderr(predicate::str::contains(
+            "%0Acontainer app: no exit code: CannotPullContainerError: registry.example/app:1: not found",
+        ))
+        .stderr(predicate::str::contains("ecs-run-wait: error:").not())
         // the container never ran: no stream is no news (the summary still says it)
         .stderr(predicate::str::contains("no logs:").not());
     let doc = read_json(&summary);
@@ -130,6 +130,18 @@ fn a_task_that_failed_to_start_is_125_with_its_reasons() {
     assert_eq!(doc["stop_code"], "TaskFailedToStart");
     assert_eq!(doc["containers"][0]["exit_code"], json!(null));
     assert_eq!(doc["started_at"], json!(null));
+
+    // outside GitHub Actions: the same explanation as plain lines, no workflow command
+    env.cmd()
+        .args(env.run_args())
+        .assert()
+        .code(125)
+        .stdout("")
+        .stderr(predicate::str::contains("ecs-run-wait: error: stopCode: TaskFailedToStart\n"))
+        .stderr(predicate::str::contains(
+            "ecs-run-wait: error: container app: no exit code: CannotPullContainerError: registry.example/app:1: not found\n",
+        ))
+        .stderr(predicate::str::contains("::error").not());
 }
 
 #[test]

@@ -211,7 +211,7 @@ fn variables_for_plain_values_secrets_for_sensitive_ones() {
         .args([
             "--to-github",
             "octo/app",
-            "--env",
+            "--environment",
             "prod eu/1",
             "--variables",
             "DB_HOST=db-host",

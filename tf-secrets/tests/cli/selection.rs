@@ -359,7 +359,7 @@ fn rest_api_settings_are_refused_with_via_gh() {
             .code(2)
             .stdout("")
             .stderr(predicate::str::starts_with(format!(
-                "error: the argument '--via-gh' cannot be used with '{} <",
+                "tf-secrets: error: the argument '--via-gh' cannot be used with '{} <",
                 flag[0]
             )));
     }
