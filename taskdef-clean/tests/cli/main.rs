@@ -2,6 +2,7 @@
 //! stdout and stderr checked separately.
 
 mod codegen;
+mod depth;
 mod docs;
 mod edits;
 mod errors;

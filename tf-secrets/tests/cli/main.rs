@@ -3,6 +3,7 @@
 //! decrypts what the tool sends (fake_github.rs); gh is a stand-in script on PATH.
 
 mod common;
+mod depth;
 mod docs;
 mod fake_github;
 mod fixtures;
