@@ -20,6 +20,8 @@ use clap::Parser as _;
 
 fn main() -> ExitCode {
     cli_support::report::set_tool("health-probe");
+    // Filters run in a worker process: this binary, started again (and serving it here).
+    cli_support::jq::isolate();
     let cli = cli::Cli::parse();
     cli_support::report::finish(run(cli))
 }

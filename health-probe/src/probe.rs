@@ -217,13 +217,22 @@ impl Probe for HttpProbe<'_> {
             Ok(Err(message)) => return Attempt::error(latency, message),
             Ok(Ok(answer)) => answer,
         };
-        let failures = self.expect.check(&ResponseView {
+        // A busy --expect-json filter counts against the attempt's time, like the exchange.
+        let view = ResponseView {
             status: answer.status,
             headers: &answer.headers,
             body: &answer.body,
             truncated: answer.truncated,
             latency,
-        });
+        };
+        let checking = self.expect.check_async(&view);
+        let failures = match tokio::time::timeout(timeout.saturating_sub(latency), checking).await {
+            Ok(failures) => failures,
+            Err(_) => vec![format!(
+                "--expect-json did not finish: {}",
+                timed_out(timeout, at_deadline)
+            )],
+        };
         let failed = !failures.is_empty();
         Attempt {
             latency,

@@ -1,6 +1,7 @@
 //! health-probe as a user runs it: the compiled binary against real local HTTP(S) servers
 //! and TCP listeners started by each test.
 
+mod busy_filters;
 mod docs;
 mod expectations;
 mod output;
