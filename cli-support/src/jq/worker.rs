@@ -193,10 +193,17 @@ fn serve() -> ! {
     if std::io::stdin().lock().read_to_end(&mut request).is_err() {
         std::process::exit(125);
     }
-    let evaluation = std::thread::Builder::new()
-        .stack_size(STACK)
-        .spawn(move || encode_answer(&answer(&request)));
-    let Ok(evaluation) = evaluation else {
+    let request = std::sync::Arc::new(request);
+    // Where 256 MiB cannot be reserved (a strict overcommit policy), a smaller stack still
+    // runs every ordinary filter.
+    let evaluation = [STACK, STACK / 16].into_iter().find_map(|size| {
+        let request = request.clone();
+        std::thread::Builder::new()
+            .stack_size(size)
+            .spawn(move || encode_answer(&answer(&request)))
+            .ok()
+    });
+    let Some(evaluation) = evaluation else {
         eprintln!("cannot start the filter thread");
         std::process::exit(125);
     };
