@@ -107,7 +107,72 @@ impl Input {
     }
 }
 
-/// Parse one JSON document; an empty input is reported as such.
+/// How deep arrays and objects may nest in any JSON the tools read (and in what a filter
+/// yields): far above any task definition, Terraform output or health answer, and low enough
+/// that no parser, filter or writer of the tools can run out of stack on it.
+pub const MAX_DEPTH: usize = 100;
+
+/// The byte offset of the first `[` or `{` nested deeper than [`MAX_DEPTH`] (outside strings
+/// and `#` comments), found without recursion: check before handing bytes to a recursive
+/// parser.
+pub fn too_deep(bytes: &[u8]) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped, mut in_comment) = (0usize, false, false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        if in_comment {
+            in_comment = b != b'\n';
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'#' => in_comment = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The message for input nested deeper than [`MAX_DEPTH`].
+pub fn too_deep_message() -> String {
+    format!(
+        "arrays and objects nested more than {MAX_DEPTH} levels deep (the limit is {MAX_DEPTH})"
+    )
+}
+
+/// A [`JsonSyntaxError`] when `bytes` nest deeper than [`MAX_DEPTH`].
+pub fn check_depth(bytes: &[u8], source: &Source) -> Result<(), JsonSyntaxError> {
+    match too_deep(bytes) {
+        None => Ok(()),
+        Some(offset) => {
+            let (line, column) = line_column(bytes, offset);
+            Err(JsonSyntaxError {
+                source: source.clone(),
+                line,
+                column,
+                message: too_deep_message(),
+            })
+        }
+    }
+}
+
+/// Parse one JSON document; an empty input is reported as such, and so is one nested deeper
+/// than [`MAX_DEPTH`].
 pub fn parse_json(bytes: &[u8], source: &Source) -> Result<serde_json::Value, JsonSyntaxError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(JsonSyntaxError {
@@ -117,6 +182,7 @@ pub fn parse_json(bytes: &[u8], source: &Source) -> Result<serde_json::Value, Js
             message: "the input is empty".to_owned(),
         });
     }
+    check_depth(bytes, source)?;
     serde_json::from_slice(bytes).map_err(|e| {
         let (line, column, message) = json_error_parts(&e);
         JsonSyntaxError {
@@ -183,6 +249,25 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "x.json: invalid JSON at line 1, column 1: the input is empty"
+        );
+    }
+
+    #[test]
+    fn depth_is_limited_without_recursion() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse_json(ok.as_bytes(), &Source::Stdin).is_ok());
+        let deep = format!("{{\"a\":\n {}", "[".repeat(1_000_000));
+        let err = parse_json(deep.as_bytes(), &Source::Stdin).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 1 + MAX_DEPTH), "{err}");
+        assert!(err.message.contains("more than 100 levels"), "{err}");
+        // Brackets in strings and comments do not count.
+        let quoted = format!("[\"{}\"]", "[".repeat(500));
+        assert_eq!(too_deep(quoted.as_bytes()), None);
+        let escaped = format!("[\"\\\"{}\"]", "[".repeat(500));
+        assert_eq!(too_deep(escaped.as_bytes()), None);
+        assert_eq!(
+            too_deep(format!("# {}\n1", "[".repeat(500)).as_bytes()),
+            None
         );
     }
 

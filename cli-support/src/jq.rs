@@ -3,20 +3,32 @@
 //!
 //! Every filter sees `$ENV` (the environment as an object, as in jq) and `$__loc__`; `env`
 //! comes from jaq-std.
+//!
+//! A tool that calls [`isolate`] first in `main` compiles and runs every filter in a child
+//! process (see `worker`): a filter that recurses without end or is nested too deeply is an
+//! error with the tool's own exit code, not an abort, and a busy filter can be cancelled
+//! ([`Filter::run_async`]).
+
+mod worker;
 
 use std::fmt;
 
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
 pub use jaq_json::Val;
+pub use worker::isolate;
 
 type JaqFilter = jaq_core::Filter<data::JustLut<Val>>;
 
 /// A compiled filter with the values of its global variables.
 pub struct Filter {
     code: String,
-    compiled: JaqFilter,
-    vars: Vec<Val>,
+    helper_defs: &'static str,
+    /// The variables as given (names without `$`), for a worker to compile the same filter.
+    args: Vec<(String, Val)>,
+    /// The filter compiled in this process, with the values of its global variables; `None`
+    /// when filters run in a worker ([`isolate`]).
+    here: Option<(JaqFilter, Vec<Val>)>,
 }
 
 impl fmt::Debug for Filter {
@@ -152,9 +164,29 @@ pub fn compile_with(
     helper_defs: &'static str,
     vars: impl IntoIterator<Item = (String, Val)>,
 ) -> Result<Filter, CompileError> {
-    let (mut names, mut values): (Vec<String>, Vec<Val>) = vars
-        .into_iter()
-        .map(|(name, value)| (format!("${name}"), value))
+    let mut filter = Filter {
+        code: code.to_owned(),
+        helper_defs,
+        args: vars.into_iter().collect(),
+        here: None,
+    };
+    if worker::isolated() {
+        worker::compile(&filter)?;
+    } else {
+        filter.here = Some(compile_here(code, helper_defs, &filter.args)?);
+    }
+    Ok(filter)
+}
+
+/// Compile in this process (in a worker, or without one).
+fn compile_here(
+    code: &str,
+    helper_defs: &'static str,
+    args: &[(String, Val)],
+) -> Result<(JaqFilter, Vec<Val>), CompileError> {
+    let (mut names, mut values): (Vec<String>, Vec<Val>) = args
+        .iter()
+        .map(|(name, value)| (format!("${name}"), value.clone()))
         .unzip();
     names.insert(0, "$ENV".to_owned());
     values.insert(0, env_object());
@@ -187,15 +219,12 @@ pub fn compile_with(
         .map_err(|errs| CompileError {
             message: compile_message(code, errs),
         })?;
-    Ok(Filter {
-        code: code.to_owned(),
-        compiled: filter,
-        vars: values,
-    })
+    Ok((filter, values))
 }
 
 fn env_object() -> Val {
     let map = std::env::vars_os()
+        .filter(|(k, _)| k != worker::ENV_VAR)
         .map(|(k, v)| {
             (
                 Val::from(k.to_string_lossy().into_owned()),
@@ -295,40 +324,55 @@ impl Filter {
 
     /// Run on one input and collect every output; the first error stops the run.
     pub fn run(&self, input: Val) -> Result<Vec<Val>, RunError> {
-        let ctx = Ctx::<data::JustLut<Val>>::new(
-            &self.compiled.lut,
-            Vars::new(self.vars.iter().cloned()),
-        );
-        self.compiled
-            .id
-            .run((ctx, input))
-            .map(unwrap_valr)
-            .map(|r| {
-                r.map_err(|e| {
-                    // jaq's own messages come back from into_val as a string of their text;
-                    // a raised value comes back as itself, whose JSON text is the error's.
-                    let text = e.to_string();
-                    let value = e.into_val();
-                    let raised = (value.to_string() == text).then_some(match value {
-                        Val::TStr(_) => Raised::Text,
-                        _ => Raised::Value,
-                    });
-                    RunError {
-                        message: shorten(match value {
-                            Val::TStr(s) => String::from_utf8_lossy(&s).into_owned(),
-                            other => other.to_string(),
-                        }),
-                        raised,
-                    }
-                })
-            })
-            .collect()
+        match &self.here {
+            Some((compiled, vars)) => run_here(compiled, vars, input),
+            None => worker::run(self, &input),
+        }
+    }
+
+    /// [`Filter::run`] that yields while the filter runs, for async tools; dropping the
+    /// future (a deadline, a signal) kills the worker.
+    #[cfg(feature = "tokio")]
+    pub async fn run_async(&self, input: Val) -> Result<Vec<Val>, RunError> {
+        match &self.here {
+            Some((compiled, vars)) => run_here(compiled, vars, input),
+            None => worker::run_async(self, &input).await,
+        }
     }
 
     /// Run on a serde_json value and convert the outputs back.
     pub fn run_json(&self, input: &serde_json::Value) -> Result<Vec<serde_json::Value>, RunError> {
         self.run(from_json(input))?.iter().map(to_json).collect()
     }
+}
+
+/// Run in this process (in a worker, or without one).
+fn run_here(compiled: &JaqFilter, vars: &[Val], input: Val) -> Result<Vec<Val>, RunError> {
+    let ctx = Ctx::<data::JustLut<Val>>::new(&compiled.lut, Vars::new(vars.iter().cloned()));
+    compiled
+        .id
+        .run((ctx, input))
+        .map(unwrap_valr)
+        .map(|r| {
+            r.map_err(|e| {
+                // jaq's own messages come back from into_val as a string of their text;
+                // a raised value comes back as itself, whose JSON text is the error's.
+                let text = e.to_string();
+                let value = e.into_val();
+                let raised = (value.to_string() == text).then_some(match value {
+                    Val::TStr(_) => Raised::Text,
+                    _ => Raised::Value,
+                });
+                RunError {
+                    message: shorten(match value {
+                        Val::TStr(s) => String::from_utf8_lossy(&s).into_owned(),
+                        other => other.to_string(),
+                    }),
+                    raised,
+                }
+            })
+        })
+        .collect()
 }
 
 /// At most this many characters of a run error: jaq quotes whole values in its messages

@@ -59,8 +59,19 @@ pub struct ResponseView<'a> {
 }
 
 impl Expectations {
-    /// Why the response is not healthy; empty when every expectation holds.
+    /// [`Expectations::check_async`], waited for (the unit tests).
+    #[cfg(test)]
     pub fn check(&self, r: &ResponseView<'_>) -> Vec<String> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(self.check_async(r))
+    }
+
+    /// Why the response is not healthy; empty when every expectation holds. The
+    /// `--expect-json` filters run in a worker process: dropping the future (the attempt's
+    /// timeout, the deadline, a signal) stops them.
+    pub async fn check_async(&self, r: &ResponseView<'_>) -> Vec<String> {
         let mut why = Vec::new();
         if !self.status.contains(r.status) {
             why.push(format!("status {} is not in {}", r.status, self.status));
@@ -99,7 +110,7 @@ impl Expectations {
             }
         }
         if !self.json.is_empty() {
-            why.extend(self.check_json(r));
+            why.extend(self.check_json(r).await);
         }
         why
     }
@@ -115,7 +126,7 @@ impl Expectations {
         })
     }
 
-    fn check_json(&self, r: &ResponseView<'_>) -> Vec<String> {
+    async fn check_json(&self, r: &ResponseView<'_>) -> Vec<String> {
         if r.truncated {
             return vec![format!(
                 "the body is larger than --max-body ({} bytes), so it cannot be checked as JSON",
@@ -124,6 +135,13 @@ impl Expectations {
         }
         if r.body.iter().all(u8::is_ascii_whitespace) {
             return vec!["the body is empty, not JSON".to_owned()];
+        }
+        if let Some(offset) = cli_support::input::too_deep(r.body) {
+            let (line, column) = cli_support::input::line_column(r.body, offset);
+            return vec![format!(
+                "the body is not JSON the probe reads (line {line}, column {column}: {})",
+                cli_support::input::too_deep_message()
+            )];
         }
         let value: serde_json::Value = match serde_json::from_slice(r.body) {
             Ok(v) => v,
@@ -138,7 +156,7 @@ impl Expectations {
         let mut why = Vec::new();
         for filter in &self.json {
             let code = filter.code();
-            match filter.run(input.clone()) {
+            match filter.run_async(input.clone()).await {
                 Err(e) => why.push(format!("--expect-json '{code}' failed: {}", e.message)),
                 Ok(out) => match out.as_slice() {
                     [jq::Val::Bool(true)] => {}

@@ -366,18 +366,25 @@ impl Probe for HttpProbe<'_> {
             Ok(Err(message)) => return Attempt::error(latency, message),
             Ok(Ok(answer)) => answer,
         };
-        let failures: Vec<String> = self
-            .expect
-            .check(&ResponseView {
-                status: answer.status,
-                headers: &answer.headers,
-                body: &answer.body,
-                truncated: answer.truncated,
-                latency,
-            })
-            .iter()
-            .map(|failure| self.secrets.redact_cut(failure))
-            .collect();
+        // A busy --expect-json filter counts against the attempt's time, like the exchange.
+        let view = ResponseView {
+            status: answer.status,
+            headers: &answer.headers,
+            body: &answer.body,
+            truncated: answer.truncated,
+            latency,
+        };
+        let checking = self.expect.check_async(&view);
+        let failures = match tokio::time::timeout(timeout.saturating_sub(latency), checking).await {
+            Ok(failures) => failures
+                .iter()
+                .map(|failure| self.secrets.redact_cut(failure))
+                .collect(),
+            Err(_) => vec![format!(
+                "--expect-json did not finish: {}",
+                timed_out(timeout, at_deadline)
+            )],
+        };
         let failed = !failures.is_empty();
         Attempt {
             latency,

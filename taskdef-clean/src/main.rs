@@ -18,6 +18,8 @@ use crate::cli::Cli;
 
 fn main() -> ExitCode {
     report::set_tool("taskdef-clean");
+    // Filters run in a worker process: this binary, started again (and serving it here).
+    cli_support::jq::isolate();
     let cli: Cli = cli_support::parse();
     report::finish(app::run(cli))
 }

@@ -14,6 +14,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     cli_support::report::set_tool("tf-secrets");
+    // Filters run in a worker process: this binary, started again (and serving it here).
+    cli_support::jq::isolate();
     let cli: cli::Cli = cli_support::parse();
     cli_support::report::finish(run::run(&cli))
 }

@@ -4,7 +4,7 @@
 //! Parsed with jaq-json, which keeps number literals as written: a number with more digits
 //! than a double holds, or `0.1`, comes out exactly as Terraform printed it.
 
-use cli_support::input::{Source, line_column, parse_json};
+use cli_support::input::{Source, check_depth, line_column, parse_json};
 use cli_support::jq::Val;
 
 /// One root output.
@@ -28,6 +28,9 @@ impl Outputs {
     /// Parse and check the shape; errors name the source, and the line and column or the
     /// output at fault. Messages never quote a value.
     pub fn parse(bytes: &[u8], source: &Source) -> anyhow::Result<Outputs> {
+        // jaq-json's parser recurses: bound the depth before it runs.
+        check_depth(bytes, source)
+            .map_err(|e| anyhow::Error::new(e).context("expected `terraform output -json`"))?;
         let top = match jaq_json::read::parse_single(bytes) {
             Ok(v) => v,
             Err(jaq_err) => return Err(syntax_error(bytes, source, &jaq_err.to_string())),

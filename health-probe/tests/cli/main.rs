@@ -2,6 +2,7 @@
 //! and TCP listeners started by each test.
 
 mod conventions;
+mod busy_filters;
 mod docs;
 mod expectations;
 mod output;

@@ -3,6 +3,7 @@
 
 mod codegen;
 mod conventions;
+mod depth;
 mod docs;
 mod edits;
 mod errors;

@@ -4,6 +4,7 @@
 
 mod common;
 mod conventions;
+mod depth;
 mod docs;
 mod fake_github;
 mod fixtures;
