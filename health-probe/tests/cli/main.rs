@@ -1,8 +1,8 @@
 //! health-probe as a user runs it: the compiled binary against real local HTTP(S) servers
 //! and TCP listeners started by each test.
 
-mod conventions;
 mod busy_filters;
+mod conventions;
 mod docs;
 mod expectations;
 mod output;
