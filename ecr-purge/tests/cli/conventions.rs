@@ -167,12 +167,14 @@ fn the_man_page_has_examples_and_exit_status_sections() {
     assert!(page.contains("\n.SH EXAMPLES\n.nf\n"), "{page}");
     // examples verbatim: flags whole, each on its own line
     assert!(
-        page.contains("\n  ecr\\-purge \\-\\-untagged\\-only \\-\\-older\\-than 14d app\n"),
+        page.contains(
+            "\n  ecr\\-purge \\-\\-yes \\-\\-untagged\\-only \\-\\-older\\-than 14d app\n"
+        ),
         "{page}"
     );
     assert!(
         page.contains(
-            "\n  2  usage: bad arguments, an invalid repository name, or a full purge without\n"
+            "  2  usage: bad arguments, an invalid repository name, or a deletion (a full\n"
         ),
         "{page}"
     );
