@@ -34,9 +34,9 @@ fn a_filter_that_recurses_without_end_is_an_error_not_an_abort() {
     let err = fails("def f: 1 + f; f", &web(), 1);
     assert_eq!(
         err,
-        "taskdef-clean: error: --filter failed: the filter recursed too deeply (stack overflow): \
-         a recursive def that never ends, or recursion as deep as the data or the filter is \
-         nested\n"
+        // the fixture has environment values: only the kind of error is shown
+        "taskdef-clean: error: --filter failed: stack too deep (recursion or nesting); \
+         its message is not shown because the task definition has environment values, which it may quote (run the filter with jq on a copy without them to see it)\n"
     );
 }
 
@@ -77,8 +77,8 @@ fn a_filter_that_yields_a_value_too_deep_says_so() {
     let err = fails(".x = (reduce range(300) as $i (0; [.]))", &web(), 1);
     assert_eq!(
         err,
-        "taskdef-clean: error: --filter failed: the filter yielded a value nested more than 100 \
-         levels deep (the limit is 100)\n"
+        // the fixture has environment values: only the kind of error is shown
+        "taskdef-clean: error: --filter failed: the filter failed; its message is not shown because the task definition has environment values, which it may quote (run the filter with jq on a copy without them to see it)\n"
     );
 }
 
