@@ -58,6 +58,12 @@ fn searchable(value: &str) -> bool {
         && (value.chars().count() >= 4 || value.chars().any(char::is_alphanumeric))
 }
 
+/// Whether a fixed text of the tool's own survives redaction whole: a short value that is
+/// also a word of it ("a", "to") is masked there too, by design.
+fn shows_whole(value: &str, fixed: &str) -> bool {
+    !searchable(value) || !fixed.contains(value)
+}
+
 fn value() -> impl Strategy<Value = String> {
     let special = prop_oneof![
         Just('"'),
@@ -135,9 +141,16 @@ fn filter_failures(value: &str) {
         let stderr = String::from_utf8_lossy(&out.stderr);
         if i == 0 {
             assert!(stderr.contains("::error"), "{path}: {stderr}");
-            for line in &lines {
+            // Under GitHub Actions the annotation is redacted as a whole: a short value
+            // that is also a word of the fixed text ("a", "on") is masked there too.
+            for line in lines.iter().filter(|l| shows_whole(value, l)) {
                 assert!(stderr.contains(line.as_str()), "{path}: {stderr}");
             }
+            let count = format!("{} problems; nothing was written", lines.len());
+            assert!(
+                !shows_whole(value, &count) || stderr.contains(&count),
+                "{path}: {stderr}"
+            );
         } else {
             assert_eq!(stderr, expected, "{path}");
         }
@@ -185,7 +198,7 @@ fn github(fake: &FakeGithub, value: &str) {
         assert_hidden(path, value, "stdout", &out.stdout);
         assert_hidden(path, value, "stderr", &out.stderr);
         assert!(!stderr.contains(TOKEN), "{path}");
-        if searchable(value) {
+        if searchable(value) && shows_whole(value, "Invalid value") {
             assert!(stderr.contains("Invalid value ***"), "{path}: {stderr}");
         }
     }
@@ -210,7 +223,8 @@ fn via_gh(value: &str) {
     assert_eq!(out.status.code(), Some(1), "gh: {stderr}");
     assert_hidden("gh", value, "stdout", &out.stdout);
     assert_hidden("gh", value, "stderr", &out.stderr);
-    if searchable(value) {
+    let fixed = "gh exited with 1: HTTP 422: could not set X to";
+    if searchable(value) && shows_whole(value, fixed) {
         assert!(
             stderr.contains("gh exited with 1: HTTP 422: could not set X to ***"),
             "gh: {stderr}"
