@@ -848,3 +848,150 @@ mod tests {
         assert_eq!(time(None), Value::Null);
     }
 }
+
+#[cfg(test)]
+mod golden {
+    use super::*;
+    use cli_support::aws::AwsError;
+
+    /// An outcome with every field set.
+    fn everything(tagged: &Image, untagged: &Image) -> Outcome {
+        let denied = AwsError {
+            operation: "BatchDeleteImage".into(),
+            code: Some("AccessDeniedException".into()),
+            message: "no".into(),
+            kind: cli_support::aws::ErrorKind::Service,
+        };
+        Outcome {
+            deleted: vec![tagged.clone()],
+            already_gone: vec![Image::new("sha256:ee")],
+            failed: vec![(
+                untagged.clone(),
+                crate::ecr::Failure::of_call("sha256:bb", &denied),
+            )],
+            unmatched: vec![crate::ecr::Unmatched {
+                image_id: "tag v9".into(),
+                code: "KmsError".into(),
+                reason: "key disabled".into(),
+            }],
+            kept: vec![(
+                Image::new("sha256:ff"),
+                KeepReason::ChildOfKept("sha256:cc".into()),
+            )],
+            not_attempted: vec![Image::new("sha256:11")],
+            in_doubt: vec![Image::new("sha256:22")],
+            deleted_again: 2,
+            interrupted: Some(cli_support::signal::Signal::Term),
+            appeared: vec![Image::new("sha256:33")],
+            error: Some(denied),
+            empty: Some(false),
+            repository: RepoFate::NotDeleted,
+        }
+    }
+
+    /// Every kind of repository report and both document forms, in one place.
+    fn rendered() -> (String, String) {
+        let t = Target {
+            name: "team/app".to_owned(),
+            registry_id: Some("123456789012".to_owned()),
+            region: None,
+        };
+        let bare = Target {
+            name: "web".to_owned(),
+            registry_id: None,
+            region: None,
+        };
+        let mut tagged = Image::new("sha256:aa");
+        tagged.tags = vec!["v1".into(), "latest".into()];
+        tagged.pushed_at = Some(SystemTime::UNIX_EPOCH + Duration::from_hours(500_000));
+        tagged.media_type = Some("application/vnd.oci.image.index.v1+json".into());
+        tagged.status = Some("ACTIVE".into());
+        let untagged = Image::new("sha256:bb");
+        let plan = Plan {
+            delete: vec![tagged.clone(), untagged.clone()],
+            keep: vec![
+                (Image::new("sha256:cc"), KeepReason::Latest(1)),
+                (
+                    Image::new("sha256:dd"),
+                    KeepReason::KeepTag {
+                        tag: "release-1".into(),
+                        pattern: "release-*".into(),
+                    },
+                ),
+            ],
+        };
+        let outcome = everything(&tagged, &untagged);
+        let mut ok_outcome = Outcome::new();
+        ok_outcome.deleted = vec![untagged.clone()];
+        ok_outcome.empty = Some(true);
+        ok_outcome.repository = RepoFate::Deleted;
+        let reports = [
+            RepoReport::Missing {
+                target: &bare,
+                message: "DescribeImages: RepositoryNotFoundException: gone".into(),
+                ok: true,
+            },
+            RepoReport::Failed {
+                target: &t,
+                message: "DescribeImages: cannot reach AWS".into(),
+                found: false,
+            },
+            RepoReport::Failed {
+                target: &bare,
+                message: "BatchGetImage: AccessDeniedException".into(),
+                found: true,
+            },
+            RepoReport::Done {
+                target: &t,
+                total: 9,
+                plan: &plan,
+                outcome: &outcome,
+            },
+            RepoReport::Done {
+                target: &bare,
+                total: 1,
+                plan: &Plan::default(),
+                outcome: &ok_outcome,
+            },
+        ];
+        let done = document(
+            false,
+            false,
+            Some(cli_support::signal::Signal::Term),
+            &reports,
+        );
+        let planned = [
+            RepoReport::Planned {
+                target: &t,
+                total: 4,
+                plan: &plan,
+                delete_repository: true,
+            },
+            RepoReport::Missing {
+                target: &bare,
+                message: "missing".into(),
+                ok: false,
+            },
+        ];
+        let dry = document(true, false, None, &planned);
+        (
+            serde_json::to_string_pretty(&done).unwrap(),
+            serde_json::to_string_pretty(&dry).unwrap(),
+        )
+    }
+
+    /// The `--json` document is byte for byte what it was when it was built with `json!`
+    /// (the fixtures were written by that code).
+    #[test]
+    fn the_json_document_is_unchanged() {
+        let (done, dry) = rendered();
+        assert_eq!(
+            format!("{done}\n"),
+            include_str!("../tests/fixtures/json-document.json")
+        );
+        assert_eq!(
+            format!("{dry}\n"),
+            include_str!("../tests/fixtures/json-document-dry-run.json")
+        );
+    }
+}

@@ -102,7 +102,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new() -> Outcome {
+    pub fn new() -> Outcome {
         Outcome {
             deleted: Vec::new(),
             already_gone: Vec::new(),
