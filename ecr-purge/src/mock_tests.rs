@@ -274,11 +274,7 @@ impl Sink for Recorder {
 }
 
 fn target() -> Target {
-    Target {
-        name: "app".to_owned(),
-        registry_id: None,
-        region: None,
-    }
+    Target::named("app")
 }
 
 /// List, plan and delete as the binary does (index children taken from the store).
@@ -720,7 +716,7 @@ async fn image_not_found_for_an_image_still_there_is_deleted_again_in_bounded_ro
         if full {
             assert_eq!(outcome.empty, Some(false));
         }
-        let summary = crate::console::outcome_summary(&target(), &plan::Plan::default(), &outcome);
+        let summary = crate::summary::outcome_summary(&target(), &plan::Plan::default(), &outcome);
         assert!(
             summary.starts_with(
                 "app: deleted 248 images (3 of them on a second try: reported gone, yet \
@@ -940,7 +936,7 @@ async fn a_second_refusal_is_a_failure_to_re_run() {
     assert_eq!(outcome.empty, Some(true));
     let err = outcome.error.as_ref().expect("the refusal is the error");
     assert_eq!(err.code.as_deref(), Some("RepositoryNotEmptyException"));
-    let lines = crate::console::problem_lines(&target(), &outcome);
+    let lines = crate::summary::problem_lines(&target(), &outcome);
     assert!(
         lines[0].starts_with(
             "app: the repository was not deleted: DeleteRepository: RepositoryNotEmptyException"

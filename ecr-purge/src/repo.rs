@@ -13,6 +13,18 @@ pub struct Target {
     pub region: Option<String>,
 }
 
+#[cfg(test)]
+impl Target {
+    /// A repository of the caller's registry, by name alone.
+    pub fn named(name: &str) -> Target {
+        Target {
+            name: name.to_owned(),
+            registry_id: None,
+            region: None,
+        }
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name)

@@ -1,4 +1,4 @@
-//! One run: check the arguments, list and plan every repository, confirm, delete, report.
+//! One run with checked settings: list and plan every repository, confirm, delete, report.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -6,116 +6,18 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use aws_sdk_ecr::Client;
-use cli_support::aws::AwsArgs;
 use cli_support::{gha, usage};
 
-use crate::cli::Cli;
 use crate::confirm;
-use crate::console::{self, Console, ProgressMode, RepoReport};
+use crate::console::{Console, ProgressMode};
 use crate::ecr::{self, ListError};
-use crate::plan::{self, Plan, Selection, TagGlobs};
+use crate::exit;
+use crate::plan::{self, Plan};
 use crate::purge::{self, Outcome};
 use crate::repo::{self, Target};
-
-/// The checked arguments.
-#[derive(Debug)]
-#[allow(clippy::struct_excessive_bools)] // they are the command's flags, one for one
-pub struct Settings {
-    pub targets: Vec<Target>,
-    pub selection: Selection,
-    pub dry_run: bool,
-    pub yes: bool,
-    pub delete_repository: bool,
-    pub missing_ok: bool,
-    pub concurrency: usize,
-    pub json: bool,
-    pub quiet: bool,
-    pub aws: AwsArgs,
-    /// The region named by repository URIs or ARNs.
-    pub region: Option<String>,
-}
-
-impl Settings {
-    /// Validate everything that can be checked before a call; errors are usage errors.
-    pub fn from_cli(cli: Cli) -> anyhow::Result<Settings> {
-        if let Some(id) = &cli.registry_id {
-            repo::validate_registry_id(id).map_err(|e| usage(format!("--registry-id: {e}")))?;
-        }
-        let mut targets = Vec::new();
-        for arg in &cli.repositories {
-            let mut t = repo::parse_target(arg).map_err(usage)?;
-            match (&t.registry_id, &cli.registry_id) {
-                (Some(own), Some(flag)) if own != flag => {
-                    return Err(usage(format!(
-                        "{arg:?} is in registry {own}, but --registry-id says {flag}"
-                    )));
-                }
-                (None, Some(flag)) => t.registry_id = Some(flag.clone()),
-                _ => {}
-            }
-            if !targets.contains(&t) {
-                targets.push(t);
-            }
-        }
-        let mut region: Option<String> = None;
-        for t in &targets {
-            let Some(r) = &t.region else { continue };
-            if let Some(flag) = &cli.aws.region
-                && flag != r
-            {
-                return Err(usage(format!(
-                    "repository {t} is in region {r}, but --region says {flag}"
-                )));
-            }
-            match &region {
-                Some(prev) if prev != r => {
-                    return Err(usage(format!(
-                        "the repositories are in different regions ({prev}, {r}): \
-                         run ecr-purge once per region"
-                    )));
-                }
-                _ => region = Some(r.clone()),
-            }
-        }
-        if cli.keep_latest == Some(0) {
-            return Err(usage(
-                "--keep-latest 0 keeps nothing; for a full purge drop it and pass --yes",
-            ));
-        }
-        let selection = Selection {
-            untagged_only: cli.untagged_only,
-            tagged_only: cli.tagged_only,
-            older_than: cli.older_than,
-            tags: TagGlobs::new("--tag", &cli.tag).map_err(usage)?,
-            keep_latest: cli.keep_latest,
-            keep_tags: TagGlobs::new("--keep-tag", &cli.keep_tag).map_err(usage)?,
-        };
-        if cli.delete_repository && !selection.is_full() {
-            return Err(usage(
-                "--delete-repository deletes whole repositories: it cannot be combined with \
-                 --untagged-only, --tagged-only, --older-than, --tag, --keep-latest or --keep-tag",
-            ));
-        }
-        Ok(Settings {
-            targets,
-            selection,
-            dry_run: cli.dry_run,
-            yes: cli.yes,
-            delete_repository: cli.delete_repository,
-            missing_ok: cli.missing_ok,
-            concurrency: usize::from(cli.concurrency),
-            json: cli.json,
-            quiet: cli.quiet,
-            aws: cli.aws,
-            region,
-        })
-    }
-
-    /// Every deletion, a full purge or a prune, is confirmed: by `--yes`, or on a terminal.
-    fn needs_confirmation(&self) -> bool {
-        !self.dry_run && !self.yes
-    }
-}
+use crate::report::{Document, RepoReport};
+use crate::settings::Settings;
+use crate::summary;
 
 /// Run with checked settings.
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
@@ -186,7 +88,7 @@ async fn run_async(
         && !confirmed(answerer, &settings, &listed)?
     {
         console.error("not confirmed: nothing was deleted");
-        return Ok(ExitCode::FAILURE);
+        return Ok(exit::code(exit::FAILURE));
     }
 
     // From here on a signal stops the purge cleanly (before, it ends the run at once:
@@ -210,7 +112,7 @@ async fn run_async(
         };
         if settings.dry_run {
             console.planned(target, plan);
-            console.note(&console::dry_run_summary(
+            console.note(&summary::dry_run_summary(
                 target,
                 *total,
                 plan,
@@ -254,7 +156,7 @@ async fn run_async(
     }
     let code = finish(&settings, &listed, &outcomes, signals.fired(), &mut console)?;
     let code = match signals.fired() {
-        Some(signal) => ExitCode::from(signal.exit_code()),
+        Some(signal) => exit::code(exit::of_signal(signal)),
         None => code,
     };
     match console.take_write_error() {
@@ -315,13 +217,13 @@ fn confirmed(
         }
         cli_support::note(format_args!(
             "{t}: would delete {n} of {}{}; {}",
-            console::plural(*total, "image", "images"),
+            summary::plural(*total, "image", "images"),
             match plan.index_count() {
                 0 => String::new(),
                 1 => " (1 index)".to_owned(),
                 i => format!(" ({i} indexes)"),
             },
-            console::kept_summary(plan, None)
+            summary::kept_summary(plan, None)
         ));
         for image in plan.delete.iter().take(PLAN_LINES) {
             let tags = if image.tags.is_empty() {
@@ -400,7 +302,7 @@ fn finish(
         reports.push(report);
     }
     if settings.json {
-        let doc = console::document(settings.dry_run, ok, interrupted, &reports);
+        let doc = Document::new(settings.dry_run, ok, interrupted, &reports);
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         console.write(text.as_bytes());
@@ -412,9 +314,9 @@ fn finish(
         );
     }
     Ok(if ok {
-        ExitCode::SUCCESS
+        exit::code(exit::SUCCESS)
     } else {
-        ExitCode::FAILURE
+        exit::code(exit::FAILURE)
     })
 }
 
@@ -530,10 +432,10 @@ fn report_outcome(console: &Console, target: &Target, plan: &Plan, outcome: &Out
     for (image, reason) in &outcome.kept {
         console.note(&format!("{target}: kept {}: {reason}", image.digest));
     }
-    for line in console::problem_lines(target, outcome) {
+    for line in summary::problem_lines(target, outcome) {
         console.error(&line);
     }
-    let summary = console::outcome_summary(target, plan, outcome);
+    let summary = summary::outcome_summary(target, plan, outcome);
     if outcome.ok() {
         console.note(&summary);
     } else {
@@ -558,7 +460,7 @@ fn failure_annotation(reports: &[RepoReport<'_>]) -> String {
             } if !outcome.ok() => {
                 parts.push(format!(
                     "{target}: {}",
-                    console::problems(outcome).join(", ")
+                    summary::problems(outcome).join(", ")
                 ));
             }
             _ => {}
