@@ -11,16 +11,18 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_ecr::Client;
-use cli_support::aws::AwsError;
-use cli_support::signal::{Signal, Signals};
+use cli_support::signal::Signals;
 use futures_util::{StreamExt as _, stream};
 
-use crate::ecr::{
-    self, BatchResult, Failure, ListError, MAX_IDS_PER_CALL, RepoDeletion, Unmatched,
-};
+use crate::ecr::{self, BatchResult, Failure, MAX_IDS_PER_CALL};
 use crate::image::Image;
 use crate::plan::KeepReason;
 use crate::repo::Target;
+
+mod finish;
+mod outcome;
+
+pub use outcome::{Outcome, RepoFate};
 
 /// Failure code of an image the API reported neither deleted nor failed and that is still
 /// there afterwards.
@@ -56,92 +58,6 @@ pub struct Options {
     pub full: bool,
     /// DeleteRepository (without force) once the images are gone.
     pub delete_repository: bool,
-}
-
-/// What became of the repository itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RepoFate {
-    /// Not asked to delete it (no `--delete-repository`).
-    Kept,
-    Deleted,
-    /// DeleteRepository found it gone already.
-    AlreadyGone,
-    /// `--delete-repository`, and the repository is still there: images are left, or ECR
-    /// refused. A failure.
-    NotDeleted,
-}
-
-/// The outcome for one repository.
-#[derive(Debug)]
-pub struct Outcome {
-    pub deleted: Vec<Image>,
-    /// `ImageNotFound`: gone before we got to it.
-    pub already_gone: Vec<Image>,
-    pub failed: Vec<(Image, Failure)>,
-    /// `failures[]` entries that named no image of their batch and could not be tied to one.
-    pub unmatched: Vec<Unmatched>,
-    /// Still referenced by an index the purge keeps (or never saw): left, not an error.
-    pub kept: Vec<(Image, KeepReason)>,
-    /// Not deleted because an earlier call failed for good or a signal stopped the purge
-    /// (never sent, or not sent again).
-    pub not_attempted: Vec<Image>,
-    /// In calls abandoned at a second signal (or not confirmed when the look that would have
-    /// settled them was abandoned): they may or may not be gone.
-    pub in_doubt: Vec<Image>,
-    /// Reported gone (`ImageNotFound`, or no answer) yet still listed, then deleted again.
-    pub deleted_again: usize,
-    /// The signal that stopped the purge.
-    pub interrupted: Option<Signal>,
-    /// Found in the repository at the end but not in the plan (pushed during the purge).
-    pub appeared: Vec<Image>,
-    /// The call that stopped the purge.
-    pub error: Option<AwsError>,
-    /// Whether the repository was seen empty at the end (checked for a full purge).
-    pub empty: Option<bool>,
-    pub repository: RepoFate,
-}
-
-impl Outcome {
-    pub fn new() -> Outcome {
-        Outcome {
-            deleted: Vec::new(),
-            already_gone: Vec::new(),
-            failed: Vec::new(),
-            unmatched: Vec::new(),
-            kept: Vec::new(),
-            not_attempted: Vec::new(),
-            in_doubt: Vec::new(),
-            deleted_again: 0,
-            interrupted: None,
-            appeared: Vec::new(),
-            error: None,
-            empty: None,
-            repository: RepoFate::Kept,
-        }
-    }
-
-    /// A repository whose purge never started because of `signal`.
-    pub fn not_started(plan: Vec<Image>, options: Options, signal: Signal) -> Outcome {
-        let mut o = Outcome::new();
-        o.not_attempted = plan;
-        o.interrupted = Some(signal);
-        if options.delete_repository && options.full {
-            o.repository = RepoFate::NotDeleted;
-        }
-        o
-    }
-
-    pub fn ok(&self) -> bool {
-        self.interrupted.is_none()
-            && self.in_doubt.is_empty()
-            && self.failed.is_empty()
-            && self.unmatched.is_empty()
-            && self.not_attempted.is_empty()
-            && self.appeared.is_empty()
-            && self.error.is_none()
-            && self.empty != Some(false)
-            && self.repository != RepoFate::NotDeleted
-    }
 }
 
 /// The parent digests named in an `ImageReferencedByManifestList` reason
@@ -281,7 +197,7 @@ pub async fn execute(
         }
         st.abandon_suspects();
     } else {
-        finish(client, &mut st, &planned, options, sink, signals).await;
+        finish::finish(client, &mut st, &planned, options, sink, signals).await;
     }
     st.outcome.interrupted = signals.fired();
     st.outcome
@@ -491,230 +407,6 @@ fn give_up(
         }
         st.outcome.failed.push((image, failure));
     }
-}
-
-/// Delete the repository or look at it: confirms the images the API did not report or
-/// called not found (deleting again, up to [`REDELETE_ROUNDS`] times, those still listed),
-/// and proves a full purge emptied it. After a signal: no deletion, one look (abandoned at a
-/// second signal).
-async fn finish(
-    client: &Client,
-    st: &mut State<'_>,
-    planned: &HashSet<String>,
-    options: Options,
-    sink: &mut dyn Sink,
-    signals: &Signals,
-) {
-    let clean = st.outcome.failed.is_empty()
-        && st.outcome.unmatched.is_empty()
-        && st.outcome.not_attempted.is_empty()
-        && st.outcome.error.is_none();
-    // DeleteRepository said the repository is not empty: ask again if the listing disagrees.
-    let mut refused = false;
-    if options.delete_repository && options.full {
-        st.outcome.repository = RepoFate::NotDeleted;
-        if clean && signals.fired().is_none() {
-            match abandonable(signals, ecr::delete_repository(client, st.target)).await {
-                None => {
-                    st.abandon_suspects();
-                    return;
-                }
-                Some(Ok(RepoDeletion::NotEmpty(_))) => refused = true,
-                Some(Ok(deletion)) => {
-                    repository_gone(st, &deletion, sink);
-                    return;
-                }
-                Some(Err(e)) => st.outcome.error = Some(e),
-            }
-        }
-    } else if !options.full && st.suspects.is_empty() {
-        return;
-    } else if options.full && planned.is_empty() {
-        // Nothing to delete: the listing the plan came from saw the repository empty.
-        st.outcome.empty = Some(true);
-        return;
-    }
-
-    let mut round = 0;
-    loop {
-        let left = match abandonable(signals, ecr::list_images(client, st.target)).await {
-            None => {
-                st.abandon_suspects();
-                return;
-            }
-            Some(Ok(left)) => left,
-            Some(Err(ListError::Missing(e) | ListError::Other(e))) => {
-                for (d, why) in std::mem::take(&mut st.suspects) {
-                    let image = st.image(&d);
-                    match why {
-                        Suspect::Unreported => {
-                            st.outcome.failed.push((image, Failure::of_call(&d, &e)));
-                        }
-                        Suspect::NotFound => st.outcome.already_gone.push(image),
-                    }
-                }
-                if st.outcome.error.is_none() {
-                    st.outcome.error = Some(e);
-                }
-                return;
-            }
-        };
-        let present: HashSet<&str> = left.iter().map(|i| i.digest.as_str()).collect();
-        let mut still = Vec::new();
-        for (d, why) in std::mem::take(&mut st.suspects) {
-            if present.contains(d.as_str()) {
-                still.push((d, why));
-            } else if why == Suspect::Unreported {
-                st.confirm(&d, sink);
-            } else {
-                let image = st.image(&d);
-                st.outcome.already_gone.push(image);
-            }
-        }
-        if !still.is_empty() && round < REDELETE_ROUNDS && signals.fired().is_none() {
-            round += 1;
-            if !delete_again(client, st, &still, sink, signals).await {
-                st.abandon_suspects();
-                return;
-            }
-            continue;
-        }
-        leave(st, still, round, signals.fired().is_some());
-        if options.full {
-            st.outcome.empty = Some(left.is_empty());
-            st.outcome.appeared = left
-                .into_iter()
-                .filter(|i| !planned.contains(&i.digest))
-                .collect();
-        }
-        if refused
-            && st.outcome.empty == Some(true)
-            && st.outcome.failed.is_empty()
-            && signals.fired().is_none()
-        {
-            // ECR answered RepositoryNotEmpty, yet lists no image: a deletion it has not
-            // settled yet. Once more; a second refusal is a failure to re-run.
-            match abandonable(signals, ecr::delete_repository(client, st.target)).await {
-                None => {}
-                Some(Ok(RepoDeletion::NotEmpty(e)) | Err(e)) => st.outcome.error = Some(e),
-                Some(Ok(deletion)) => repository_gone(st, &deletion, sink),
-            }
-        }
-        return;
-    }
-}
-
-/// Suspects still listed when the rounds are over: not attempted after a signal, else
-/// failures saying what the API answered and how often they were tried again.
-fn leave(st: &mut State<'_>, still: Vec<(String, Suspect)>, round: usize, interrupted: bool) {
-    for (d, why) in still {
-        let image = st.image(&d);
-        if interrupted {
-            st.outcome.not_attempted.push(image);
-            continue;
-        }
-        let said = match why {
-            Suspect::Unreported => "reported neither a deletion nor a failure",
-            Suspect::NotFound => "answered ImageNotFound",
-        };
-        let reason = if round == 0 {
-            format!("BatchDeleteImage {said}, and the image is still there")
-        } else {
-            format!(
-                "BatchDeleteImage {said}, and the image is still there after {round} more \
-                 {}",
-                if round == 1 { "attempt" } else { "attempts" }
-            )
-        };
-        st.outcome.failed.push((
-            image,
-            Failure {
-                digest: d.clone(),
-                code: NOT_DELETED.to_owned(),
-                reason,
-                whole_call: false,
-            },
-        ));
-    }
-}
-
-/// Delete again images the API called gone that are still listed; what it answers goes
-/// back to the suspects (to be looked at again) or to the failures. False if a second
-/// signal abandoned a call (its images are in doubt).
-async fn delete_again(
-    client: &Client,
-    st: &mut State<'_>,
-    still: &[(String, Suspect)],
-    sink: &mut dyn Sink,
-    signals: &Signals,
-) -> bool {
-    let digests: Vec<String> = still.iter().map(|(d, _)| d.clone()).collect();
-    for batch in digests.chunks(MAX_IDS_PER_CALL) {
-        if signals.fired().is_some() {
-            let images: Vec<Image> = batch.iter().map(|d| st.image(d)).collect();
-            st.outcome.not_attempted.extend(images);
-            continue;
-        }
-        match abandonable(signals, ecr::delete_batch(client, st.target, batch)).await {
-            None => {
-                let images: Vec<Image> = batch.iter().map(|d| st.image(d)).collect();
-                st.outcome.in_doubt.extend(images);
-                return false;
-            }
-            Some(Ok(res)) => {
-                let mut failures: HashMap<String, Failure> = HashMap::new();
-                for f in res.failures {
-                    failures.entry(f.digest.clone()).or_insert(f);
-                }
-                for d in batch {
-                    if res.deleted.contains(d) {
-                        st.confirm(d, sink);
-                        st.done -= 1; // counted when it was first settled
-                        st.outcome.deleted_again += 1;
-                    } else if let Some(f) = failures.remove(d) {
-                        if f.code == NOT_FOUND || f.code == REFERENCED {
-                            st.suspects.push((d.clone(), Suspect::NotFound));
-                        } else {
-                            let image = st.image(d);
-                            st.outcome.failed.push((image, f));
-                        }
-                    } else {
-                        st.suspects.push((d.clone(), Suspect::Unreported));
-                    }
-                }
-            }
-            Some(Err(e)) => {
-                for d in batch {
-                    let image = st.image(d);
-                    st.outcome.failed.push((image, Failure::of_call(d, &e)));
-                }
-                if st.outcome.error.is_none() {
-                    st.outcome.error = Some(e);
-                }
-            }
-        }
-        sink.progress(st.target, st.done);
-    }
-    true
-}
-
-/// DeleteRepository deleted the repository, or found it gone: every image went with it.
-fn repository_gone(st: &mut State<'_>, deletion: &RepoDeletion, sink: &mut dyn Sink) {
-    for (d, why) in std::mem::take(&mut st.suspects) {
-        match why {
-            Suspect::Unreported => st.confirm(&d, sink),
-            Suspect::NotFound => {
-                let image = st.image(&d);
-                st.outcome.already_gone.push(image);
-            }
-        }
-    }
-    st.outcome.empty = Some(true);
-    st.outcome.repository = if matches!(deletion, RepoDeletion::AlreadyGone) {
-        RepoFate::AlreadyGone
-    } else {
-        RepoFate::Deleted
-    };
 }
 
 #[cfg(test)]
