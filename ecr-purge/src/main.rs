@@ -13,6 +13,7 @@ mod purge;
 mod repo;
 mod report;
 mod run;
+mod selection;
 mod settings;
 mod summary;
 

@@ -4,8 +4,8 @@ use cli_support::aws::AwsArgs;
 use cli_support::usage;
 
 use crate::cli::Cli;
-use crate::plan::{Selection, TagGlobs};
 use crate::repo::{self, Target};
+use crate::selection::{Selection, TagGlobs};
 
 /// The checked arguments.
 #[derive(Debug)]
