@@ -158,18 +158,43 @@ impl Default for TestCert {
     }
 }
 
+/// Where a server listens.
+enum Bind {
+    /// This port, 0 for any.
+    Port(u16),
+    Held(crate::ClosedPort),
+}
+
+enum Bound {
+    Listener(std::net::TcpListener),
+    /// Listens once the server's runtime runs.
+    Socket(crate::ClosedPort),
+}
+
 impl Server {
     /// Serve plain HTTP on a free 127.0.0.1 port.
     pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
-        Self::spawn(0, None, Arc::new(handler))
+        Self::spawn(Bind::Port(0), None, Arc::new(handler))
     }
 
     /// Serve plain HTTP on the given port (for a server that appears mid-run).
+    ///
+    /// Prefer [`Server::start_on_port`]: a port number known in advance was released by
+    /// whoever found it, and anyone may have taken it since.
     pub fn start_on(
         port: u16,
         handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
     ) -> Server {
-        Self::spawn(port, None, Arc::new(handler))
+        Self::spawn(Bind::Port(port), None, Arc::new(handler))
+    }
+
+    /// Serve plain HTTP on a port held closed until now (a server that appears mid-run):
+    /// connections were refused until this call, and no one else could take the port.
+    pub fn start_on_port(
+        port: crate::ClosedPort,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        Self::spawn(Bind::Held(port), None, Arc::new(handler))
     }
 
     /// Serve HTTPS with the test certificate on a free port.
@@ -177,14 +202,23 @@ impl Server {
         cert: &TestCert,
         handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
     ) -> Server {
-        Self::spawn(0, Some(cert.server_config()), Arc::new(handler))
+        Self::spawn(Bind::Port(0), Some(cert.server_config()), Arc::new(handler))
     }
 
-    fn spawn(port: u16, tls: Option<Arc<rustls::ServerConfig>>, handler: Arc<Handler>) -> Server {
-        let std_listener =
-            std::net::TcpListener::bind(("127.0.0.1", port)).expect("cannot bind the test server");
-        std_listener.set_nonblocking(true).expect("nonblocking");
-        let addr = std_listener.local_addr().expect("local address");
+    fn spawn(bind: Bind, tls: Option<Arc<rustls::ServerConfig>>, handler: Arc<Handler>) -> Server {
+        let bound = match bind {
+            Bind::Port(port) => {
+                let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+                    .expect("cannot bind the test server");
+                listener.set_nonblocking(true).expect("nonblocking");
+                Bound::Listener(listener)
+            }
+            Bind::Held(port) => Bound::Socket(port),
+        };
+        let addr = match &bound {
+            Bound::Listener(l) => l.local_addr().expect("local address"),
+            Bound::Socket(p) => p.addr(),
+        };
         let hits = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -196,7 +230,10 @@ impl Server {
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
-                let listener = TcpListener::from_std(std_listener).expect("listener");
+                let listener = match bound {
+                    Bound::Listener(l) => TcpListener::from_std(l).expect("listener"),
+                    Bound::Socket(p) => p.into_socket().listen(1024).expect("listen"),
+                };
                 let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
                 loop {
                     let (stream, _) = tokio::select! {

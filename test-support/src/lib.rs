@@ -5,13 +5,22 @@
 //! - [`docs`]: the README section carries the exit-code table of `--help`.
 //! - [`process`]: a tool running in the background, watched with deadlines, killed on drop.
 //! - [`http`]: local HTTP(S) servers whose answers the test decides.
+//! - [`port`]: a port held closed (refused) until a server takes it, never released to
+//!   others in between.
+//! - [`tools`]: [`require_tool`] for tests that need a program of the machine: they fail
+//!   under CI without it and say they are skipped elsewhere.
 //! - [`CommandExt`]: run a tool with a clean environment (no GitHub Actions or AWS variables
 //!   of the machine running the tests).
 
 pub mod docs;
 pub mod http;
 pub mod moto;
+pub mod port;
 pub mod process;
+pub mod tools;
+
+pub use port::ClosedPort;
+pub use tools::require_tool;
 
 use std::path::PathBuf;
 
@@ -63,6 +72,11 @@ impl CommandExt for assert_cmd::Command {
 }
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
+///
+/// Deprecated: racy, the port is free for anyone until the test uses it. Use
+/// [`ClosedPort`] (a port that refuses connections) and
+/// [`Server::start_on_port`](http::Server::start_on_port) (a server that appears on it
+/// later). Kept only for the tests that still call it; new code must not.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -90,3 +90,25 @@ fn https_server_is_trusted_with_the_test_ca_only() {
     let other = TestCert::new();
     assert!(get(&server.url("/"), Some(&other.ca_pem)).is_err());
 }
+
+#[test]
+fn a_closed_port_refuses_until_a_server_takes_it() {
+    let port = test_support::ClosedPort::new();
+    let err = std::net::TcpStream::connect(port.addr()).expect_err("nothing listens");
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
+    // Held: nobody else can bind it meanwhile.
+    assert!(std::net::TcpListener::bind(port.addr()).is_err());
+    let url = port.url("/late");
+    let server = Server::start_on_port(port, |_| Reply::text(200, "here now"));
+    assert_eq!(get(&url, None).unwrap(), (200, "here now".to_owned()));
+    assert_eq!(server.hits(), 1);
+}
+
+#[test]
+fn a_tool_on_path_is_found_and_a_missing_one_is_not() {
+    assert!(test_support::tools::find_tool("sh").is_some());
+    assert!(test_support::tools::find_tool("no-such-tool-anywhere").is_none());
+    if !test_support::tools::under_ci() {
+        assert!(test_support::require_tool("no-such-tool-anywhere").is_none());
+    }
+}
