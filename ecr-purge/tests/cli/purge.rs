@@ -329,8 +329,10 @@ fn a_dry_run_json_document_lists_what_would_go_and_what_stays() {
 
 #[test]
 fn a_listing_that_fails_names_the_repository_once_and_does_not_claim_it_exists() {
-    // Nothing listens on the port: DescribeImages cannot reach AWS.
-    let port = test_support::free_port();
+    // Nothing listens on the port (held closed for the test): DescribeImages cannot reach
+    // AWS.
+    let closed = test_support::ClosedPort::new();
+    let port = closed.port();
     let out = offline()
         .args(["--yes", "--json", "--tagged-only", "app"])
         .envs([

@@ -1,5 +1,6 @@
 //! The confirmation of a full purge on a terminal: the tool runs under a pseudo-terminal
-//! made by util-linux `script`, which types the answer.
+//! made by util-linux `script`, which types the answer. Without `script` the tests fail
+//! under CI and say they are skipped elsewhere (`test_support::require_tool`).
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -7,23 +8,6 @@ use test_support::CommandExt as _;
 use test_support::moto::Moto;
 
 use crate::common::{create_repo, images, manifest, push, push_multiarch};
-
-/// Whether util-linux `script` is there to make the terminal. Without it the terminal tests
-/// fail under CI (`CI` set), where it must be installed, and are skipped elsewhere, saying so.
-fn have_script() -> bool {
-    let found = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "util-linux `script` is missing: the terminal tests need it (install util-linux)"
-        );
-        eprintln!("SKIPPED: util-linux `script` is missing; the terminal tests need it");
-    }
-    found
-}
 
 /// Run ecr-purge with `args` on a terminal, `answer` typed on it.
 fn on_terminal(moto: &Moto, args: &str, answer: &str) -> assert_cmd::assert::Assert {
@@ -46,7 +30,7 @@ fn seed(moto: &Moto) {
 
 #[test]
 fn yes_on_the_terminal_purges() {
-    if !have_script() {
+    if test_support::require_tool("script").is_none() {
         return;
     }
     let moto = Moto::shared().lock();
@@ -62,7 +46,7 @@ fn yes_on_the_terminal_purges() {
 
 #[test]
 fn anything_but_yes_deletes_nothing_and_exits_1() {
-    if !have_script() {
+    if test_support::require_tool("script").is_none() {
         return;
     }
     let moto = Moto::shared().lock();
@@ -80,7 +64,7 @@ fn anything_but_yes_deletes_nothing_and_exits_1() {
 
 #[test]
 fn a_dry_run_asks_nothing_nor_a_prune_with_nothing_to_delete() {
-    if !have_script() {
+    if test_support::require_tool("script").is_none() {
         return;
     }
     let moto = Moto::shared().lock();
@@ -99,7 +83,7 @@ fn a_dry_run_asks_nothing_nor_a_prune_with_nothing_to_delete() {
 
 #[test]
 fn a_prune_shows_the_plan_and_asks() {
-    if !have_script() {
+    if test_support::require_tool("script").is_none() {
         return;
     }
     let moto = Moto::shared().lock();
