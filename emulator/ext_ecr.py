@@ -1,12 +1,24 @@
-"""ECR image operations made atomic, as they are on AWS.
+"""ECR image operations made atomic, and BatchDeleteImage answering as ECR does.
 
-moto's server answers requests on several threads, but its ECR backend keeps a repository's
-images in a plain list that BatchDeleteImage edits while it walks it by index
-(`for num, image in enumerate(repository.images): ... del repository.images[num]`). Two
-BatchDeleteImage calls on one repository at the same time (what any client with more than one
-request in flight does) then delete images nobody asked for, report them ImageNotFound to the
-caller that did ask, and leave requested images behind. This module serialises the backend's
-image operations with one lock, so concurrent calls behave as on AWS.
+What this simulates, and how it differs from ECR:
+
+- Atomic image operations. moto's server answers requests on several threads, but its ECR
+  backend keeps a repository's images in a plain list that BatchDeleteImage edits while it
+  walks it by index (`for num, image in enumerate(repository.images): ...
+  del repository.images[num]`). Two BatchDeleteImage calls on one repository at the same time
+  (what any client with more than one request in flight does) then delete images nobody asked
+  for, report them ImageNotFound to the caller that did ask, and leave requested images
+  behind. This module serialises the backend's image operations with one lock, so concurrent
+  calls give the answers they give on AWS. It differs from ECR in time: ECR runs such calls
+  side by side, here they run one after the other, so the emulator cannot show what
+  concurrency gains (bench/README.md says so); it shows only that the answers are right.
+
+- Untagged images reported deleted. moto answers a delete by digest with one `imageIds` entry
+  per tag the image had, so an untagged image it deletes appears nowhere in the answer:
+  neither deleted nor failed. ECR lists it, `{"imageDigest": ...}` alone. This module adds
+  that entry for every untagged image a call deleted, so a client needs no extra listing to
+  learn what the call did. (An image with tags is answered as moto does: one entry per tag,
+  as ECR does.)
 
 The same loop also walks the whole image list for every id of the call, without stopping at
 the match: deleting a 5,000-image repository 100 digests at a time costs moto some 12 million
@@ -87,6 +99,37 @@ def _narrowed(batch_delete_image):
     return wrapper
 
 
+def _reporting(batch_delete_image):
+    """BatchDeleteImage that lists the untagged images it deleted, `{"imageDigest": d}`,
+    as ECR does (moto lists one entry per tag, so none for an untagged image)."""
+
+    @functools.wraps(batch_delete_image)
+    def wrapper(self, repository_name, registry_id=None, image_ids=None):
+        repository = self.repositories.get(repository_name)
+        untagged = []
+        if repository is not None and image_ids:
+            wanted = {
+                image_id["imageDigest"]
+                for image_id in image_ids
+                if "imageDigest" in image_id and "imageTag" not in image_id
+            }
+            untagged = [
+                i
+                for i in repository.images
+                if not i.image_tags and i.get_image_digest() in wanted
+            ]
+        response = batch_delete_image(self, repository_name, registry_id, image_ids)
+        if untagged:
+            left = {id(i) for i in repository.images}
+            for image in untagged:
+                if id(image) not in left:
+                    response["imageIds"].append({"imageDigest": image.get_image_digest()})
+        return response
+
+    wrapper.__ext_ecr_reporting__ = True
+    return wrapper
+
+
 def _slowed(method, delay: float):
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
@@ -149,7 +192,7 @@ def install() -> None:
     if not getattr(backend.batch_delete_image, "__ext_ecr_locked__", False) and not getattr(
         backend.batch_delete_image, "__ext_ecr_narrowed__", False
     ):
-        backend.batch_delete_image = _narrowed(backend.batch_delete_image)
+        backend.batch_delete_image = _reporting(_narrowed(backend.batch_delete_image))
     for name in LOCKED:
         method = getattr(models.ECRBackend, name)
         if not getattr(method, "__ext_ecr_locked__", False):

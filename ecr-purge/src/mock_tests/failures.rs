@@ -1,5 +1,6 @@
 //! Failures the emulator does not give: unknown codes, ImageNotFound for an image still there,
-//! a call refused for good, failures that name no image of their batch.
+//! an answer silent about an image, a call refused for good, failures that name no image of
+//! their batch.
 
 use super::*;
 
@@ -98,28 +99,12 @@ async fn a_call_refused_for_good_stops_the_purge_and_counts_the_rest() {
     s.deny_after = Some(2);
     let store: Shared = Arc::new(Mutex::new(s));
     let client = client(&store);
-    let images = ecr::list_images(&client, &target()).await.unwrap();
-    let plan = plan::plan(
-        images,
-        &HashMap::new(),
-        &Selection::default(),
-        SystemTime::now(),
-    );
-    let mut rec = Recorder::default();
     let options = Options {
         concurrency: 1,
         full: true,
         delete_repository: false,
     };
-    let outcome = purge::execute(
-        &client,
-        &target(),
-        plan.delete,
-        options,
-        &mut rec,
-        &Signals::never(),
-    )
-    .await;
+    let (outcome, rec) = purge_all(&client, options, &Signals::never()).await;
     assert!(!outcome.ok());
     assert_eq!(rec.lines.len(), 200);
     let err = outcome.error.as_ref().unwrap().to_string();
@@ -228,4 +213,37 @@ async fn failures_that_cannot_be_tied_to_an_image_are_failures_of_the_call() {
         failed,
         [1, 2, 3].map(|i| (digest(i), purge::NOT_DELETED.to_owned()))
     );
+}
+
+// ECR names every image it deletes (the patched emulator too): an answer silent about one is
+// mocked. A prune looks at the repository once more only then, to settle it.
+#[tokio::test]
+async fn an_image_the_answer_says_nothing_about_is_settled_by_one_look() {
+    let mut s = Store::default();
+    for i in 0..6 {
+        s.add(&digest(i), &[], 1_000, MANIFEST);
+    }
+    s.add(&digest(6), &["v1"], 1_000, MANIFEST);
+    s.silent.insert(digest(2));
+    let store: Shared = Arc::new(Mutex::new(s));
+    let selection = Selection {
+        untagged_only: true,
+        ..Selection::default()
+    };
+    let (outcome, rec) = purge(&store, &selection, SystemTime::now()).await;
+    assert!(outcome.ok(), "{}", brief(&outcome));
+    assert_eq!(outcome.deleted.len(), 6, "{}", brief(&outcome));
+    assert_eq!(rec.lines.last(), Some(&digest(2)), "printed once settled");
+    // The listing that planned, and the one look that settled the silent image.
+    assert_eq!(store.lock().unwrap().describe_calls, 2);
+
+    // Without a silent answer, a prune does not look again.
+    let mut s = Store::default();
+    for i in 0..6 {
+        s.add(&digest(i), &[], 1_000, MANIFEST);
+    }
+    let store: Shared = Arc::new(Mutex::new(s));
+    let (outcome, _) = purge(&store, &selection, SystemTime::now()).await;
+    assert_eq!(outcome.deleted.len(), 6, "{}", brief(&outcome));
+    assert_eq!(store.lock().unwrap().describe_calls, 1);
 }

@@ -4,7 +4,8 @@
 //! throttling, per-image failures that never clear or that name no image of the batch,
 //! BatchGetImage failures, and a DeleteRepository that still says RepositoryNotEmpty when
 //! the listing is empty (it deletes synchronously), ImageNotFound for an image still there a
-//! chosen number of times, and a signal after a chosen call. The binary itself is tested
+//! chosen number of times, an answer silent about an image it deleted, and a signal after a
+//! chosen call. The binary itself is tested
 //! against the emulator in tests/cli.
 
 mod failures;
@@ -66,6 +67,9 @@ struct Store {
     lies: HashMap<String, usize>,
     /// Digests someone else deletes just before our call reaches them: truly not found.
     vanish: HashSet<String>,
+    /// Digests deleted without a word: neither in `imageIds` nor in `failures` (ECR does
+    /// not answer so; the purge settles them by looking).
+    silent: HashSet<String>,
     /// Send SIGINT this many times after this many BatchDeleteImage calls.
     signal_after: Option<(usize, Arc<cli_support::signal::Trigger>, usize)>,
 }
@@ -173,6 +177,10 @@ impl Store {
                 continue;
             }
             // One entry per tag, as ECR answers a delete by digest.
+            if self.silent.contains(&d) {
+                gone.push(d);
+                continue;
+            }
             if tags.is_empty() {
                 out = out.image_ids(ImageIdentifier::builder().image_digest(&d).build());
             }
@@ -287,30 +295,41 @@ fn target() -> Target {
 
 /// List, plan and delete as the binary does (index children taken from the store).
 async fn purge(store: &Shared, selection: &Selection, now: SystemTime) -> (Outcome, Recorder) {
-    let client = client(store);
-    let images = ecr::list_images(&client, &target()).await.expect("listed");
     let children = if selection.is_full() {
         HashMap::new()
     } else {
         store.lock().unwrap().refs.clone()
     };
-    let plan = plan::plan(images, &children, selection, now);
-    let mut rec = Recorder::default();
     let options = Options {
         concurrency: 4,
         full: selection.is_full(),
         delete_repository: false,
     };
-    let outcome = purge::execute(
-        &client,
-        &target(),
-        plan.delete,
-        options,
-        &mut rec,
-        &Signals::never(),
-    )
-    .await;
+    let signals = Signals::never();
+    purge_with(&client(store), &children, selection, now, options, &signals).await
+}
+
+/// List, plan and delete as the binary does, with the client, index children, options and
+/// signals given.
+async fn purge_with(
+    client: &Client,
+    children: &HashMap<String, Vec<String>>,
+    selection: &Selection,
+    now: SystemTime,
+    options: Options,
+    signals: &Signals,
+) -> (Outcome, Recorder) {
+    let images = ecr::list_images(client, &target()).await.expect("listed");
+    let plan = plan::plan(images, children, selection, now);
+    let mut rec = Recorder::default();
+    let outcome = purge::execute(client, &target(), plan.delete, options, &mut rec, signals).await;
     (outcome, rec)
+}
+
+/// A full purge (no selector) with `options`.
+async fn purge_all(client: &Client, options: Options, signals: &Signals) -> (Outcome, Recorder) {
+    let (selection, now) = (Selection::default(), SystemTime::now());
+    purge_with(client, &HashMap::new(), &selection, now, options, signals).await
 }
 
 /// 2,345 images: 30 tagged indexes with 3 untagged children each, the rest alternately

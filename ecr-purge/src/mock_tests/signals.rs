@@ -10,21 +10,12 @@ async fn a_second_signal_leaves_every_image_accounted_for_once() {
     let total = s.images.len();
     let store: Shared = Arc::new(Mutex::new(s));
     let client = client(&store);
-    let images = ecr::list_images(&client, &target()).await.unwrap();
-    let plan = plan::plan(
-        images,
-        &HashMap::new(),
-        &Selection::default(),
-        SystemTime::now(),
-    );
-    let mut rec = Recorder::default();
     let options = Options {
         concurrency: 3,
         full: true,
         delete_repository: false,
     };
-    let outcome =
-        purge::execute(&client, &target(), plan.delete, options, &mut rec, &signals).await;
+    let (outcome, rec) = purge_all(&client, options, &signals).await;
     assert_eq!(outcome.interrupted, Some(Signal::Int));
     let mut seen: Vec<&str> = rec.lines.iter().map(String::as_str).collect();
     seen.extend(outcome.not_attempted.iter().map(|i| i.digest.as_str()));
@@ -54,21 +45,12 @@ async fn a_signal_stops_new_calls_and_the_images_deleted_are_all_reported() {
     s.signal_after = Some((3, Arc::new(trigger), 1));
     let store: Shared = Arc::new(Mutex::new(s));
     let client = client(&store);
-    let images = ecr::list_images(&client, &target()).await.unwrap();
-    let plan = plan::plan(
-        images,
-        &HashMap::new(),
-        &Selection::default(),
-        SystemTime::now(),
-    );
-    let mut rec = Recorder::default();
     let options = Options {
         concurrency: 2,
         full: true,
         delete_repository: true,
     };
-    let outcome =
-        purge::execute(&client, &target(), plan.delete, options, &mut rec, &signals).await;
+    let (outcome, rec) = purge_all(&client, options, &signals).await;
     assert_eq!(outcome.interrupted, Some(Signal::Int));
     let store = store.lock().unwrap();
     // The call in flight when the signal came finished; none started after it.

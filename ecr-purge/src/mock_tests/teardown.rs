@@ -18,28 +18,12 @@ async fn teardown(store: &Shared, delete_repository: &Rule) -> Outcome {
     let mut rules = store_rules(store);
     rules.push(delete_repository.clone());
     let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &rules);
-    let images = ecr::list_images(&client, &target()).await.unwrap();
-    let plan = plan::plan(
-        images,
-        &HashMap::new(),
-        &Selection::default(),
-        SystemTime::now(),
-    );
     let options = Options {
         concurrency: 2,
         full: true,
         delete_repository: true,
     };
-    let mut rec = Recorder::default();
-    purge::execute(
-        &client,
-        &target(),
-        plan.delete,
-        options,
-        &mut rec,
-        &Signals::never(),
-    )
-    .await
+    purge_all(&client, options, &Signals::never()).await.0
 }
 
 fn three_images() -> Shared {

@@ -81,8 +81,9 @@ pub fn referencing_digests(reason: &str) -> Vec<String> {
 /// Why an image is taken for gone until the repository is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Suspect {
-    /// BatchDeleteImage reported neither a deletion nor a failure (the local emulator does
-    /// this for untagged images it did delete).
+    /// BatchDeleteImage reported neither a deletion nor a failure. ECR accounts for every
+    /// id it is sent, so this is an answer not to trust either way; it costs one look at
+    /// the repository, and only when it happens.
     Unreported,
     /// `ImageNotFound`: gone before we got to it, or an answer that is wrong (an emulator
     /// racing under concurrent deletes said so of images it still held).
@@ -335,8 +336,8 @@ fn settle(
         return failed(st, d, f, retry, last_failure) || progress;
     }
     for d in unaccounted {
-        // Neither deleted nor failed (the local emulator does this for untagged images it
-        // did delete): settled by looking at the repository afterwards.
+        // Neither deleted nor failed (ECR does not answer so): settled by looking at the
+        // repository afterwards.
         st.suspects.push((d.clone(), Suspect::Unreported));
         st.done += 1;
     }

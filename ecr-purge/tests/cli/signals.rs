@@ -50,7 +50,8 @@ fn a_signal_mid_purge_lists_exactly_the_images_that_are_gone() {
     ] {
         let repo = format!("sig-{}", name.to_ascii_lowercase());
         create_repo(&moto, &repo);
-        // A third untagged: the emulator does not report their deletion, the tool looks.
+        // A third untagged: the answers name them as they name tagged ones (ECR does, and the
+        // patched emulator), so each is listed once its call returns.
         let before = digests(&push_many(&moto, &repo, "s", 400));
         let mut running = purge(&moto, &[&repo]);
         let mut stdout = BufReader::new(running.take_stdout());
