@@ -13,7 +13,7 @@ use aws_sdk_cloudwatchlogs::operation::describe_log_streams::DescribeLogStreamsE
 use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
 use cli_support::aws::AwsError;
 
-use crate::runner::Reporter;
+use crate::status::Reporter;
 use crate::taskdef::{LogState, LogTarget};
 
 /// Pages read from one stream in one poll before the others get their turn.
@@ -405,7 +405,7 @@ mod tests {
     use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
-    const QUIET: Reporter = Reporter { quiet: true };
+    use crate::mocks::{QUIET, recording, take_statuses};
 
     fn target(container: &str) -> LogTarget {
         LogTarget {
@@ -589,14 +589,14 @@ mod tests {
                 LogsClients::fixed(logs),
                 false,
                 "t1",
-                Reporter { quiet },
+                recording(quiet),
             );
             let mut out = Vec::new();
-            crate::runner::take_statuses();
+            take_statuses();
             assert!(!f.poll(&mut out).await);
             assert!(f.poll(&mut out).await);
             assert_eq!(String::from_utf8_lossy(&out), "working\n");
-            let statuses = crate::runner::take_statuses();
+            let statuses = take_statuses();
             if quiet {
                 assert_eq!(statuses, Vec::<String>::new());
             } else {

@@ -4,7 +4,7 @@ use aws_sdk_ecs::types::Task;
 use aws_smithy_types::date_time::Format;
 use serde_json::{Map, Value, json};
 
-use crate::runner::StartFailure;
+use crate::start::StartFailure;
 use crate::taskdef::LogState;
 
 /// How ecs-run-wait ended, as the summary's `outcome`.
