@@ -20,7 +20,7 @@ use crate::plan::{Placement, RunRequest};
 use crate::session::Session;
 use crate::settings::{RunSettings, Settings};
 use crate::signals::or_interrupt;
-use crate::start::{self, Backoff, Started};
+use crate::start::{self, Started};
 use crate::stop::{StopPhase, StopResult, record_stop, stop_task};
 use crate::summary::Outcome;
 use crate::taskdef::TaskDefInfo;
@@ -71,7 +71,7 @@ pub async fn start(
         &input,
         run.client_token.as_deref(),
         run.start_retries,
-        Backoff::default(),
+        start::CAPACITY_PAUSE,
         signals,
         s.report,
     )

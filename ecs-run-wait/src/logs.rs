@@ -13,6 +13,7 @@ use aws_sdk_cloudwatchlogs::operation::describe_log_streams::DescribeLogStreamsE
 use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
 use cli_support::aws::AwsError;
 
+use crate::retry::no_sdk_retries;
 use crate::status::Reporter;
 use crate::taskdef::{LogState, LogTarget};
 
@@ -180,6 +181,11 @@ impl Follower {
                 .log_stream_name(&stream.target.stream)
                 .start_from_head(true)
                 .set_next_token(sent.clone())
+                // Read again at the next poll, not by the SDK (`crate::retry`).
+                .customize()
+                .config_override(
+                    aws_sdk_cloudwatchlogs::Config::builder().retry_config(no_sdk_retries()),
+                )
                 .send()
                 .await;
             let page = match result {
@@ -405,7 +411,7 @@ mod tests {
     use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
-    use crate::mocks::{QUIET, recording, take_statuses};
+    use crate::mocks::{QUIET, production_retries, recording, take_statuses};
 
     fn target(container: &str) -> LogTarget {
         LogTarget {
@@ -431,9 +437,7 @@ mod tests {
 
     fn client(rules: &[&aws_smithy_mocks::Rule]) -> Client {
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, rules, |c| c
-            .retry_config(
-                aws_sdk_cloudwatchlogs::config::retry::RetryConfig::disabled()
-            ))
+            .retry_config(production_retries()))
     }
 
     // The emulator's logs are covered by the integration tests; these pin down paging, the

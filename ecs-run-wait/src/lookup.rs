@@ -15,7 +15,7 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::arn::task_id;
 use crate::logs::Follower;
-use crate::retry::backoff;
+use crate::retry::{backoff, no_sdk_retries};
 use crate::status::Reporter;
 
 enum Seen {
@@ -28,6 +28,8 @@ async fn describe(ecs: &Client, cluster: &str, arn: &str) -> Result<Seen, AwsErr
         .describe_tasks()
         .cluster(cluster)
         .tasks(arn)
+        .customize()
+        .config_override(aws_sdk_ecs::Config::builder().retry_config(no_sdk_retries()))
         .send()
         .await
         .aws("DescribeTasks")?;

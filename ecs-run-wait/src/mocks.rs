@@ -11,14 +11,23 @@ use aws_sdk_ecs::types::{Failure, Task};
 use aws_smithy_mocks::{Rule, RuleMode, mock_client};
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::RetryConfig;
 
 use crate::status::Reporter;
 
 pub const ARN: &str = "arn:aws:ecs:us-east-2:123456789012:task/ci/0123abcd";
 
+/// The SDK's retry configuration in production when nothing (`AWS_MAX_ATTEMPTS`,
+/// `AWS_RETRY_MODE`, the profile) changes it: what `aws_config` resolves by default. The calls
+/// ecs-run-wait retries itself turn it off per call (`crate::retry`), in production and here.
+pub fn production_retries() -> RetryConfig {
+    RetryConfig::standard()
+}
+
+/// An ECS client answering from `rules`, with the production retry configuration.
 pub fn ecs(rules: &[&Rule]) -> Client {
     mock_client!(aws_sdk_ecs, RuleMode::MatchAny, rules, |c| c
-        .retry_config(aws_sdk_ecs::config::retry::RetryConfig::disabled()))
+        .retry_config(production_retries()))
 }
 
 pub fn task(status: &str) -> Task {

@@ -88,73 +88,41 @@ pub enum Started {
     Interrupted(Signal, Option<Box<Task>>),
 }
 
-/// Delays between start attempts after a capacity failure, and between tries of one attempt
-/// after a throttling or transient error.
-#[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    pub capacity: Duration,
-    pub transient: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            capacity: Duration::from_secs(5),
-            transient: Duration::from_secs(1),
-        }
-    }
-}
-
-/// Transient tries of one start attempt (the same client token, so no second task).
-const TRANSIENT_TRIES: u32 = 2;
+/// The first pause before a start attempt after a capacity failure (then doubled, with
+/// jitter: `crate::retry::backoff`).
+pub const CAPACITY_PAUSE: Duration = Duration::from_secs(5);
 
 /// RunTask: capacity failures are retried `retries` times with backoff and a new token;
-/// throttling and transient errors are retried with the same token; anything else fails at
-/// once. A signal during a backoff ends the start; one during a RunTask call is acted on once
-/// the call returns (its task, if any, is given back to be stopped).
+/// throttling and transient errors are the SDK's to retry (the same request, the same token:
+/// no second task); anything else fails at once. A signal during a backoff ends the start; one
+/// during a RunTask call is acted on once the call returns (its task, if any, is given back
+/// to be stopped).
 pub async fn start(
     ecs: &Client,
     input: &RunTaskInputBuilder,
     client_token: Option<&str>,
     retries: u32,
-    pauses: Backoff,
+    capacity_pause: Duration,
     signals: &Signals,
     report: Reporter,
 ) -> anyhow::Result<Started> {
     let mut attempt = 1;
     loop {
         let token = attempt_token(client_token, attempt);
-        let mut tries = 1;
-        let out = loop {
-            let result = input
-                .clone()
-                .client_token(&token)
-                .send_with(ecs)
-                .await
-                .aws("RunTask");
-            if let Some(sig) = signals.fired() {
-                let task = result
-                    .ok()
-                    .and_then(|o| o.tasks().first().cloned())
-                    .map(Box::new);
-                return Ok(Started::Interrupted(sig, task));
-            }
-            match result {
-                Ok(out) => break out,
-                Err(e) if e.is_retryable() && tries < TRANSIENT_TRIES => {
-                    let pause = backoff(pauses.transient, tries);
-                    cli_support::warn(format_args!(
-                        "{e}; trying again in {}",
-                        duration::format(pause)
-                    ));
-                    tries += 1;
-                    if let Some(sig) = pause_or_signal(pause, signals).await {
-                        return Ok(Started::Interrupted(sig, None));
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let result = input
+            .clone()
+            .client_token(&token)
+            .send_with(ecs)
+            .await
+            .aws("RunTask");
+        if let Some(sig) = signals.fired() {
+            let task = result
+                .ok()
+                .and_then(|o| o.tasks().first().cloned())
+                .map(Box::new);
+            return Ok(Started::Interrupted(sig, task));
+        }
+        let out = result?;
         if let Some(task) = out.tasks().first() {
             return Ok(Started::Task(Box::new(task.clone())));
         }
@@ -170,7 +138,7 @@ pub async fn start(
             }
             .into());
         }
-        let pause = backoff(pauses.capacity, attempt);
+        let pause = backoff(capacity_pause, attempt);
         let list: Vec<String> = failures.iter().map(ToString::to_string).collect();
         cli_support::warn(format_args!(
             "RunTask: no capacity: {}; trying again in {} (retry {attempt} of {retries})",
@@ -198,10 +166,15 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use aws_sdk_ecs::operation::run_task::RunTaskOutput;
-    use aws_smithy_mocks::mock;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_runtime_api::box_error::BoxError;
+    use aws_smithy_runtime_api::client::interceptors::Intercept;
+    use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use aws_smithy_types::config_bag::ConfigBag;
 
     use super::*;
-    use crate::mocks::{ARN, QUIET, ecs, error, task};
+    use crate::mocks::{ARN, QUIET, ecs, error, production_retries, task};
 
     fn failed(reason: &str, detail: Option<&str>) -> RunTaskOutput {
         RunTaskOutput::builder()
@@ -225,10 +198,7 @@ mod tests {
             .task_definition("migrate:3")
     }
 
-    const FAST: Backoff = Backoff {
-        capacity: Duration::from_millis(1),
-        transient: Duration::from_millis(1),
-    };
+    const FAST: Duration = Duration::from_millis(1);
 
     /// Records the client token of every RunTask call.
     fn tokens() -> (
@@ -327,25 +297,69 @@ mod tests {
         assert!(err.to_string().ends_with("(after 3 attempts)"), "{err}");
     }
 
-    #[tokio::test]
+    /// Records the clientToken of every RunTask request sent, each retry included (the mock's
+    /// matcher sees the input once per call, before the SDK's retries).
+    #[derive(Debug, Clone, Default)]
+    struct SentTokens(Arc<Mutex<Vec<String>>>);
+
+    impl Intercept for SentTokens {
+        fn name(&self) -> &'static str {
+            "SentTokens"
+        }
+
+        fn read_before_transmit(
+            &self,
+            ctx: &BeforeTransmitInterceptorContextRef<'_>,
+            _: &RuntimeComponents,
+            _: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let body: serde_json::Value =
+                serde_json::from_slice(ctx.request().body().bytes().unwrap_or_default())?;
+            let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
+            self.0.lock().unwrap().push(token);
+            Ok(())
+        }
+    }
+
+    // The SDK's retry (its backoff passes in paused time).
+    #[tokio::test(start_paused = true)]
     async fn throttling_is_retried_with_the_same_token() {
-        let (seen, record) = tokens();
+        let sent = SentTokens::default();
         let rule = mock!(Client::run_task)
-            .match_requests(record)
             .sequence()
             .http_response(|| error("ThrottlingException", "Rate exceeded"))
             .output(started)
             .build();
-        let client = ecs(&[&rule]);
+        let recorder = sent.clone();
+        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&rule], |c| c
+            .retry_config(production_retries())
+            .interceptor(recorder.clone()));
         let out = start(&client, &input(), None, 3, FAST, &Signals::never(), QUIET)
             .await
             .unwrap();
         assert!(matches!(out, Started::Task(_)));
-        let seen = seen.lock().unwrap();
-        assert_eq!(seen.len(), 2);
+        assert_eq!(rule.num_calls(), 2);
+        let sent = sent.0.lock().unwrap();
+        assert_eq!(sent.len(), 2);
         assert_eq!(
-            seen[0], seen[1],
+            sent[0], sent[1],
             "a retried call must not start a second task"
+        );
+    }
+
+    // One retry layer: the SDK's attempts (3 in its standard mode), none added on top.
+    #[tokio::test(start_paused = true)]
+    async fn throttling_that_lasts_fails_after_the_sdks_attempts() {
+        let rule = mock!(Client::run_task)
+            .then_http_response(|| error("ThrottlingException", "Rate exceeded"));
+        let client = ecs(&[&rule]);
+        let err = start(&client, &input(), None, 3, FAST, &Signals::never(), QUIET)
+            .await
+            .unwrap_err();
+        assert_eq!(rule.num_calls(), 3);
+        assert_eq!(
+            format!("{err:#}"),
+            "RunTask: ThrottlingException: Rate exceeded"
         );
     }
 

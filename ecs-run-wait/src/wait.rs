@@ -300,7 +300,7 @@ mod tests {
 
     use super::*;
     use crate::logs::LogsClients;
-    use crate::mocks::{ARN, QUIET, described, ecs, error, missing, task};
+    use crate::mocks::{ARN, QUIET, described, ecs, error, missing, production_retries, task};
     use crate::outcome::{Ended, Verdict, decide};
     use crate::taskdef::LogTarget;
 
@@ -535,7 +535,12 @@ mod tests {
             .output(move || page("f/1", None))
             .repeatedly()
             .build();
-        let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&logs_rule]);
+        let logs = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&logs_rule],
+            |c| c.retry_config(production_retries())
+        );
         let mut follower = Follower::new(
             vec![LogTarget {
                 container: "app".into(),
