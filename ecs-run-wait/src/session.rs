@@ -10,12 +10,11 @@ use aws_sdk_ecs::types::Task;
 use cli_support::output::{self, Access};
 use cli_support::report::error_annotated;
 use cli_support::signal::Signal;
-use serde_json::{Value, json};
 
 use crate::exit;
 use crate::start::StartFailure;
 use crate::stop::{StopLog, StopPhase, StopResult};
-use crate::summary::{self, Facts, Outcome};
+use crate::summary::{Facts, Outcome, Summary};
 use crate::taskdef::LogState;
 
 /// What the handler of a second signal needs to leave a complete summary: the process ends
@@ -23,7 +22,7 @@ use crate::taskdef::LogState;
 pub struct Shutdown {
     pub path: Option<PathBuf>,
     /// The last summary (written, with --summary).
-    pub doc: Option<Value>,
+    pub doc: Option<Summary>,
     pub stop: StopLog,
     pub leave_running: bool,
 }
@@ -81,7 +80,7 @@ impl Session {
 
     /// Write the summary (with --summary) and keep it for a second signal's message.
     pub fn write(&mut self, outcome: Outcome, exit_code: Option<u8>, message: Option<String>) {
-        let mut doc = summary::document(
+        let mut doc = Summary::new(
             outcome,
             &Facts {
                 cluster: self.cluster.as_deref(),
@@ -100,11 +99,9 @@ impl Session {
         let mut shutdown = lock(&self.shutdown);
         if matches!(outcome, Outcome::Interrupted | Outcome::TimedOut) {
             let phase = lock(&shutdown.stop).clone();
-            doc["task_stop"] = json!(task_stop(&phase));
+            doc.task_stop = Some(task_stop(&phase));
         }
-        if !self.signals.is_empty() {
-            doc["signals"] = json!(self.signals.iter().map(|s| s.name()).collect::<Vec<_>>());
-        }
+        doc.signals = self.signals.iter().map(|s| s.name()).collect();
         if let Some(path) = &self.path {
             match write_summary(path, &doc) {
                 Ok(()) => self.unwritten = false,
@@ -122,8 +119,6 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-pub fn write_summary(path: &Path, doc: &Value) -> anyhow::Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(doc).unwrap_or_default();
-    bytes.push(b'\n');
-    output::write_atomic(path, &bytes, Access::Shared)
+pub fn write_summary(path: &Path, doc: &Summary) -> anyhow::Result<()> {
+    output::write_atomic(path, &doc.to_bytes(), Access::Shared)
 }

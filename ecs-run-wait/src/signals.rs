@@ -7,12 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use cli_support::signal::{Signal, Signals};
-use serde_json::{Value, json};
 
 use crate::exit;
 use crate::session::{Shutdown, lock, task_stop, write_summary};
 use crate::stop::{StopPhase, StopResult};
-use crate::summary::{self, Facts, Outcome};
+use crate::summary::{Facts, Outcome, Summary};
 
 /// Handle SIGINT and SIGTERM from now on: the signals for the run to watch, and a second one
 /// ends the process through [`second_signal`].
@@ -42,16 +41,12 @@ fn second_signal(shared: &Mutex<Shutdown>, first: Signal, second: Signal) -> ! {
     let mut shutdown = lock(shared);
     let phase = lock(&shutdown.stop).clone();
     let doc = shutdown.doc.take();
-    let field = |k: &str| {
-        doc.as_ref()
-            .and_then(|d| d.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let task = field("task_arn");
+    let field = |k: fn(&Summary) -> &Option<String>| doc.as_ref().and_then(|d| k(d).clone());
+    let task = field(|d| &d.task_arn);
     let stop_hint = |arn: &str| {
-        let region = field("region").map_or_else(String::new, |r| format!(" --region {r}"));
-        let cluster = field("cluster_arn").map_or_else(String::new, |c| format!(" --cluster {c}"));
+        let region = field(|d| &d.region).map_or_else(String::new, |r| format!(" --region {r}"));
+        let cluster =
+            field(|d| &d.cluster_arn).map_or_else(String::new, |c| format!(" --cluster {c}"));
         format!("stop it with: aws ecs stop-task{region}{cluster} --task {arn}")
     };
     let what = match (&task, &phase) {
@@ -76,13 +71,12 @@ fn second_signal(shared: &Mutex<Shutdown>, first: Signal, second: Signal) -> ! {
     );
     cli_support::report::error(&message);
     if let Some(path) = shutdown.path.clone() {
-        let mut doc =
-            doc.unwrap_or_else(|| summary::document(Outcome::Interrupted, &Facts::default()));
-        doc["outcome"] = json!(Outcome::Interrupted.as_str());
-        doc["exit_code"] = json!(exit::signal(second));
-        doc["message"] = json!(message);
-        doc["signals"] = json!([first.name(), second.name()]);
-        doc["task_stop"] = json!(if task.is_none() {
+        let mut doc = doc.unwrap_or_else(|| Summary::new(Outcome::Interrupted, &Facts::default()));
+        doc.outcome = Outcome::Interrupted;
+        doc.exit_code = Some(exit::signal(second));
+        doc.message = Some(message);
+        doc.signals = vec![first.name(), second.name()];
+        doc.task_stop = Some(if task.is_none() {
             "not_requested"
         } else if matches!(phase, StopPhase::NotAsked) && shutdown.leave_running {
             "left_running"

@@ -16,8 +16,9 @@ use crate::plan::attempt_token;
 use crate::retry::backoff;
 use crate::status::Reporter;
 
-/// A RunTask `failures[]` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A RunTask `failures[]` entry; the summary's `failures` members (`arn`, `reason`,
+/// `detail`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StartFailure {
     pub arn: Option<String>,
     pub reason: Option<String>,
