@@ -5,6 +5,7 @@ mod cli;
 mod describe;
 mod exit;
 mod launch;
+mod log_clients;
 mod logs;
 mod lookup;
 #[cfg(test)]
@@ -25,13 +26,11 @@ mod summary;
 mod taskdef;
 mod wait;
 
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     cli_support::report::set_tool("ecs-run-wait");
     let cli: cli::Cli = cli_support::parse();
     let result = match cli.generate.handle::<cli::Cli>() {
-        Ok(true) => Ok(ExitCode::SUCCESS),
+        Ok(true) => Ok(std::process::ExitCode::SUCCESS),
         Ok(false) => settings::Settings::from_cli(cli).and_then(run::run),
         Err(e) => Err(e),
     };

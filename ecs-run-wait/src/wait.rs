@@ -299,7 +299,7 @@ mod tests {
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 
     use super::*;
-    use crate::logs::LogsClients;
+    use crate::log_clients::LogsClients;
     use crate::mocks::{ARN, QUIET, described, ecs, error, missing, production_retries, task};
     use crate::outcome::{Ended, Verdict, decide};
     use crate::taskdef::LogTarget;
