@@ -1,6 +1,6 @@
 //! Starting a new task: the task definition (and `--network-from-service`'s service) read,
 //! the flags checked against them, the RunTask input built, the task started
-//! (`crate::start`); a signal meanwhile stops what was started.
+//! (`start.rs`); a signal meanwhile stops what was started.
 
 use std::process::ExitCode;
 

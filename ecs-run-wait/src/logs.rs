@@ -124,7 +124,7 @@ impl Follower {
                 .log_stream_name(&stream.target.stream)
                 .start_from_head(true)
                 .set_next_token(sent.clone())
-                // Read again at the next poll, not by the SDK (`crate::retry`).
+                // Read again at the next poll, not by the SDK (`retry.rs`).
                 .customize()
                 .config_override(
                     aws_sdk_cloudwatchlogs::Config::builder().retry_config(no_sdk_retries()),

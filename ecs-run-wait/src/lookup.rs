@@ -1,7 +1,7 @@
 //! Looking a task up with DescribeTasks, again and again until it is in the answer: what
 //! `--attach` and the wait share. Eventual consistency right after RunTask (a task absent or
 //! MISSING for a while), throttling and transient errors are retried here, not by the SDK
-//! (`crate::retry`).
+//! (`retry.rs`).
 
 use std::fmt::Write as _;
 use std::io::Write;

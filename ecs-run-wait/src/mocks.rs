@@ -19,7 +19,7 @@ pub const ARN: &str = "arn:aws:ecs:us-east-2:123456789012:task/ci/0123abcd";
 
 /// The SDK's retry configuration in production when nothing (`AWS_MAX_ATTEMPTS`,
 /// `AWS_RETRY_MODE`, the profile) changes it: what `aws_config` resolves by default. The calls
-/// ecs-run-wait retries itself turn it off per call (`crate::retry`), in production and here.
+/// ecs-run-wait retries itself turn it off per call (`retry.rs`), in production and here.
 pub fn production_retries() -> RetryConfig {
     RetryConfig::standard()
 }

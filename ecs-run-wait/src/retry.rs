@@ -5,18 +5,21 @@
 //! default. ecs-run-wait retries a call itself only where the SDK cannot do what is needed, and
 //! turns the SDK's retries off for that call ([`no_sdk_retries`]):
 //!
-//! | call | retried by | why |
-//! |---|---|---|
-//! | RunTask, throttling and transient errors | the SDK | it sends the same request again, with the same client token: no second task |
-//! | RunTask, capacity failures (`failures[]` in a successful answer) | ecs-run-wait ([`crate::start`]) | the SDK sees a success; each attempt gets a new token (`--start-retries`) |
-//! | DescribeTasks (the wait, `--attach`) | ecs-run-wait ([`crate::lookup`]) | the wait survives an outage of any length (until `--timeout`), says so on stderr, and follows the logs in between |
-//! | GetLogEvents | ecs-run-wait ([`crate::logs`]) | the next poll reads again; the other streams are not held up by one stream's backoff |
-//! | StopTask | the SDK | within the 10 s the stop may take |
-//! | everything else (DescribeTaskDefinition, DescribeServices, DescribeClusters, the lists behind "did you mean", DescribeLogStreams) | the SDK | one-off reads |
+//! - RunTask's throttling and transient errors: the SDK. It sends the same request again,
+//!   with the same client token: no second task.
+//! - RunTask's capacity failures (`failures[]` in a successful answer): ecs-run-wait
+//!   (`start.rs`). The SDK sees a success; each attempt gets a new token (`--start-retries`).
+//! - DescribeTasks (the wait, `--attach`): ecs-run-wait (`lookup.rs`). The wait survives an
+//!   outage of any length (until `--timeout`), says so on stderr and follows the logs meanwhile.
+//! - GetLogEvents: ecs-run-wait (`logs.rs`). The next poll reads again; one stream's backoff
+//!   does not hold up the others.
+//! - StopTask: the SDK, within the 10 s the stop may take.
+//! - Everything else (DescribeTaskDefinition, DescribeServices, DescribeClusters, the lists
+//!   behind "did you mean", DescribeLogStreams): the SDK. One-off reads.
 //!
 //! The unit tests build their mock clients with the SDK's standard retry configuration, what
 //! the tool runs with in a clean environment, so the calls they count are the calls production
-//! sends (`crate::mocks`).
+//! sends (`mocks.rs`).
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
-//! The run: the AWS clients set up, the task started (`crate::launch`) or found
-//! (`--attach`), watched until it stops (`crate::wait`) and its outcome reported: the exit
-//! code, the messages, the `--summary` file (`crate::session`).
+//! The run: the AWS clients set up, the task started (`launch.rs`) or found
+//! (`--attach`), watched until it stops (`wait.rs`) and its outcome reported: the exit
+//! code, the messages, the `--summary` file (`session.rs`).
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,5 @@
 //! The run's state for the `--summary` file: written as soon as the task started and again on
-//! every outcome, and kept for the handler of a second signal (`crate::signals`), which ends the
+//! every outcome, and kept for the handler of a second signal (`signals.rs`), which ends the
 //! process wherever it is.
 
 use std::path::{Path, PathBuf};

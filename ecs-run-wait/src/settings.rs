@@ -1,6 +1,6 @@
 //! The command line turned into plain settings: every usage check that needs no AWS call
 //! (`--attach` references, client tokens, `--overrides` JSON, `--env` values, the `--summary`
-//! path). The only module besides `main` that reads `crate::cli`.
+//! path). The only module besides `main` that reads `cli.rs`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

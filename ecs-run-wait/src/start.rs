@@ -1,5 +1,5 @@
 //! Starting the task: RunTask, with `--start-retries` retries of capacity failures (each with a
-//! new client token). Throttling and transient errors are the SDK's to retry (`crate::retry`).
+//! new client token). Throttling and transient errors are the SDK's to retry (`retry.rs`).
 
 use std::fmt;
 use std::time::Duration;
@@ -90,7 +90,7 @@ pub enum Started {
 }
 
 /// The first pause before a start attempt after a capacity failure (then doubled, with
-/// jitter: `crate::retry::backoff`).
+/// jitter: `retry::backoff`).
 pub const CAPACITY_PAUSE: Duration = Duration::from_secs(5);
 
 /// RunTask: capacity failures are retried `retries` times with backoff and a new token;

@@ -1,6 +1,6 @@
-//! Waiting for the task to stop: DescribeTasks every `--poll` (`crate::lookup`), the logs
+//! Waiting for the task to stop: DescribeTasks every `--poll` (`lookup.rs`), the logs
 //! followed in between, the final drain of the logs once it stopped, and StopTask
-//! (`crate::stop`) when `--timeout` expires or a signal comes first.
+//! (`stop.rs`) when `--timeout` expires or a signal comes first.
 
 use std::io::Write;
 use std::time::{Duration, SystemTime};
