@@ -9,6 +9,8 @@ use cli_support::aws::{AwsError, AwsResultExt as _};
 use crate::notfound::{self, Place, short_name};
 use crate::taskdef::TaskDefInfo;
 
+/// The task definition `name` (family, family:revision or ARN); a "not found" says where it
+/// was looked for and the close family names.
 pub async fn describe_task_definition(ecs: &Client, name: &str) -> anyhow::Result<TaskDefInfo> {
     let out = match ecs
         .describe_task_definition()
@@ -94,6 +96,8 @@ pub async fn explain_cluster_not_found(err: &mut anyhow::Error, ecs: &Client, cl
     }
 }
 
+/// `--network-from-service`'s service; a "not found" says where it was looked for and the
+/// close service names.
 pub async fn describe_service(ecs: &Client, cluster: &str, name: &str) -> anyhow::Result<Service> {
     let out = match ecs
         .describe_services()

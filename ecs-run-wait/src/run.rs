@@ -39,6 +39,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     rt.block_on(execute(settings))
 }
 
+/// Signals, clients, the session; the outcome recorded in the summary, errors included.
 async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     let shutdown = Arc::new(Mutex::new(Shutdown {
         path: s.summary.clone(),
@@ -124,6 +125,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A new task started (or `--attach`'s found), then watched.
 async fn execute_in(
     s: &Settings,
     session: &mut Session,
@@ -197,6 +199,7 @@ async fn execute_in(
     watch(s, session, ecs, logs, signals, task, &td).await
 }
 
+/// Watch the task until it stops, following its logs, and report how it ended.
 async fn watch(
     s: &Settings,
     session: &mut Session,
@@ -266,6 +269,7 @@ async fn watch(
     })
 }
 
+/// The task stopped: its exit code (or why there is none), said and recorded.
 fn stopped(s: &Settings, session: &mut Session, task: &Task, id: &str) -> ExitCode {
     let stopped = Ended::from_task(task);
     match decide(&stopped, &session.essential, s.container.as_deref()) {
