@@ -3,7 +3,9 @@
 //! [`listen`] installs the handlers (inside a tokio runtime) and gives a [`Signals`]: a cheap,
 //! cloneable view of what came. [`Signals::first`] resolves with the first signal (the tool
 //! stops starting new work and finishes what is in flight); [`Signals::again`] resolves with
-//! a second one (the tool abandons what is in flight, but still reports what it knows). Both
+//! a second one (the tool abandons what is in flight, but still reports what it knows);
+//! [`Signals::second`] resolves with that second signal itself, for a tool that names both or
+//! exits with the second one's code. All three
 //! are cancel-safe and can be awaited any number of times, from any task; once the signal
 //! came they resolve at once. The tool exits with [`Signal::exit_code`] (130, 143).
 //!
@@ -45,10 +47,11 @@ impl fmt::Display for Signal {
     }
 }
 
-/// What came so far: the first signal and how many in all.
+/// What came so far: the first two signals and how many in all.
 #[derive(Debug, Clone, Copy, Default)]
 struct Seen {
     first: Option<Signal>,
+    second: Option<Signal>,
     count: u32,
 }
 
@@ -60,6 +63,9 @@ impl Trigger {
     /// As if `signal` came.
     pub fn send(&self, signal: Signal) {
         self.0.send_modify(|seen| {
+            if seen.first.is_some() {
+                seen.second.get_or_insert(signal);
+            }
             seen.first.get_or_insert(signal);
             seen.count = seen.count.saturating_add(1);
         });
@@ -94,21 +100,28 @@ impl Signals {
 
     /// Resolves with the first signal once one came (at once if it did already).
     pub async fn first(&self) -> Signal {
-        self.nth(1).await
+        self.nth(1, |seen| seen.first).await
     }
 
-    /// Resolves once a second signal came (at once if it did already), with that signal.
+    /// Resolves once a second signal came (at once if it did already), with the first signal
+    /// (the one that decides the exit code).
     pub async fn again(&self) -> Signal {
-        self.nth(2).await
+        self.nth(2, |seen| seen.first).await
     }
 
-    async fn nth(&self, n: u32) -> Signal {
+    /// Resolves once a second signal came (at once if it did already), with that second
+    /// signal.
+    pub async fn second(&self) -> Signal {
+        self.nth(2, |seen| seen.second).await
+    }
+
+    async fn nth(&self, n: u32, pick: fn(&Seen) -> Option<Signal>) -> Signal {
         let mut rx = self.0.clone();
         // The guard of `wait_for` is dropped here: the future stays `Send`.
         let got = rx
             .wait_for(|seen| seen.count >= n)
             .await
-            .map(|seen| seen.first.unwrap_or(Signal::Int));
+            .map(|seen| pick(&seen).unwrap_or(Signal::Int));
         match got {
             Ok(signal) => signal,
             // Nobody can send any more: no signal will come.
@@ -158,8 +171,9 @@ mod tests {
         let pending = tokio::time::timeout(std::time::Duration::ZERO, signals.again()).await;
         assert!(pending.is_err());
         trigger.send(Signal::Int);
-        // The first signal decides the exit code.
+        // The first signal decides the exit code; the second is known too.
         assert_eq!(signals.again().await, Signal::Term);
+        assert_eq!(signals.second().await, Signal::Int);
         assert_eq!(signals.count(), 2);
         assert_eq!(Signal::Term.exit_code(), 143);
         assert_eq!(Signal::Int.exit_code(), 130);
@@ -171,6 +185,7 @@ mod tests {
         let signals = Signals::never();
         send(&signals.first());
         send(&signals.again());
+        send(&signals.second());
     }
 
     #[tokio::test]

@@ -3,75 +3,19 @@
 //! goes to the writer given (stdout), one line per event, `[container] `-prefixed when more than
 //! one stream is followed; under GitHub Actions inside a group and a stop-commands fence.
 
-use std::collections::HashMap;
 use std::io::Write;
 
-use aws_config::SdkConfig;
-use aws_sdk_cloudwatchlogs::Client;
-use aws_sdk_cloudwatchlogs::config::Region;
 use aws_sdk_cloudwatchlogs::operation::describe_log_streams::DescribeLogStreamsError;
 use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
 use cli_support::aws::AwsError;
 
-use crate::runner::Reporter;
+use crate::log_clients::LogsClients;
+use crate::retry::no_sdk_retries;
+use crate::status::Reporter;
 use crate::taskdef::{LogState, LogTarget};
 
 /// Pages read from one stream in one poll before the others get their turn.
 const MAX_PAGES_PER_POLL: usize = 50;
-
-/// CloudWatch Logs clients, one per region a log group lives in.
-pub struct LogsClients {
-    base: Option<SdkConfig>,
-    default: Client,
-    by_region: HashMap<String, Client>,
-}
-
-impl LogsClients {
-    /// Clients built from the SDK configuration (the task's region by default).
-    pub fn new(config: &SdkConfig) -> LogsClients {
-        LogsClients {
-            base: Some(config.clone()),
-            default: Client::new(config),
-            by_region: HashMap::new(),
-        }
-    }
-
-    /// One client for every region (tests).
-    #[cfg(test)]
-    pub fn fixed(client: Client) -> LogsClients {
-        LogsClients {
-            base: None,
-            default: client,
-            by_region: HashMap::new(),
-        }
-    }
-
-    /// The region a log group is read in: its own, else the configuration's.
-    fn region(&self, region: Option<&str>) -> Option<String> {
-        region
-            .map(str::to_owned)
-            .or_else(|| self.base.as_ref()?.region().map(ToString::to_string))
-    }
-
-    fn client(&mut self, region: Option<&str>) -> Client {
-        let (Some(base), Some(region)) = (&self.base, region) else {
-            return self.default.clone();
-        };
-        if base.region().map(Region::as_ref) == Some(region) {
-            return self.default.clone();
-        }
-        self.by_region
-            .entry(region.to_owned())
-            .or_insert_with(|| {
-                Client::from_conf(
-                    aws_sdk_cloudwatchlogs::config::Builder::from(base)
-                        .region(Region::new(region.to_owned()))
-                        .build(),
-                )
-            })
-            .clone()
-    }
-}
 
 struct Stream {
     target: LogTarget,
@@ -180,6 +124,11 @@ impl Follower {
                 .log_stream_name(&stream.target.stream)
                 .start_from_head(true)
                 .set_next_token(sent.clone())
+                // Read again at the next poll, not by the SDK (`retry.rs`).
+                .customize()
+                .config_override(
+                    aws_sdk_cloudwatchlogs::Config::builder().retry_config(no_sdk_retries()),
+                )
                 .send()
                 .await;
             let page = match result {
@@ -400,12 +349,13 @@ fn warn_missing(s: &LogState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_cloudwatchlogs::Client;
     use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsOutput;
     use aws_sdk_cloudwatchlogs::types::OutputLogEvent;
     use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
-    const QUIET: Reporter = Reporter { quiet: true };
+    use crate::mocks::{QUIET, production_retries, recording, take_statuses};
 
     fn target(container: &str) -> LogTarget {
         LogTarget {
@@ -431,9 +381,7 @@ mod tests {
 
     fn client(rules: &[&aws_smithy_mocks::Rule]) -> Client {
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, rules, |c| c
-            .retry_config(
-                aws_sdk_cloudwatchlogs::config::retry::RetryConfig::disabled()
-            ))
+            .retry_config(production_retries()))
     }
 
     // The emulator's logs are covered by the integration tests; these pin down paging, the
@@ -589,14 +537,14 @@ mod tests {
                 LogsClients::fixed(logs),
                 false,
                 "t1",
-                Reporter { quiet },
+                recording(quiet),
             );
             let mut out = Vec::new();
-            crate::runner::take_statuses();
+            take_statuses();
             assert!(!f.poll(&mut out).await);
             assert!(f.poll(&mut out).await);
             assert_eq!(String::from_utf8_lossy(&out), "working\n");
-            let statuses = crate::runner::take_statuses();
+            let statuses = take_statuses();
             if quiet {
                 assert_eq!(statuses, Vec::<String>::new());
             } else {

@@ -99,6 +99,17 @@ fn container_entry<'a>(
         .ok_or_else(|| "--overrides: containerOverrides: expected objects".to_owned())
 }
 
+/// The JSON path of a member in messages: `overrides.containerOverrides` (the root is
+/// `overrides`). With [`element`], the one JSON-path formatter of ecs-run-wait.
+fn member(path: &str, key: &str) -> String {
+    format!("{path}.{key}")
+}
+
+/// The JSON path of an array element in messages: `overrides.containerOverrides[0]`.
+fn element(path: &str, index: usize) -> String {
+    format!("{path}[{index}]")
+}
+
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -124,7 +135,8 @@ impl<'a> Obj<'a> {
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
                 return Err(format!(
-                    "{path}.{key}: not something RunTask can override{hint}; allowed: {}",
+                    "{}: not something RunTask can override{hint}; allowed: {}",
+                    member(&path, key),
                     allowed.join(", ")
                 ));
             }
@@ -133,7 +145,7 @@ impl<'a> Obj<'a> {
     }
 
     fn at(&self, key: &str) -> String {
-        format!("{}.{key}", self.path)
+        member(&self.path, key)
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
@@ -171,7 +183,7 @@ impl<'a> Obj<'a> {
             Some(Value::Array(items)) => Ok(items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (format!("{}[{i}]", self.at(key)), v))
+                .map(|(i, v)| (element(&self.at(key), i), v))
                 .collect()),
             Some(other) => Err(format!(
                 "{}: expected an array, found {}",

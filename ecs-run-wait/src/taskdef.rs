@@ -36,8 +36,9 @@ pub struct TaskDefInfo {
     pub containers: Vec<ContainerInfo>,
 }
 
-/// What came of a container's logs, for the summary's `logs` member.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What came of a container's logs, for the summary's `logs` member (these keys, in this
+/// order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LogState {
     pub container: String,
     /// `followed`, `missing_group`, `missing_stream`, `missing` (group or stream: not

@@ -20,6 +20,7 @@ fn every_line_arrives_in_order_including_the_last_ones() {
     let mut running = env.spawn(&args, &[]);
     running.collect_stdout();
     let arn = env.wait_for_task(&mut running);
+    let id = arn.rsplit('/').next().unwrap().to_owned();
 
     let mut expected = Vec::new();
     for batch in 0..4 {
@@ -28,12 +29,13 @@ fn every_line_arrives_in_order_including_the_last_ones() {
         expected.extend(batch);
         std::thread::sleep(Duration::from_millis(300));
     }
-    // written just before the task stops, then one more after (CloudWatch ingestion lags)
+    // written just before the task stops, then more once the tool has seen it stopped
+    // (CloudWatch ingestion lags): only the drain after the stop can read those
     let last = vec!["just before the stop".to_owned()];
     env.put_logs(&arn, "app", &last);
     expected.extend(last);
     stop_now(&env.moto);
-    std::thread::sleep(Duration::from_millis(500));
+    running.wait_for_stderr(&format!("task {id} is STOPPED"));
     let late = vec![
         "ingested after the stop".to_owned(),
         "  indented, with a trailing newline\n".to_owned(),
