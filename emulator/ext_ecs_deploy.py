@@ -337,8 +337,18 @@ def install() -> None:
     Backend.update_service = _serialised(patched_update_service)
     Backend.delete_service = _serialised(patched_delete_service)
     Backend.list_tasks = _serialised(patched_list_tasks)
-    for name in ("describe_services", "list_services", "describe_tasks", "stop_task"):
+    for name in ("describe_services", "list_services", "describe_tasks", "run_task"):
         setattr(Backend, name, _serialised(getattr(Backend, name)))
+    stop_task = Backend.stop_task
+
+    def patched_stop_task(self, *args, **kwargs):
+        # not under the lock: ext_ecs's stop-delay knob sleeps in there, and other calls
+        # (DescribeTasks, ListTasks) must answer meanwhile
+        with _lock:
+            _advance_all(self)
+        return stop_task(self, *args, **kwargs)
+
+    Backend.stop_task = patched_stop_task
 
     # --- the API: CreateService's deploymentConfiguration, the service deployment calls -----
     response_create_service = Response.create_service

@@ -353,6 +353,26 @@ def test_run_task_exit_codes_unchanged():
     assert {c.get("exitCode") for c in stopped["containers"]} == {143}
 
 
+def test_slow_stop_task_does_not_hold_up_other_calls():
+    """ext_ecs's stop-delay sleeps inside StopTask; the rollout model's lock must not be held."""
+    import threading
+
+    s = server()
+    setup(s)
+    wait_sd(s, service(s)["currentServiceDeployment"], {"SUCCESSFUL"})
+    running = s.ecs.list_tasks(cluster="prod", serviceName="api")["taskArns"]
+    s.post("/moto-api/ext/ecs/stop-delay", {"seconds": 2})
+    stopper = threading.Thread(target=lambda: s.ecs.stop_task(cluster="prod", task=running[0], reason="slow"))
+    stopper.start()
+    time.sleep(0.3)
+    start = time.time()
+    s.ecs.list_tasks(cluster="prod")
+    service(s)
+    assert time.time() - start < 1, "ListTasks/DescribeServices waited for the slow StopTask"
+    stopper.join()
+    s.post("/moto-api/ext/ecs/stop-delay", {"seconds": 0})
+
+
 def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
     failed = 0
