@@ -530,6 +530,17 @@ def error(code, message):
     return ECSException(code, message)
 
 
+def _aborted(st, t, sd):
+    """ABORT done: the deployment launches nothing more; its tasks not yet running stop."""
+    if sd.status != "STOP_REQUESTED":
+        return
+    sd.set(t, "STOPPED")
+    dep_id = sd.rollout.dep["id"] if sd.rollout else None
+    for x in st.live(lambda x: x._svc_pending and x._svc_dep == dep_id):
+        _stop(x, t, {"stopCode": "ServiceSchedulerInitiated", "stoppedReason": "Service deployment stopped",
+                     "exitCodes": {}, "reasons": {}, "never_ran": True})
+
+
 def stop_deployment(st, t, sd, stop_type):
     if sd.status not in ONGOING:
         raise error("ConflictException", f"The service deployment is {sd.status} and cannot be stopped.")
@@ -541,8 +552,7 @@ def stop_deployment(st, t, sd, stop_type):
         _roll(ro.dep, t, "FAILED", f"ECS deployment {ro.dep['id']} stopped.")
     if stop_type == "ABORT":
         sd.set(t, "STOP_REQUESTED", "Service deployment stopped by a StopServiceDeployment request.")
-        st.at(t + 0.1 * (ro.seconds if ro else _config["seconds"]),
-              lambda st, t: sd.set(t, "STOPPED") if sd.status == "STOP_REQUESTED" else None)
+        st.at(t + 0.1 * (ro.seconds if ro else _config["seconds"]), _aborted, sd)
         return
     if not st.last_good and not sd.sources:
         raise error("InvalidParameterException", "The service deployment has no service revision to roll back to.")

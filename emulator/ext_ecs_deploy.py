@@ -45,9 +45,14 @@ deploymentConfiguration.deploymentCircuitBreaker is enabled:
   stays IN_PROGRESS for ever, as on ECS.
 
 StopServiceDeployment: stopType ROLLBACK (the default) rolls an ongoing service deployment back
-to the last good revision as above (ROLLBACK_REQUESTED ... ROLLBACK_SUCCESSFUL); ABORT stops it
-(STOP_REQUESTED, then STOPPED) and launches nothing more. A finished one is a ConflictException;
-an unknown ARN a ServiceDeploymentNotFoundException.
+as above (ROLLBACK_REQUESTED ... ROLLBACK_SUCCESSFUL) to the last revision that completed (else
+its first source revision; with neither, an InvalidParameterException); ABORT stops it
+(STOP_REQUESTED, then STOPPED 0.1D later): it launches nothing more and its tasks not yet
+running stop. Either way its deployment's rolloutState becomes FAILED. Stopping a deployment
+already rolling back is a no-op; a finished one is a ConflictException; an unknown ARN a
+ServiceDeploymentNotFoundException. ListServiceDeployments filters on status and createdAt and
+pages with maxResults (default 20) / nextToken, newest first; the Describe calls take up to 20
+ARNs and report unknown ones in failures[] with reason MISSING.
 
 Service tasks are real moto tasks (ListTasks with serviceName, DescribeTasks): group
 "service:S", startedBy the deployment id, containers from the task definition; stopped ones carry

@@ -175,7 +175,7 @@ def test_good_update_reaches_completed_and_successful():
     assert source["runningTaskCount"] == 2
     sd = wait_sd(s, arn, {"SUCCESSFUL"})
     elapsed = time.time() - t0
-    assert 0.8 * SECONDS <= elapsed <= SECONDS + 2, elapsed
+    assert elapsed >= 0.8 * SECONDS, elapsed  # no upper bound: the host may be busy
     assert sd["lifecycleStage"] == "CLEAN_UP" and "finishedAt" in sd
     revs = s.ecs.describe_service_revisions(serviceRevisionArns=[source["arn"], sd["targetServiceRevision"]["arn"]])
     assert [r["taskDefinition"] for r in revs["serviceRevisions"]] == arns and revs["failures"] == []
@@ -313,6 +313,33 @@ def test_stop_service_deployment_rollback():
         raise AssertionError("an unknown deployment must fail")
     except ClientError as e:
         assert e.response["Error"]["Code"] == "ServiceDeploymentNotFoundException"
+
+
+def test_superseded_and_aborted_deployments():
+    s = server()
+    arns = setup(s)
+    wait_sd(s, service(s)["currentServiceDeployment"], {"SUCCESSFUL"})
+    first = s.ecs.update_service(cluster="prod", service="api", taskDefinition=arns[1])["service"]
+    second = s.ecs.update_service(cluster="prod", service="api", taskDefinition=arns[0],
+                                  forceNewDeployment=True)["service"]
+    a, b = first["currentServiceDeployment"], second["currentServiceDeployment"]
+    assert a != b and sd_of(s, a)["status"] == "STOPPED"
+    assert [d["status"] for d in second["deployments"]] == ["PRIMARY", "ACTIVE", "ACTIVE"]
+    assert wait_sd(s, b, {"SUCCESSFUL"})["status"] == "SUCCESSFUL"
+    assert len(service(s)["deployments"]) == 1
+    c = s.ecs.update_service(cluster="prod", service="api", taskDefinition=arns[1])["service"]["currentServiceDeployment"]
+    s.ecs.stop_service_deployment(serviceDeploymentArn=c, stopType="ABORT")
+    assert sd_of(s, c)["status"] == "STOP_REQUESTED"
+    sd = wait_sd(s, c, {"STOPPED"})
+    assert "stoppedAt" in sd and "rollback" not in sd
+    svc = service(s)
+    assert svc["deployments"][0]["rolloutState"] == "FAILED" and svc["pendingCount"] == 0
+    assert svc["runningCount"] == 2 and svc["deployments"][1]["taskDefinition"] == arns[0]
+    listed = s.ecs.list_service_deployments(cluster="prod", service="api", maxResults=2)
+    assert [x["serviceDeploymentArn"] for x in listed["serviceDeployments"]] == [c, b]
+    rest = s.ecs.list_service_deployments(cluster="prod", service="api", nextToken=listed["nextToken"])
+    assert [x["status"] for x in rest["serviceDeployments"]] == ["STOPPED", "SUCCESSFUL"]
+    assert "nextToken" not in rest
 
 
 def test_describe_missing_and_knob_errors():
