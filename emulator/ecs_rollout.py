@@ -203,7 +203,6 @@ class State:
         self.raw_config = config or {}
         self.deployments, self.sds, self.tasks, self.events, self.queue = [], [], [], [], []
         self.last_good = None  # (revision ARN, deployment id) of the last COMPLETED rollout
-        service.events = self.events
         service.created_at = datetime.now(timezone.utc).replace(tzinfo=None)
 
     def config(self):
@@ -249,7 +248,9 @@ class State:
                 d["desiredCount"] = svc.desired_count or 0
             else:
                 d["desiredCount"] = len(tasks)
-        svc.deployments = self.deployments
+        # copies: moto serialises them after the lock is released
+        svc.deployments = [dict(d) for d in self.deployments]
+        svc.events = list(self.events)
         live = self.live()
         svc.running_count = sum(not x._svc_pending for x in live)
         svc.pending_count = sum(x._svc_pending for x in live)
@@ -351,7 +352,7 @@ def _launch(st, t, ro):
 def _wave_up(st, t, ro, tasks):
     if not ro.active:
         return
-    mode = ro.rule and ro.rule["mode"]
+    mode = ro.rule and tasks and ro.rule["mode"]  # no task (desiredCount 0): nothing can fail
     if mode == "CannotPullContainerError":
         _fail(st, t, ro, tasks)
         return
@@ -407,7 +408,7 @@ def _fail(st, t, ro, tasks):
     sd, cb = ro.sd, ro.sd.config["deploymentCircuitBreaker"]
     if cb.get("enable"):
         sd.cb["failureCount"] += len(failed)
-        if sd.cb["failureCount"] >= sd.cb["threshold"] or not failed:
+        if sd.cb["failureCount"] >= sd.cb["threshold"]:
             _trip(st, t, ro)
             return
     elif ro.waves == 3:

@@ -54,12 +54,15 @@ ServiceDeploymentNotFoundException. ListServiceDeployments filters on status and
 pages with maxResults (default 20) / nextToken, newest first; the Describe calls take up to 20
 ARNs and report unknown ones in failures[] with reason MISSING.
 
-Service tasks are real moto tasks (ListTasks with serviceName, DescribeTasks): group
+Service tasks are real moto tasks (ListTasks, DescribeTasks): group
 "service:S", startedBy the deployment id, containers from the task definition; stopped ones carry
 stopCode, stoppedReason, stoppedAt and each container's exitCode and reason, worded as ECS words
 them (e.g. "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to
 resolve ref IMAGE: IMAGE: not found"; "Essential container in task exited"; "Task failed container
-health checks"). A task stopped with StopTask shows UserInitiated and is not replaced.
+health checks"). A task stopped with StopTask shows UserInitiated and is not replaced. ListTasks
+with serviceName lists that service's tasks and, as on ECS, only desiredStatus RUNNING ones unless
+desiredStatus is given (without serviceName moto's behaviour stays: every task, whatever its
+status).
 
 Knobs, per emulator:
 
@@ -332,6 +335,8 @@ def install() -> None:
 
     def patched_list_tasks(self, cluster_str=None, container_instance=None, family=None,
                            started_by=None, service_name=None, desiredStatus=None):
+        if service_name:  # ECS's default filter is RUNNING (moto lists every task; kept without serviceName)
+            desiredStatus = desiredStatus or "RUNNING"
         tasks = list_tasks(self, cluster_str, container_instance, family, started_by, service_name, desiredStatus)
         if service_name:
             group = f"service:{service_name.split('/')[-1]}"

@@ -342,6 +342,18 @@ def test_superseded_and_aborted_deployments():
     assert "nextToken" not in rest
 
 
+def test_zero_desired_completes_whatever_the_image():
+    s = server()
+    s.post("/moto-api/ext/ecs/rollout", {"failures": [{"image": "web:*", "mode": "CannotPullContainerError"}]})
+    setup(s, cb=(True, True))
+    s.ecs.update_service(cluster="prod", service="api", desiredCount=0)
+    # the first rollout's next wave has no task to fail: it completes
+    assert wait_sd(s, service(s)["currentServiceDeployment"], {"SUCCESSFUL"})["status"] == "SUCCESSFUL"
+    svc = s.ecs.update_service(cluster="prod", service="api", taskDefinition="web:2")["service"]
+    assert wait_sd(s, svc["currentServiceDeployment"], {"SUCCESSFUL"})["status"] == "SUCCESSFUL"
+    assert service(s)["runningCount"] == 0
+
+
 def test_describe_missing_and_knob_errors():
     s = server()
     setup(s)
