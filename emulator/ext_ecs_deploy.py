@@ -229,9 +229,11 @@ def _serialised(method):
     return wrapper
 
 
-def _awsvpc_check(backend, td_str, network_configuration):
+def _awsvpc_check(backend, td_str, network_configuration, desired):
+    """ECS refuses an awsvpc service without network configuration; so do we once it needs a
+    task (moto accepts it, and tests create such services with desiredCount 0)."""
     td = backend.describe_task_definition(td_str)
-    if td.network_mode == "awsvpc" and not network_configuration:
+    if td.network_mode == "awsvpc" and not network_configuration and desired:
         raise _error("InvalidParameterException",
                      "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
 
@@ -280,7 +282,7 @@ def install() -> None:
         a = create_sig.bind(self, *args, **kwargs).arguments
         ecs = (a.get("deployment_controller") or {}).get("type", "ECS") == "ECS"
         if ecs and a.get("task_definition_str"):
-            _awsvpc_check(self, a["task_definition_str"], a.get("network_configuration"))
+            _awsvpc_check(self, a["task_definition_str"], a.get("network_configuration"), a.get("desired_count"))
         service = create_service(self, *args, **kwargs)
         if ecs and service.task_definition:
             st = model.State(self, service, getattr(_tls, "config", None))
@@ -299,7 +301,9 @@ def install() -> None:
         td_str = props.get("task_definition")
         new_td = self.describe_task_definition(td_str).arn if td_str else None
         net, platform = props.get("network_configuration"), props.get("platform_version")
-        _awsvpc_check(self, new_td or service.task_definition, net or service.network_configuration)
+        want = props.get("desired_count")
+        _awsvpc_check(self, new_td or service.task_definition, net or service.network_configuration,
+                      service.desired_count if want is None else want)
         changed = (
             (new_td is not None and new_td != service.task_definition)
             or (net is not None and net != service.network_configuration)

@@ -354,6 +354,23 @@ def test_zero_desired_completes_whatever_the_image():
     assert service(s)["runningCount"] == 0
 
 
+def test_awsvpc_service_without_network_needs_no_task():
+    """moto's leniency the ecs-run-wait tests use: such a service with desiredCount 0."""
+    s = server()
+    arns = setup(s)
+    svc = s.ecs.create_service(cluster="prod", serviceName="bare", taskDefinition=arns[0], desiredCount=0,
+                               launchType="FARGATE")["service"]
+    assert svc["status"] == "ACTIVE" and svc["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    for call in (lambda: s.ecs.update_service(cluster="prod", service="bare", desiredCount=1),
+                 lambda: s.ecs.create_service(cluster="prod", serviceName="bare2", taskDefinition=arns[0],
+                                              desiredCount=1, launchType="FARGATE")):
+        try:
+            call()
+            raise AssertionError("a task without network configuration must be refused")
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "InvalidParameterException", e
+
+
 def test_describe_missing_and_knob_errors():
     s = server()
     setup(s)
