@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 
 import ext_ecs
 
-EXPECTED_MOTO = "5.2.5"
 ROLLOUT_PATH = "{0}/moto-api/ext/ecs/rollout$"
 MODES = ("CannotPullContainerError", "EssentialContainerExited", "HealthCheckFailed")
 ONGOING = ("PENDING", "IN_PROGRESS", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS")
@@ -256,10 +255,10 @@ class State:
         svc.pending_count = sum(x._svc_pending for x in live)
         svc.deployment_configuration = self.config()
         svc.current_service_deployment = self.sds[0].arn if self.sds else None
-        revs = list(dict.fromkeys([x._svc_rev for x in live] + ([self.sds[0].target] if self.sds else [])))
+        target = self.sds[0].target if self.sds else None
+        revs = dict.fromkeys([x._svc_rev for x in live] + ([target] if target else []))
         svc.current_service_revisions = [
-            {k: v for k, v in self.summary(r, (svc.desired_count or 0) if self.sds and r == self.sds[0].target else 0).items()}
-            for r in revs]
+            self.summary(r, (svc.desired_count or 0) if r == target else 0) for r in revs]
 
 
 # --- the rollout steps (each runs at its due time t) ------------------------------------------
@@ -415,7 +414,7 @@ def _fail(st, t, ro, tasks):
         st.event(t, "is unable to consistently start tasks successfully. For more information, "
                     "see the Troubleshooting section of the Amazon ECS Developer Guide.")
     w = max(0.4 * ro.seconds, 0.05)
-    st.at(t + min(w * 2 ** (ro.waves - 1), max(w, 30.0)), _launch, ro)
+    st.at(t + min(w * 2 ** min(ro.waves - 1, 16), max(w, 30.0)), _launch, ro)
 
 
 def _prune(st):

@@ -81,18 +81,31 @@ Knobs, per emulator:
 
     POST /moto-api/ext/reset             # every ext_* module forgets its settings
 
-How this differs from ECS: no container runs and no image is pulled (imageDigest in a revision
-is the ECR image's digest when moto's ECR has it, else a made-up sha256 of the image name); the
-times are the knob's, not ECS's; only the rolling strategy is modelled (no BLUE_GREEN / LINEAR /
-CANARY traffic shifting, bake time, lifecycle hooks, ContinueServiceDeployment, CloudWatch alarm
-rollbacks: alarms show DISABLED or MONITORING and never trigger); no load balancers or target
-health; minimumHealthyPercent / maximumPercent are echoed but the rollout always starts a full
-wave before stopping the old tasks; a rollback starts fresh tasks of the target revision; tasks
-stopped by StopTask or deleted services are not replaced; thresholdConfiguration, early success
-and resetOnHealthyTask are ignored; deployments[] never shows INACTIVE entries (drained ones are
-removed, as DescribeServices shows them); service events are kept to the newest 100 and stopped
-service tasks to the newest 200 per service. Texts marked ECS's above are ECS's; statusReason and
-rollback.reason of user stops and superseded deployments are plausible, not verified against ECS.
+How this differs from ECS:
+- Nothing runs: no container starts, no image is pulled. A revision's imageDigest is the image's
+  digest in moto's ECR when it is there, else a stand-in sha256 of the image name.
+- Time: the knob's, not ECS's; a service deployment starts IN_PROGRESS at once (ECS shows PENDING
+  for a moment). Steps are applied when a request comes, stamped with their due time; an ECS
+  request waits for any other one in progress (one lock), except during ext_ecs's stop delay.
+- Only the rolling strategy (ECS controller; CODE_DEPLOY / EXTERNAL services keep moto's static
+  model): no BLUE_GREEN / LINEAR / CANARY traffic shifting, bake time, lifecycle hooks or
+  ContinueServiceDeployment (lifecycleStage is only SCALE_UP then CLEAN_UP); no CloudWatch alarm
+  rollbacks (alarms show DISABLED or MONITORING and never trigger); no load balancers or target
+  health. minimumHealthyPercent / maximumPercent are echoed, but a rollout always starts a full
+  wave before it stops the old tasks; a rollback starts fresh tasks of its target revision.
+  thresholdConfiguration, resetOnHealthyTask and earlySuccessCriteria are ignored.
+- desiredCount alone: the PRIMARY's tasks are started (RUNNING 0.4D later, then "has reached a
+  steady state.") or stopped at once; while a rollout runs, its next wave uses the new count.
+  A task stopped with StopTask, or by DeleteService, is not replaced.
+- An awsvpc service without networkConfiguration is refused (InvalidParameterException, as on
+  ECS) only when it needs a task (desiredCount above 0): moto accepts it otherwise.
+- deployments[] never shows INACTIVE entries: drained ones leave the list. A service revision's
+  ARN ends in the number of the deployment that created it (a made-up correspondence).
+- Kept: the newest 100 events and the newest 200 stopped tasks per service.
+- Wording: the events, the circuit breaker's rolloutStateReason / statusReason, and the stopped
+  reasons above follow ECS's texts (the anchors' research notes and ECS's documentation);
+  the statusReason of superseded and user-stopped service deployments, rollback.reason, the
+  stoppedReason of tasks an ABORT stops and the error messages are plausible, not ECS's.
 The patch is written against moto 5.2.5's internals and install() refuses anything else.
 """
 import inspect
