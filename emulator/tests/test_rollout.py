@@ -93,10 +93,16 @@ def setup(s, cb=None, images=("web:1", "web:2")):
     kw = {}
     if cb is not None:
         kw["deploymentConfiguration"] = {"deploymentCircuitBreaker": {"enable": cb[0], "rollback": cb[1]}}
-    ecs.create_service(cluster="prod", serviceName="api", taskDefinition=arns[0], desiredCount=2,
-                       launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
-                           "subnets": [subnet], "securityGroups": [sg]}}, **kw)
+    s.created = ecs.create_service(
+        cluster="prod", serviceName="api", taskDefinition=arns[0], desiredCount=2, launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}}, **kw)["service"]
     return arns
+
+
+def early(t0, fraction):
+    """Whether less than fraction x SECONDS has passed since t0: a state the model holds only
+    that long is asserted only if the host answered that fast (a busy host may not)."""
+    return time.time() - t0 < fraction * SECONDS
 
 
 def service(s):
@@ -132,12 +138,12 @@ def stopped_tasks(s):
 def test_create_service_rolls_out_and_settles():
     s = server()
     arns = setup(s)
-    svc = service(s)
+    svc = s.created  # the CreateService answer: the rollout as it starts
     assert svc["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": False, "rollback": False}
     [dep] = svc["deployments"]
     assert (dep["status"], dep["rolloutState"], dep["taskDefinition"]) == ("PRIMARY", "IN_PROGRESS", arns[0])
     assert dep["id"].startswith("ecs-svc/") and dep["pendingCount"] == 2
-    assert messages(s)[0].startswith("(service api) has started 2 tasks: (task ")
+    assert svc["events"][0]["message"].startswith("(service api) has started 2 tasks: (task ")
     sd = wait_sd(s, svc["currentServiceDeployment"], {"SUCCESSFUL"})
     assert sd["sourceServiceRevisions"] == [] and sd["targetServiceRevision"]["runningTaskCount"] == 2
     svc = service(s)
@@ -169,10 +175,11 @@ def test_good_update_reaches_completed_and_successful():
     arn = svc["currentServiceDeployment"]
     assert arn != first["currentServiceDeployment"] and ":service-deployment/prod/api/" in arn
     sd = sd_of(s, arn)
-    assert sd["status"] == "IN_PROGRESS" and sd["lifecycleStage"] == "SCALE_UP"
-    assert sd["deploymentCircuitBreaker"]["status"] == "DISABLED"
     [source] = sd["sourceServiceRevisions"]
-    assert source["runningTaskCount"] == 2
+    assert sd["deploymentCircuitBreaker"]["status"] == "DISABLED"
+    if early(t0, 0.3):  # old tasks stop at 0.6 D
+        assert sd["status"] == "IN_PROGRESS" and sd["lifecycleStage"] == "SCALE_UP"
+        assert source["runningTaskCount"] == 2 and sd["targetServiceRevision"]["pendingTaskCount"] == 2
     sd = wait_sd(s, arn, {"SUCCESSFUL"})
     elapsed = time.time() - t0
     assert elapsed >= 0.8 * SECONDS, elapsed  # no upper bound: the host may be busy
@@ -298,7 +305,7 @@ def test_stop_service_deployment_rollback():
     svc = s.ecs.update_service(cluster="prod", service="api", taskDefinition=arns[1])["service"]
     arn = svc["currentServiceDeployment"]
     assert s.ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")["serviceDeploymentArn"] == arn
-    assert sd_of(s, arn)["status"] == "ROLLBACK_REQUESTED"
+    assert sd_of(s, arn)["status"] in ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS")  # the latter 0.1 D on
     sd = wait_sd(s, arn, {"ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}, 30)
     assert sd["status"] == "ROLLBACK_SUCCESSFUL"
     assert sd["rollback"]["serviceRevisionArn"] == sd["sourceServiceRevisions"][0]["arn"]
@@ -319,17 +326,21 @@ def test_superseded_and_aborted_deployments():
     s = server()
     arns = setup(s)
     wait_sd(s, service(s)["currentServiceDeployment"], {"SUCCESSFUL"})
+    t0 = time.time()
     first = s.ecs.update_service(cluster="prod", service="api", taskDefinition=arns[1])["service"]
     second = s.ecs.update_service(cluster="prod", service="api", taskDefinition=arns[0],
                                   forceNewDeployment=True)["service"]
     a, b = first["currentServiceDeployment"], second["currentServiceDeployment"]
-    assert a != b and sd_of(s, a)["status"] == "STOPPED"
-    assert [d["status"] for d in second["deployments"]] == ["PRIMARY", "ACTIVE", "ACTIVE"]
+    assert a != b
+    if early(t0, 0.5):  # the first one would have cleaned up at 0.6 D and completed at D
+        assert sd_of(s, a)["status"] == "STOPPED"
+        assert sd_of(s, a)["statusReason"] == "Service deployment stopped: a newer service deployment started."
+        assert [d["status"] for d in second["deployments"]] == ["PRIMARY", "ACTIVE", "ACTIVE"]
     assert wait_sd(s, b, {"SUCCESSFUL"})["status"] == "SUCCESSFUL"
     assert len(service(s)["deployments"]) == 1
     c = s.ecs.update_service(cluster="prod", service="api", taskDefinition=arns[1])["service"]["currentServiceDeployment"]
     s.ecs.stop_service_deployment(serviceDeploymentArn=c, stopType="ABORT")
-    assert sd_of(s, c)["status"] == "STOP_REQUESTED"
+    assert sd_of(s, c)["status"] in ("STOP_REQUESTED", "STOPPED")  # the latter 0.1 D on
     sd = wait_sd(s, c, {"STOPPED"})
     assert "stoppedAt" in sd and "rollback" not in sd
     svc = service(s)
