@@ -52,13 +52,13 @@ def rollout_config(request, full_url, headers):
         if not isinstance(failures, list):
             raise ValueError('"failures" must be a list of rules')
         for rule in failures:
-            keys = {"image", "family", "mode", "container", "exitCode", "reason"}
+            keys = {"image", "family", "service", "mode", "container", "exitCode", "reason"}
             if not isinstance(rule, dict) or set(rule) - keys:
                 raise ValueError(f"a failure rule is an object with keys from {sorted(keys)}")
             if rule.get("mode") not in MODES:
                 raise ValueError(f'"mode" must be one of {list(MODES)}')
-            if "image" not in rule and "family" not in rule:
-                raise ValueError('a failure rule needs "image" or "family" (patterns)')
+            if not {"image", "family", "service"} & set(rule):
+                raise ValueError('a failure rule needs "image", "family" or "service" (patterns)')
     except ValueError as e:
         return 400, {}, json.dumps({"Error": str(e)})
     with _lock:
@@ -174,13 +174,15 @@ class Rollout:
         self.t0, self.active, self.failures, self.waves = t, True, 0, 0
         with _lock:
             self.seconds = _config["seconds"]
-            self.rule = _match(rev, _config["failures"])
+            self.rule = _match(rev, st.service.name, _config["failures"])
         sd.rollout = self
 
 
-def _match(rev, rules):
+def _match(rev, service_name, rules):
     images = [c["image"] for c in rev["containerImages"]]
     for rule in rules:
+        if "service" in rule and not fnmatch.fnmatchcase(service_name, rule["service"]):
+            continue
         if "family" in rule and not fnmatch.fnmatchcase(rev["_family"], rule["family"]):
             continue
         if "image" in rule and not any(fnmatch.fnmatchcase(i, rule["image"]) for i in images):

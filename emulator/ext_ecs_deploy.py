@@ -70,8 +70,9 @@ Knobs, per emulator:
     {"seconds": 2,                       # D above, 0 to 600; read when a rollout starts
      "failures": [                       # replaces the list; the first rule that matches a
        {"image": "*:bad*",               #   revision wins; fnmatch patterns on any container
-        "family": "web*",                #   image and/or the task definition family (all given
-                                         #   must match); read when a rollout starts
+        "family": "web*",                #   image, the task definition family and the service
+        "service": "api",                #   name (at least one; all given must match); read
+                                         #   when a rollout starts
         "mode": "CannotPullContainerError" | "EssentialContainerExited" | "HealthCheckFailed",
         "container": "app",              # the failing container (default: the first whose
                                          #   image matches, else the first essential one)

@@ -280,8 +280,9 @@ def test_exit_code_failure_without_rollback_is_failed():
 
 def test_health_check_failure_without_breaker_stays_in_progress():
     s = server()
-    s.post("/moto-api/ext/ecs/rollout", {"seconds": 0.5, "failures": [{"family": "web", "image": "web:2",
-                                                                      "mode": "HealthCheckFailed"}]})
+    s.post("/moto-api/ext/ecs/rollout", {"seconds": 0.5, "failures": [
+        {"service": "other", "image": "web:2", "mode": "CannotPullContainerError"},  # not this service
+        {"service": "a*", "family": "web", "image": "web:2", "mode": "HealthCheckFailed"}]})
     arns = setup(s)
     wait_sd(s, service(s)["currentServiceDeployment"], {"SUCCESSFUL"})
     svc = s.ecs.update_service(cluster="prod", service="api", taskDefinition=arns[1])["service"]
