@@ -89,7 +89,9 @@ fn build(cli: Cli) -> anyhow::Result<Settings> {
     for path in &cli.cacert {
         ca_certs.extend(ca_file(path)?);
     }
-    let tls = crate::tls::client_config(ca_certs, cli.insecure).context("cannot set up TLS")?;
+    let https = targets.iter().any(|t| t.url.scheme() == "https");
+    let tls =
+        crate::tls::client_config(ca_certs, cli.insecure, https).context("cannot set up TLS")?;
 
     Ok(Settings {
         method,
