@@ -2,6 +2,11 @@
 
 use super::*;
 use std::cell::Cell;
+use std::time::Duration;
+
+use crate::matcher::StatusMatcher;
+use crate::pacing::Pacing;
+use crate::probe::Attempt;
 
 /// A probe that plays a script of answers: `true` healthy, `false` failed, each taking
 /// `latency` (or timing out if that is longer than the attempt's timeout).

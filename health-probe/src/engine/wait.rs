@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use cli_support::duration;
 use tokio::time::Instant;
 
-use super::{Observer, Outcome, Phase, Plan, State, Stats};
+use super::model::{Observer, Outcome, Phase, Plan, State, Stats};
 use crate::probe::{Attempt, Probe};
 
 /// What follows an attempt.

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use cli_support::duration;
 use tokio::time::Instant;
 
-use super::{Observer, Outcome, Phase, Plan, State, Stats};
+use super::model::{Observer, Outcome, Phase, Plan, State, Stats};
 use crate::probe::Probe;
 
 /// The `--stay-healthy` window of every target: it ends at `until` (for all at once).
