@@ -510,6 +510,13 @@ fn a_secondary_rate_limit_is_waited_out() {
                 .and(predicate::str::contains("retrying in 1s")),
         );
     assert_eq!(fake.secrets("repos/octo/app").len(), 1);
+    // and it did wait the second GitHub asked for, measured where the requests arrive
+    let waited = fake.gaps("PUT", "secrets/DB_PASSWORD");
+    assert_eq!(waited.len(), 1, "{waited:?}");
+    assert!(
+        waited[0] >= Duration::from_secs(1) && waited[0] < Duration::from_secs(6),
+        "{waited:?}"
+    );
 
     // a wait longer than a minute is not taken
     fake.script(
