@@ -2,6 +2,7 @@
 
 mod cli;
 mod engine;
+mod exit;
 mod expect;
 mod latency;
 mod matcher;
@@ -11,7 +12,8 @@ mod redact;
 mod report;
 mod request;
 mod run;
-mod setup;
+mod settings;
+mod summary;
 mod tls;
 
 use std::process::ExitCode;
@@ -21,13 +23,12 @@ fn main() -> ExitCode {
     // Filters run in a worker process: this binary, started again (and serving it here).
     cli_support::jq::isolate();
     let cli: cli::Cli = cli_support::parse();
-    cli_support::report::finish(run(cli))
+    cli_support::report::finish_with(start(cli), exit::FAILURE)
 }
 
-fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+fn start(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     if cli.generate.handle::<cli::Cli>()? {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitCode::from(exit::SUCCESS));
     }
-    let setup = setup::build(cli)?;
-    run::probe(&setup)
+    run::run(settings::Settings::from_cli(cli)?)
 }

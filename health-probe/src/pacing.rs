@@ -16,7 +16,7 @@ pub struct Pacing {
 impl Pacing {
     /// The longest wait after `failures` consecutive failures: the interval, doubled for every
     /// failure after the first, up to the ceiling (which is at least the interval: the
-    /// setup checks it). Without backoff, always the interval.
+    /// settings check it). Without backoff, always the interval.
     pub fn ceiling(&self, failures: u32) -> Duration {
         let Some(max) = self.backoff_max else {
             return self.interval;

@@ -1,12 +1,11 @@
-//! What the user sees: a line per attempt on stderr, the verdict, the JSON report on stdout.
+//! What the user sees on stderr: a line per attempt, the verdict. (The `--json` report on
+//! stdout: [`crate::summary`].)
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
-use crate::engine::{Observer, Outcome, Phase, State, Stats, Watch};
+use crate::engine::{Observer, Phase, State, Stats, Watch};
 use crate::probe::Attempt;
 use cli_support::duration;
 
@@ -279,82 +278,6 @@ pub fn success(names: &[String], stats: &[Stats], watch: Option<&Watch>) -> Stri
     line
 }
 
-fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Healthy => "healthy",
-        Outcome::TimedOut => "timeout",
-        Outcome::GaveUp => "gave-up",
-        Outcome::Unhealthy => "unhealthy",
-        Outcome::Interrupted(_) => "interrupted",
-    }
-}
-
-fn state_name(state: &State) -> &'static str {
-    match state {
-        State::Probing | State::Stopped => "stopped",
-        State::Healthy => "healthy",
-        State::TimedOut => "timeout",
-        State::GaveUp(_) => "gave-up",
-        State::Unhealthy => "unhealthy",
-    }
-}
-
-fn latency(stats: &Stats) -> Value {
-    let Some(f) = stats.latencies.figures() else {
-        return Value::Null;
-    };
-    json!({
-        "min": f.min,
-        "median": f.median,
-        "max": f.max,
-        "last": f.last,
-    })
-}
-
-/// The `--json` report: the outcome and, per target, its state and figures.
-pub fn json_report(
-    outcome: Outcome,
-    names: &[String],
-    stats: &[Stats],
-    elapsed: Duration,
-    watch: Option<&Watch>,
-) -> Value {
-    let urls: Vec<Value> = names
-        .iter()
-        .zip(stats)
-        .map(|(name, s)| {
-            let last = s.last.as_ref();
-            json!({
-                "url": name,
-                "healthy": s.state == State::Healthy,
-                "state": state_name(&s.state),
-                "reason": match &s.state {
-                    State::GaveUp(why) => Value::from(why.as_str()),
-                    _ => Value::Null,
-                },
-                "attempts": s.attempts,
-                "successes": s.successes,
-                "time_to_healthy_ms": s.healthy_after.map(duration::millis),
-                "last_status": last.and_then(|a| a.status),
-                "last_error": last.and_then(|a| a.error.clone()),
-                "last_failures": last.map(|a| a.failures.clone()).unwrap_or_default(),
-                "latency_ms": latency(s),
-                "watch": watch.map(|_| json!({
-                    "attempts": s.watch_attempts,
-                    "failures": s.watch_failures,
-                    "max_consecutive_failures": s.watch_max_consecutive_failures,
-                })),
-            })
-        })
-        .collect();
-    json!({
-        "healthy": outcome == Outcome::Healthy,
-        "outcome": outcome_name(outcome),
-        "elapsed_ms": duration::millis(elapsed),
-        "urls": urls,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,41 +321,6 @@ mod tests {
         assert_eq!(
             failure("http://x/", &stats, Duration::from_secs(30), None),
             "http://x/: not healthy by the deadline (30s) after 7 attempts; last: connection refused after 12ms"
-        );
-    }
-
-    #[test]
-    fn json_report_shape() {
-        let stats = Stats {
-            state: State::Healthy,
-            attempts: 2,
-            successes: 1,
-            latencies: [Duration::from_millis(9), Duration::from_millis(3)]
-                .into_iter()
-                .collect(),
-            healthy_after: Some(Duration::from_millis(5012)),
-            last: Some(attempt(Some(200), None, &[])),
-            ..Stats::default()
-        };
-        let report = json_report(
-            Outcome::Healthy,
-            &["http://x/".to_owned()],
-            &[stats],
-            Duration::from_millis(5020),
-            None,
-        );
-        assert_eq!(
-            report,
-            json!({
-                "healthy": true, "outcome": "healthy", "elapsed_ms": 5020,
-                "urls": [{
-                    "url": "http://x/", "healthy": true, "state": "healthy", "reason": null,
-                    "attempts": 2, "successes": 1, "time_to_healthy_ms": 5012,
-                    "last_status": 200, "last_error": null, "last_failures": [],
-                    "latency_ms": {"min": 3, "median": 3, "max": 9, "last": 3},
-                    "watch": null
-                }]
-            })
         );
     }
 }

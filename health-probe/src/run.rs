@@ -1,31 +1,35 @@
-//! The run: probes built from the setup, the engine on a current-thread runtime, the verdict.
+//! The run: probes built from the settings, the engine on a current-thread runtime, the
+//! verdict.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use cli_support::signal::Signals;
 use cli_support::{note, output};
 use tokio::time::Instant;
 
 use crate::engine::{self, Outcome, Plan, State, Stats};
+use crate::exit;
 use crate::probe::{self, AnyProbe, HttpProbe, TcpProbe};
 use crate::report;
 use crate::request::Kind;
-use crate::setup::Setup;
+use crate::settings::Settings;
+use crate::summary;
 
-pub fn probe(setup: &Setup) -> anyhow::Result<ExitCode> {
+pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(probe_all(setup));
+    let result = runtime.block_on(probe_all(&settings));
     // A DNS lookup stuck in a resolver thread must not hold the exit past the deadline.
     runtime.shutdown_background();
     let (outcome, stats, elapsed) = result?;
-    verdict(setup, outcome, &stats, elapsed)
+    verdict(settings, outcome, &stats, elapsed)
 }
 
-async fn probe_all(setup: &Setup) -> anyhow::Result<(Outcome, Vec<Stats>, Duration)> {
+async fn probe_all(setup: &Settings) -> anyhow::Result<(Outcome, Vec<Stats>, Duration)> {
     let started = Instant::now();
     let plan = Plan {
         started,
@@ -78,39 +82,27 @@ async fn probe_all(setup: &Setup) -> anyhow::Result<(Outcome, Vec<Stats>, Durati
         setup.watch.map_or(0, |w| w.unhealthy_threshold),
         setup.quiet,
     );
-    let (outcome, stats) = engine::run(&probes, &plan, &progress, interrupted()).await;
+    // SIGINT or SIGTERM stops the run at once; the report is still written. Without
+    // handlers (they cannot be installed) a signal ends the process as by default.
+    let signals = cli_support::signal::listen().unwrap_or_else(|_| Signals::never());
+    let (outcome, stats) = engine::run(&probes, &plan, &progress, signals.first()).await;
     Ok((outcome, stats, started.elapsed()))
 }
 
-fn names(setup: &Setup) -> Vec<String> {
+fn names(setup: &Settings) -> Vec<String> {
     setup.targets.iter().map(|t| t.shown.clone()).collect()
 }
 
-/// SIGINT or SIGTERM: the exit code to end with (128 + the signal's number).
-async fn interrupted() -> u8 {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => 130,
-        _ = term.recv() => 143,
-    }
-}
-
 fn verdict(
-    setup: &Setup,
+    setup: Settings,
     outcome: Outcome,
     stats: &[Stats],
     elapsed: Duration,
 ) -> anyhow::Result<ExitCode> {
-    let names = names(setup);
+    let names: Vec<String> = setup.targets.into_iter().map(|t| t.shown).collect();
     let watch = setup.watch.as_ref();
     if setup.json {
-        let report = report::json_report(outcome, &names, stats, elapsed, watch);
+        let report = summary::Summary::new(outcome, &names, stats, elapsed, watch);
         let mut text = serde_json::to_string_pretty(&report)?;
         text.push('\n');
         output::print(text.as_bytes())?;
@@ -120,16 +112,16 @@ fn verdict(
             if !setup.quiet {
                 note(report::success(&names, stats, watch));
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::from(exit::SUCCESS))
         }
-        Outcome::Interrupted(code) => {
+        Outcome::Interrupted(signal) => {
             let healthy = stats.iter().filter(|s| s.state == State::Healthy).count();
             cli_support::report::error(format!(
                 "interrupted after {}; {healthy} of {} URLs healthy",
                 cli_support::duration::format(elapsed),
                 names.len()
             ));
-            Ok(ExitCode::from(code))
+            Ok(ExitCode::from(exit::for_signal(signal)))
         }
         Outcome::TimedOut | Outcome::GaveUp | Outcome::Unhealthy => {
             for (name, s) in names.iter().zip(stats) {
@@ -141,7 +133,7 @@ fn verdict(
                     _ => cli_support::report::error_annotated(message),
                 }
             }
-            Ok(ExitCode::from(1))
+            Ok(ExitCode::from(exit::FAILURE))
         }
     }
 }

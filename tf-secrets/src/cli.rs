@@ -1,6 +1,5 @@
 //! Command-line arguments.
 
-use std::fmt;
 use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
@@ -56,26 +55,6 @@ pub enum Visibility {
     Private,
     /// the repositories named by --repos
     Selected,
-}
-
-/// A value's name on the command line (`github-env`, `selected`), as clap spells it.
-fn write_value_name(value: &impl ValueEnum, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let possible = value
-        .to_possible_value()
-        .expect("no variant is skipped, so each has a name");
-    f.write_str(possible.get_name())
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_value_name(self, f)
-    }
-}
-
-impl fmt::Display for Visibility {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_value_name(self, f)
-    }
 }
 
 #[derive(Debug, Parser)]
@@ -232,14 +211,6 @@ mod tests {
         let err =
             Cli::try_parse_from(["tf-secrets", "--variables", "--format", "env"]).unwrap_err();
         assert!(err.to_string().contains("--to-github"), "{err}");
-    }
-
-    #[test]
-    fn value_names_are_claps() {
-        assert_eq!(Format::GithubEnv.to_string(), "github-env");
-        assert_eq!(Format::Json.to_string(), "json");
-        assert_eq!(Visibility::Selected.to_string(), "selected");
-        assert_eq!(Visibility::Private.to_string(), "private");
     }
 
     #[test]

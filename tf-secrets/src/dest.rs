@@ -1,11 +1,34 @@
 //! Where values go on GitHub (repository, environment, organization), as secrets or
 //! variables, and GitHub's limits, checked before anything is written.
 
-use crate::cli::Visibility;
+use std::fmt;
+
 use crate::select::Item;
 
 /// GitHub's limit on one secret or variable value: 48 KB.
 pub const MAX_VALUE_BYTES: usize = 48 * 1024;
+
+/// Which repositories of an organization see its secrets and variables (`--visibility`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Every repository of the organization.
+    All,
+    /// Private and internal repositories.
+    Private,
+    /// The repositories named by `--repos`.
+    Selected,
+}
+
+/// GitHub's word for it (`all`, `private`, `selected`), which is also the flag's value.
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Visibility::All => "all",
+            Visibility::Private => "private",
+            Visibility::Selected => "selected",
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {

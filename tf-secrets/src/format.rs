@@ -1,12 +1,37 @@
 //! What goes to stdout: the values in a format for pipes (`--format`), the plan of
 //! `--dry-run` and the `--json` report (never values).
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use cli_support::gha;
+use serde::Serialize;
 
-use crate::cli::Format;
 use crate::select::Item;
+
+/// How `--format` prints the values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `{"NAME": "value", ...}`
+    Json,
+    /// `export NAME='value'` lines for a POSIX shell.
+    Env,
+    /// `NAME<<DELIMITER` blocks for `$GITHUB_ENV` or `$GITHUB_OUTPUT`.
+    GithubEnv,
+    /// `NAME<TAB>BYTES` lines: no values.
+    Names,
+}
+
+/// The flag's value (`github-env`), for messages.
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Json => "json",
+            Format::Env => "env",
+            Format::GithubEnv => "github-env",
+            Format::Names => "names",
+        })
+    }
+}
 
 /// The values in `format`. Fails (naming the secret) when a value cannot be written in it.
 pub fn render(format: Format, items: &[Item]) -> Result<Vec<u8>, String> {
@@ -139,23 +164,56 @@ pub fn plan_table(rows: &[Row<'_>]) -> String {
     out
 }
 
-/// The `--json` report: one object per value, without the value.
+/// The `--json` report (and the `--json` plan of `--dry-run`), on one line:
+///
+/// ```json
+/// {"destination":"repository o/r","values":[{"name":"DB_PASSWORD","kind":"secret",
+///  "sensitive":true,"bytes":7,"source":"db_password","status":"created","error":null}]}
+/// ```
+///
+/// `destination` is where the values go, as messages name it (`stdout` when printing).
+#[derive(Serialize)]
+struct Report<'a> {
+    destination: &'a str,
+    values: Vec<ReportRow<'a>>,
+}
+
+/// One value of the [`Report`], never the value itself.
+#[derive(Serialize)]
+struct ReportRow<'a> {
+    /// The secret's or variable's name.
+    name: &'a str,
+    /// `secret`, `variable`, or `value` when printing.
+    kind: &'a str,
+    sensitive: bool,
+    /// The value's length in bytes.
+    bytes: usize,
+    /// The output name, or the filter's code.
+    source: &'a str,
+    /// `planned`, `created`, `updated`, `set`, `failed` or `not attempted`.
+    status: &'a str,
+    /// Why it failed (`null` unless `failed`), redacted.
+    error: Option<&'a str>,
+}
+
+/// The `--json` report ([`Report`]): one object per value, without the value.
 pub fn report_json(destination: &str, rows: &[Row<'_>]) -> String {
-    let rows: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "name": r.item.name,
-                "kind": r.kind,
-                "sensitive": r.item.sensitive,
-                "bytes": r.item.value.len(),
-                "source": r.item.source,
-                "status": r.status,
-                "error": r.error,
+    let report = Report {
+        destination,
+        values: rows
+            .iter()
+            .map(|r| ReportRow {
+                name: &r.item.name,
+                kind: r.kind,
+                sensitive: r.item.sensitive,
+                bytes: r.item.value.len(),
+                source: &r.item.source,
+                status: r.status,
+                error: r.error.as_deref(),
             })
-        })
-        .collect();
-    let mut text = serde_json::json!({ "destination": destination, "values": rows }).to_string();
+            .collect(),
+    };
+    let mut text = serde_json::to_string(&report).expect("a report is strings and numbers");
     text.push('\n');
     text
 }
@@ -243,5 +301,62 @@ mod tests {
         let json = report_json("repository o/r", &rows);
         assert!(!json.contains("hunter2"));
         assert!(json.contains(r#""status":"planned""#));
+    }
+
+    /// The report was built with `json!`; the types give the same bytes.
+    #[test]
+    fn report_is_what_json_built() {
+        let items = [
+            item("DB_PASSWORD", "hunter2", true),
+            Item {
+                name: "URL".into(),
+                value: "é\n".into(),
+                sensitive: false,
+                source: ".url | \"\\(.)\u{1b}\"".into(),
+            },
+        ];
+        let rows = [
+            Row {
+                item: &items[0],
+                kind: "secret",
+                status: "created",
+                error: None,
+            },
+            Row {
+                item: &items[1],
+                kind: "variable",
+                status: "failed",
+                error: Some("HTTP 422 Unprocessable Entity: \"bad\" ***".into()),
+            },
+        ];
+        let old: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.item.name,
+                    "kind": r.kind,
+                    "sensitive": r.item.sensitive,
+                    "bytes": r.item.value.len(),
+                    "source": r.item.source,
+                    "status": r.status,
+                    "error": r.error,
+                })
+            })
+            .collect();
+        let mut old = serde_json::json!({ "destination": "organization acme (visible to web)", "values": old })
+            .to_string();
+        old.push('\n');
+        assert_eq!(
+            report_json("organization acme (visible to web)", &rows),
+            old
+        );
+        assert_eq!(
+            report_json("stdout", &rows[..1]),
+            "{\"destination\":\"stdout\",\"values\":[{\"name\":\"DB_PASSWORD\",\"kind\":\"secret\",\"sensitive\":true,\"bytes\":7,\"source\":\"out\",\"status\":\"created\",\"error\":null}]}\n"
+        );
+        assert_eq!(
+            report_json("stdout", &[]),
+            "{\"destination\":\"stdout\",\"values\":[]}\n"
+        );
     }
 }

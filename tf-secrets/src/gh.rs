@@ -145,7 +145,7 @@ impl Gh {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Visibility;
+    use crate::dest::Visibility;
 
     #[test]
     fn scope_flags() {

@@ -3,12 +3,14 @@
 
 mod cli;
 mod dest;
+mod exit;
 mod format;
 mod gh;
 mod github;
 mod outputs;
 mod run;
 mod select;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -17,5 +19,12 @@ fn main() -> ExitCode {
     // Filters run in a worker process: this binary, started again (and serving it here).
     cli_support::jq::isolate();
     let cli: cli::Cli = cli_support::parse();
-    cli_support::report::finish(run::run(&cli))
+    cli_support::report::finish_with(start(cli), exit::FAILURE)
+}
+
+fn start(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    if cli.generate.handle::<cli::Cli>()? {
+        return Ok(ExitCode::from(exit::SUCCESS));
+    }
+    run::run(settings::Settings::from_cli(cli)?)
 }

@@ -1,92 +1,42 @@
-//! The glue between the arguments and the modules: read, select, validate, then print,
-//! plan or write, and report.
+//! The job, from the settings: read, select, validate, then print, plan or write, and
+//! report.
 
 use std::fmt::{self, Write as _};
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
-use std::time::Duration;
 
+use cli_support::redact::Redactor;
 use cli_support::{gha, output, usage};
 
-use crate::cli::{Cli, Format};
 use crate::dest::{self, Kind, Scope};
-use crate::format::{self, Row};
+use crate::exit;
+use crate::format::{self, Format, Row};
 use crate::gh::Gh;
-use crate::github::{self, Client, Settings, Token, Written};
+use crate::github::{self, Client, Config, Written};
 use crate::outputs::Outputs;
-use crate::select::{self, Item, Options, Problems};
-use cli_support::redact::Redactor;
+use crate::select::{self, Item, Problems};
+use crate::settings::Settings;
 
 const EXAMPLE: &str = "terraform output -json | tf-secrets --dry-run DB_PASSWORD=db_password";
 
-pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
-    if cli.generate.handle::<Cli>()? {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let scope = Scope::from_args(
-        cli.to_github.as_deref(),
-        cli.environment.as_deref(),
-        cli.org.as_deref(),
-        cli.visibility,
-        &cli.repos,
-    )
-    .map_err(usage)?;
-    if scope.is_none() && cli.format.is_none() && !cli.dry_run {
-        return Err(usage(
-            "nothing to do: choose a destination (--to-github OWNER/REPO, --org ORG), \
-             --format json|env|github-env|names, or --dry-run",
-        ));
-    }
-    if cli.selectors.is_empty() && !cli.all {
-        return Err(usage(
-            "nothing selected: name what to set (SECRET=OUTPUT, SECRET=FILTER or OUTPUT), or pass --all",
-        ));
-    }
-    if let Some(message) = empty_expression(&cli.selectors) {
-        return Err(usage(message));
-    }
-    // Settings that would fail every write are checked before reading anything.
-    let writer = match &scope {
-        Some(_) if !cli.dry_run && !cli.via_gh => {
-            let base = github::parse_base(&cli.api_url).map_err(usage)?;
-            let token = Token::from_env(|k| std::env::var(k).ok()).ok_or_else(|| {
-                usage(
-                    "no GitHub token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can write \
-                     secrets; the workflow's own GITHUB_TOKEN cannot",
-                )
-            })?;
-            Some(Settings {
-                base,
-                token,
-                timeout: cli.timeout,
-                retries: cli.retries,
-                backoff: Duration::from_millis(500),
-            })
-        }
-        _ => None,
-    };
-
-    let input = cli.input.read("`terraform output -json`", EXAMPLE)?;
+pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
+    let input = cli_support::input::read_input(
+        settings.input.as_deref(),
+        "`terraform output -json`",
+        EXAMPLE,
+    )?;
     let outputs = Outputs::parse(&input.bytes, &input.source)?;
     drop(input); // the parsed outputs hold every value; the raw bytes are not needed again
     let mut redactor = outputs.redactor();
-    execute(cli, scope.as_ref(), writer, &outputs, &mut redactor)
-        .map_err(|e| redactor.redact_error(e))
+    execute(settings, &outputs, &mut redactor).map_err(|e| redactor.redact_error(e))
 }
 
 fn execute(
-    cli: &Cli,
-    scope: Option<&Scope>,
-    writer: Option<Settings>,
+    settings: Settings,
     outputs: &Outputs,
     redactor: &mut Redactor,
 ) -> anyhow::Result<ExitCode> {
-    let options = Options {
-        all: cli.all,
-        exclude: cli.exclude.clone(),
-        allow_empty: cli.allow_empty,
-    };
-    let items = select::select(outputs, &cli.selectors, &options, redactor)
+    let items = select::select(outputs, &settings.selectors, &settings.options, redactor)
         .map_err(Problems::into_error)?;
     // Values derived by filters are known only now.
     for item in items.iter().filter(|i| i.sensitive) {
@@ -94,17 +44,17 @@ fn execute(
     }
     let redactor = &*redactor;
 
-    let Some(scope) = scope else {
-        return print(cli, &items);
+    let Some(scope) = &settings.scope else {
+        return print(&settings, &items);
     };
     let planned: Vec<(Item, Kind)> = items
         .into_iter()
         .map(|item| {
-            let kind = Kind::for_item(&item, cli.variables);
+            let kind = Kind::for_item(&item, settings.variables);
             (item, kind)
         })
         .collect();
-    let problems = dest::check(&planned, scope, cli.via_gh, cli.allow_trim);
+    let problems = dest::check(&planned, scope, settings.via_gh, settings.allow_trim);
     if !problems.is_empty() {
         return Err(Problems {
             usage: Vec::new(),
@@ -113,18 +63,18 @@ fn execute(
         .into_error());
     }
     let counts = Counts::of(&planned);
-    if cli.dry_run {
+    if settings.dry_run {
         let rows: Vec<Row<'_>> = planned
             .iter()
             .map(|(item, kind)| row(item, kind.as_str(), "planned", None))
             .collect();
-        show_plan(cli, &scope.describe(), &rows)?;
+        show_plan(settings.json, &scope.describe(), &rows)?;
         cli_support::note(format_args!(
             "dry run: would set {counts} in {}{}; nothing was written",
             scope.describe(),
-            if cli.via_gh { " with gh" } else { "" }
+            if settings.via_gh { " with gh" } else { "" }
         ));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitCode::from(exit::SUCCESS));
     }
 
     // GitHub's and gh's messages are redacted where the clients read them: an answer may
@@ -133,25 +83,11 @@ fn execute(
     for (item, _) in &planned {
         answers.add(&item.value);
     }
-    let results = match writer {
-        Some(settings) => write_rest(settings, scope, &planned, &counts, answers)?,
+    let results = match settings.github {
+        Some(config) => write_rest(config, scope, &planned, &counts, answers)?,
         None => write_gh(scope, &planned, &counts, answers)?,
     };
-    report(cli, scope, &planned, &counts, &results)
-}
-
-/// An argument that selects nothing (`''`, `A=`): a usage error found before the input is
-/// read, the one check for it.
-fn empty_expression(args: &[String]) -> Option<String> {
-    args.iter().find_map(|arg| match arg.split_once('=') {
-        None if arg.trim().is_empty() => {
-            Some("an empty argument: name an output or write SECRET=EXPR".to_owned())
-        }
-        Some((_, expr)) if expr.trim().is_empty() => Some(format!(
-            "`{arg}`: nothing after '=': name an output or write a filter"
-        )),
-        _ => None,
-    })
+    report(settings.json, scope, &planned, &counts, &results)
 }
 
 /// How many secrets and variables a plan sets: for messages, and for what the writes need
@@ -197,8 +133,8 @@ fn row<'a>(
     }
 }
 
-fn show_plan(cli: &Cli, destination: &str, rows: &[Row<'_>]) -> anyhow::Result<()> {
-    let text = if cli.json {
+fn show_plan(json: bool, destination: &str, rows: &[Row<'_>]) -> anyhow::Result<()> {
+    let text = if json {
         format::report_json(destination, rows)
     } else {
         format::plan_table(rows)
@@ -207,14 +143,14 @@ fn show_plan(cli: &Cli, destination: &str, rows: &[Row<'_>]) -> anyhow::Result<(
 }
 
 /// `--format` (or `--dry-run` without a destination).
-fn print(cli: &Cli, items: &[Item]) -> anyhow::Result<ExitCode> {
-    let format = cli.format.unwrap_or(Format::Names);
-    if cli.dry_run {
+fn print(settings: &Settings, items: &[Item]) -> anyhow::Result<ExitCode> {
+    let format = settings.format.unwrap_or(Format::Names);
+    if settings.dry_run {
         let rows: Vec<Row<'_>> = items
             .iter()
             .map(|i| row(i, "value", "planned", None))
             .collect();
-        show_plan(cli, "stdout", &rows)?;
+        show_plan(settings.json, "stdout", &rows)?;
         // The plan went to stdout; the values did not.
         cli_support::note(format_args!(
             "dry run: {} selected{}; the plan above is on stdout, no value was printed",
@@ -222,11 +158,12 @@ fn print(cli: &Cli, items: &[Item]) -> anyhow::Result<ExitCode> {
                 1 => "1 value".to_owned(),
                 n => format!("{n} values"),
             },
-            cli.format
+            settings
+                .format
                 .map(|_| format!(" for --format {format}"))
                 .unwrap_or_default()
         ));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitCode::from(exit::SUCCESS));
     }
     let with_values = format != Format::Names;
     let sensitive: Vec<&str> = items
@@ -234,7 +171,7 @@ fn print(cli: &Cli, items: &[Item]) -> anyhow::Result<ExitCode> {
         .filter(|i| i.sensitive)
         .map(|i| i.name.as_str())
         .collect();
-    if with_values && !sensitive.is_empty() && !cli.reveal && std::io::stdout().is_terminal() {
+    if with_values && !sensitive.is_empty() && !settings.reveal && std::io::stdout().is_terminal() {
         return Err(usage(format!(
             "refusing to print sensitive values ({}) to a terminal: redirect stdout \
              (>> \"$GITHUB_ENV\", > file, | command) or pass --reveal",
@@ -249,20 +186,20 @@ fn print(cli: &Cli, items: &[Item]) -> anyhow::Result<ExitCode> {
         let _ = err.write_all(masks.as_bytes()).and_then(|()| err.flush());
     }
     output::print(&bytes)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(exit::SUCCESS))
 }
 
 /// The outcome of each write, in order; `None`: not attempted.
 type Results = Vec<Option<Result<Written, String>>>;
 
 fn write_rest(
-    settings: Settings,
+    config: Config,
     scope: &Scope,
     planned: &[(Item, Kind)],
     counts: &Counts,
     redactor: Redactor,
 ) -> anyhow::Result<Results> {
-    let client = Client::new(settings, redactor).map_err(anyhow::Error::msg)?;
+    let client = Client::new(config, redactor).map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -337,13 +274,13 @@ fn announce(item: &Item, kind: Kind, result: Option<&Result<Written, String>>) {
 }
 
 fn report(
-    cli: &Cli,
+    json: bool,
     scope: &Scope,
     planned: &[(Item, Kind)],
     counts: &Counts,
     results: &Results,
 ) -> anyhow::Result<ExitCode> {
-    if cli.json {
+    if json {
         let rows: Vec<Row<'_>> = planned
             .iter()
             .zip(results)
@@ -367,7 +304,7 @@ fn report(
     let skipped = names(Option::is_none);
     if failed.is_empty() && skipped.is_empty() {
         cli_support::note(format_args!("set {counts} in {}", scope.describe()));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitCode::from(exit::SUCCESS));
     }
     let set = planned.len() - failed.len() - skipped.len();
     let mut message = format!(
@@ -386,30 +323,4 @@ fn report(
     }
     let _ = write!(message, "; {set} set; a re-run sets them all again");
     Err(anyhow::anyhow!(message))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    #[test]
-    fn empty_arguments_and_expressions() {
-        assert_eq!(empty_expression(&args(&["A=a", "b", "C=.c | csv"])), None);
-        assert_eq!(
-            empty_expression(&args(&["A=a", ""])).as_deref(),
-            Some("an empty argument: name an output or write SECRET=EXPR")
-        );
-        assert_eq!(
-            empty_expression(&args(&[" "])).as_deref(),
-            Some("an empty argument: name an output or write SECRET=EXPR")
-        );
-        assert_eq!(
-            empty_expression(&args(&["A= "])).as_deref(),
-            Some("`A= `: nothing after '=': name an output or write a filter")
-        );
-    }
 }

@@ -102,9 +102,17 @@ fn sigterm_during_a_busy_filter_stops_the_probe_and_the_worker() {
     running.collect_stdout();
     let pid = running.pid();
     // The response is in and the filter is running in its worker (a child of the probe).
+    // A child that still has the probe's own command line is forked but not yet the worker
+    // (exec has not happened): wait for the worker itself.
+    let cmdline = |pid: u32| std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let own = cmdline(pid);
     let worker = running.wait_until("starting a filter worker", |_| {
         (server.hits() >= 1)
-            .then(|| children(pid).first().copied())
+            .then(|| {
+                children(pid)
+                    .into_iter()
+                    .find(|c| !cmdline(*c).is_empty() && cmdline(*c) != own)
+            })
             .flatten()
     });
     // The filter, its variables and the input go through a pipe, never argv.

@@ -294,13 +294,13 @@ fn max_attempts_gives_up_before_the_deadline() {
 
 #[test]
 fn backoff_waits_longer_after_each_failure() {
-    let server = scripted(vec![
-        Reply::status(503),
-        Reply::status(503),
-        Reply::status(503),
-        Reply::status(503),
-        Reply::text(200, "ok"),
-    ]);
+    let (server, times) = timed(|n, _| {
+        if n < 4 {
+            Reply::status(503)
+        } else {
+            Reply::text(200, "ok")
+        }
+    });
     let out = probe()
         .args([
             "-i",
@@ -316,19 +316,36 @@ fn backoff_waits_longer_after_each_failure() {
         .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    // after failure n the wait is drawn from [100ms, min(2s, 100ms * 2^(n-1))]; the first
-    // is the interval itself, so it is not announced
-    let waits: Vec<f64> = err
+    // What the tool waited, measured where the requests arrive (start to start): after
+    // failure n the wait is drawn from [100ms, min(2s, 100ms * 2^(n-1))], so the first is
+    // the interval itself. Lower bounds with a little room for the arrival's own jitter,
+    // upper bounds generous (a loaded machine adds to every gap).
+    let times = times.lock().unwrap().clone();
+    assert_eq!(times.len(), 5, "{err}");
+    let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    let ms = Duration::from_millis;
+    for (gap, ceiling) in gaps.iter().zip([100, 200, 400, 800]) {
+        assert!(
+            *gap >= ms(90) && *gap <= ms(ceiling + 500),
+            "{gaps:?} (ceiling {ceiling}ms)\n{err}"
+        );
+    }
+    // The waits it announces (not the first: the interval itself) are the ones it keeps:
+    // each gap is the announced wait plus the attempt's own time.
+    let waits: Vec<Duration> = err
         .lines()
         .filter_map(|l| l.split("; next attempt in ").nth(1))
         .map(|w| match w.strip_suffix("ms") {
-            Some(ms) => ms.parse::<f64>().unwrap() / 1000.0,
-            None => w.trim_end_matches('s').parse::<f64>().unwrap(),
+            Some(n) => ms(n.parse().unwrap()),
+            None => Duration::from_secs_f64(w.trim_end_matches('s').parse().unwrap()),
         })
         .collect();
     assert_eq!(waits.len(), 3, "{err}");
-    for (wait, ceiling) in waits.iter().zip([0.2, 0.4, 0.8]) {
-        assert!(*wait <= ceiling + 0.05, "{waits:?}\n{err}");
+    for (gap, wait) in gaps[1..].iter().zip(&waits) {
+        assert!(
+            *gap + ms(10) >= *wait && *gap <= *wait + ms(500),
+            "{gaps:?} {waits:?}\n{err}"
+        );
     }
     assert!(
         !err.lines().next().unwrap().contains("next attempt"),

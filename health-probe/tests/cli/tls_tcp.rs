@@ -178,3 +178,48 @@ fn tcp_honours_resolve() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     drop(listener);
 }
+
+/// A machine without a CA bundle (here: `SSL_CERT_FILE` names an empty file, which the
+/// platform's verifier reads instead of the system's bundle): `http://` URLs are probed as
+/// anywhere else; an `https://` URL cannot be checked, which is said at once; `--cacert`
+/// is enough on its own.
+#[test]
+fn without_a_ca_bundle_http_works_and_https_says_why() {
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let no_roots = |cmd: &mut assert_cmd::Command| {
+        cmd.env("SSL_CERT_FILE", empty.path())
+            .env("SSL_CERT_DIR", empty.path());
+    };
+    let plain = Server::start(|_| Reply::text(200, "ok"));
+    let mut cmd = probe();
+    no_roots(&mut cmd);
+    let out = cmd.arg(plain.url("/health")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let cert = TestCert::new();
+    let server = Server::start_tls(&cert, |_| Reply::text(200, "secure"));
+    let mut cmd = probe();
+    no_roots(&mut cmd);
+    let out = cmd
+        .args(["-t", "30s", &server.url("/health")])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: cannot set up TLS: ") && err.contains("CA certificates"),
+        "{err}"
+    );
+    assert_eq!(server.hits(), 0);
+
+    let ca = ca_file(&cert);
+    let mut cmd = probe();
+    no_roots(&mut cmd);
+    let out = cmd
+        .arg("--cacert")
+        .arg(ca.path())
+        .arg(server.url("/health"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

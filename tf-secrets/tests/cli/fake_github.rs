@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use crypto_box::SecretKey;
@@ -55,6 +55,8 @@ struct State {
     header_problems: Vec<String>,
     /// (method, decoded path) of every write.
     writes: Vec<(String, String)>,
+    /// (method, decoded path, when it reached the server) of every request.
+    arrivals: Vec<(String, String, Instant)>,
 }
 
 pub struct FakeGithub {
@@ -80,6 +82,7 @@ impl FakeGithub {
             scripted: VecDeque::new(),
             header_problems: Vec::new(),
             writes: Vec::new(),
+            arrivals: Vec::new(),
         }));
         let shared = state.clone();
         let server = Server::start(move |req| handle(&mut shared.lock().unwrap(), req));
@@ -148,6 +151,20 @@ impl FakeGithub {
         self.state.lock().unwrap().writes.clone()
     }
 
+    /// The time between successive requests matching `method` and `path` (as in
+    /// [`FakeGithub::script`]), measured where they arrive: what the tool really waited,
+    /// whatever it printed.
+    pub fn gaps(&self, method: &str, path: &str) -> Vec<Duration> {
+        let state = self.state.lock().unwrap();
+        let times: Vec<Instant> = state
+            .arrivals
+            .iter()
+            .filter(|(m, p, _)| m == method && p.contains(path))
+            .map(|(_, _, at)| *at)
+            .collect();
+        times.windows(2).map(|w| w[1] - w[0]).collect()
+    }
+
     pub fn header_problems(&self) -> Vec<String> {
         self.state.lock().unwrap().header_problems.clone()
     }
@@ -167,6 +184,7 @@ fn decode(segment: &str) -> String {
 }
 
 fn handle(state: &mut State, req: &Request) -> Reply {
+    let arrived = Instant::now();
     if req.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
         return message(401, "Bad credentials");
     }
@@ -193,6 +211,9 @@ fn handle(state: &mut State, req: &Request) -> Reply {
         .map(decode)
         .collect();
     let decoded = segments.join("/");
+    state
+        .arrivals
+        .push((req.method.clone(), decoded.clone(), arrived));
 
     if let Some(i) = state
         .scripted

@@ -364,24 +364,36 @@ fn a_500_is_retried_and_then_succeeds() {
     let fake = FakeGithub::start();
     fake.script("PUT", "secrets/DB_PASSWORD", Reply::text(500, "oops"), 1);
     fake.script("GET", "public-key", Reply::status(502), 1);
+    // the first pause is drawn between 250 and 500 ms (jitter)
     to(&fake)
         .args(["--to-github", "octo/app", "DB_PASSWORD=db_password"])
         .assert()
         .success()
         .stdout("")
         .stderr(
-            predicate::str::contains(
-                "tf-secrets: GET /repos/octo/app/actions/secrets/public-key: HTTP 502 Bad Gateway; retrying in 500ms",
+            predicate::str::is_match(
+                "tf-secrets: GET /repos/octo/app/actions/secrets/public-key: HTTP 502 Bad Gateway; retrying in (2[5-9][0-9]|[34][0-9][0-9]|500)ms\n",
             )
-            .and(predicate::str::contains(
-                "PUT /repos/octo/app/actions/secrets/DB_PASSWORD: HTTP 500 Internal Server Error: oops; retrying in 500ms",
-            ))
+            .unwrap()
+            .and(predicate::str::is_match(
+                "PUT /repos/octo/app/actions/secrets/DB_PASSWORD: HTTP 500 Internal Server Error: oops; retrying in (2[5-9][0-9]|[34][0-9][0-9]|500)ms\n",
+            ).unwrap())
             .and(predicate::str::contains("created secret DB_PASSWORD")),
         );
     assert_eq!(
         fake.secrets("repos/octo/app")["DB_PASSWORD"].value,
         string("outputs", "db_password").into_bytes()
     );
+    // What the tool waited, measured where the requests arrive: at least the 250 ms the
+    // jitter allows (the upper bound is generous: a loaded machine adds to it).
+    for (method, path) in [("GET", "public-key"), ("PUT", "secrets/DB_PASSWORD")] {
+        let gaps = fake.gaps(method, path);
+        assert_eq!(gaps.len(), 1, "{method} {path}: {gaps:?}");
+        assert!(
+            gaps[0] >= Duration::from_millis(250) && gaps[0] < Duration::from_secs(5),
+            "{method} {path}: {gaps:?}"
+        );
+    }
 }
 
 #[test]
@@ -419,6 +431,18 @@ fn a_503_waits_as_long_as_retry_after_asks() {
             )),
         );
     assert_eq!(fake.secrets("repos/octo/app").len(), 2);
+    // What the tool waited, measured where the requests arrive (not what it printed): the
+    // second of a Retry-After of 1, and no pause for a date in the past (not even the
+    // tool's own backoff, at least 250 ms). Generous upper bounds: a loaded machine adds.
+    let waited = fake.gaps("PUT", "secrets/DB_PASSWORD");
+    assert_eq!(waited.len(), 1, "{waited:?}");
+    assert!(
+        waited[0] >= Duration::from_secs(1) && waited[0] < Duration::from_secs(6),
+        "{waited:?}"
+    );
+    let at_once = fake.gaps("PUT", "secrets/API_TOKEN");
+    assert_eq!(at_once.len(), 1, "{at_once:?}");
+    assert!(at_once[0] < Duration::from_millis(250), "{at_once:?}");
 
     // longer than a minute: not taken
     fake.script(
@@ -486,6 +510,13 @@ fn a_secondary_rate_limit_is_waited_out() {
                 .and(predicate::str::contains("retrying in 1s")),
         );
     assert_eq!(fake.secrets("repos/octo/app").len(), 1);
+    // and it did wait the second GitHub asked for, measured where the requests arrive
+    let waited = fake.gaps("PUT", "secrets/DB_PASSWORD");
+    assert_eq!(waited.len(), 1, "{waited:?}");
+    assert!(
+        waited[0] >= Duration::from_secs(1) && waited[0] < Duration::from_secs(6),
+        "{waited:?}"
+    );
 
     // a wait longer than a minute is not taken
     fake.script(
@@ -526,9 +557,10 @@ fn a_slow_answer_within_the_timeout_is_fine_and_one_past_it_fails_clearly() {
         .code(1)
         .stdout("")
         .stderr(
-            predicate::str::contains(
-                "GET /repos/octo/app/actions/secrets/public-key: no answer within 1s (--timeout); retrying in 500ms",
+            predicate::str::is_match(
+                "GET /repos/octo/app/actions/secrets/public-key: no answer within 1s \\(--timeout\\); retrying in (2[5-9][0-9]|[34][0-9][0-9]|500)ms\n",
             )
+            .unwrap()
             .and(predicate::str::contains(
                 "error: nothing was written: no answer within 1s (--timeout) (gave up after 2 attempts)",
             )),

@@ -1,31 +1,21 @@
 //! From outputs to named values: `SECRET=EXPR` arguments and `--all`, the jaq helpers,
 //! value conversion and GitHub's name rules. Every problem is collected (never just the
-//! first) and no message quotes a value.
+//! first) and no message quotes a value. Names are in [`names`], filters and the text of a
+//! value in [`filter`].
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use cli_support::jq::{self, Val};
-
-use crate::outputs::{Output, Outputs, type_name};
+use cli_support::jq::Val;
 use cli_support::redact::Redactor;
 
-/// Helper functions every filter can use (documented in `--help` and the README).
-pub const HELPERS: &str = r#"
-def strip_port:
-  if type != "string" then error("strip_port expects a string like host:port, not \(type)")
-  elif test("^\\[.*\\]:[0-9]+$") or (test("^[^:]*:[0-9]+$")) then sub(":[0-9]+$"; "")
-  else . end;
-def port:
-  if type != "string" then error("port expects a string like host:port, not \(type)")
-  else (capture(":(?<p>[0-9]+)$") | .p) // error("port: the string does not end with :PORT") end;
-def csv:
-  if type != "array" then error("csv expects a list, not \(type)")
-  else map(if type == "string" then . else tojson end) | join(",") end;
-def lines:
-  if type != "array" then error("lines expects a list, not \(type)")
-  else map(if type == "string" then . else tojson end) | join("\n") end;
-"#;
+use crate::outputs::{Output, Outputs};
+
+mod filter;
+mod names;
+
+use filter::{FilterError, run_filter, to_text};
+use names::{check_name, looks_like_name, name_for_output};
 
 /// A selected value, ready to be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,61 +70,6 @@ impl Problems {
             cli_support::usage(text)
         }
     }
-}
-
-/// Check a secret or variable name against GitHub's rules; `Ok` holds the upper-case form.
-pub fn check_name(name: &str) -> Result<String, String> {
-    if name.is_empty() {
-        return Err("the name is empty".to_owned());
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-    {
-        return Err(format!(
-            "`{name}` is not a valid secret name: {bad:?} is not allowed (letters, digits and _ only)"
-        ));
-    }
-    if name.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err(format!(
-            "`{name}` is not a valid secret name: it must not start with a digit"
-        ));
-    }
-    let upper = name.to_ascii_uppercase();
-    if upper.starts_with("GITHUB_") {
-        return Err(format!(
-            "`{name}` is not a valid secret name: names starting with GITHUB_ are reserved by GitHub"
-        ));
-    }
-    Ok(upper)
-}
-
-/// The name `--all` (or a bare `OUTPUT` argument) gives an output: upper case, `-` as `_`.
-pub fn name_for_output(output: &str) -> Result<String, String> {
-    check_name(&output.replace('-', "_")).map_err(|why| {
-        format!(
-            "its name does not make a secret name ({why}); name it explicitly: SECRET_NAME={output}"
-        )
-    })
-}
-
-/// A string that reads as an output name rather than a filter.
-fn looks_like_name(expr: &str) -> bool {
-    let mut chars = expr.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-}
-
-/// The output a filter starts from (`.db_endpoint | ...` or `.["db-host"] ...`), if any.
-fn leading_output(code: &str) -> Option<&str> {
-    let rest = code.trim_start().strip_prefix('.')?;
-    if let Some(quoted) = rest.strip_prefix("[\"") {
-        return quoted.split_once("\"]").map(|(name, _)| name);
-    }
-    let end = rest
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    (end > 0).then(|| &rest[..end])
 }
 
 enum Expr<'a> {
@@ -285,98 +220,12 @@ pub fn select(
     }
 }
 
-/// Why a failing filter's message is not shown.
-pub const SENSITIVE_FAILURE: &str = "its message is not shown because the filter reads \
-     sensitive outputs (try it with jq on test values)";
-
-enum FilterError {
-    Usage(String),
-    Invalid(String),
-}
-
-/// Run a filter that must give one value. A filter may read a missing key (`.x // "d"`); only
-/// when it fails or gives null, and the output it starts from does not exist, is that the
-/// error: most likely a misspelt name.
-fn run_filter(
-    code: &str,
-    input: &Val,
-    outputs: &Outputs,
-    sensitive: bool,
-    redactor: &Redactor,
-) -> Result<Val, FilterError> {
-    let filter = jq::compile_with(code, HELPERS, std::iter::empty())
-        .map_err(|e| FilterError::Usage(format!("the filter does not compile: {e}")))?;
-    let no_output = || {
-        leading_output(code)
-            .filter(|name| outputs.get(name).is_none())
-            .map(|name| FilterError::Invalid(outputs.missing(name)))
-    };
-    let mut values = filter.run(input.clone()).map_err(|e| {
-        if let Some(missing) = no_output() {
-            return missing;
-        }
-        if sensitive {
-            // The message may quote a sensitive value whole, in pieces or transformed
-            // (base64, character codes, one character at a time), which no search for the
-            // value recognises: only the kind of error is shown.
-            FilterError::Invalid(format!(
-                "the filter failed: {}; {SENSITIVE_FAILURE}",
-                e.kind()
-            ))
-        } else {
-            FilterError::Invalid(format!(
-                "the filter failed: {}",
-                redactor.redact(&e.message)
-            ))
-        }
-    })?;
-    match values.len() {
-        1 if matches!(values[0], Val::Null)
-            && let Some(missing) = no_output() =>
-        {
-            Err(missing)
-        }
-        1 => Ok(values.remove(0)),
-        0 => Err(FilterError::Invalid(
-            "the filter produced no value; a secret takes exactly one".to_owned(),
-        )),
-        n => Err(FilterError::Invalid(format!(
-            "the filter produced {n} values; a secret takes exactly one (collect them: [...] | csv)"
-        ))),
-    }
-}
-
-/// The text of a value: strings as they are, numbers with their exact digits, booleans as
-/// true/false; lists and objects only when `structured_as_json` (else an error that says
-/// how to convert them).
-pub fn to_text(value: &Val, structured_as_json: bool) -> Result<String, String> {
-    match value {
-        Val::TStr(s) | Val::BStr(s) => {
-            String::from_utf8(s.to_vec()).map_err(|_| "the value is not UTF-8 text".to_owned())
-        }
-        Val::Num(n) => Ok(n.to_string()),
-        Val::Bool(b) => Ok(b.to_string()),
-        Val::Null => Err(
-            "the value is null (Terraform leaves null outputs out; a filter may have read a missing key)"
-                .to_owned(),
-        ),
-        Val::Arr(_) | Val::Obj(_) if structured_as_json => Ok(value.to_string()),
-        Val::Arr(_) => Err(format!(
-            "the value is {}; convert it explicitly: `| csv` or `| join(\",\")` for a list of \
-             strings, `| tojson` for JSON, `| .[0]` for one item",
-            type_name(value)
-        )),
-        Val::Obj(_) => Err(format!(
-            "the value is {}; convert it explicitly: `| tojson` for JSON, or pick a member (`| .key`)",
-            type_name(value)
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::filter::{HELPERS, SENSITIVE_FAILURE};
     use super::*;
     use cli_support::input::Source;
+    use cli_support::jq;
 
     fn outputs() -> Outputs {
         Outputs::parse(
@@ -648,22 +497,5 @@ mod tests {
                 "`B=.idz`: no output named `idz`; did you mean `ids`? the outputs are: ids"
             ]
         );
-    }
-
-    #[test]
-    fn names() {
-        assert_eq!(check_name("db_Password").unwrap(), "DB_PASSWORD");
-        assert_eq!(check_name("_x").unwrap(), "_X");
-        assert!(check_name("github_token").is_err());
-        assert!(check_name("").is_err());
-        assert_eq!(name_for_output("db-host").unwrap(), "DB_HOST");
-        assert!(
-            name_for_output("ünï")
-                .unwrap_err()
-                .contains("SECRET_NAME=ünï")
-        );
-        assert_eq!(leading_output(" .a_b | x"), Some("a_b"));
-        assert_eq!(leading_output(r#".["db-host"] | x"#), Some("db-host"));
-        assert_eq!(leading_output("[.a]"), None);
     }
 }

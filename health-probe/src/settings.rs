@@ -1,5 +1,5 @@
-//! From the parsed command line to what the run needs: targets, the request, expectations,
-//! the plan. Reads the files and environment variables the flags name; every problem is a
+//! The command line converted and checked ([`Settings::from_cli`]): targets, the request,
+//! expectations, the plan. Reads the files and environment variables the flags name; every problem is a
 //! usage error that names the flag (and never shows a header value).
 
 use std::path::Path;
@@ -21,9 +21,9 @@ use crate::probe::ClientOptions;
 use crate::redact::{self, Secrets};
 use crate::request::{self, Header, Kind, Target};
 
-/// Everything the run needs.
+/// Everything the run needs, in plain values.
 #[derive(Debug)]
-pub struct Setup {
+pub struct Settings {
     pub targets: Vec<Target>,
     pub method: Method,
     pub headers: HeaderMap,
@@ -48,7 +48,15 @@ pub struct Setup {
     pub json: bool,
 }
 
-pub fn build(cli: Cli) -> anyhow::Result<Setup> {
+impl Settings {
+    /// Check the flags together (usage errors, exit 2), read the files and variables they
+    /// name, build the TLS configuration.
+    pub fn from_cli(cli: Cli) -> anyhow::Result<Settings> {
+        build(cli)
+    }
+}
+
+fn build(cli: Cli) -> anyhow::Result<Settings> {
     let targets = cli
         .urls
         .iter()
@@ -81,9 +89,11 @@ pub fn build(cli: Cli) -> anyhow::Result<Setup> {
     for path in &cli.cacert {
         ca_certs.extend(ca_file(path)?);
     }
-    let tls = crate::tls::client_config(ca_certs, cli.insecure).context("cannot set up TLS")?;
+    let https = targets.iter().any(|t| t.url.scheme() == "https");
+    let tls =
+        crate::tls::client_config(ca_certs, cli.insecure, https).context("cannot set up TLS")?;
 
-    Ok(Setup {
+    Ok(Settings {
         method,
         headers,
         credentials,
