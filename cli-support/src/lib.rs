@@ -11,8 +11,6 @@
 //! - [`generate`]: shell completions and man pages from the clap model.
 //! - `aws` (feature `aws`): SDK configuration from the standard chain plus the common flags.
 //! - `signal` (feature `signal`): SIGINT/SIGTERM as futures (the first, and a second one).
-//! - [`ecs`]: the ECS RegisterTaskDefinition model (generated from botocore); with feature `ecs`,
-//!   the SDK input built from register-ready JSON.
 
 pub mod duration;
 pub mod generate;
@@ -25,7 +23,6 @@ pub mod report;
 
 #[cfg(feature = "aws")]
 pub mod aws;
-pub mod ecs;
 #[cfg(feature = "signal")]
 pub mod signal;
 

@@ -3,7 +3,7 @@
 //! values the model does not know are kept with a warning (errors with --strict), because
 //! AWS adds them faster than any model is updated.
 
-use cli_support::ecs::{Kind, Shape, describe_value, model};
+use ecs_taskdef::{Kind, Shape, describe_value, model};
 use serde_json::{Map, Value};
 
 use crate::image_ref;

@@ -2,7 +2,7 @@
 //! `null` members and an empty tag list, and `--drop` keys. A `null` inside an array is an
 //! error (there is no right place to move it to).
 
-use cli_support::ecs::{describe_value, model};
+use ecs_taskdef::{describe_value, model};
 use serde_json::{Map, Value};
 
 use crate::problem::{Origin, Problem, Step, Steps};
@@ -49,7 +49,7 @@ pub fn clean_input(
                         "ignored"
                     }
                 );
-                let location = cli_support::ecs::jq_key(key);
+                let location = ecs_taskdef::jq_key(key);
                 problems.push(if strict {
                     Problem::error(Some(location), message)
                 } else {

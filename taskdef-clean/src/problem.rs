@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use cli_support::ecs::jq_key;
+use ecs_taskdef::jq_key;
 use serde_json::{Map, Value};
 
 /// How bad a problem is.

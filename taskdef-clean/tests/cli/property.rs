@@ -1,10 +1,10 @@
 //! Property: any model-valid task definition, wrapped as a describe answer (read-only
 //! members, tags at the top, nulls where the API and console exports put them), comes back
-//! from the binary equal; and the AWS SDK, given it through cli-support's mapping, puts it on
+//! from the binary equal; and the AWS SDK, given it through ecs-taskdef's mapping, puts it on
 //! the wire equal. The random task definitions are built from the botocore model
-//! (cli_support::ecs::model), not from the code under test.
+//! (ecs_taskdef::model), not from the code under test.
 
-use cli_support::ecs::{Kind, Shape, model};
+use ecs_taskdef::{Kind, Shape, model};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Map, Value, json};
@@ -205,7 +205,7 @@ fn dress(td: &Value, how: &Dressing) -> Value {
 }
 
 /// What the SDK should put on the wire for `td`: the same, except for two members that its
-/// model makes plain values (documented in cli_support::ecs::register): `cpu: 0` for a
+/// model makes plain values (documented in ecs_taskdef::register): `cpu: 0` for a
 /// container without cpu, `value: ""` for a resource requirement without value.
 pub fn expected_on_the_wire(td: &Value) -> Value {
     let mut td = td.clone();
@@ -229,8 +229,8 @@ pub fn expected_on_the_wire(td: &Value) -> Value {
 /// The JSON body the SDK sends for `td` (the HTTP client captures instead of sending).
 pub fn sdk_wire_json(runtime: &tokio::runtime::Runtime, td: &Value) -> Result<Value, String> {
     use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
-    let input = cli_support::ecs::register::register_task_definition_input(td)
-        .map_err(|e| e.to_string())?;
+    let input =
+        ecs_taskdef::register::register_task_definition_input(td).map_err(|e| e.to_string())?;
     let (http, request) = aws_smithy_http_client::test_util::capture_request(None);
     let config = aws_sdk_ecs::Config::builder()
         .behavior_version(BehaviorVersion::latest())

@@ -1,7 +1,7 @@
 //! The round trip on the local AWS emulator: register a rich task definition, describe it
 //! with the AWS CLI, clean it with the binary, register the result with the AWS CLI
 //! (`--cli-input-json`, whose parameter validation rejects unknown members) and with the SDK
-//! through cli-support's mapping, describe again and compare.
+//! through ecs-taskdef's mapping, describe again and compare.
 
 use std::io::Write as _;
 
@@ -46,7 +46,7 @@ fn register_with_cli(moto: &Moto, json: &[u8]) -> Value {
     moto.aws(&["ecs", "register-task-definition", "--cli-input-json", &arg])
 }
 
-/// Register with the AWS SDK for Rust, the input built by cli_support::ecs::register.
+/// Register with the AWS SDK for Rust, the input built by ecs_taskdef::register.
 fn register_with_sdk(moto: &Moto, json: &Value) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -72,7 +72,7 @@ fn register_with_sdk(moto: &Moto, json: &Value) -> String {
             .retry_config(aws_sdk_ecs::config::retry::RetryConfig::standard().with_max_attempts(1))
             .build();
         let client = aws_sdk_ecs::Client::from_conf(config);
-        let input = cli_support::ecs::register::register_task_definition_input(json).unwrap();
+        let input = ecs_taskdef::register::register_task_definition_input(json).unwrap();
         let out = input.send_with(&client).await.unwrap();
         out.task_definition()
             .and_then(|t| t.task_definition_arn())

@@ -5,11 +5,11 @@
 //! member by member (code generated from the botocore model, `register/mapping.rs`) and sets
 //! every member on the SDK builders. Nothing is skipped: an unknown member, a value of the
 //! wrong type, a missing required member or a `null` inside an array is an error naming the
-//! JSON path; a member the SDK cannot send (see [`crate::ecs::model::SDK_LACKS`]) is an error
+//! JSON path; a member the SDK cannot send (see [`crate::model::SDK_LACKS`]) is an error
 //! too, never silently dropped. `null` object members count as absent.
 //!
 //! ```ignore
-//! let input = cli_support::ecs::register::register_task_definition_input(&json)?;
+//! let input = ecs_taskdef::register::register_task_definition_input(&json)?;
 //! let out = input.send_with(&client).await.aws("RegisterTaskDefinition")?;
 //! ```
 //!
@@ -27,7 +27,7 @@ use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefi
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::{Map, Value};
 
-use super::{Shape, describe_value, jq_key, model};
+use crate::{Shape, describe_value, jq_key, model};
 
 /// Why register-ready JSON could not become SDK input: where (a jq-style path such as
 /// `.containerDefinitions[0].portMappings[1].containerPort`) and what.
@@ -298,7 +298,7 @@ pub(super) use infallible_finish;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecs::{Kind, Member};
+    use crate::{Kind, Member};
     use serde_json::json;
 
     /// How [`sample`] fills values.

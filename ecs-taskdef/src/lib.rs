@@ -1,15 +1,16 @@
-//! The ECS RegisterTaskDefinition input: its model, and (feature `ecs`) the SDK input built
-//! from register-ready JSON.
+//! The ECS task definition as RegisterTaskDefinition takes it: its model, and (feature
+//! `register`) the AWS SDK input built from register-ready JSON.
 //!
 //! - [`model`] (always available, no SDK): every shape RegisterTaskDefinition reaches, generated
-//!   from the botocore service model by `cli-support/codegen/gen_ecs_register.py`; the 9
+//!   from the botocore service model by `ecs-taskdef/codegen/gen_ecs_register.py`; the 9
 //!   read-only `TaskDefinition` members; where the model comes from ([`model::SOURCE`]).
-//! - `register` (feature `ecs`): `register_task_definition_input(&json)` builds the
-//!   aws-sdk-ecs `RegisterTaskDefinitionInputBuilder` member by member, recursively, and names
-//!   the JSON path of an unknown member or a wrong type.
+//! - `register` (feature `register`, which brings aws-sdk-ecs):
+//!   `register_task_definition_input(&json)` builds the aws-sdk-ecs
+//!   `RegisterTaskDefinitionInputBuilder` member by member, recursively, and names the JSON
+//!   path of an unknown member or a wrong type.
 
 pub mod model;
-#[cfg(feature = "ecs")]
+#[cfg(feature = "register")]
 pub mod register;
 
 use serde_json::Value;
