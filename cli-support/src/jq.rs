@@ -18,6 +18,8 @@ use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
 pub use jaq_json::Val;
 pub use worker::isolate;
 
+use crate::json_path::JsonPath;
+
 type JaqFilter = jaq_core::Filter<data::JustLut<Val>>;
 
 /// A compiled filter with the values of its global variables.
@@ -422,15 +424,14 @@ pub fn to_json(value: &Val) -> Result<serde_json::Value, RunError> {
         // The path and kind, not the value: the value may be a whole document.
         message: format!(
             "the filter produced a value that is not JSON: {}",
-            not_json(value, &mut String::from(".")).unwrap_or_else(|| "a value".to_owned())
+            not_json(value, &mut JsonPath::root()).unwrap_or_else(|| "a value".to_owned())
         ),
     })
 }
 
 /// Where in `value` JSON cannot follow, and why: `NaN at .x`.
-fn not_json(value: &Val, path: &mut String) -> Option<String> {
-    use std::fmt::Write as _;
-    let at = |what: &str, path: &str| Some(format!("{what} at {path}"));
+fn not_json<'v>(value: &'v Val, path: &mut JsonPath<'v>) -> Option<String> {
+    let at = |what: &str, path: &JsonPath<'_>| Some(format!("{what} at {path}"));
     match value {
         Val::Num(n) => {
             let text = n.to_string();
@@ -443,23 +444,18 @@ fn not_json(value: &Val, path: &mut String) -> Option<String> {
         }
         Val::BStr(_) => at("a byte string", path),
         Val::Arr(items) => items.iter().enumerate().find_map(|(i, v)| {
-            let len = path.len();
-            let _ = write!(path, "[{i}]");
+            path.push_index(i);
             let found = not_json(v, path);
-            path.truncate(len);
+            path.pop();
             found
         }),
         Val::Obj(map) => map.iter().find_map(|(k, v)| {
             let Val::TStr(key) = k else {
                 return at(&format!("the non-string key {k}"), path);
             };
-            let len = path.len();
-            if !path.ends_with('.') {
-                path.push('.');
-            }
-            path.push_str(&String::from_utf8_lossy(key));
+            path.push_key(String::from_utf8_lossy(key));
             let found = not_json(v, path);
-            path.truncate(len);
+            path.pop();
             found
         }),
         Val::Null | Val::Bool(_) | Val::TStr(_) => None,
@@ -622,6 +618,10 @@ mod tests {
         let err = to_json(&out[0]).unwrap_err().message;
         assert!(err.ends_with("at .a.b[1]"), "{err}");
         assert!(!err.contains("do not print"), "{err}");
+        // Paths are jq's, as everywhere (cli_support::json_path).
+        let f = compile(r#"[{"a b": nan}]"#, &[]).unwrap();
+        let err = to_json(&f.run(Val::Null).unwrap()[0]).unwrap_err().message;
+        assert!(err.ends_with(r#" at .[0]["a b"]"#), "{err}");
     }
 
     #[test]

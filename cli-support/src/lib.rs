@@ -5,6 +5,7 @@
 //! - [`input`]: `-f FILE` or stdin, with a hint instead of a hang on a terminal; JSON with
 //!   line and column in errors.
 //! - [`output`]: atomic file output and a stdout that survives `| head`.
+//! - [`json_path`]: where in a JSON document a message points (`.containerDefinitions[0].image`).
 //! - [`gha`]: GitHub Actions workflow commands (annotations, masks, groups, fences).
 //! - [`generate`]: shell completions and man pages from the clap model.
 //! - `aws` (feature `aws`): SDK configuration from the standard chain plus the common flags.
@@ -17,6 +18,7 @@ pub mod duration;
 pub mod generate;
 pub mod gha;
 pub mod input;
+pub mod json_path;
 pub mod output;
 pub mod report;
 

@@ -96,20 +96,6 @@ pub fn describe_value(value: &Value) -> String {
     }
 }
 
-/// One key of a jq-style path: `.name`, or `["a b"]` when jq needs the quotes.
-pub fn jq_key(key: &str) -> String {
-    let mut chars = key.chars();
-    let plain = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain {
-        format!(".{key}")
-    } else {
-        format!("[{}]", Value::String(key.to_owned()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,8 +173,5 @@ mod tests {
             "the string \"80\""
         );
         assert_eq!(describe_value(&serde_json::json!([])), "an array");
-        assert_eq!(jq_key("dockerLabels"), ".dockerLabels");
-        assert_eq!(jq_key("com.example/x"), "[\"com.example/x\"]");
-        assert_eq!(jq_key(""), "[\"\"]");
     }
 }

@@ -25,15 +25,16 @@ use std::fmt;
 
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionInputBuilder;
 use aws_smithy_types::error::operation::BuildError;
+use cli_support::json_path::JsonPath;
 use serde_json::{Map, Value};
 
-use crate::{Shape, describe_value, jq_key, model};
+use crate::{Shape, describe_value, model};
 
 /// Why register-ready JSON could not become SDK input: where (a jq-style path such as
 /// `.containerDefinitions[0].portMappings[1].containerPort`) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapError {
-    pub path: String,
+    pub path: JsonPath<'static>,
     pub message: String,
 }
 
@@ -53,7 +54,8 @@ pub fn register_task_definition_input(
     mapping::register_task_definition_request(json, &Path::ROOT)
 }
 
-/// A JSON path, built on the stack while walking and formatted only for an error.
+/// A JSON path, built on the stack while walking (no allocation per member) and turned into
+/// a [`JsonPath`] only for an error.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Path<'a> {
     parent: Option<&'a Path<'a>>,
@@ -88,31 +90,30 @@ impl<'a> Path<'a> {
     }
 }
 
-impl fmt::Display for Path<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Path<'_> {
+    /// The path from the root, as the workspace's one path type.
+    fn json_path(&self) -> JsonPath<'static> {
         let mut segs = Vec::new();
         let mut cur = Some(self);
         while let Some(p) = cur {
             segs.push(p.seg);
             cur = p.parent;
         }
-        if segs.len() == 1 {
-            return f.write_str(".");
-        }
+        let mut path = JsonPath::root();
         for seg in segs.iter().rev() {
-            match seg {
+            match *seg {
                 Seg::Root => {}
-                Seg::Key(k) => f.write_str(&jq_key(k))?,
-                Seg::Index(i) => write!(f, "[{i}]")?,
+                Seg::Key(k) => path.push_key(k.to_owned()),
+                Seg::Index(i) => path.push_index(i),
             }
         }
-        Ok(())
+        path
     }
 }
 
 fn error(path: &Path<'_>, message: impl Into<String>) -> MapError {
     MapError {
-        path: path.to_string(),
+        path: path.json_path(),
         message: message.into(),
     }
 }
@@ -624,7 +625,17 @@ mod tests {
         let a = root.key("containerDefinitions");
         let b = a.index(2);
         let c = b.key("docker labels");
-        assert_eq!(root.to_string(), ".");
-        assert_eq!(c.to_string(), ".containerDefinitions[2][\"docker labels\"]");
+        assert_eq!(root.json_path().to_string(), ".");
+        assert_eq!(
+            c.json_path(),
+            JsonPath::root()
+                .key("containerDefinitions")
+                .index(2)
+                .key("docker labels")
+        );
+        assert_eq!(
+            c.json_path().to_string(),
+            ".containerDefinitions[2][\"docker labels\"]"
+        );
     }
 }

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use cli_support::json_path::JsonPath;
 use serde_json::{Map, Value, json};
 
-use crate::problem::{Origin, Problem, Step, did_you_mean};
+use crate::problem::{Origin, Problem, did_you_mean};
 
 /// `--image [NAME=]URI`
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -439,11 +440,10 @@ impl Containers<'_> {
 
     /// Note in the origin that the list of container `index` lost entries.
     fn note_removed(&mut self, index: usize, list: List, kept: &[usize], len_before: usize) {
-        let steps = [
-            Step::Key("containerDefinitions"),
-            Step::Index(index),
-            Step::Key(list.member()),
-        ];
+        let steps = JsonPath::root()
+            .key("containerDefinitions")
+            .index(index)
+            .key(list.member());
         self.origin.removed(&steps, kept, len_before);
     }
 
