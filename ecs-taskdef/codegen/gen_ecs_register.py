@@ -19,7 +19,7 @@ ecs-taskdef/src/register.rs (value helpers, errors, the public entry point, test
 
 When botocore knows a member that the pinned aws-sdk-ecs does not, list it in SDK_LACKS: the
 mapping then fails with a clear error for that member instead of dropping it. The test
-`no_member_is_lost` in register.rs catches the other direction.
+`no_member_is_lost` in register/tests.rs catches the other direction.
 """
 
 import gzip

@@ -8,7 +8,11 @@
 //!   `register_task_definition_input(&json)` builds the aws-sdk-ecs
 //!   `RegisterTaskDefinitionInputBuilder` member by member, recursively, and names the JSON
 //!   path of an unknown member or a wrong type.
+//! - `arbitrary` (feature `arbitrary`, for tests): random task definitions from the model
+//!   (proptest strategies).
 
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 pub mod model;
 #[cfg(feature = "register")]
 pub mod register;
