@@ -1,13 +1,15 @@
 //! Messages on stderr prefixed with the tool's name, and the mapping from the result of
 //! `run()` to the process exit code.
 //!
-//! Every tool's `main` is the same three lines:
+//! Every tool's `main` has the same shape (CONTRIBUTING.md, "A tool"): name the tool, parse,
+//! convert the CLI into settings, run, and hand the result to [`finish`]:
 //!
 //! ```ignore
 //! fn main() -> ExitCode {
 //!     cli_support::report::set_tool("tool");
-//!     let cli: Cli = cli_support::parse();
-//!     cli_support::report::finish(run(cli))
+//!     let cli: cli::Cli = cli_support::parse();
+//!     // ... --generate, a runtime for async tools ...
+//!     cli_support::report::finish(settings::Settings::from_cli(cli).and_then(run::run))
 //! }
 //! ```
 //!

@@ -1,13 +1,14 @@
 //! Check a clean task definition against the ECS model (generated from botocore, in
-//! cli-support): wrong types and missing required members are errors; members and enum
+//! ecs-taskdef): wrong types and missing required members are errors; members and enum
 //! values the model does not know are kept with a warning (errors with --strict), because
 //! AWS adds them faster than any model is updated.
 
-use cli_support::ecs::{Kind, Shape, describe_value, model};
+use cli_support::json_path::JsonPath;
+use ecs_taskdef::{Kind, Shape, describe_value, model};
 use serde_json::{Map, Value};
 
 use crate::image_ref;
-use crate::problem::{Origin, Problem, Step, Steps, did_you_mean, format_steps};
+use crate::problem::{Origin, Problem, did_you_mean};
 use crate::task_size::{self, fargate_pair};
 
 /// Check `taskdef` (RegisterTaskDefinition input) and push every problem.
@@ -22,7 +23,7 @@ pub fn check(
         origin,
         strict,
         problems,
-        steps: Steps::new(),
+        steps: JsonPath::root(),
     };
     checker.structure(&model::REGISTER_TASK_DEFINITION_REQUEST, taskdef);
     checker.images();
@@ -34,7 +35,7 @@ struct Checker<'a> {
     origin: &'a Origin,
     strict: bool,
     problems: &'a mut Vec<Problem>,
-    steps: Steps<'a>,
+    steps: JsonPath<'a>,
 }
 
 impl<'a> Checker<'a> {
@@ -62,8 +63,8 @@ impl<'a> Checker<'a> {
     }
 
     /// An error at `steps` (from the top of the task definition).
-    fn error_at(&mut self, steps: &[Step<'a>], message: impl Into<String>) {
-        let saved = std::mem::replace(&mut self.steps, steps.to_vec());
+    fn error_at(&mut self, steps: JsonPath<'a>, message: impl Into<String>) {
+        let saved = std::mem::replace(&mut self.steps, steps);
         self.error(message);
         self.steps = saved;
     }
@@ -78,11 +79,10 @@ impl<'a> Checker<'a> {
                 && let Err(e) = image_ref::parse(image)
             {
                 self.error_at(
-                    &[
-                        Step::Key("containerDefinitions"),
-                        Step::Index(i),
-                        Step::Key("image"),
-                    ],
+                    JsonPath::root()
+                        .key("containerDefinitions")
+                        .index(i)
+                        .key("image"),
                     format!("{image:?} is not an image reference ECS can pull: {e}"),
                 );
             }
@@ -100,7 +100,7 @@ impl<'a> Checker<'a> {
                 Some(Value::String(text)) => match parse(text) {
                     Ok(n) => Some(n),
                     Err(e) => {
-                        self.error_at(&[Step::Key(key)], e);
+                        self.error_at(JsonPath::root().key(key), e);
                         None
                     }
                 },
@@ -121,7 +121,7 @@ impl<'a> Checker<'a> {
                     .collect();
                 if !missing.is_empty() {
                     self.error_at(
-                        &[],
+                        JsonPath::root(),
                         format!(
                             "requiresCompatibilities has FARGATE, and Fargate needs the \
                              task-level {}; add {}",
@@ -138,7 +138,7 @@ impl<'a> Checker<'a> {
                     && let Err(e) = fargate_pair(cpu, memory)
                 {
                     self.error_at(
-                        &[size_step(cpu)],
+                        JsonPath::root().key(size_key(cpu)),
                         format!("{e} (requiresCompatibilities has FARGATE)"),
                     );
                 }
@@ -154,9 +154,9 @@ impl<'a> Checker<'a> {
                         "{e}; without requiresCompatibilities the launch type is not said, and \
                          this definition would not run on Fargate"
                     );
-                    self.steps = vec![size_step(cpu)];
+                    self.steps = JsonPath::root().key(size_key(cpu));
                     let location = self.here();
-                    self.steps.clear();
+                    self.steps = JsonPath::root();
                     self.problems.push(if self.strict {
                         Problem::error(
                             Some(location),
@@ -178,14 +178,14 @@ impl<'a> Checker<'a> {
             (Kind::Structure { .. }, Value::Object(obj)) => self.structure(shape, obj),
             (Kind::List(item), Value::Array(items)) => {
                 for (i, v) in items.iter().enumerate() {
-                    self.steps.push(Step::Index(i));
+                    self.steps.push_index(i);
                     self.value(item, v);
                     self.steps.pop();
                 }
             }
             (Kind::Map(item), Value::Object(obj)) => {
                 for (k, v) in obj {
-                    self.steps.push(Step::Key(k));
+                    self.steps.push_key(k);
                     self.value(item, v);
                     self.steps.pop();
                 }
@@ -225,12 +225,12 @@ impl<'a> Checker<'a> {
             }
             (Kind::Boolean, Value::Bool(_)) => {}
             _ => {
-                let hint = match (&shape.kind, value, self.steps.as_slice()) {
-                    (
-                        Kind::String { .. },
-                        Value::Number(n),
-                        [Step::Key(k @ ("cpu" | "memory"))],
-                    ) => {
+                let task_level = match self.steps.segments() {
+                    [only] => only.key().filter(|k| matches!(*k, "cpu" | "memory")),
+                    _ => None,
+                };
+                let hint = match (&shape.kind, value, task_level) {
+                    (Kind::String { .. }, Value::Number(n), Some(k)) => {
                         format!(" (the task-level {k} is a string: \"{n}\")")
                     }
                     (Kind::String { .. }, Value::Number(_) | Value::Bool(_), _) => {
@@ -270,7 +270,7 @@ impl<'a> Checker<'a> {
             ));
         }
         for (key, value) in obj {
-            self.steps.push(Step::Key(key));
+            self.steps.push_key(key);
             if let Some(member) = shape.member(key) {
                 self.value(member.shape, value);
             } else {
@@ -293,10 +293,7 @@ impl<'a> Checker<'a> {
                             shape.name,
                             model::SOURCE
                         ),
-                        format!(
-                            "remove it with --filter 'del({})'",
-                            format_steps(&self.steps)
-                        ),
+                        format!("remove it with --filter 'del({})'", self.steps),
                     )
                 };
                 self.unknown(&what, &remedy);
@@ -308,11 +305,11 @@ impl<'a> Checker<'a> {
 
 /// Where a size Fargate does not run is wrong: the cpu when Fargate has no such cpu, else
 /// the memory.
-fn size_step(cpu: u64) -> Step<'static> {
+fn size_key(cpu: u64) -> &'static str {
     if task_size::fargate_memory(cpu).is_some() {
-        Step::Key("memory")
+        "memory"
     } else {
-        Step::Key("cpu")
+        "cpu"
     }
 }
 

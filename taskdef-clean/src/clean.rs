@@ -2,10 +2,11 @@
 //! `null` members and an empty tag list, and `--drop` keys. A `null` inside an array is an
 //! error (there is no right place to move it to).
 
-use cli_support::ecs::{describe_value, model};
+use cli_support::json_path::JsonPath;
+use ecs_taskdef::{describe_value, model};
 use serde_json::{Map, Value};
 
-use crate::problem::{Origin, Problem, Step, Steps};
+use crate::problem::{Origin, Problem};
 
 /// A task definition after cleaning, and where it came from in the input.
 #[derive(Debug, Clone)]
@@ -49,7 +50,7 @@ pub fn clean_input(
                         "ignored"
                     }
                 );
-                let location = cli_support::ecs::jq_key(key);
+                let location = JsonPath::root().key(key).to_string();
                 problems.push(if strict {
                     Problem::error(Some(location), message)
                 } else {
@@ -107,9 +108,9 @@ pub fn clean_input(
     remove_members(&mut taskdef, drop);
     drop_nulls_reporting(&mut taskdef, &mut origin, problems);
     if let Some(mut tags) = outer_tags {
-        let mut steps = vec![Step::Key("tags")];
+        let mut steps = JsonPath::root().key("tags");
         report_nulls_in_arrays(&tags, &mut steps, &origin, &taskdef, problems);
-        drop_nulls_renumbering(&mut tags, &mut vec![Step::Key("tags")], &mut origin);
+        drop_nulls_renumbering(&mut tags, &mut JsonPath::root().key("tags"), &mut origin);
         match taskdef.get("tags") {
             Some(inner) if *inner != tags => problems.push(Problem::error(
                 Some(".tags".to_owned()),
@@ -163,16 +164,16 @@ fn drop_nulls_reporting(
     origin: &mut Origin,
     problems: &mut Vec<Problem>,
 ) {
-    let mut steps = Steps::new();
+    let mut steps = JsonPath::root();
     for (key, value) in taskdef.iter() {
-        steps.push(Step::Key(key));
+        steps.push_key(key);
         report_nulls_in_arrays(value, &mut steps, origin, taskdef, problems);
         steps.pop();
     }
     taskdef.retain(|_, v| !v.is_null());
-    let mut steps = Steps::new();
+    let mut steps = JsonPath::root();
     for (key, value) in taskdef.iter_mut() {
-        steps.push(Step::Key(key));
+        steps.push_key(key);
         drop_nulls_renumbering(value, &mut steps, origin);
         steps.pop();
     }
@@ -180,7 +181,7 @@ fn drop_nulls_reporting(
 
 /// Drop `null` object members and array items of the value at `steps`, at any depth, noting
 /// in `origin` each array that lost items.
-fn drop_nulls_renumbering<'a>(value: &'a mut Value, steps: &mut Steps<'a>, origin: &mut Origin) {
+fn drop_nulls_renumbering<'a>(value: &'a mut Value, steps: &mut JsonPath<'a>, origin: &mut Origin) {
     match value {
         Value::Array(items) => {
             if items.iter().any(Value::is_null) {
@@ -189,7 +190,7 @@ fn drop_nulls_renumbering<'a>(value: &'a mut Value, steps: &mut Steps<'a>, origi
                 items.retain(|v| !v.is_null());
             }
             for (i, item) in items.iter_mut().enumerate() {
-                steps.push(Step::Index(i));
+                steps.push_index(i);
                 drop_nulls_renumbering(item, steps, origin);
                 steps.pop();
             }
@@ -197,7 +198,7 @@ fn drop_nulls_renumbering<'a>(value: &'a mut Value, steps: &mut Steps<'a>, origi
         Value::Object(members) => {
             members.retain(|_, v| !v.is_null());
             for (key, member) in members.iter_mut() {
-                steps.push(Step::Key(key));
+                steps.push_key(key);
                 drop_nulls_renumbering(member, steps, origin);
                 steps.pop();
             }
@@ -208,7 +209,7 @@ fn drop_nulls_renumbering<'a>(value: &'a mut Value, steps: &mut Steps<'a>, origi
 
 fn report_nulls_in_arrays<'a>(
     value: &'a Value,
-    steps: &mut Steps<'a>,
+    steps: &mut JsonPath<'a>,
     origin: &Origin,
     taskdef: &Map<String, Value>,
     problems: &mut Vec<Problem>,
@@ -216,7 +217,7 @@ fn report_nulls_in_arrays<'a>(
     match value {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                steps.push(Step::Index(i));
+                steps.push_index(i);
                 if item.is_null() {
                     problems.push(Problem::error(
                         Some(origin.locate(steps, taskdef)),
@@ -231,7 +232,7 @@ fn report_nulls_in_arrays<'a>(
         }
         Value::Object(members) => {
             for (key, member) in members {
-                steps.push(Step::Key(key));
+                steps.push_key(key);
                 report_nulls_in_arrays(member, steps, origin, taskdef, problems);
                 steps.pop();
             }
@@ -476,13 +477,12 @@ mod tests {
         let cleaned = clean_input(input, &[], false, &mut problems).unwrap();
         assert_eq!(problems.len(), 4, "{problems:?}");
         // Steps into the clean task definition, located in the input.
-        let steps = [
-            Step::Key("containerDefinitions"),
-            Step::Index(0),
-            Step::Key("environment"),
-            Step::Index(0),
-            Step::Key("value"),
-        ];
+        let steps = JsonPath::root()
+            .key("containerDefinitions")
+            .index(0)
+            .key("environment")
+            .index(0)
+            .key("value");
         assert_eq!(
             cleaned.origin.locate(&steps, &cleaned.taskdef),
             ".taskDefinition.containerDefinitions[1].environment[2].value (container \"app\")"
@@ -490,7 +490,7 @@ mod tests {
         assert_eq!(
             cleaned
                 .origin
-                .locate(&[Step::Key("tags"), Step::Index(0)], &cleaned.taskdef),
+                .locate(&JsonPath::root().key("tags").index(0), &cleaned.taskdef),
             ".tags[1]"
         );
     }
@@ -523,7 +523,7 @@ mod tests {
         let origin = clean_again(&mut td, &mut problems);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(
-            origin.locate(&[Step::Key("containerDefinitions"), Step::Index(0)], &td),
+            origin.locate(&JsonPath::root().key("containerDefinitions").index(0), &td),
             "in the --filter output: .containerDefinitions[1] (container \"app\")"
         );
     }

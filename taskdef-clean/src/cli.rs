@@ -58,7 +58,7 @@ task definition and its output is checked again.";
     long_version = concat!(
         env!("CARGO_PKG_VERSION"),
         " (ECS model: ",
-        cli_support::ecs_model_source!(),
+        ecs_taskdef::ecs_model_source!(),
         ")"
     ),
     about = ABOUT,

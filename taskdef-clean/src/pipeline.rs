@@ -2,8 +2,8 @@
 //! check against the model. Every problem is collected; the output exists only when there
 //! is no error.
 
-use cli_support::ecs::describe_value;
 use cli_support::jq::Filter;
+use ecs_taskdef::describe_value;
 use serde_json::Value;
 
 use crate::check::check;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use cli_support::ecs::jq_key;
+use cli_support::json_path::{JsonPath, Segment};
 use serde_json::{Map, Value};
 
 /// How bad a problem is.
@@ -57,42 +57,16 @@ impl fmt::Display for Problem {
     }
 }
 
-/// One step of a path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-/// Steps from the task definition object down to a value.
-pub type Steps<'a> = Vec<Step<'a>>;
-
-/// `.a.b[0]["c d"]`
-pub fn format_steps(steps: &[Step<'_>]) -> String {
-    let mut out = String::new();
-    for step in steps {
-        match step {
-            Step::Key(k) => out.push_str(&jq_key(k)),
-            Step::Index(i) => {
-                out.push('[');
-                out.push_str(&i.to_string());
-                out.push(']');
-            }
-        }
-    }
-    out
-}
-
 /// Where the task definition being checked came from, to turn its paths into locations the
 /// user can find.
 #[derive(Debug, Clone)]
 pub struct Origin {
     /// Shown before the path: `in the --filter output: `, or nothing.
     label: &'static str,
-    /// Path of the task definition in the input: `.taskDefinition` or nothing.
-    prefix: &'static str,
-    /// Path of the `tags` member in the input (the describe answer has them at the top).
-    tags_prefix: &'static str,
+    /// Where the task definition is in the input: the member `taskDefinition`, or the top.
+    prefix: Option<&'static str>,
+    /// Where the `tags` member is in the input (the describe answer has them at the top).
+    tags_prefix: Option<&'static str>,
     /// Arrays whose `null` items were dropped: their items' indexes in the input.
     renumbered: Vec<Renumbered>,
 }
@@ -101,8 +75,8 @@ pub struct Origin {
 /// paths into the task definition as it is now use the new indexes, messages the input's.
 #[derive(Debug, Clone)]
 struct Renumbered {
-    /// Where the array is now (`format_steps` of its steps).
-    path: String,
+    /// Where the array is now (from the top of the task definition).
+    path: JsonPath<'static>,
     /// The input's index of each item left, in order.
     input_index: Vec<usize>,
     /// How many items the array had in the input.
@@ -124,8 +98,8 @@ impl Origin {
     /// A bare task definition.
     pub const BARE: Origin = Origin {
         label: "",
-        prefix: "",
-        tags_prefix: "",
+        prefix: None,
+        tags_prefix: None,
         renumbered: Vec::new(),
     };
 
@@ -133,8 +107,12 @@ impl Origin {
     pub fn wrapped(tags_outside: bool) -> Origin {
         Origin {
             label: "",
-            prefix: ".taskDefinition",
-            tags_prefix: if tags_outside { "" } else { ".taskDefinition" },
+            prefix: Some("taskDefinition"),
+            tags_prefix: if tags_outside {
+                None
+            } else {
+                Some("taskDefinition")
+            },
             renumbered: Vec::new(),
         }
     }
@@ -142,15 +120,15 @@ impl Origin {
     /// The output of --filter.
     pub const FILTER: Origin = Origin {
         label: "in the --filter output: ",
-        prefix: "",
-        tags_prefix: "",
+        prefix: None,
+        tags_prefix: None,
         renumbered: Vec::new(),
     };
 
     /// Note that the array at `steps` (as it is now) lost items: `input_index` holds the
     /// input's index of each item left, of `input_len` in the input.
-    pub fn renumber(&mut self, steps: &[Step<'_>], input_index: Vec<usize>, input_len: usize) {
-        let path = format_steps(steps);
+    pub fn renumber(&mut self, steps: &JsonPath<'_>, input_index: Vec<usize>, input_len: usize) {
+        let path = steps.clone().into_owned();
         self.renumbered.retain(|r| r.path != path);
         self.renumbered.push(Renumbered {
             path,
@@ -161,9 +139,8 @@ impl Origin {
 
     /// Note that the array at `steps` lost items after earlier renumbering (an edit removed
     /// entries): `kept` holds the index, before this removal, of each item left.
-    pub fn removed(&mut self, steps: &[Step<'_>], kept: &[usize], len_before: usize) {
-        let path = format_steps(steps);
-        let (input_index, input_len) = match self.renumbered.iter().find(|r| r.path == path) {
+    pub fn removed(&mut self, steps: &JsonPath<'_>, kept: &[usize], len_before: usize) {
+        let (input_index, input_len) = match self.renumbered.iter().find(|r| r.path == *steps) {
             Some(r) => (
                 kept.iter().map(|&k| r.input_index_of(k)).collect(),
                 r.input_len,
@@ -173,49 +150,38 @@ impl Origin {
         self.renumber(steps, input_index, input_len);
     }
 
-    /// `format_steps`, with the input's indexes for arrays that lost items.
-    fn format_input_steps(&self, steps: &[Step<'_>]) -> String {
-        if self.renumbered.is_empty() {
-            return format_steps(steps);
-        }
-        let mut now = String::new();
-        let mut input = String::new();
-        for step in steps {
-            let step_now = format_steps(std::slice::from_ref(step));
-            match step {
-                Step::Index(i) => {
-                    let i = match self.renumbered.iter().find(|r| r.path == now) {
-                        Some(r) => r.input_index_of(*i),
-                        None => *i,
-                    };
-                    input.push_str(&format_steps(&[Step::Index(i)]));
-                }
-                Step::Key(_) => input.push_str(&step_now),
-            }
-            now.push_str(&step_now);
-        }
-        input
-    }
-
     /// The location of `steps` (relative to `taskdef`, as it is now), with the container's
-    /// name when the path is inside a container definition. Indexes are the input's.
-    pub fn locate(&self, steps: &[Step<'_>], taskdef: &Map<String, Value>) -> String {
-        let prefix = match steps.first() {
-            Some(Step::Key("tags")) => self.tags_prefix,
+    /// name when the path is inside a container definition. Indexes are the input's (for
+    /// arrays that lost items).
+    pub fn locate(&self, steps: &JsonPath<'_>, taskdef: &Map<String, Value>) -> String {
+        let segments = steps.segments();
+        let prefix = match segments.first().and_then(Segment::key) {
+            Some("tags") => self.tags_prefix,
             _ => self.prefix,
         };
-        let path = format!("{prefix}{}", self.format_input_steps(steps));
-        let path = if path.is_empty() {
-            ".".to_owned()
-        } else {
-            path
-        };
-        let container = match steps {
-            [Step::Key("containerDefinitions"), Step::Index(i), ..] => taskdef
-                .get("containerDefinitions")
-                .and_then(|c| c.get(*i))
-                .and_then(|c| c.get("name"))
-                .and_then(Value::as_str),
+        let mut path = JsonPath::root();
+        path.extend(prefix.map(|p| Segment::Key(p.into())));
+        let mut now = JsonPath::root();
+        for segment in segments {
+            path.push(match segment {
+                Segment::Index(i) => {
+                    Segment::Index(match self.renumbered.iter().find(|r| r.path == now) {
+                        Some(r) => r.input_index_of(*i),
+                        None => *i,
+                    })
+                }
+                key @ Segment::Key(_) => key.clone(),
+            });
+            now.push(segment.clone());
+        }
+        let container = match segments {
+            [first, Segment::Index(i), ..] if first.key() == Some("containerDefinitions") => {
+                taskdef
+                    .get("containerDefinitions")
+                    .and_then(|c| c.get(*i))
+                    .and_then(|c| c.get("name"))
+                    .and_then(Value::as_str)
+            }
             _ => None,
         };
         match container {
@@ -225,7 +191,8 @@ impl Origin {
     }
 }
 
-/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+/// The closest of `candidates` to `word`, if it is close enough to be a likely typo
+/// (Levenshtein distance in characters, ignoring case).
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -233,30 +200,10 @@ pub fn did_you_mean<'a>(
     let lower = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
         .filter(|(d, c)| *d <= (c.chars().count() / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Levenshtein distance in characters (the inputs are short member and container names).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -264,11 +211,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn steps<'a>(s: &[&'a str]) -> Steps<'a> {
+    fn steps<'a>(s: &[&'a str]) -> JsonPath<'a> {
         s.iter()
             .map(|x| match x.parse() {
-                Ok(i) => Step::Index(i),
-                Err(_) => Step::Key(x),
+                Ok(i) => Segment::Index(i),
+                Err(_) => Segment::Key((*x).into()),
             })
             .collect()
     }
@@ -297,13 +244,13 @@ mod tests {
             Origin::wrapped(false).locate(&tags, td),
             ".taskDefinition.tags[1]"
         );
-        assert_eq!(Origin::BARE.locate(&[], td), ".");
+        assert_eq!(Origin::BARE.locate(&JsonPath::root(), td), ".");
         assert_eq!(
             Origin::FILTER.locate(&steps(&["cpu"]), td),
             "in the --filter output: .cpu"
         );
         assert_eq!(
-            format_steps(&steps(&["dockerLabels", "com.example.x"])),
+            Origin::BARE.locate(&steps(&["dockerLabels", "com.example.x"]), td),
             ".dockerLabels[\"com.example.x\"]"
         );
     }
@@ -361,7 +308,5 @@ mod tests {
         assert_eq!(did_you_mean("cpus", members), Some("cpu"));
         assert_eq!(did_you_mean("somethingElse", members), None);
         assert_eq!(did_you_mean("x", members), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }

@@ -1,5 +1,9 @@
-//! Documentation checks every tool makes: the README section carries the exit-code table of
-//! `--help` verbatim.
+//! Documentation checks every tool makes, in one place:
+//!
+//! - [`assert_readme_has_exit_status`]: the README section carries the exit-code table of
+//!   `--help` verbatim, under the one heading form.
+//! - [`assert_demo_runs_readme_examples`]: the demo stage runs every README example as
+//!   written, through a helper that prints and runs exactly that text.
 
 /// The one form of the exit-code heading in every tool's `--help` and README: a line of its
 /// own, no colon (as `EXAMPLES`, and as the man page's section is named).
@@ -45,4 +49,132 @@ pub fn assert_readme_has_exit_status<'h>(manifest_dir: &str, tool: &str, help: &
         path.display()
     );
     section
+}
+
+/// The lines of each fenced block of `lang` (```` ```sh ````) in `text`.
+pub fn fenced(text: &str, lang: &str) -> Vec<Vec<String>> {
+    let open = format!("```{lang}");
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in text.lines() {
+        match &mut current {
+            None if line.trim() == open => current = Some(Vec::new()),
+            Some(_) if line.trim() == "```" => blocks.extend(current.take()),
+            Some(block) => block.push(line.to_owned()),
+            None => {}
+        }
+    }
+    blocks
+}
+
+/// Shell commands of `lines`: comments and blank lines dropped, `\` continuations joined,
+/// whitespace collapsed.
+pub fn shell_commands(lines: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in lines {
+        let line = line.trim();
+        if pending.is_empty() && (line.is_empty() || line.starts_with('#')) {
+            continue;
+        }
+        if let Some(part) = line.strip_suffix('\\') {
+            pending.push_str(part);
+            pending.push(' ');
+            continue;
+        }
+        pending.push_str(line);
+        out.push(pending.split_whitespace().collect::<Vec<_>>().join(" "));
+        pending.clear();
+    }
+    out
+}
+
+/// The bodies of a demo stage's `run_shown ... <<'CMD'` heredocs: the commands the demo
+/// prints and then runs, as they are.
+pub fn run_shown_bodies(stage: &str) -> Vec<Vec<String>> {
+    let mut bodies = Vec::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in stage.lines() {
+        match &mut current {
+            None if line.contains("run_shown") && line.trim_end().ends_with("<<'CMD'") => {
+                current = Some(Vec::new());
+            }
+            Some(_) if line == "CMD" => bodies.extend(current.take()),
+            Some(body) => body.push(line.to_owned()),
+            None => {}
+        }
+    }
+    assert!(current.is_none(), "a run_shown heredoc is not closed");
+    bodies
+}
+
+/// Assert that the demo stage `scripts/demo.d/<stage>` runs every example of the ```sh
+/// blocks of `<manifest_dir>/README.md`, exactly as written (continuations joined,
+/// whitespace collapsed), through its `run_shown` helper, which must print its command and
+/// run exactly that text (`eval`): what a reader copies from the README is what the demo
+/// shows working. Returns the examples, for the caller's own checks.
+pub fn assert_demo_runs_readme_examples(manifest_dir: &str, stage: &str) -> Vec<String> {
+    let readme_path = std::path::Path::new(manifest_dir).join("README.md");
+    let readme = std::fs::read_to_string(&readme_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
+    let stage_path = crate::workspace_root().join("scripts/demo.d").join(stage);
+    let demo = std::fs::read_to_string(&stage_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", stage_path.display()));
+    // The helper runs what it prints, nothing else.
+    assert!(
+        demo.contains("  cmd=$(cat)\n  echo_cmd \"$cmd\"\n"),
+        "{}: run_shown must print its command:\n{demo}",
+        stage_path.display()
+    );
+    assert!(
+        demo.contains("    eval \"$cmd\" </dev/null >\"$1\"\n")
+            && demo.contains("    eval \"$cmd\" </dev/null\n"),
+        "{}: run_shown must run the text it printed:\n{demo}",
+        stage_path.display()
+    );
+    let run: Vec<String> = run_shown_bodies(&demo)
+        .iter()
+        .flat_map(|b| shell_commands(b))
+        .collect();
+    let examples: Vec<String> = fenced(&readme, "sh")
+        .iter()
+        .flat_map(|b| shell_commands(b))
+        .collect();
+    assert!(
+        !examples.is_empty(),
+        "{} has no ```sh examples",
+        readme_path.display()
+    );
+    for example in &examples {
+        assert!(
+            run.contains(example),
+            "{} does not run this README example (through run_shown):\n{example}\nit runs:\n{}",
+            stage_path.display(),
+            run.join("\n")
+        );
+    }
+    examples
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_shown_bodies_are_the_heredoc_bodies() {
+        let stage = "run_shown() {\n  :\n}\nshown <<'CMD'\nprinted only\nCMD\n\
+                     run_shown <<'CMD'\na \\\n  b\nCMD\nif run_shown out.json <<'CMD'\nc\nCMD\nthen :; fi\n";
+        let bodies = run_shown_bodies(stage);
+        assert_eq!(bodies, [vec!["a \\", "  b"], vec!["c"]]);
+        assert_eq!(shell_commands(&bodies[0]), ["a b"]);
+    }
+
+    #[test]
+    fn readme_examples_are_the_sh_blocks_commands() {
+        let readme =
+            "x\n```sh\n# a comment\n\ntool -f in.json \\\n   --check\n```\n```text\nno\n```\n";
+        let blocks = fenced(readme, "sh");
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(shell_commands(&blocks[0]), ["tool -f in.json --check"]);
+    }
 }

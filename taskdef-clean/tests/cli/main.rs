@@ -1,7 +1,6 @@
 //! The taskdef-clean binary, tested as a user runs it: real stdin and stdout, exit codes,
 //! stdout and stderr checked separately.
 
-mod codegen;
 mod conventions;
 mod depth;
 mod docs;

@@ -1,5 +1,6 @@
-//! The model and SDK mapping in cli-support are generated from the botocore pinned in the
-//! emulator's requirements: the committed files must be what the generator writes now.
+//! The model and the SDK mapping are generated from the botocore pinned in the emulator's
+//! requirements: the committed files must be what the generator writes now
+//! (`ecs-taskdef/codegen/gen_ecs_register.py --check`).
 
 use std::process::Command;
 
@@ -9,7 +10,7 @@ use test_support::CommandExt as _;
 fn generated_ecs_code_is_up_to_date() {
     let root = test_support::workspace_root();
     let out = Command::new(test_support::moto::venv_bin("python"))
-        .arg(root.join("cli-support/codegen/gen_ecs_register.py"))
+        .arg(root.join("ecs-taskdef/codegen/gen_ecs_register.py"))
         .arg("--check")
         .scrub_env()
         .output()

@@ -1,15 +1,20 @@
-//! The ECS RegisterTaskDefinition input: its model, and (feature `ecs`) the SDK input built
-//! from register-ready JSON.
+//! The ECS task definition as RegisterTaskDefinition takes it: its model, and (feature
+//! `register`) the AWS SDK input built from register-ready JSON.
 //!
 //! - [`model`] (always available, no SDK): every shape RegisterTaskDefinition reaches, generated
-//!   from the botocore service model by `cli-support/codegen/gen_ecs_register.py`; the 9
+//!   from the botocore service model by `ecs-taskdef/codegen/gen_ecs_register.py`; the 9
 //!   read-only `TaskDefinition` members; where the model comes from ([`model::SOURCE`]).
-//! - `register` (feature `ecs`): `register_task_definition_input(&json)` builds the
-//!   aws-sdk-ecs `RegisterTaskDefinitionInputBuilder` member by member, recursively, and names
-//!   the JSON path of an unknown member or a wrong type.
+//! - `register` (feature `register`, which brings aws-sdk-ecs):
+//!   `register_task_definition_input(&json)` builds the aws-sdk-ecs
+//!   `RegisterTaskDefinitionInputBuilder` member by member, recursively, and names the JSON
+//!   path of an unknown member or a wrong type.
+//! - `arbitrary` (feature `arbitrary`, for tests): random task definitions from the model
+//!   (proptest strategies).
 
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 pub mod model;
-#[cfg(feature = "ecs")]
+#[cfg(feature = "register")]
 pub mod register;
 
 use serde_json::Value;
@@ -95,20 +100,6 @@ pub fn describe_value(value: &Value) -> String {
     }
 }
 
-/// One key of a jq-style path: `.name`, or `["a b"]` when jq needs the quotes.
-pub fn jq_key(key: &str) -> String {
-    let mut chars = key.chars();
-    let plain = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain {
-        format!(".{key}")
-    } else {
-        format!("[{}]", Value::String(key.to_owned()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,8 +177,5 @@ mod tests {
             "the string \"80\""
         );
         assert_eq!(describe_value(&serde_json::json!([])), "an array");
-        assert_eq!(jq_key("dockerLabels"), ".dockerLabels");
-        assert_eq!(jq_key("com.example/x"), "[\"com.example/x\"]");
-        assert_eq!(jq_key(""), "[\"\"]");
     }
 }

@@ -1,0 +1,82 @@
+//! The command line converted into what the job needs: plain values, checked, the filter
+//! compiled. The only module besides main that reads `crate::cli`.
+
+use std::path::PathBuf;
+
+use cli_support::jq::Filter;
+
+use crate::cli::Cli;
+use crate::edit::Edits;
+
+/// Where the register-ready JSON goes (`-o` and `--check` exclude each other).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// `--check`: nothing is written; a note says the input is register-ready.
+    Check,
+    Stdout,
+    /// `-o FILE`; `force` (`--force`) replaces a read-only file.
+    File {
+        path: PathBuf,
+        force: bool,
+    },
+}
+
+/// What one run does.
+#[derive(Debug)]
+pub struct Settings {
+    /// `-f FILE`; `None` or `-`: stdin.
+    pub input: Option<PathBuf>,
+    /// Where the register-ready JSON goes.
+    pub destination: Destination,
+    /// Unknown members and enum values are errors.
+    pub strict: bool,
+    /// Top-level members to remove.
+    pub drop: Vec<String>,
+    /// One line of JSON instead of indented.
+    pub compact: bool,
+    pub edits: Edits,
+    /// `--filter` with its `--arg` values, compiled.
+    pub filter: Option<Filter>,
+}
+
+impl Settings {
+    /// Check and convert the arguments. A filter that does not compile and one container
+    /// given two images are usage errors, found before anything is read.
+    pub fn from_cli(cli: Cli) -> anyhow::Result<Self> {
+        let filter = match &cli.filter {
+            Some(code) => Some(
+                cli_support::jq::compile(code, &cli_support::jq::arg_pairs(&cli.arg))
+                    .map_err(|e| cli_support::usage(format!("--filter does not compile: {e}")))?,
+            ),
+            None => None,
+        };
+        crate::edit::repeated_image(&cli.image).map_err(cli_support::usage)?;
+        Ok(Settings {
+            input: cli.input.file,
+            destination: match (cli.check, cli.output) {
+                (true, _) => Destination::Check,
+                (false, None) => Destination::Stdout,
+                (false, Some(path)) => Destination::File {
+                    path,
+                    force: cli.force,
+                },
+            },
+            strict: cli.strict,
+            drop: cli.drop,
+            compact: cli.compact,
+            edits: Edits {
+                family: cli.family,
+                cpu: cli.cpu,
+                memory: cli.memory,
+                task_role_arn: cli.task_role_arn,
+                execution_role_arn: cli.execution_role_arn,
+                images: cli.image,
+                unset_env: cli.unset_env,
+                env: cli.env,
+                unset_secrets: cli.unset_secret,
+                secrets: cli.secret,
+            },
+            filter,
+        })
+    }
+}
