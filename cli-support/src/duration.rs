@@ -2,7 +2,9 @@
 //! messages: one parser for every tool's duration flags (`value_parser = duration::parse`).
 
 use std::fmt::Write as _;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+#[cfg(feature = "retry-after")]
+use std::time::SystemTime;
 
 /// The longest duration accepted anywhere: ten years, enough for any age filter, and far
 /// from overflow in deadline arithmetic.
@@ -17,7 +19,9 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         return Err("empty duration (expected e.g. 30s, 1m30s, 500ms, 14d)".to_owned());
     }
     if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return Err(format!("{t:?} has no unit: write {t}s, {t}m, {t}h or {t}d"));
+        return Err(format!(
+            "{t:?} has no unit: write {t}ms, {t}s, {t}m (minutes), {t}h or {t}d"
+        ));
     }
     let parsed = humantime::parse_duration(t)
         .map_err(|e| format!("{e} (expected e.g. 30s, 1m30s, 500ms, 14d)"))?;
@@ -64,8 +68,9 @@ pub fn format(d: Duration) -> String {
     out
 }
 
-/// A `Retry-After` value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). A date in the
+/// A `Retry-After` value (feature `retry-after`): delay-seconds or an HTTP-date (RFC 9110 §10.2.3). A date in the
 /// past means "now"; anything else that does not parse is ignored.
+#[cfg(feature = "retry-after")]
 pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
@@ -100,13 +105,18 @@ mod tests {
     fn bare_numbers_need_a_unit() {
         assert_eq!(
             parse("14").unwrap_err(),
-            r#""14" has no unit: write 14s, 14m, 14h or 14d"#
+            r#""14" has no unit: write 14ms, 14s, 14m (minutes), 14h or 14d"#
         );
         assert_eq!(
             parse("0").unwrap_err(),
-            r#""0" has no unit: write 0s, 0m, 0h or 0d"#
+            r#""0" has no unit: write 0ms, 0s, 0m (minutes), 0h or 0d"#
         );
-        assert!(parse(" 2.5 ").unwrap_err().contains("write 2.5s,"));
+        assert!(parse(" 2.5 ").unwrap_err().contains("write 2.5ms, 2.5s,"));
+        // Every unit the hint offers parses.
+        for unit in ["ms", "s", "m", "h", "d"] {
+            assert!(parse(&format!("500{unit}")).is_ok(), "{unit}");
+            assert!(parse(&format!("2.5{unit}")).is_ok(), "{unit}");
+        }
         assert!(parse_positive("45").unwrap_err().contains("no unit"));
     }
 
@@ -134,6 +144,7 @@ mod tests {
         assert_eq!(format(Duration::from_hours(48)), "48h");
     }
 
+    #[cfg(feature = "retry-after")]
     #[test]
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_mins(24_090_208); // Wed, 21 Oct 2015 07:28:00 GMT

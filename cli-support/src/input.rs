@@ -1,7 +1,7 @@
 //! Reading a tool's input: `-f FILE`, `-f -` or stdin; never hanging on a terminal.
 
 use std::fmt;
-use std::io::{IsTerminal as _, Read as _};
+use std::io::{self, IsTerminal as _, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -39,9 +39,89 @@ pub struct Input {
     pub bytes: Vec<u8>,
 }
 
+/// The most a tool reads of one input, and what to tell a user whose input is larger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub bytes: u64,
+    /// What to do instead, after "larger than N, the limit; ".
+    pub hint: &'static str,
+}
+
+/// A JSON document (`-f FILE` or stdin): 64 MiB, a thousand times the largest ECS task
+/// definition (64 KiB) and room for a large Terraform state's outputs.
+pub const JSON_LIMIT: Limit = Limit {
+    bytes: 64 << 20,
+    hint: "is it the right file? (an ECS task definition is at most 64 KiB; select the \
+           Terraform outputs you need with jq first)",
+};
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.bytes;
+        if b >= 1 << 20 && b.is_multiple_of(1 << 20) {
+            write!(f, "{} MiB", b >> 20)
+        } else if b >= 1 << 10 && b.is_multiple_of(1 << 10) {
+            write!(f, "{} KiB", b >> 10)
+        } else {
+            write!(f, "{b} bytes")
+        }
+    }
+}
+
+/// Input larger than its [`Limit`]: reading stopped there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge(pub Limit);
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "larger than {}, the limit; {}", self.0, self.0.hint)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// Read `reader` to its end, but never more than `limit.bytes`: past them reading stops
+/// (nothing more is read or allocated) with a [`TooLarge`] error (inside the `io::Error`,
+/// kind `FileTooLarge`).
+pub fn read_limited(mut reader: impl Read, limit: Limit) -> io::Result<Vec<u8>> {
+    let most = usize::try_from(limit.bytes).unwrap_or(usize::MAX);
+    let too_large = || io::Error::new(io::ErrorKind::FileTooLarge, TooLarge(limit));
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n > most - bytes.len() {
+            return Err(too_large());
+        }
+        if bytes.capacity() - bytes.len() < n {
+            // Double, as a Vec would, but never past the limit.
+            let want = (bytes.capacity() * 2).clamp(bytes.len() + n, most);
+            bytes.reserve_exact(want - bytes.len());
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Read the file at `path`, at most `limit.bytes` (see [`read_limited`]); a regular file
+/// larger than that is refused before it is read.
+pub fn read_file_limited(path: &Path, limit: Limit) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > limit.bytes {
+        return Err(io::Error::new(io::ErrorKind::FileTooLarge, TooLarge(limit)));
+    }
+    read_limited(file, limit)
+}
+
 impl InputArgs {
-    /// Read the whole input. `what` names it in messages ("describe-task-definition JSON"),
-    /// `example` shows how to pipe it in, for the hint printed when stdin is a terminal.
+    /// Read the whole input, at most [`JSON_LIMIT`]. `what` names it in messages
+    /// ("describe-task-definition JSON"), `example` shows how to pipe it in, for the hint
+    /// printed when stdin is a terminal.
     pub fn read(&self, what: &str, example: &str) -> anyhow::Result<Input> {
         read_input(self.file.as_deref(), what, example)
     }
@@ -49,9 +129,19 @@ impl InputArgs {
 
 /// See [`InputArgs::read`].
 pub fn read_input(file: Option<&Path>, what: &str, example: &str) -> anyhow::Result<Input> {
+    read_input_limited(file, what, example, JSON_LIMIT)
+}
+
+/// [`read_input`] with another limit than [`JSON_LIMIT`] (a request body, for example).
+pub fn read_input_limited(
+    file: Option<&Path>,
+    what: &str,
+    example: &str,
+    limit: Limit,
+) -> anyhow::Result<Input> {
     match file {
         Some(path) if path != Path::new("-") => {
-            let bytes = std::fs::read(path)
+            let bytes = read_file_limited(path, limit)
                 .with_context(|| format!("cannot read {what} from {}", path.display()))?;
             Ok(Input {
                 source: Source::File(path.to_owned()),
@@ -59,16 +149,14 @@ pub fn read_input(file: Option<&Path>, what: &str, example: &str) -> anyhow::Res
             })
         }
         _ => {
-            let mut stdin = std::io::stdin().lock();
+            let stdin = io::stdin().lock();
             if stdin.is_terminal() {
                 return Err(usage(format!(
                     "expected {what} on stdin, but stdin is a terminal; pipe it in \
                      ({example}) or pass -f FILE"
                 )));
             }
-            let mut bytes = Vec::new();
-            stdin
-                .read_to_end(&mut bytes)
+            let bytes = read_limited(stdin, limit)
                 .with_context(|| format!("cannot read {what} from stdin"))?;
             Ok(Input {
                 source: Source::Stdin,
@@ -171,9 +259,21 @@ pub fn check_depth(bytes: &[u8], source: &Source) -> Result<(), JsonSyntaxError>
     }
 }
 
-/// Parse one JSON document; an empty input is reported as such, and so is one nested deeper
-/// than [`MAX_DEPTH`].
+/// What a document that starts with a UTF-8 byte order mark (which JSON does not allow, and
+/// some Windows editors write) is told.
+pub const BOM_MESSAGE: &str = "starts with a UTF-8 BOM: save it without one";
+
+/// Parse one JSON document; an empty input is reported as such, and so are one that starts
+/// with a UTF-8 BOM and one nested deeper than [`MAX_DEPTH`].
 pub fn parse_json(bytes: &[u8], source: &Source) -> Result<serde_json::Value, JsonSyntaxError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(JsonSyntaxError {
+            source: source.clone(),
+            line: 1,
+            column: 1,
+            message: BOM_MESSAGE.to_owned(),
+        });
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(JsonSyntaxError {
             source: source.clone(),
@@ -269,6 +369,49 @@ mod tests {
             too_deep(format!("# {}\n1", "[".repeat(500)).as_bytes()),
             None
         );
+    }
+
+    #[test]
+    fn a_bom_is_named() {
+        let err = parse_json(b"\xEF\xBB\xBF{}", &Source::File("x.json".into())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.json: invalid JSON at line 1, column 1: starts with a UTF-8 BOM: save it without one"
+        );
+    }
+
+    #[test]
+    fn reading_stops_at_the_limit() {
+        let limit = Limit {
+            bytes: 100_000,
+            hint: "do something",
+        };
+        assert_eq!(limit.to_string(), "100000 bytes");
+        let exact = read_limited(io::repeat(b'x').take(100_000), limit).unwrap();
+        assert_eq!(exact.len(), 100_000);
+        assert_eq!(exact.capacity(), 100_000);
+        let err = read_limited(io::repeat(b'x'), limit).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(
+            err.to_string(),
+            "larger than 100000 bytes, the limit; do something"
+        );
+        let err = read_file_limited(Path::new("/dev/zero"), JSON_LIMIT).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("larger than 64 MiB, the limit; "),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b' '; 2048]).unwrap();
+        let small = Limit {
+            bytes: 1024,
+            hint: "",
+        };
+        assert_eq!(small.to_string(), "1 KiB");
+        let err = read_file_limited(&big, small).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
     }
 
     #[test]

@@ -93,7 +93,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], access: Access) -> anyhow::Result
 ///   write error (`/dev/full`) is reported. What a reader already got cannot be taken back;
 /// - a read-only file (no write permission bit, or one the user cannot open for writing) is
 ///   refused, unless `force` (a tool's `--force`), as `cp` and `mv -i` would ask first;
-/// - a directory or a socket is refused.
+/// - `-` is stdout (as `-f -` is stdin), and so is `/dev/stdout`; a path that names one of
+///   the process's open descriptors (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`,
+///   `/proc/self/fd/N`, or a link to one) is written to that descriptor (a duplicate of it),
+///   as a shell's `>&N` would: a file the shell opened with `>>` is appended to, a pipe gets
+///   the bytes. It is never followed to the file behind it and replaced;
+/// - a directory or a socket on disk is refused.
 pub fn write_output(path: &Path, bytes: &[u8], access: Access, force: bool) -> anyhow::Result<()> {
     let read_only = if force {
         ReadOnly::Replace
@@ -110,11 +115,51 @@ enum ReadOnly {
     Replace,
 }
 
-/// Follow `path` through symbolic links (at most 40, as the kernel does) to the path that
-/// is written: the target of the last link, which may not exist yet.
-fn resolve_links(path: &Path) -> anyhow::Result<PathBuf> {
+/// Where the bytes go once links are followed.
+#[derive(Debug, PartialEq, Eq)]
+enum Resolved {
+    /// A path to write (the target of the last link, which may not exist yet).
+    Path(PathBuf),
+    /// An open descriptor of the process, named by `/dev/fd/N` and the like.
+    Descriptor(u32),
+}
+
+/// The descriptor a path names without touching the file system: `/dev/stdin`,
+/// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`, `/proc/thread-self/fd/N`,
+/// `/proc/PID/fd/N` with this process's PID.
+fn descriptor_of(path: &Path) -> Option<u32> {
+    let text = path.to_str()?;
+    match text {
+        "/dev/stdin" => return Some(0),
+        "/dev/stdout" => return Some(1),
+        "/dev/stderr" => return Some(2),
+        _ => {}
+    }
+    let number = |n: &str| {
+        (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| n.parse().ok())
+            .flatten()
+    };
+    if let Some(n) = text.strip_prefix("/dev/fd/") {
+        return number(n);
+    }
+    let rest = text.strip_prefix("/proc/")?;
+    let (process, n) = rest.split_once("/fd/")?;
+    let own = process == "self"
+        || process == "thread-self"
+        || process.parse::<u32>().ok() == Some(std::process::id());
+    if own { number(n) } else { None }
+}
+
+/// Follow `path` through symbolic links (at most 40, as the kernel does) to what is
+/// written: a path, or a descriptor when a step names one (`/dev/stdout` is a link to
+/// `/proc/self/fd/1`, whose "target" is the file or pipe behind the descriptor).
+fn resolve_links(path: &Path) -> anyhow::Result<Resolved> {
     let mut current = path.to_path_buf();
     for _ in 0..40 {
+        if let Some(fd) = descriptor_of(&current) {
+            return Ok(Resolved::Descriptor(fd));
+        }
         match std::fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 let link = std::fs::read_link(&current).with_context(|| {
@@ -125,7 +170,7 @@ fn resolve_links(path: &Path) -> anyhow::Result<PathBuf> {
                     _ => link,
                 };
             }
-            _ => return Ok(current),
+            _ => return Ok(Resolved::Path(current)),
         }
     }
     anyhow::bail!(
@@ -141,7 +186,16 @@ fn write_file(
     read_only: ReadOnly,
 ) -> anyhow::Result<()> {
     use std::os::unix::fs::FileTypeExt as _;
-    let target = resolve_links(path)?;
+    if path == Path::new("-") {
+        return print(bytes);
+    }
+    let target = match resolve_links(path)? {
+        Resolved::Path(target) => target,
+        Resolved::Descriptor(fd) => {
+            return write_descriptor(fd, bytes)
+                .with_context(|| format!("cannot write {}", path.display()));
+        }
+    };
     let shown = if target == path {
         path.display().to_string()
     } else {
@@ -213,6 +267,52 @@ fn is_read_only(path: &Path, meta: &std::fs::Metadata) -> bool {
         std::fs::OpenOptions::new().write(true).open(path),
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied
     )
+}
+
+/// Write to the process's descriptor `fd`, as `>&fd` would: stdout and stderr through the
+/// process's own handles (so that the bytes keep their order with what the tool printed, and
+/// stdout goes quiet when its reader left), another descriptor through a duplicate of it.
+fn write_descriptor(fd: u32, bytes: &[u8]) -> anyhow::Result<()> {
+    match fd {
+        1 => print(bytes),
+        2 => {
+            let mut err = io::stderr().lock();
+            Ok(err.write_all(bytes).and_then(|()| err.flush())?)
+        }
+        _ => {
+            let mut file = std::fs::File::from(duplicate(fd)?);
+            file.write_all(bytes)?;
+            Ok(file.flush()?)
+        }
+    }
+}
+
+/// A duplicate of descriptor `fd` (sharing its offset and flags: `O_APPEND` stays). Only a
+/// descriptor the process was given (inherited without close-on-exec, as a shell's `3>file`
+/// leaves it) is taken: the tool's own descriptors are all close-on-exec, and are not
+/// something to write a file to.
+fn duplicate(fd: u32) -> anyhow::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::AsFd as _;
+    const O_CLOEXEC: u32 = 0o2_000_000;
+    if fd == 0 {
+        return Ok(io::stdin().as_fd().try_clone_to_owned()?);
+    }
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))
+        .map_err(|_| anyhow::anyhow!("descriptor {fd} is not open"))?;
+    let flags = info
+        .lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+        .ok_or_else(|| anyhow::anyhow!("cannot read the flags of descriptor {fd}"))?;
+    if flags & O_CLOEXEC != 0 {
+        anyhow::bail!("descriptor {fd} is not one the tool was given (it is close-on-exec)");
+    }
+    let raw = i32::try_from(fd)?;
+    // SAFETY: `raw` is open (its fdinfo was just read) and was inherited (not close-on-exec,
+    // so no object of this process owns it); it is only borrowed for the dup.
+    #[allow(unsafe_code)]
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(raw) };
+    Ok(borrowed.try_clone_to_owned()?)
 }
 
 /// A FIFO or a device: open it as it is (no creation, no truncation) and write.
@@ -300,6 +400,39 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         write_output(&path, b"new", Access::Shared, true).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
+    #[test]
+    fn descriptors_are_named_by_their_paths() {
+        for (path, fd) in [
+            ("/dev/stdin", Some(0)),
+            ("/dev/stdout", Some(1)),
+            ("/dev/stderr", Some(2)),
+            ("/dev/fd/7", Some(7)),
+            ("/proc/self/fd/3", Some(3)),
+            ("/proc/thread-self/fd/12", Some(12)),
+            ("/dev/fd/", None),
+            ("/dev/fd/x", None),
+            ("/dev/fd/+1", None),
+            ("/proc/1/fd/1", None),
+            ("/dev/null", None),
+            ("out.json", None),
+        ] {
+            assert_eq!(descriptor_of(Path::new(path)), fd, "{path}");
+        }
+        let own = format!("/proc/{}/fd/4", std::process::id());
+        assert_eq!(descriptor_of(Path::new(&own)), Some(4));
+        // A link to a descriptor's path is a descriptor too.
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("out");
+        std::os::unix::fs::symlink("/dev/stderr", &link).unwrap();
+        assert_eq!(resolve_links(&link).unwrap(), Resolved::Descriptor(2));
+        // The process's own descriptors (close-on-exec) are not written to.
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+        let err = duplicate(u32::try_from(fd).unwrap()).unwrap_err();
+        assert!(format!("{err:#}").contains("close-on-exec"), "{err:#}");
+        assert!(duplicate(999_999).is_err());
     }
 
     #[test]

@@ -27,6 +27,12 @@ use crate::input::{MAX_DEPTH, too_deep};
 /// The environment variable that makes a tool's binary a filter worker.
 pub(super) const ENV_VAR: &str = "ECS_CI_TOOLS_JQ_WORKER";
 
+/// The worker's exit code when it could not serve its request (its parent is gone, the
+/// request could not be read, the answer not written, no thread could be started); the tool
+/// reads the status as "the filter process failed", whatever the code. 125, as `env` and
+/// `xargs` use for their own failures, apart from anything a filter could mean.
+const WORKER_FAILED: i32 = 125;
+
 /// The stack of the thread that compiles and runs a filter in the worker.
 const STACK: usize = 256 << 20;
 
@@ -185,13 +191,13 @@ fn serve() -> ! {
         loop {
             std::thread::sleep(Duration::from_millis(100));
             if std::os::unix::process::parent_id() != parent {
-                std::process::exit(125);
+                std::process::exit(WORKER_FAILED);
             }
         }
     });
     let mut request = Vec::new();
     if std::io::stdin().lock().read_to_end(&mut request).is_err() {
-        std::process::exit(125);
+        std::process::exit(WORKER_FAILED);
     }
     let request = std::sync::Arc::new(request);
     // Where 256 MiB cannot be reserved (a strict overcommit policy), a smaller stack still
@@ -205,7 +211,7 @@ fn serve() -> ! {
     });
     let Some(evaluation) = evaluation else {
         eprintln!("cannot start the filter thread");
-        std::process::exit(125);
+        std::process::exit(WORKER_FAILED);
     };
     let bytes = evaluation.join().unwrap_or_else(|_| {
         encode_answer(&Answer::RunError(RunError {
@@ -219,7 +225,7 @@ fn serve() -> ! {
         .and_then(|()| stdout.flush())
         .is_ok();
     // Exit at once: no destructor walks a deep value on the way out.
-    std::process::exit(if ok { 0 } else { 125 });
+    std::process::exit(if ok { 0 } else { WORKER_FAILED });
 }
 
 fn answer(request: &[u8]) -> Answer {

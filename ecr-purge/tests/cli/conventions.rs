@@ -61,14 +61,16 @@ fn a_duration_without_a_unit_is_a_usage_error() {
         .stdout("")
         .stderr(predicate::str::starts_with(
             "ecr-purge: error: invalid value '14' for '--older-than <DURATION>': \
-             \"14\" has no unit: write 14s, 14m, 14h or 14d\n",
+             \"14\" has no unit: write 14ms, 14s, 14m (minutes), 14h or 14d\n",
         ));
     offline()
         .args(["--older-than", "0", "--dry-run", "app"])
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::contains("\"0\" has no unit: write 0s,"));
+        .stderr(predicate::str::contains(
+            "\"0\" has no unit: write 0ms, 0s,",
+        ));
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn a_duration_without_a_unit_is_a_usage_error() {
             .stdout("")
             .stderr(predicate::str::starts_with(format!(
                 "ecs-run-wait: error: invalid value '{value}' for '{flag} <DURATION>': \
-                 \"{value}\" has no unit: write {value}s, {value}m, {value}h or {value}d\n"
+                 \"{value}\" has no unit: write {value}ms, {value}s, {value}m (minutes), {value}h or {value}d\n"
             )));
     }
 }

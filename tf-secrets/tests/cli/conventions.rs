@@ -57,6 +57,6 @@ fn a_duration_without_a_unit_is_a_usage_error() {
         .stdout("")
         .stderr(predicate::str::starts_with(
             "tf-secrets: error: invalid value '14' for '--timeout <DURATION>': \
-             \"14\" has no unit: write 14s, 14m, 14h or 14d\n",
+             \"14\" has no unit: write 14ms, 14s, 14m (minutes), 14h or 14d\n",
         ));
 }
