@@ -4,6 +4,7 @@ mod cli;
 mod engine;
 mod exit;
 mod expect;
+mod files;
 mod latency;
 mod matcher;
 mod pacing;

@@ -30,7 +30,8 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 async fn probe_all(setup: &Settings) -> anyhow::Result<(Outcome, Vec<Stats>, Duration)> {
-    let started = Instant::now();
+    // --timeout counts from the tool's start: reading the files the flags name included.
+    let started = Instant::from_std(setup.started);
     let plan = Plan {
         started,
         deadline: started + setup.timeout,

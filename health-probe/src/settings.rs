@@ -2,8 +2,8 @@
 //! expectations, the plan. Reads the files and environment variables the flags name; every problem is a
 //! usage error that names the flag (and never shows a header value).
 
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use bytes::Bytes;
@@ -15,6 +15,7 @@ use rustls::pki_types::CertificateDer;
 use crate::cli::{self, Cli};
 use crate::engine::Watch;
 use crate::expect::Expectations;
+use crate::files::{self, Deadline};
 use crate::matcher::StatusMatcher;
 use crate::pacing::Pacing;
 use crate::probe::ClientOptions;
@@ -46,6 +47,8 @@ pub struct Settings {
     pub fail_on: Option<StatusMatcher>,
     pub quiet: bool,
     pub json: bool,
+    /// When the tool started: `--timeout` counts from here (reading the files included).
+    pub started: Instant,
 }
 
 impl Settings {
@@ -57,6 +60,11 @@ impl Settings {
 }
 
 fn build(cli: Cli) -> anyhow::Result<Settings> {
+    let started = Instant::now();
+    let deadline = Deadline {
+        at: started + cli.timeout,
+        timeout: cli.timeout,
+    };
     let targets = cli
         .urls
         .iter()
@@ -68,7 +76,7 @@ fn build(cli: Cli) -> anyhow::Result<Settings> {
         map: headers,
         credentials,
         mut secrets,
-    } = headers(&cli)?;
+    } = headers(&cli, deadline)?;
     for target in &targets {
         for form in target.credential_forms() {
             secrets.add(&form);
@@ -79,7 +87,7 @@ fn build(cli: Cli) -> anyhow::Result<Settings> {
             }
         }
     }
-    let body = body(&cli)?;
+    let body = body(&cli, deadline)?;
     let method = cli.method.clone().unwrap_or(if body.is_some() {
         Method::POST
     } else {
@@ -87,7 +95,7 @@ fn build(cli: Cli) -> anyhow::Result<Settings> {
     });
     let mut ca_certs = Vec::new();
     for path in &cli.cacert {
-        ca_certs.extend(ca_file(path)?);
+        ca_certs.extend(ca_file(path, deadline)?);
     }
     let https = targets.iter().any(|t| t.url.scheme() == "https");
     let tls =
@@ -129,6 +137,7 @@ fn build(cli: Cli) -> anyhow::Result<Settings> {
         quiet: cli.quiet,
         json: cli.json,
         targets,
+        started,
     })
 }
 
@@ -210,20 +219,24 @@ fn check_flags(cli: &Cli, targets: &[Target]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--data` or `--data-file` (`-` is stdin).
-fn body(cli: &Cli) -> anyhow::Result<Option<Bytes>> {
+/// `--data` or `--data-file` (`-` is stdin; at most [`files::DATA_LIMIT`]).
+fn body(cli: &Cli, deadline: Deadline) -> anyhow::Result<Option<Bytes>> {
     Ok(match (&cli.data, &cli.data_file) {
         (Some(data), _) => Some(Bytes::from(data.clone())),
-        (None, Some(path)) => Some(
-            cli_support::input::read_input(
-                Some(path),
-                "the request body (--data-file)",
-                "health-probe --data-file - URL < body.json",
-            )
-            .map_err(|e| usage(format!("{e:#}")))?
-            .bytes
-            .into(),
-        ),
+        (None, Some(path)) => {
+            let path = path.clone();
+            let what = format!("--data-file {}", path.display());
+            let input = deadline.read(&what, move || {
+                cli_support::input::read_input_limited(
+                    Some(&path),
+                    "the request body (--data-file)",
+                    "health-probe --data-file - URL < body.json",
+                    files::DATA_LIMIT,
+                )
+                .map_err(|e| usage(format!("{e:#}")))
+            })?;
+            Some(input.bytes.into())
+        }
         (None, None) => None,
     })
 }
@@ -260,7 +273,7 @@ struct Headers {
 /// same name is sent too (as curl does). Every header of `--header-file` and
 /// `--header-from-env` is a credential, and those of `--header` whose name says so (see
 /// [`request::is_credential_name`]).
-fn headers(cli: &Cli) -> anyhow::Result<Headers> {
+fn headers(cli: &Cli, deadline: Deadline) -> anyhow::Result<Headers> {
     let mut all: Vec<Header> = Vec::new();
     let mut credentials: Vec<HeaderName> = [
         reqwest::header::AUTHORIZATION,
@@ -279,9 +292,13 @@ fn headers(cli: &Cli) -> anyhow::Result<Headers> {
     );
     let from_argv = all.len();
     for path in &cli.header_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("--header-file {}: cannot read it", path.display()))
-            .map_err(|e| usage(format!("{e:#}")))?;
+        let text = read_limited("--header-file", path, files::HEADER_LIMIT, deadline)?;
+        let text = String::from_utf8(text).map_err(|_| {
+            usage(format!(
+                "--header-file {}: cannot read it: it is not UTF-8 text",
+                path.display()
+            ))
+        })?;
         all.extend(
             request::parse_header_file(&text, &path.display().to_string())
                 .map_err(|e| usage(format!("--header-file {e}")))?,
@@ -327,10 +344,26 @@ fn headers(cli: &Cli) -> anyhow::Result<Headers> {
     })
 }
 
-fn ca_file(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("--cacert {}: cannot read it", path.display()))
-        .map_err(|e| usage(format!("{e:#}")))?;
+/// The bytes of the file `flag` names, at most `limit`, before the deadline; an unreadable
+/// file is a usage error naming the flag.
+fn read_limited(
+    flag: &str,
+    path: &Path,
+    limit: cli_support::input::Limit,
+    deadline: Deadline,
+) -> anyhow::Result<Vec<u8>> {
+    let what = format!("{flag} {}", path.display());
+    let path: PathBuf = path.to_owned();
+    let shown = what.clone();
+    deadline.read(&what, move || {
+        cli_support::input::read_file_limited(&path, limit)
+            .with_context(|| format!("{shown}: cannot read it"))
+            .map_err(|e| usage(format!("{e:#}")))
+    })
+}
+
+fn ca_file(path: &Path, deadline: Deadline) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let bytes = read_limited("--cacert", path, files::CA_LIMIT, deadline)?;
     crate::tls::parse_pem_bundle(&bytes)
         .map_err(|e| usage(format!("--cacert {}: {e}", path.display())))
 }
