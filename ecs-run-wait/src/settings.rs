@@ -58,16 +58,28 @@ pub struct Settings {
     pub aws: AwsArgs,
 }
 
+/// `--overrides @FILE`: at most 1 MiB, far above the 8 KiB of overrides RunTask accepts.
+const OVERRIDES_LIMIT: cli_support::input::Limit = cli_support::input::Limit {
+    bytes: 1 << 20,
+    hint: "RunTask accepts at most 8 KiB of overrides: is it the right file?",
+};
+
 fn read_overrides(arg: &str) -> anyhow::Result<Value> {
-    let (text, source) = match arg.strip_prefix('@') {
+    let (bytes, source) = match arg.strip_prefix('@') {
         Some(path) => (
-            std::fs::read_to_string(path)
+            cli_support::input::read_file_limited(Path::new(path), OVERRIDES_LIMIT)
                 .map_err(|e| usage(format!("--overrides: cannot read {path}: {e}")))?,
             path.to_owned(),
         ),
-        None => (arg.to_owned(), "--overrides".to_owned()),
+        None => (arg.as_bytes().to_vec(), "--overrides".to_owned()),
     };
-    serde_json::from_str(&text).map_err(|e| {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(usage(format!(
+            "{source}: {}",
+            cli_support::input::BOM_MESSAGE
+        )));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
         usage(format!(
             "{source}: not valid JSON: {e} (a TaskOverride object, e.g. \
              '{{\"containerOverrides\":[{{\"name\":\"app\",\"command\":[\"./migrate\"]}}]}}')"

@@ -4,6 +4,7 @@
 mod conventions;
 mod errors;
 mod fixture;
+mod io;
 mod lifecycle;
 mod logs;
 mod network;

@@ -1,0 +1,91 @@
+//! Input and output files: `--summary` naming an open descriptor (`/dev/stdout`) writes to
+//! it, as a shell redirection would (a `>>` file is appended to, not replaced); `--overrides
+//! @FILE` is read with a size limit.
+
+use std::io::Write as _;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin;
+use serde_json::{Value, json};
+use test_support::CommandExt as _;
+
+use crate::fixture::{setup, task_result};
+
+fn cmd() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("ecs-run-wait");
+    cmd.scrub_env();
+    cmd
+}
+
+#[test]
+fn a_summary_to_dev_stdout_is_appended_to_a_shells_append_redirection() {
+    let env = setup();
+    task_result(&env.moto, json!({"exitCode": 0}));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ci.log");
+    std::fs::write(&log, "old\n").unwrap();
+    // `ecs-run-wait ... --summary /dev/stdout >> ci.log`
+    let stdout = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let out = std::process::Command::new(cargo_bin!("ecs-run-wait"))
+        .scrub_env()
+        .envs(env.moto.env())
+        .args(env.run_args())
+        .args(["--summary", "/dev/stdout"])
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("--summary"), "{stderr}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let rest = text.strip_prefix("old\n").expect("earlier content kept");
+    assert!(std::fs::symlink_metadata(&log).unwrap().is_file());
+    // Each version of the summary, as a FIFO gets them: the last is the outcome.
+    let docs: Vec<Value> = serde_json::Deserializer::from_str(rest)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let last = docs.last().expect("a summary");
+    assert_eq!(last["outcome"], "exited", "{rest}");
+    assert_eq!(last["exit_code"], 0);
+}
+
+#[test]
+fn overrides_files_are_read_with_a_limit() {
+    let started = Instant::now();
+    let base = ["--cluster", "c", "--task-definition", "t"];
+    let assert = cmd()
+        .args(base)
+        .args(["--overrides", "@/dev/zero"])
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stdout("");
+    assert_eq!(
+        String::from_utf8_lossy(&assert.get_output().stderr),
+        "ecs-run-wait: error: --overrides: cannot read /dev/zero: larger than 1 MiB, the \
+         limit; RunTask accepts at most 8 KiB of overrides: is it the right file?\n"
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bom = dir.path().join("o.json");
+    let mut file = std::fs::File::create(&bom).unwrap();
+    file.write_all(b"\xEF\xBB\xBF{}").unwrap();
+    let arg = format!("@{}", bom.display());
+    let assert = cmd()
+        .args(base)
+        .args(["--overrides", &arg])
+        .assert()
+        .code(2)
+        .stdout("");
+    assert_eq!(
+        String::from_utf8_lossy(&assert.get_output().stderr),
+        format!(
+            "ecs-run-wait: error: {}: starts with a UTF-8 BOM: save it without one\n",
+            bom.display()
+        )
+    );
+}
