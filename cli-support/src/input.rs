@@ -51,8 +51,7 @@ pub struct Limit {
 /// definition (64 KiB) and room for a large Terraform state's outputs.
 pub const JSON_LIMIT: Limit = Limit {
     bytes: 64 << 20,
-    hint: "is it the right file? (an ECS task definition is at most 64 KiB; select the \
-           Terraform outputs you need with jq first)",
+    hint: "is it the right file?",
 };
 
 impl fmt::Display for Limit {
@@ -132,7 +131,8 @@ pub fn read_input(file: Option<&Path>, what: &str, example: &str) -> anyhow::Res
     read_input_limited(file, what, example, JSON_LIMIT)
 }
 
-/// [`read_input`] with another limit than [`JSON_LIMIT`] (a request body, for example).
+/// [`read_input`] with another limit than [`JSON_LIMIT`] (a request body, for example), or
+/// the same number of bytes with a hint of the tool's own.
 pub fn read_input_limited(
     file: Option<&Path>,
     what: &str,

@@ -72,7 +72,8 @@ pub struct Cli {
     pub input: InputArgs,
 
     /// Write the result to FILE instead of stdout: atomically (complete or not at all); a
-    /// symlink's target is replaced, a FIFO or device is written through.
+    /// symlink's target is replaced, a FIFO or device is written through ('-' means stdout,
+    /// /dev/stdout or /dev/fd/N the descriptor, appended to after >>).
     #[arg(
         short = 'o',
         long = "output",

@@ -9,11 +9,19 @@ use crate::exit;
 use crate::pipeline::{Options, process};
 use crate::settings::{Destination, Settings};
 
+/// The input: [`cli_support::input::JSON_LIMIT`] (64 MiB), a thousand times the largest task
+/// definition ECS registers.
+const INPUT_LIMIT: cli_support::input::Limit = cli_support::input::Limit {
+    hint: "is it the right file? (an ECS task definition is at most 64 KiB)",
+    ..cli_support::input::JSON_LIMIT
+};
+
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
-    let input = cli_support::input::read_input(
+    let input = cli_support::input::read_input_limited(
         settings.input.as_deref(),
         "describe-task-definition JSON",
         "aws ecs describe-task-definition --task-definition web --include TAGS | taskdef-clean",
+        INPUT_LIMIT,
     )?;
     let json = input.json()?;
     let opts = Options {

@@ -19,11 +19,19 @@ use crate::settings::Settings;
 
 const EXAMPLE: &str = "terraform output -json | tf-secrets --dry-run DB_PASSWORD=db_password";
 
+/// The input: [`cli_support::input::JSON_LIMIT`] (64 MiB).
+const INPUT_LIMIT: cli_support::input::Limit = cli_support::input::Limit {
+    hint: "is it the right file? (for a few outputs of a large state, select them first: \
+           terraform output -json | jq '{db_password, api_key}')",
+    ..cli_support::input::JSON_LIMIT
+};
+
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
-    let input = cli_support::input::read_input(
+    let input = cli_support::input::read_input_limited(
         settings.input.as_deref(),
         "`terraform output -json`",
         EXAMPLE,
+        INPUT_LIMIT,
     )?;
     let outputs = Outputs::parse(&input.bytes, &input.source)?;
     drop(input); // the parsed outputs hold every value; the raw bytes are not needed again

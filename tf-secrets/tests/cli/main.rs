@@ -10,6 +10,7 @@ mod fake_github;
 mod fixtures;
 mod formats;
 mod github;
+mod io_limits;
 mod leaks;
 mod property;
 mod redirects;
