@@ -196,6 +196,15 @@ fn write_file(
                 .with_context(|| format!("cannot write {}", path.display()));
         }
     };
+    // What the kernel reaches by the path: it follows /proc's links to a pipe or socket
+    // (`/proc/PID/fd/N` of another process), which have no path to follow them by.
+    if let Ok(meta) = std::fs::metadata(path) {
+        let kind = meta.file_type();
+        if kind.is_fifo() || kind.is_char_device() || kind.is_block_device() {
+            return write_through(path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()));
+        }
+    }
     let shown = if target == path {
         path.display().to_string()
     } else {
@@ -433,6 +442,29 @@ mod tests {
         let err = duplicate(u32::try_from(fd).unwrap()).unwrap_err();
         assert!(format!("{err:#}").contains("close-on-exec"), "{err:#}");
         assert!(duplicate(999_999).is_err());
+    }
+
+    #[test]
+    fn a_pipe_behind_procs_links_is_written_through() {
+        use std::io::Read as _;
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let path = PathBuf::from(format!("/proc/{}/fd/1", child.id()));
+        let result = write_atomic(&path, b"through", Access::Shared);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        result.unwrap();
+        let mut got = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut got)
+            .unwrap();
+        assert_eq!(got, "through");
     }
 
     #[test]
