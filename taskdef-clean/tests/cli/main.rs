@@ -6,6 +6,7 @@ mod depth;
 mod docs;
 mod edits;
 mod errors;
+mod hidden_values;
 mod numbers;
 mod output;
 mod property;
