@@ -2,7 +2,7 @@
 //! check against the model. Every problem is collected; the output exists only when there
 //! is no error.
 
-use cli_support::jq::Filter;
+use cli_support::jq::{Filter, RunError};
 use ecs_taskdef::describe_value;
 use serde_json::Value;
 
@@ -11,13 +11,18 @@ use crate::clean::{clean_again, clean_input};
 use crate::edit::Edits;
 use crate::problem::{Problem, type_only};
 
+/// Runs a filter on a task definition: a run that a signal can cancel (run.rs).
+pub type RunFilter<'a> = &'a dyn Fn(&Filter, &Value) -> Result<Vec<Value>, RunError>;
+
 /// What to do besides the cleaning rules.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Options<'a> {
     pub strict: bool,
     pub drop: &'a [String],
     pub edits: Edits,
     pub filter: Option<&'a Filter>,
+    /// How the filter runs; `None`: `Filter::run_json`.
+    pub run_filter: Option<RunFilter<'a>>,
 }
 
 /// The register-ready task definition (when there is no error) and every problem found.
@@ -72,7 +77,10 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
         // The filter may copy or transform an environment value into any member: then its
         // output's problems name paths and types only.
         mode.hide_values = has_env_values(&taskdef_value);
-        match run_filter(filter, &taskdef_value, mode.hide_values) {
+        let runner = opts
+            .run_filter
+            .unwrap_or(&|f: &Filter, v: &Value| f.run_json(v));
+        match run_filter(runner, filter, &taskdef_value, mode.hide_values) {
             Ok(mut out) => {
                 origin = clean_again(&mut out, &mut problems);
                 taskdef = out;
@@ -94,11 +102,12 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
 
 /// Run the filter; its failures are problems whose messages show no environment value.
 fn run_filter(
+    runner: RunFilter<'_>,
     filter: &Filter,
     input: &Value,
     secret: bool,
 ) -> Result<serde_json::Map<String, Value>, Problem> {
-    let outputs = filter.run_json(input).map_err(|e| {
+    let outputs = runner(filter, input).map_err(|e| {
         let message = if secret {
             format!("--filter failed: {}; {HIDDEN}", e.kind())
         } else {

@@ -12,6 +12,8 @@ mod output;
 mod property;
 mod register_ready;
 mod roundtrip;
+mod signals;
+mod usage;
 
 use std::path::PathBuf;
 
