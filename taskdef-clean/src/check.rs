@@ -582,4 +582,62 @@ mod tests {
             "{strict:?}"
         );
     }
+
+    #[test]
+    fn hidden_values_name_paths_and_types_only() {
+        let mut td = valid();
+        td["cpu"] = json!("S3cret");
+        td["networkMode"] = json!("S3cret");
+        td["containerDefinitions"][0]["image"] = json!("S3cret");
+        td["containerDefinitions"][0]["memory"] = json!("S3cret");
+        td["containerDefinitions"][0]["environment"] = json!(["S3cret"]);
+        let mut found = Vec::new();
+        let mode = Mode {
+            strict: true,
+            hide_values: true,
+        };
+        check(td.as_object().unwrap(), &Origin::BARE, mode, &mut found);
+        assert_eq!(found.len(), 5, "{found:?}");
+        for p in &found {
+            assert!(!p.to_string().contains("S3cret"), "{p}");
+        }
+        // Inside environment, never quoted, even without hide_values.
+        let mut found = Vec::new();
+        check(
+            td.as_object().unwrap(),
+            &Origin::BARE,
+            Mode::default(),
+            &mut found,
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert!(
+            text.contains(
+                &".containerDefinitions[0].environment[0] (container \"app\"): expected an object \
+                  (KeyValuePair), found a string"
+                    .to_owned()
+            ),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("\"S3cret\" is not an image reference")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_in_environment_and_secrets_is_an_error() {
+        let mut td = valid();
+        td["containerDefinitions"][0]["environment"] = json!([{"name": "DB", "value": "x"}]);
+        assert_eq!(
+            problems(&td, false),
+            [(
+                Severity::Error,
+                ".containerDefinitions[0].secrets[0] (container \"app\"): \"DB\" is an environment \
+                 variable too, and ECS rejects a name in both environment and secrets; remove one \
+                 (--unset-env app:DB or --unset-secret app:DB)"
+                    .to_owned()
+            )]
+        );
+    }
 }

@@ -515,4 +515,28 @@ mod tests {
         // The digest does not count against the name.
         ok(&format!("r.example/{}@sha256:{HEX}", "a".repeat(240)));
     }
+
+    #[test]
+    fn every_problem_has_a_kind_that_quotes_nothing() {
+        for text in [
+            "",
+            "a b",
+            ":x",
+            "[zz]:0/Web/a//b:.bad@md5:1",
+            "Reg_istry.example:x/web",
+            "[::1/web",
+            "[::1]x/web",
+            "r.example:/web:",
+            "web@",
+            &format!("web:{}", "t".repeat(129)),
+            &format!("r.example/{}", "a".repeat(250)),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.kinds.len(), e.problems.len(), "{text}: {e:?}");
+            let kinds = e.kinds_only();
+            for part in ["Web", "zz", "Reg_istry", ".bad", "md5", "ttttt", "aaaaa"] {
+                assert!(!kinds.contains(part), "{text}: {kinds}");
+            }
+        }
+    }
 }
