@@ -12,19 +12,21 @@ use crate::edit::{ContainerKey, ContainerKeyValue, ImageEdit};
 /// equal).
 pub const EXIT_STATUS: &str = "\
 EXIT STATUS
-  0  register-ready JSON written (warnings, if any, were printed); with --check: no errors
-     (warnings alone pass; --strict makes them errors)
-  1  the input is not a task definition that can be made register-ready, or an edit or the
-     filter failed: invalid JSON (line and column), wrong shape, null inside an array, wrong
-     member types, an image reference, cpu or memory ECS rejects, a task size Fargate does
-     not run, unknown container, a filter that fails at run time or does not yield exactly
-     one object; with --strict: unknown members or enum values too, and a size Fargate does
-     not run where the launch type is not said; with --check: any of these errors, all
-     listed; the input or the output file cannot be read or written
-  2  usage: unknown or malformed options (--image, --cpu, --memory, --env, --secret, ...),
-     one container given two images, a filter that does not compile, a terminal on stdin
-  130  stopped by SIGINT (Ctrl-C) after the input was read: the filter was stopped, nothing
-       written (no partial output, no temporary file)
+    0  register-ready JSON written (warnings, if any, were printed); with --check: no
+       errors (warnings alone pass; --strict makes them errors)
+    1  the input is not a task definition that can be made register-ready, or an edit or
+       the filter failed: invalid JSON (line and column), wrong shape, null inside an
+       array, wrong member types, an image reference, cpu or memory ECS rejects, a task
+       size Fargate does not run, unknown container, a name in both environment and
+       secrets, a filter that fails at run time or does not yield exactly one object;
+       with --strict: unknown members or enum values too, and a size Fargate does not run
+       where the launch type is not said; with --check: any of these errors, all listed;
+       the input or the output file cannot be read or written
+    2  usage: unknown or malformed options (--image, --cpu, --memory, --env, --secret,
+       ...), one container given two images, a filter that does not compile, a terminal
+       on stdin
+  130  stopped by SIGINT (Ctrl-C) after the input was read: the filter was stopped,
+       nothing written (no partial output, no temporary file)
   143  stopped by SIGTERM, likewise";
 
 /// Flags whose values may be secrets: a usage error never repeats their value.
