@@ -33,4 +33,4 @@ pub mod redact;
 #[cfg(feature = "signal")]
 pub mod signal;
 
-pub use report::{UsageError, note, parse, usage, warn};
+pub use report::{UsageError, note, parse, parse_hiding, usage, warn};

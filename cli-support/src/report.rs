@@ -97,17 +97,66 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    parse_from_hiding(args, &[])
+}
+
+/// [`parse`] for a tool with flags whose values may be secrets (`--env NAME:KEY=VALUE`): a
+/// usage error about a value of one of `secret_flags` (long names, `--env`) shows
+/// [`HIDDEN_VALUE`] instead of the rejected value (`invalid value '***' for '--env
+/// <NAME:KEY=VALUE>': ...`); the parser's own message (after the colon) must not quote it
+/// either.
+pub fn parse_hiding<C: clap::Parser>(secret_flags: &[&str]) -> C {
+    parse_from_hiding(std::env::args_os(), secret_flags)
+}
+
+/// What a usage error shows for a rejected value of a secret flag ([`parse_hiding`]).
+pub const HIDDEN_VALUE: &str = "***";
+
+/// [`parse_hiding`] from the given arguments (the first is the program name).
+pub fn parse_from_hiding<C, I, T>(args: I, secret_flags: &[&str]) -> C
+where
+    C: clap::Parser,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     // No abbreviations: `--env` must never be taken for `--environment` (clap's default, made
     // explicit so that no tool turns it on).
     let mut cmd = C::command().infer_long_args(false).infer_subcommands(false);
     let parsed = cmd
         .try_get_matches_from_mut(args)
         .and_then(|mut matches| C::from_arg_matches_mut(&mut matches))
-        .map_err(|err| err.format(&mut cmd));
+        .map_err(|err| hide_value(err.format(&mut cmd), secret_flags));
     match parsed {
         Ok(cli) => cli,
         Err(err) => exit_usage(&err),
     }
+}
+
+/// `err` with [`HIDDEN_VALUE`] for the rejected value when it is a value of one of
+/// `secret_flags`.
+fn hide_value(mut err: clap::Error, secret_flags: &[&str]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        err.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        return err;
+    }
+    // The argument as clap names it: `--env <NAME:KEY=VALUE>`.
+    let secret = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => secret_flags.iter().any(|flag| {
+            arg.strip_prefix(flag)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '=']))
+        }),
+        _ => false,
+    };
+    if secret {
+        err.insert(
+            ContextKind::InvalidValue,
+            ContextValue::String(HIDDEN_VALUE.to_owned()),
+        );
+    }
+    err
 }
 
 fn exit_usage(err: &clap::Error) -> ! {
@@ -228,5 +277,36 @@ mod tests {
         assert_eq!(code_for(&exit(124, "timed out"), 1), 124);
         assert_eq!(code_for(&anyhow::anyhow!("boom"), 1), 1);
         assert_eq!(code_for(&anyhow::anyhow!("boom"), 125), 125);
+    }
+
+    #[test]
+    fn rejected_values_of_secret_flags_are_hidden() {
+        fn kv(s: &str) -> Result<String, String> {
+            if s.contains('=') {
+                Ok(s.to_owned())
+            } else {
+                Err("expected KEY=VALUE".to_owned())
+            }
+        }
+        let cmd = || {
+            clap::Command::new("t")
+                .arg(clap::Arg::new("env").long("env").value_parser(kv))
+                .arg(clap::Arg::new("envelope").long("envelope").value_parser(kv))
+        };
+        let render = |args: &[&str]| {
+            let err = cmd().try_get_matches_from(args).unwrap_err();
+            hide_value(err, &["--env"]).render().to_string()
+        };
+        let text = render(&["t", "--env", "S3cretV"]);
+        assert!(
+            text.starts_with("error: invalid value '***' for '--env <env>': expected KEY=VALUE"),
+            "{text}"
+        );
+        assert!(!text.contains("S3cretV"), "{text}");
+        let text = render(&["t", "--env=S3cretV"]);
+        assert!(!text.contains("S3cretV"), "{text}");
+        // Another flag (even one that starts the same) keeps clap's message.
+        let text = render(&["t", "--envelope", "plain"]);
+        assert!(text.contains("invalid value 'plain'"), "{text}");
     }
 }

@@ -52,13 +52,15 @@ echo "revision 2 = revision 1 + new image + RELEASE=$GIT_SHA (checked)"
 
 # A staging variant with a jq filter, then the CI check.
 run_shown <<'CMD'
-taskdef-clean -f taskdef.json --family web-staging --arg group /ecs/web-staging -o staging.json \
-  --filter '.containerDefinitions |= map(if .name == "log-router" then .logConfiguration.options["awslogs-group"] = $group else . end)'
+taskdef-clean -f taskdef.json --family web-staging -o staging.json \
+  --arg group /ecs/web-staging \
+  --filter '.containerDefinitions[1].logConfiguration.options["awslogs-group"] = $group'
 CMD
 grep -q '"awslogs-group": "/ecs/web-staging"' staging.json || fail "the filter did not apply"
-run_shown <<'CMD'
-taskdef-clean --check --strict -f staging.json
+run_shown 2>check.err <<'CMD'
+taskdef-clean --check --strict -q -f staging.json
 CMD
+[ ! -s check.err ] || fail "--check -q printed: $(cat check.err)"
 show aws ecs register-task-definition --cli-input-json file://staging.json --output text \
   --query taskDefinition.taskDefinitionArn
 

@@ -3,42 +3,80 @@
 //! values the model does not know are kept with a warning (errors with --strict), because
 //! AWS adds them faster than any model is updated.
 
-use cli_support::json_path::JsonPath;
+use cli_support::json_path::{JsonPath, Segment};
 use ecs_taskdef::{Kind, Shape, describe_value, model};
 use serde_json::{Map, Value};
 
 use crate::image_ref;
-use crate::problem::{Origin, Problem, did_you_mean};
+use crate::problem::{Origin, Problem, did_you_mean, type_only};
 use crate::task_size::{self, fargate_pair};
+
+/// Why a value is not quoted in a message although it is not in an environment variable.
+pub const NOT_SHOWN: &str = "the value is not shown: the task definition has environment \
+     values, and the --filter may have copied one here";
+
+/// How checking goes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// Members and enum values the model does not know are errors, not warnings.
+    pub strict: bool,
+    /// Quote no value at all (only paths, containers and types): the task definition had
+    /// environment values and a --filter ran, which may have copied or transformed one into
+    /// any member. Values inside `environment` are never quoted.
+    pub hide_values: bool,
+}
 
 /// Check `taskdef` (RegisterTaskDefinition input) and push every problem.
 pub fn check(
     taskdef: &Map<String, Value>,
     origin: &Origin,
-    strict: bool,
+    mode: Mode,
     problems: &mut Vec<Problem>,
 ) {
     let mut checker = Checker {
         taskdef,
         origin,
-        strict,
+        strict: mode.strict,
+        hide_values: mode.hide_values,
         problems,
         steps: JsonPath::root(),
     };
     checker.structure(&model::REGISTER_TASK_DEFINITION_REQUEST, taskdef);
     checker.images();
     checker.task_size();
+    checker.env_and_secrets();
 }
 
 struct Checker<'a> {
     taskdef: &'a Map<String, Value>,
     origin: &'a Origin,
     strict: bool,
+    hide_values: bool,
     problems: &'a mut Vec<Problem>,
     steps: JsonPath<'a>,
 }
 
 impl<'a> Checker<'a> {
+    /// Whether values at the current path must not be quoted: inside a container's
+    /// `environment` (values may be secrets), and everywhere with `hide_values`.
+    fn hidden(&self) -> bool {
+        self.hide_values
+            || matches!(
+                self.steps.segments(),
+                [c, Segment::Index(_), e, ..]
+                    if c.key() == Some("containerDefinitions") && e.key() == Some("environment")
+            )
+    }
+
+    /// `value` for a message: `the string "..."`, or its type alone where values are hidden.
+    fn show(&self, value: &Value) -> String {
+        if self.hidden() {
+            type_only(value).to_owned()
+        } else {
+            describe_value(value)
+        }
+    }
+
     fn here(&self) -> String {
         self.origin.locate(&self.steps, self.taskdef)
     }
@@ -78,12 +116,20 @@ impl<'a> Checker<'a> {
             if let Some(Value::String(image)) = container.get("image")
                 && let Err(e) = image_ref::parse(image)
             {
+                let message = if self.hide_values {
+                    format!(
+                        "is not an image reference ECS can pull ({}); {NOT_SHOWN}",
+                        e.kinds_only()
+                    )
+                } else {
+                    format!("{image:?} is not an image reference ECS can pull: {e}")
+                };
                 self.error_at(
                     JsonPath::root()
                         .key("containerDefinitions")
                         .index(i)
                         .key("image"),
-                    format!("{image:?} is not an image reference ECS can pull: {e}"),
+                    message,
                 );
             }
         }
@@ -95,12 +141,21 @@ impl<'a> Checker<'a> {
     /// --strict): the definition registers, but not for Fargate.
     fn task_size(&mut self) {
         let taskdef = self.taskdef;
+        let hide = self.hide_values;
         let mut read =
             |key: &'static str, parse: fn(&str) -> Result<u64, String>| match taskdef.get(key) {
                 Some(Value::String(text)) => match parse(text) {
                     Ok(n) => Some(n),
                     Err(e) => {
-                        self.error_at(JsonPath::root().key(key), e);
+                        let message = if hide {
+                            format!(
+                                "{}; {NOT_SHOWN}",
+                                task_size::FORMS[usize::from(key == "memory")]
+                            )
+                        } else {
+                            e
+                        };
+                        self.error_at(JsonPath::root().key(key), message);
                         None
                     }
                 },
@@ -137,6 +192,11 @@ impl<'a> Checker<'a> {
                 if let (Some(cpu), Some(memory)) = (cpu, memory)
                     && let Err(e) = fargate_pair(cpu, memory)
                 {
+                    let e = if self.hide_values {
+                        fargate_hidden()
+                    } else {
+                        e
+                    };
                     self.error_at(
                         JsonPath::root().key(size_key(cpu)),
                         format!("{e} (requiresCompatibilities has FARGATE)"),
@@ -150,6 +210,11 @@ impl<'a> Checker<'a> {
                 if let (Some(cpu), Some(memory), true) = (cpu, memory, network_allows)
                     && let Err(e) = fargate_pair(cpu, memory)
                 {
+                    let e = if self.hide_values {
+                        fargate_hidden()
+                    } else {
+                        e
+                    };
                     let what = format!(
                         "{e}; without requiresCompatibilities the launch type is not said, and \
                          this definition would not run on Fargate"
@@ -173,6 +238,51 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A name both in a container's environment and in its secrets: ECS rejects the
+    /// definition, so it is an error (where --env or --secret set it too).
+    fn env_and_secrets(&mut self) {
+        let Some(Value::Array(containers)) = self.taskdef.get("containerDefinitions") else {
+            return;
+        };
+        for (i, container) in containers.iter().enumerate() {
+            let names = |member: &str| -> Vec<(usize, &'a str)> {
+                let items = container.get(member).and_then(Value::as_array);
+                items
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .filter_map(|(j, e)| Some((j, e.get("name")?.as_str()?)))
+                    .collect()
+            };
+            let env = names("environment");
+            for (j, name) in names("secrets") {
+                if !env.iter().any(|(_, n)| *n == name) {
+                    continue;
+                }
+                let both = "and ECS rejects a name in both environment and secrets";
+                let message = match container.get("name").and_then(Value::as_str) {
+                    _ if self.hide_values => format!(
+                        "this secret's name is an environment variable's too, {both}; remove \
+                         one; {NOT_SHOWN}"
+                    ),
+                    Some(c) => format!(
+                        "{name:?} is an environment variable too, {both}; remove one \
+                         (--unset-env {c}:{name} or --unset-secret {c}:{name})"
+                    ),
+                    None => format!("{name:?} is an environment variable too, {both}; remove one"),
+                };
+                self.error_at(
+                    JsonPath::root()
+                        .key("containerDefinitions")
+                        .index(i)
+                        .key("secrets")
+                        .index(j),
+                    message,
+                );
+            }
+        }
+    }
+
     fn value(&mut self, shape: &'static Shape, value: &'a Value) {
         match (&shape.kind, value) {
             (Kind::Structure { .. }, Value::Object(obj)) => self.structure(shape, obj),
@@ -191,7 +301,16 @@ impl<'a> Checker<'a> {
                 }
             }
             (Kind::String { values }, Value::String(s)) => {
-                if !values.is_empty() && !values.contains(&s.as_str()) {
+                if !values.is_empty() && !values.contains(&s.as_str()) && self.hidden() {
+                    let what = format!(
+                        "a string that is not a {} value the ECS model knows ({}); model: {}; \
+                         {NOT_SHOWN}",
+                        shape.name,
+                        values.join(", "),
+                        model::SOURCE
+                    );
+                    self.unknown(&what, "correct it");
+                } else if !values.is_empty() && !values.contains(&s.as_str()) {
                     let hint = did_you_mean(s, values.iter().copied())
                         .map(|v| format!(" (did you mean {v:?}?)"))
                         .unwrap_or_default();
@@ -214,12 +333,13 @@ impl<'a> Checker<'a> {
                         // + 0.0: -0.0 is written 0.
                         .map(|f| format!("{:.0}", f + 0.0));
                     let hint = match whole {
+                        Some(_) if self.hidden() => "write it as a whole number".to_owned(),
                         Some(int) => format!("write it as a whole number: {int}"),
                         None => "not whole, or out of the 32-bit range".to_owned(),
                     };
                     self.error(format!(
                         "expected an integer, found {} ({hint})",
-                        describe_value(value)
+                        self.show(value)
                     ));
                 }
             }
@@ -230,6 +350,9 @@ impl<'a> Checker<'a> {
                     _ => None,
                 };
                 let hint = match (&shape.kind, value, task_level) {
+                    (Kind::String { .. }, Value::Number(_), Some(k)) if self.hidden() => {
+                        format!(" (the task-level {k} is a string)")
+                    }
                     (Kind::String { .. }, Value::Number(n), Some(k)) => {
                         format!(" (the task-level {k} is a string: \"{n}\")")
                     }
@@ -241,7 +364,7 @@ impl<'a> Checker<'a> {
                 self.error(format!(
                     "expected {}, found {}{hint}",
                     shape.expected(),
-                    describe_value(value)
+                    self.show(value)
                 ));
             }
         }
@@ -303,6 +426,16 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// A task size Fargate does not run, without the values.
+fn fargate_hidden() -> String {
+    format!(
+        "Fargate does not run this pair of cpu and memory (the values are not shown: the \
+         --filter may have copied an environment value); it takes cpu {}, each with its own \
+         memory range",
+        task_size::FARGATE_CPU
+    )
+}
+
 /// Where a size Fargate does not run is wrong: the cpu when Fargate has no such cpu, else
 /// the memory.
 fn size_key(cpu: u64) -> &'static str {
@@ -324,7 +457,10 @@ mod tests {
         check(
             td.as_object().unwrap(),
             &Origin::BARE,
-            strict,
+            Mode {
+                strict,
+                hide_values: false,
+            },
             &mut problems,
         );
         problems
@@ -444,6 +580,64 @@ mod tests {
                 "; remove it with --drop exectionRoleArn, or leave out --strict to keep it"
             ),
             "{strict:?}"
+        );
+    }
+
+    #[test]
+    fn hidden_values_name_paths_and_types_only() {
+        let mut td = valid();
+        td["cpu"] = json!("S3cret");
+        td["networkMode"] = json!("S3cret");
+        td["containerDefinitions"][0]["image"] = json!("S3cret");
+        td["containerDefinitions"][0]["memory"] = json!("S3cret");
+        td["containerDefinitions"][0]["environment"] = json!(["S3cret"]);
+        let mut found = Vec::new();
+        let mode = Mode {
+            strict: true,
+            hide_values: true,
+        };
+        check(td.as_object().unwrap(), &Origin::BARE, mode, &mut found);
+        assert_eq!(found.len(), 5, "{found:?}");
+        for p in &found {
+            assert!(!p.to_string().contains("S3cret"), "{p}");
+        }
+        // Inside environment, never quoted, even without hide_values.
+        let mut found = Vec::new();
+        check(
+            td.as_object().unwrap(),
+            &Origin::BARE,
+            Mode::default(),
+            &mut found,
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert!(
+            text.contains(
+                &".containerDefinitions[0].environment[0] (container \"app\"): expected an object \
+                  (KeyValuePair), found a string"
+                    .to_owned()
+            ),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("\"S3cret\" is not an image reference")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_in_environment_and_secrets_is_an_error() {
+        let mut td = valid();
+        td["containerDefinitions"][0]["environment"] = json!([{"name": "DB", "value": "x"}]);
+        assert_eq!(
+            problems(&td, false),
+            [(
+                Severity::Error,
+                ".containerDefinitions[0].secrets[0] (container \"app\"): \"DB\" is an environment \
+                 variable too, and ECS rejects a name in both environment and secrets; remove one \
+                 (--unset-env app:DB or --unset-secret app:DB)"
+                    .to_owned()
+            )]
         );
     }
 }

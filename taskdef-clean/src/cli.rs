@@ -12,17 +12,41 @@ use crate::edit::{ContainerKey, ContainerKeyValue, ImageEdit};
 /// equal).
 pub const EXIT_STATUS: &str = "\
 EXIT STATUS
-  0  register-ready JSON written (warnings, if any, were printed); with --check: no errors
-     (warnings alone pass; --strict makes them errors)
-  1  the input is not a task definition that can be made register-ready, or an edit or the
-     filter failed: invalid JSON (line and column), wrong shape, null inside an array, wrong
-     member types, an image reference, cpu or memory ECS rejects, a task size Fargate does
-     not run, unknown container, a filter that fails at run time or does not yield exactly
-     one object; with --strict: unknown members or enum values too, and a size Fargate does
-     not run where the launch type is not said; with --check: any of these errors, all
-     listed; the input or the output file cannot be read or written
-  2  usage: unknown or malformed options (--image, --cpu, --memory, --env, --secret, ...),
-     one container given two images, a filter that does not compile, a terminal on stdin";
+    0  register-ready JSON written (warnings, if any, were printed); with --check: no
+       errors (warnings alone pass; --strict makes them errors)
+    1  the input is not a task definition that can be made register-ready, or an edit or
+       the filter failed: invalid JSON (line and column), wrong shape, null inside an
+       array, wrong member types, an image reference, cpu or memory ECS rejects, a task
+       size Fargate does not run, unknown container, a name in both environment and
+       secrets, a filter that fails at run time or does not yield exactly one object;
+       with --strict: unknown members or enum values too, and a size Fargate does not run
+       where the launch type is not said; with --check: any of these errors, all listed;
+       the input or the output file cannot be read or written
+    2  usage: unknown or malformed options (--image, --cpu, --memory, --env, --secret,
+       ...), one container given two images, a filter that does not compile, a terminal
+       on stdin
+  130  stopped by SIGINT (Ctrl-C) after the input was read: the filter was stopped,
+       nothing written (no partial output, no temporary file)
+  143  stopped by SIGTERM, likewise";
+
+/// Flags whose values may be secrets: a usage error never repeats their value.
+pub const SECRET_FLAGS: &[&str] = &["--env", "--secret"];
+
+/// The EXAMPLES section of `--help` and the man page: the README's examples, command for
+/// command (a test keeps them equal).
+pub const EXAMPLES: &str = "\
+EXAMPLES
+  # Re-register the current revision with a new image and a release marker.
+  aws ecs describe-task-definition --task-definition web --include TAGS \\
+      | taskdef-clean --image \"app=$REGISTRY/web:$GIT_SHA\" \\
+      --env \"app:RELEASE=$GIT_SHA\" > taskdef.json
+  aws ecs register-task-definition --cli-input-json file://taskdef.json
+  # Anything else with a jq filter (jaq); --arg makes $NAME a string.
+  taskdef-clean -f taskdef.json --family web-staging -o staging.json \\
+      --arg group /ecs/web-staging \\
+      --filter '.containerDefinitions[1].logConfiguration.options[\"awslogs-group\"] = $group'
+  # In CI, before registering: list every problem, fail on any, print nothing else.
+  taskdef-clean --check --strict -q -f staging.json";
 
 const ABOUT: &str = "Turn `aws ecs describe-task-definition` output into JSON that \
 register-task-definition and the AWS SDKs accept, losing nothing you configured; set images, \
@@ -42,7 +66,8 @@ members are dropped at any depth, a null inside an array is an error; empty stri
 Members the ECS model does not know are kept with a warning (--strict: an error; --drop KEY \
 removes top-level ones): the output is register-ready whenever no warning was printed.
 
-Checks beyond types: image references, the task-level cpu and memory forms, and the task \
+Checks beyond types: image references, the task-level cpu and memory forms, a name in both \
+environment and secrets of a container, and the task \
 sizes Fargate runs (an error when requiresCompatibilities has FARGATE, a warning when no \
 launch type is said).
 
@@ -63,7 +88,7 @@ task definition and its output is checked again.";
     ),
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_help = EXIT_STATUS,
+    after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
     max_term_width = 100
 )]
 #[allow(clippy::struct_excessive_bools)] // independent switches, as the flags are
@@ -102,6 +127,11 @@ pub struct Cli {
     /// Print the JSON on one line instead of indented.
     #[arg(long)]
     pub compact: bool,
+
+    /// No status lines on stderr (with --check: "register-ready"; the count of errors):
+    /// errors and warnings still show, so a quiet run that succeeds prints nothing on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 
     /// Set a container's image: NAME=URI, or just URI when there is exactly one container
     /// (repeatable, once per container). URI is an image reference Docker can pull:

@@ -8,7 +8,7 @@ mod flags;
 
 use serde_json::{Map, Value};
 
-use self::containers::{Containers, List, entry_index};
+use self::containers::{Containers, List};
 pub use self::flags::{ContainerKey, ContainerKeyValue, ImageEdit, parse_family, repeated_image};
 use crate::problem::{Origin, Problem};
 
@@ -105,41 +105,6 @@ impl Edits {
         }
         for edit in &self.secrets {
             containers.set(edit, List::Secrets, problems);
-        }
-        // ECS rejects a name that is both an environment variable and a secret: say so for
-        // the names set here (an input that already has both is left to the API).
-        for (edits, list) in [
-            (&self.env, List::Environment),
-            (&self.secrets, List::Secrets),
-        ] {
-            for edit in edits {
-                let Ok(c) = containers.find(&edit.container, "") else {
-                    continue;
-                };
-                if entry_index(c, list.other().member(), &edit.key).is_some() {
-                    problems.push(Problem::error(
-                        None,
-                        format!(
-                            "{} {}:{}: container {:?} also has {} {:?} in {}, and ECS rejects a \
-                             name in both; add {} {}:{}",
-                            list.flag(),
-                            edit.container,
-                            edit.key,
-                            edit.container,
-                            if list == List::Environment {
-                                "a secret"
-                            } else {
-                                "an environment variable"
-                            },
-                            edit.key,
-                            list.other().member(),
-                            list.other().unset_flag(),
-                            edit.container,
-                            edit.key,
-                        ),
-                    ));
-                }
-            }
         }
     }
 }
@@ -323,19 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_in_env_and_secrets_is_an_error_unless_unset() {
-        let edits = Edits {
-            env: vec![kv("app:DB=plain")],
-            ..Edits::default()
-        };
-        let (_, problems) = apply(&edits);
-        assert_eq!(
-            problems,
-            [
-                "--env app:DB: container \"app\" also has a secret \"DB\" in secrets, and ECS rejects \
-              a name in both; add --unset-secret app:DB"
-            ]
-        );
+    fn unset_secret_lets_env_take_over_a_name() {
         let edits = Edits {
             env: vec![kv("app:DB=plain")],
             unset_secrets: vec![k("app:DB")],
@@ -344,16 +297,6 @@ mod tests {
         let (td, problems) = apply(&edits);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(td["containerDefinitions"][0]["secrets"], json!([]));
-        let edits = Edits {
-            secrets: vec![kv("app:B=arn:b")],
-            ..Edits::default()
-        };
-        let (_, problems) = apply(&edits);
-        assert_eq!(problems.len(), 1);
-        assert!(
-            problems[0].ends_with("add --unset-env app:B"),
-            "{problems:?}"
-        );
     }
 
     #[test]

@@ -61,9 +61,25 @@ impl fmt::Display for ImageRef {
 }
 
 /// Every problem found in a reference, each a phrase: "empty tag after ':' ...".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageRefError {
+    /// What is wrong, quoting the parts of the reference.
     pub problems: Vec<String>,
+    /// The same problems without any part of the reference, for messages that must not
+    /// show it (a value a --filter may have copied from an environment variable).
+    pub kinds: Vec<&'static str>,
+}
+
+impl ImageRefError {
+    fn add(&mut self, kind: &'static str, problem: String) {
+        self.kinds.push(kind);
+        self.problems.push(problem);
+    }
+
+    /// The problems without any part of the reference: "empty tag after ':'; ...".
+    pub fn kinds_only(&self) -> String {
+        self.kinds.join("; ")
+    }
 }
 
 impl fmt::Display for ImageRefError {
@@ -87,16 +103,20 @@ const UNSET: &str = "did a variable expand to nothing?";
 
 /// Parse `text` as an image reference; every problem is listed, not just the first.
 pub fn parse(text: &str) -> Result<ImageRef, ImageRefError> {
-    let mut problems = Vec::new();
+    let mut problems = ImageRefError::default();
     if text.is_empty() {
-        problems.push(format!("the image reference is empty: {UNSET}"));
-        return Err(ImageRefError { problems });
+        problems.add(
+            "the image reference is empty",
+            format!("the image reference is empty: {UNSET}"),
+        );
+        return Err(problems);
     }
     if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        problems.push(format!(
-            "an image reference has no spaces or control characters, found {c:?}"
-        ));
-        return Err(ImageRefError { problems });
+        problems.add(
+            "it has spaces or control characters",
+            format!("an image reference has no spaces or control characters, found {c:?}"),
+        );
+        return Err(problems);
     }
     let (rest, digest) = match text.split_once('@') {
         Some((rest, digest)) => (rest, Some(digest)),
@@ -112,21 +132,27 @@ pub fn parse(text: &str) -> Result<ImageRef, ImageRefError> {
 
     let (registry, path) = split_registry(name);
     if name.is_empty() {
-        problems.push(format!(
-            "empty repository name before {:?}: {UNSET}",
-            &text[name.len()..]
-        ));
+        problems.add(
+            "empty repository name",
+            format!(
+                "empty repository name before {:?}: {UNSET}",
+                &text[name.len()..]
+            ),
+        );
     } else {
         if let Some(registry) = registry {
             check_registry(registry, &mut problems);
         }
         check_path(path, &mut problems);
         if name.len() > MAX_NAME {
-            problems.push(format!(
-                "the name (registry and repository) is {} characters; ECS takes at most \
+            problems.add(
+                "the name is longer than ECS takes",
+                format!(
+                    "the name (registry and repository) is {} characters; ECS takes at most \
                  {MAX_NAME}",
-                name.len()
-            ));
+                    name.len()
+                ),
+            );
         }
     }
     if let Some(tag) = tag {
@@ -135,7 +161,7 @@ pub fn parse(text: &str) -> Result<ImageRef, ImageRefError> {
     if let Some(digest) = digest {
         check_digest(digest, &mut problems);
     }
-    if problems.is_empty() {
+    if problems.problems.is_empty() {
         Ok(ImageRef {
             registry: registry.map(str::to_owned),
             path: path.to_owned(),
@@ -143,7 +169,7 @@ pub fn parse(text: &str) -> Result<ImageRef, ImageRefError> {
             digest: digest.map(str::to_owned),
         })
     } else {
-        Err(ImageRefError { problems })
+        Err(problems)
     }
 }
 
@@ -164,28 +190,31 @@ fn split_registry(name: &str) -> (Option<&str>, &str) {
     }
 }
 
-fn check_registry(registry: &str, problems: &mut Vec<String>) {
+fn check_registry(registry: &str, problems: &mut ImageRefError) {
     let (host, port) = if let Some(after) = registry.strip_prefix('[') {
         // [IPv6]:port
         let Some((ip, rest)) = after.split_once(']') else {
-            problems.push(format!(
-                "registry {registry:?}: no ']' after the IPv6 address"
-            ));
+            problems.add(
+                "the registry's IPv6 address has no ']'",
+                format!("registry {registry:?}: no ']' after the IPv6 address"),
+            );
             return;
         };
         if ip.is_empty() || !ip.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
-            problems.push(format!(
-                "registry {registry:?}: {ip:?} is not an IPv6 address"
-            ));
+            problems.add(
+                "the registry's IPv6 address is not valid",
+                format!("registry {registry:?}: {ip:?} is not an IPv6 address"),
+            );
         }
         if rest.is_empty() {
             (None, None)
         } else if let Some(port) = rest.strip_prefix(':') {
             (None, Some(port))
         } else {
-            problems.push(format!(
-                "registry {registry:?}: expected ':PORT' after the IPv6 address"
-            ));
+            problems.add(
+                "the registry has no ':PORT' after its IPv6 address",
+                format!("registry {registry:?}: expected ':PORT' after the IPv6 address"),
+            );
             return;
         }
     } else {
@@ -203,12 +232,18 @@ fn check_registry(registry: &str, problems: &mut Vec<String>) {
                     && !label.ends_with('-')
             });
         if host.is_empty() {
-            problems.push(format!("registry {registry:?}: empty host name: {UNSET}"));
+            problems.add(
+                "empty registry host name",
+                format!("registry {registry:?}: empty host name: {UNSET}"),
+            );
         } else if !labels_ok {
-            problems.push(format!(
-                "registry {registry:?}: {host:?} is not a host name (letters, digits and '-', \
+            problems.add(
+                "the registry is not a host name",
+                format!(
+                    "registry {registry:?}: {host:?} is not a host name (letters, digits and '-', \
                  in labels separated by '.', none empty)"
-            ));
+                ),
+            );
         }
     }
     if let Some(port) = port {
@@ -216,18 +251,20 @@ fn check_registry(registry: &str, problems: &mut Vec<String>) {
             && port.chars().all(|c| c.is_ascii_digit())
             && port.parse::<u16>().is_ok_and(|p| p > 0);
         if port.is_empty() {
-            problems.push(format!(
-                "registry {registry:?}: empty port after ':': {UNSET}"
-            ));
+            problems.add(
+                "empty registry port",
+                format!("registry {registry:?}: empty port after ':': {UNSET}"),
+            );
         } else if !valid {
-            problems.push(format!(
-                "registry {registry:?}: port {port:?} is not a number from 1 to 65535"
-            ));
+            problems.add(
+                "the registry port is not a number from 1 to 65535",
+                format!("registry {registry:?}: port {port:?} is not a number from 1 to 65535"),
+            );
         }
     }
 }
 
-fn check_path(path: &str, problems: &mut Vec<String>) {
+fn check_path(path: &str, problems: &mut ImageRefError) {
     let components: Vec<&str> = path.split('/').collect();
     if components.iter().any(|c| c.is_empty()) {
         let place = if path.starts_with('/') {
@@ -237,23 +274,30 @@ fn check_path(path: &str, problems: &mut Vec<String>) {
         } else {
             "('//')"
         };
-        problems.push(format!(
-            "empty path component {place} of the repository {path:?}: {UNSET}"
-        ));
+        problems.add(
+            "an empty repository path component",
+            format!("empty path component {place} of the repository {path:?}: {UNSET}"),
+        );
     }
     for component in components.into_iter().filter(|c| !c.is_empty()) {
         if component.chars().any(|c| c.is_ascii_uppercase())
             && valid_component(&component.to_ascii_lowercase())
         {
-            problems.push(format!(
-                "repository {path:?}: {component:?} has capitals; repository names are \
+            problems.add(
+                "the repository has capitals (repository names are lowercase)",
+                format!(
+                    "repository {path:?}: {component:?} has capitals; repository names are \
                  lowercase"
-            ));
+                ),
+            );
         } else if !valid_component(component) {
-            problems.push(format!(
-                "repository {path:?}: {component:?} is not a valid path component (lowercase \
+            problems.add(
+                "the repository has an invalid path component",
+                format!(
+                    "repository {path:?}: {component:?} is not a valid path component (lowercase \
                  letters and digits, separated by '.', '_', '__' or '-')"
-            ));
+                ),
+            );
         }
     }
 }
@@ -288,32 +332,41 @@ fn valid_component(component: &str) -> bool {
     }
 }
 
-fn check_tag(tag: &str, problems: &mut Vec<String>) {
+fn check_tag(tag: &str, problems: &mut ImageRefError) {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     if tag.is_empty() {
-        problems.push(format!("empty tag after ':': {UNSET}"));
+        problems.add(
+            "empty tag after ':'",
+            format!("empty tag after ':': {UNSET}"),
+        );
         return;
     }
     let mut chars = tag.chars();
     let first_ok = chars.next().is_some_and(word);
     let rest_ok = chars.all(|c| word(c) || c == '.' || c == '-');
     if !first_ok || !rest_ok {
-        problems.push(format!(
+        problems.add("the tag is not valid (letters, digits, '_', '.' and '-', not starting with '.' or '-')", format!(
             "tag {tag:?} is not valid: letters, digits, '_', '.' and '-', not starting with \
              '.' or '-'"
         ));
     } else if tag.len() > MAX_TAG {
-        problems.push(format!(
-            "tag {:?}... is {} characters; at most {MAX_TAG}",
-            &tag[..20],
-            tag.len()
-        ));
+        problems.add(
+            "the tag is longer than 128 characters",
+            format!(
+                "tag {:?}... is {} characters; at most {MAX_TAG}",
+                &tag[..20],
+                tag.len()
+            ),
+        );
     }
 }
 
-fn check_digest(digest: &str, problems: &mut Vec<String>) {
+fn check_digest(digest: &str, problems: &mut ImageRefError) {
     if digest.is_empty() {
-        problems.push(format!("empty digest after '@': {UNSET}"));
+        problems.add(
+            "empty digest after '@'",
+            format!("empty digest after '@': {UNSET}"),
+        );
         return;
     }
     let valid = digest
@@ -321,9 +374,10 @@ fn check_digest(digest: &str, problems: &mut Vec<String>) {
         .is_some_and(|hex| hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()));
     if !valid {
         let shown: String = digest.chars().take(80).collect();
-        problems.push(format!(
-            "digest {shown:?} is not valid: ECS takes sha256: and 64 hex digits"
-        ));
+        problems.add(
+            "the digest is not sha256: and 64 hex digits",
+            format!("digest {shown:?} is not valid: ECS takes sha256: and 64 hex digits"),
+        );
     }
 }
 
@@ -460,5 +514,29 @@ mod tests {
         assert!(err(&long).contains("is 260 characters; ECS takes at most 255"));
         // The digest does not count against the name.
         ok(&format!("r.example/{}@sha256:{HEX}", "a".repeat(240)));
+    }
+
+    #[test]
+    fn every_problem_has_a_kind_that_quotes_nothing() {
+        for text in [
+            "",
+            "a b",
+            ":x",
+            "[zz]:0/Web/a//b:.bad@md5:1",
+            "Reg_istry.example:x/web",
+            "[::1/web",
+            "[::1]x/web",
+            "r.example:/web:",
+            "web@",
+            &format!("web:{}", "t".repeat(129)),
+            &format!("r.example/{}", "a".repeat(250)),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.kinds.len(), e.problems.len(), "{text}: {e:?}");
+            let kinds = e.kinds_only();
+            for part in ["Web", "zz", "Reg_istry", ".bad", "md5", "ttttt", "aaaaa"] {
+                assert!(!kinds.contains(part), "{text}: {kinds}");
+            }
+        }
     }
 }

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     report::set_tool("taskdef-clean");
     // Filters run in a worker process: this binary, started again (and serving it here).
     cli_support::jq::isolate();
-    let cli: cli::Cli = cli_support::parse();
+    // A rejected value of --env or --secret is not echoed: it may be a secret.
+    let cli: cli::Cli = cli_support::parse_hiding(cli::SECRET_FLAGS);
     match cli.generate.handle::<cli::Cli>() {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}

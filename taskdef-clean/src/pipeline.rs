@@ -2,22 +2,27 @@
 //! check against the model. Every problem is collected; the output exists only when there
 //! is no error.
 
-use cli_support::jq::Filter;
+use cli_support::jq::{Filter, RunError};
 use ecs_taskdef::describe_value;
 use serde_json::Value;
 
-use crate::check::check;
+use crate::check::{Mode, check};
 use crate::clean::{clean_again, clean_input};
 use crate::edit::Edits;
-use crate::problem::Problem;
+use crate::problem::{Problem, type_only};
+
+/// Runs a filter on a task definition: a run that a signal can cancel (run.rs).
+pub type RunFilter<'a> = &'a dyn Fn(&Filter, &Value) -> Result<Vec<Value>, RunError>;
 
 /// What to do besides the cleaning rules.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Options<'a> {
     pub strict: bool,
     pub drop: &'a [String],
     pub edits: Edits,
     pub filter: Option<&'a Filter>,
+    /// How the filter runs; `None`: `Filter::run_json`.
+    pub run_filter: Option<RunFilter<'a>>,
 }
 
 /// The register-ready task definition (when there is no error) and every problem found.
@@ -50,11 +55,15 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
     let mut origin = cleaned.origin;
     opts.edits.apply(&mut taskdef, &mut origin, &mut problems);
 
+    let mut mode = Mode {
+        strict: opts.strict,
+        hide_values: false,
+    };
     if let Some(filter) = opts.filter {
         if problems.iter().any(Problem::is_error) {
             // Still list every problem of the clean, edited task definition (--check
             // promises all of them), then say why the filter's output was not checked.
-            check(&taskdef, &origin, opts.strict, &mut problems);
+            check(&taskdef, &origin, mode, &mut problems);
             problems.push(Problem::error(
                 None,
                 "--filter was not run because of the errors above",
@@ -64,7 +73,14 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
                 problems,
             };
         }
-        match run_filter(filter, &Value::Object(taskdef)) {
+        let taskdef_value = Value::Object(taskdef);
+        // The filter may copy or transform an environment value into any member: then its
+        // output's problems name paths and types only.
+        mode.hide_values = has_env_values(&taskdef_value);
+        let runner = opts
+            .run_filter
+            .unwrap_or(&|f: &Filter, v: &Value| f.run_json(v));
+        match run_filter(runner, filter, &taskdef_value, mode.hide_values) {
             Ok(mut out) => {
                 origin = clean_again(&mut out, &mut problems);
                 taskdef = out;
@@ -79,15 +95,19 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
         }
     }
 
-    check(&taskdef, &origin, opts.strict, &mut problems);
+    check(&taskdef, &origin, mode, &mut problems);
     let output = (!problems.iter().any(Problem::is_error)).then_some(Value::Object(taskdef));
     Outcome { output, problems }
 }
 
 /// Run the filter; its failures are problems whose messages show no environment value.
-fn run_filter(filter: &Filter, input: &Value) -> Result<serde_json::Map<String, Value>, Problem> {
-    let secret = has_env_values(input);
-    let outputs = filter.run_json(input).map_err(|e| {
+fn run_filter(
+    runner: RunFilter<'_>,
+    filter: &Filter,
+    input: &Value,
+    secret: bool,
+) -> Result<serde_json::Map<String, Value>, Problem> {
+    let outputs = runner(filter, input).map_err(|e| {
         let message = if secret {
             format!("--filter failed: {}; {HIDDEN}", e.kind())
         } else {
@@ -130,8 +150,9 @@ pub const HIDDEN: &str = "its message is not shown because the task definition h
      environment values, which it may quote (run the filter with jq on a copy without them \
      to see it)";
 
-/// Whether any container has an environment value. They may be secrets, and a failing
-/// filter's message may quote one whole, in pieces or transformed (a slice, lower case,
+/// Whether any container has an environment value, in any shape (`{"name", "value"}`
+/// entries, or wrong ones: bare strings, an object). They may be secrets, and a filter's
+/// message or output may quote one whole, in pieces or transformed (a slice, lower case,
 /// character codes), which no search for the values recognises: then only the kind of
 /// error is shown. Secrets' `valueFrom` is an ARN, not a secret.
 fn has_env_values(taskdef: &Value) -> bool {
@@ -141,21 +162,17 @@ fn has_env_values(taskdef: &Value) -> bool {
     containers
         .into_iter()
         .flatten()
-        .filter_map(|c| c.get("environment").and_then(Value::as_array))
-        .flatten()
-        .any(|e| e.get("value").is_some_and(|v| !v.is_null()))
-}
-
-/// The type of a value, without the value: `a string`, never `the string "..."`.
-fn type_only(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+        .filter_map(|c| c.get("environment"))
+        .any(|env| match env {
+            Value::Null => false,
+            Value::Array(entries) => entries.iter().any(|e| match e {
+                Value::Object(entry) => entry.get("value").is_some_and(|v| !v.is_null()),
+                Value::Null => false,
+                _ => true,
+            }),
+            Value::Object(entries) => !entries.is_empty(),
+            _ => true,
+        })
 }
 
 #[cfg(test)]
@@ -290,7 +307,8 @@ mod tests {
             messages(&out),
             [
                 "in the --filter output: .containerDefinitions[1]: null inside an array: the API takes no nulls, and there is no telling what was meant; remove it",
-                "in the --filter output: .cpu: expected a string, found the number 512 (the task-level cpu is a string: \"512\")",
+                // The input has an environment value the filter may have copied: types only.
+                "in the --filter output: .cpu: expected a string, found a number (the task-level cpu is a string)",
             ]
         );
     }

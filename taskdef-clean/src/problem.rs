@@ -191,6 +191,18 @@ impl Origin {
     }
 }
 
+/// The type of a value, without the value: `a string`, never `the string "..."`.
+pub fn type_only(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo
 /// (Levenshtein distance in characters, ignoring case).
 pub fn did_you_mean<'a>(

@@ -37,6 +37,9 @@ pub struct Settings {
     pub edits: Edits,
     /// `--filter` with its `--arg` values, compiled.
     pub filter: Option<Filter>,
+    /// `-q`: no status lines (`register-ready`, the count of errors); errors and warnings
+    /// still show.
+    pub quiet: bool,
 }
 
 impl Settings {
@@ -77,6 +80,7 @@ impl Settings {
                 secrets: cli.secret,
             },
             filter,
+            quiet: cli.quiet,
         })
     }
 }

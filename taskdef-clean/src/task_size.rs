@@ -11,6 +11,13 @@
 /// The fewest and most CPU units a task can have.
 pub const CPU_RANGE: (u64, u64) = (128, 196_608);
 
+/// What the task-level cpu and memory must be, without any value: `[cpu, memory]`.
+pub const FORMS: [&str; 2] = [
+    "not a cpu the API takes: CPU units (\"256\", \"1024\") or vCPUs (\"0.25 vCPU\", \"1 vCPU\"), \
+     128 to 196608 units",
+    "not a memory the API takes: MiB (\"512\", \"2048\") or GB (\"0.5 GB\", \"2 GB\"), more than 0",
+];
+
 /// `--cpu` and the task's `cpu`: the CPU units it stands for, or what is wrong.
 pub fn cpu_units(text: &str) -> Result<u64, String> {
     let units = match split_unit(text, "vcpu") {

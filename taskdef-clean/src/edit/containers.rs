@@ -37,13 +37,6 @@ impl List {
         }
     }
 
-    pub(super) fn other(self) -> List {
-        match self {
-            List::Environment => List::Secrets,
-            List::Secrets => List::Environment,
-        }
-    }
-
     pub(super) fn unset_flag(self) -> &'static str {
         match self {
             List::Environment => "--unset-env",
@@ -64,14 +57,6 @@ impl Containers<'_> {
             .iter()
             .filter_map(|c| c.get("name").and_then(Value::as_str))
             .collect()
-    }
-
-    pub(super) fn find(
-        &mut self,
-        name: &str,
-        flag: &str,
-    ) -> Result<&mut Map<String, Value>, Problem> {
-        self.find_indexed(name, flag).map(|(_, c)| c)
     }
 
     /// The one container named `name`, with its index.
@@ -234,18 +219,6 @@ fn retain_noting(
         k
     });
     Some((kept, len_before))
-}
-
-pub(super) fn entry_index(
-    container: &Map<String, Value>,
-    member: &str,
-    key: &str,
-) -> Option<usize> {
-    container
-        .get(member)?
-        .as_array()?
-        .iter()
-        .position(|e| e.get("name").and_then(Value::as_str) == Some(key))
 }
 
 fn list_names(names: &[&str]) -> String {

@@ -55,13 +55,20 @@ impl FromStr for ContainerKeyValue {
     fn from_str(s: &str) -> Result<Self, String> {
         const USE: &str = "expected NAME:KEY=VALUE (container name, variable name, value), \
                            e.g. app:LOG_LEVEL=debug";
-        let (container, rest) = s.split_once(':').ok_or(USE)?;
-        let (key, value) = rest.split_once('=').ok_or(USE)?;
+        // The messages name the container, never the rest: it may be a value, and a secret.
+        let Some((container, rest)) = s.split_once(':') else {
+            return Err(format!("{USE}; there is no ':' after the container NAME"));
+        };
         if container.is_empty() {
             return Err(format!("{USE}; the container NAME is empty"));
         }
+        let Some((key, value)) = rest.split_once('=') else {
+            return Err(format!(
+                "{USE}; container {container:?}: there is no '=' after the KEY"
+            ));
+        };
         if key.is_empty() {
-            return Err(format!("{USE}; the KEY is empty"));
+            return Err(format!("{USE}; container {container:?}: the KEY is empty"));
         }
         Ok(ContainerKeyValue {
             container: container.to_owned(),

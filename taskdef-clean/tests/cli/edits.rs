@@ -189,9 +189,9 @@ fn setting_a_secret_name_as_env_needs_the_secret_unset() {
     let err = crate::stderr_of(&assert);
     assert_eq!(
         err,
-        "taskdef-clean: error: --env app:API_KEY: container \"app\" also has a secret \
-         \"API_KEY\" in secrets, and ECS rejects a name in both; add --unset-secret \
-         app:API_KEY\n"
+        "taskdef-clean: error: <stdin>: .containerDefinitions[0].secrets[1] (container \"app\"): \
+         \"API_KEY\" is an environment variable too, and ECS rejects a name in both environment \
+         and secrets; remove one (--unset-env app:API_KEY or --unset-secret app:API_KEY)\n"
     );
     assert!(
         !err.contains("plain-text"),

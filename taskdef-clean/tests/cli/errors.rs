@@ -216,7 +216,7 @@ fn a_filter_output_is_checked_again() {
         "taskdef-clean: error: <stdin>: in the --filter output: .volumes[1]: null inside an \
          array: the API takes no nulls, and there is no telling what was meant; remove it\n\
          taskdef-clean: error: <stdin>: in the --filter output: .memory: expected a string, \
-         found the number 4096 (the task-level memory is a string: \"4096\")\n\
+         found a number (the task-level memory is a string)\n\
          taskdef-clean: 2 errors; nothing written\n"
     );
 }
@@ -344,13 +344,17 @@ fn an_unwritable_output_is_an_error_and_leaves_nothing() {
 /// one in. `script` (util-linux) gives the tool a pseudo-terminal as stdin.
 #[test]
 fn a_terminal_on_stdin_gets_a_hint_not_a_hang() {
+    // Under CI a missing `script` fails the test; elsewhere it is skipped, saying so.
+    let Some(script) = test_support::require_tool("script") else {
+        return;
+    };
     let bin = assert_cmd::cargo::cargo_bin!("taskdef-clean");
-    let out = std::process::Command::new("script")
+    let out = std::process::Command::new(script)
         .scrub_env()
         .args(["-qec", &format!("'{}'", bin.display()), "/dev/null"])
         .stdin(std::process::Stdio::null())
         .output()
-        .expect("script (util-linux) runs the tool on a pseudo-terminal");
+        .expect("script runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(text.contains("stdin is a terminal"), "{text}");
@@ -476,7 +480,7 @@ fn paths_after_a_null_inside_an_array_are_the_input_ones() {
          taskdef-clean: error: <stdin>: .containerDefinitions[1].cpu (container \"app\"): \
          expected an integer, found the string \"1\"\n\
          taskdef-clean: error: <stdin>: .containerDefinitions[1].environment[1].value \
-         (container \"app\"): expected a string, found the number 1 (quote it)\n\
+         (container \"app\"): expected a string, found a number (quote it)\n\
          taskdef-clean: 4 errors; nothing written\n"
     );
 }
@@ -518,9 +522,9 @@ fn paths_after_edits_that_removed_entries_are_the_input_ones() {
          \"app\"): null inside an array: the API takes no nulls, and there is no telling what \
          was meant; remove it\n\
          taskdef-clean: error: <stdin>: .containerDefinitions[0].environment[2].value \
-         (container \"app\"): expected a string, found the number 2 (quote it)\n\
+         (container \"app\"): expected a string, found a number (quote it)\n\
          taskdef-clean: error: <stdin>: .containerDefinitions[0].environment[5].value \
-         (container \"app\"): expected a string, found the number 3 (quote it)\n\
+         (container \"app\"): expected a string, found a number (quote it)\n\
          taskdef-clean: 3 errors; nothing written\n"
     );
 }

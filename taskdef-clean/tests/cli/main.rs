@@ -6,12 +6,15 @@ mod depth;
 mod docs;
 mod edits;
 mod errors;
+mod hidden_values;
 mod io;
 mod numbers;
 mod output;
 mod property;
 mod register_ready;
 mod roundtrip;
+mod signals;
+mod usage;
 
 use std::path::PathBuf;
 
