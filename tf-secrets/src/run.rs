@@ -27,22 +27,17 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     )?;
     let outputs = Outputs::parse(&input.bytes, &input.source)?;
     drop(input); // the parsed outputs hold every value; the raw bytes are not needed again
-    let mut redactor = outputs.redactor();
-    execute(settings, &outputs, &mut redactor).map_err(|e| redactor.redact_error(e))
+    execute(settings, &outputs)
 }
 
-fn execute(
-    settings: Settings,
-    outputs: &Outputs,
-    redactor: &mut Redactor,
-) -> anyhow::Result<ExitCode> {
-    let items = select::select(outputs, &settings.selectors, &settings.options, redactor)
+/// The tool's own messages (names, counts, the summary) are never redacted: only text that
+/// came from outside (GitHub's answers, gh's stderr) is, where it is read, and only with the
+/// values this run sends (and the token). A blanket pass over the tool's words would turn a
+/// short value such as `not` into `***` inside them, and so point at it.
+fn execute(settings: Settings, outputs: &Outputs) -> anyhow::Result<ExitCode> {
+    let redactor = outputs.redactor();
+    let items = select::select(outputs, &settings.selectors, &settings.options, &redactor)
         .map_err(Problems::into_error)?;
-    // Values derived by filters are known only now.
-    for item in items.iter().filter(|i| i.sensitive) {
-        redactor.add(&item.value);
-    }
-    let redactor = &*redactor;
 
     let Some(scope) = &settings.scope else {
         return print(&settings, &items);
@@ -78,8 +73,9 @@ fn execute(
     }
 
     // GitHub's and gh's messages are redacted where the clients read them: an answer may
-    // quote any value sent, sensitive or not (and the REST client adds the token).
-    let mut answers = redactor.clone();
+    // quote any value sent, sensitive or not (and the REST client adds the token); a value
+    // not sent cannot be in them.
+    let mut answers = Redactor::default();
     for (item, _) in &planned {
         answers.add(&item.value);
     }

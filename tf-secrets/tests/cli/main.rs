@@ -11,6 +11,7 @@ mod fixtures;
 mod formats;
 mod github;
 mod leaks;
+mod own_words;
 mod property;
 mod redirects;
 mod selection;
