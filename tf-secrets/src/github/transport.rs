@@ -260,7 +260,7 @@ impl Client {
                     });
                 }
             };
-            cli_support::note(format_args!(
+            crate::notes::note(format_args!(
                 "{what}: {failure}; retrying in {}",
                 duration::format(wait)
             ));

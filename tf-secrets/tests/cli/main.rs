@@ -15,4 +15,5 @@ mod own_words;
 mod property;
 mod redirects;
 mod selection;
+mod signals;
 pub mod via_gh;

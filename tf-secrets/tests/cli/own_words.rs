@@ -67,3 +67,42 @@ fn gh_is_redacted_only_with_the_values_it_was_given() {
     );
     assert!(!stderr.contains("s3cret-pw"), "{stderr}");
 }
+
+#[test]
+fn quiet_silences_status_lines_never_errors() {
+    let fake = FakeGithub::start();
+    let run = |extra: &[&str]| {
+        tool()
+            .env("GITHUB_API_URL", fake.url())
+            .env("GH_TOKEN", TOKEN)
+            .arg("-f")
+            .arg(crate::common::fixture("outputs"))
+            .args(["--to-github", "octo/app", "DB_PASSWORD=db_password"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let loud = run(&[]);
+    assert!(
+        stderr_of(&loud).contains("secret DB_PASSWORD\n"),
+        "{}",
+        stderr_of(&loud)
+    );
+    let quiet = run(&["-q"]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(stderr_of(&quiet), "");
+    let dry = run(&["--quiet", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0));
+    assert_eq!(stderr_of(&dry), "");
+    assert!(!dry.stdout.is_empty(), "the plan is data: it stays");
+    // errors still show
+    fake.script("PUT", "secrets/DB_PASSWORD", Reply::status(503), 1);
+    let failed = run(&["-q", "--retries", "0"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = stderr_of(&failed);
+    assert!(
+        stderr.starts_with("tf-secrets: error: secret DB_PASSWORD: not set: HTTP 503")
+            && stderr.ends_with("1 of 1 not set in repository octo/app: failed: DB_PASSWORD; 0 set; a re-run sets them all again\n"),
+        "{stderr}"
+    );
+}
