@@ -44,7 +44,7 @@ impl Attempt {
         self.error.is_none() && self.failures.is_empty()
     }
 
-    fn error(latency: Duration, message: String) -> Attempt {
+    pub(crate) fn error(latency: Duration, message: String) -> Attempt {
         Attempt {
             latency,
             error: Some(message),

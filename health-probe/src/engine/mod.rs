@@ -47,6 +47,12 @@ pub async fn run<P: Probe, O: Observer>(
         .into_iter()
         .map(|cell| {
             let mut s = cell.into_inner();
+            s.abandon(&match outcome {
+                Outcome::Interrupted(signal) => {
+                    format!("interrupted by {signal} before it finished")
+                }
+                _ => "stopped before it finished".to_owned(),
+            });
             if s.state == State::Probing {
                 s.state = if outcome == Outcome::TimedOut {
                     State::TimedOut

@@ -290,6 +290,17 @@ fn max_attempts_gives_up_before_the_deadline() {
         "{err}"
     );
     assert_eq!(server.hits(), 3);
+    // one attempt is singular
+    let out = probe()
+        .args(["--max-attempts", "1"])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("gave up: not healthy after 1 attempt (--max-attempts)"),
+        "{err}"
+    );
 }
 
 #[test]
