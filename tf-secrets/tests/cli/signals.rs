@@ -130,3 +130,72 @@ fn a_second_signal_abandons_the_write_in_flight_and_reports_it_in_doubt() {
         "{stderr}"
     );
 }
+
+/// A stand-in gh whose `set` writes its pid to `started` and then takes 30 s.
+fn slow_gh(dir: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let script = format!(
+        "#!/bin/sh\nif [ \"$2\" = set ]; then cat >/dev/null; echo $$ > '{}/started'; exec sleep 30; fi\nexit 0\n",
+        dir.display()
+    );
+    let gh = dir.join("gh");
+    std::fs::write(&gh, script).unwrap();
+    std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn with_gh_a_second_signal_kills_gh_and_reports_the_value_in_doubt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tf-secrets"));
+    cmd.scrub_env()
+        .env("PATH", slow_gh(dir.path()))
+        .arg("-f")
+        .arg(fixture("outputs"))
+        .args(["--to-github", "octo/app", "--via-gh", "--json"])
+        .args(["DB_PASSWORD=db_password", "BIG=big_number"]);
+    let mut run = Running::start(&mut cmd);
+    run.collect_stdout();
+    let started = dir.path().join("started");
+    let gh_pid: u32 = run.wait_until("gh was started", |_| {
+        std::fs::read_to_string(&started)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+    });
+    kill(run.pid(), libc::SIGTERM);
+    run.wait_for_stderr("SIGTERM: finishing the write in flight");
+    kill(run.pid(), libc::SIGTERM);
+    let out = run.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert_eq!(
+        statuses(&out.stdout),
+        (
+            vec!["in doubt".to_owned(), "not attempted".to_owned()],
+            Value::from("SIGTERM")
+        ),
+        "{stderr}"
+    );
+    // gh was killed, not left running (gone, or a zombie waiting to be reaped)
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{gh_pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                let state = stat.rsplit_once(") ")?.1.chars().next()?;
+                Some(state != 'Z' && state != 'X')
+            })
+            .unwrap_or(false)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while running() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gh {gh_pid} is still running"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
