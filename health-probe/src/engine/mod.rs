@@ -51,7 +51,8 @@ pub async fn run<P: Probe, O: Observer>(
                 Outcome::Interrupted(signal) => {
                     format!("interrupted by {signal} before it finished")
                 }
-                _ => "stopped before it finished".to_owned(),
+                Outcome::TimedOut => "cut off by the --timeout deadline".to_owned(),
+                _ => "stopped before it finished: another URL ended the run".to_owned(),
             });
             if s.state == State::Probing {
                 s.state = if outcome == Outcome::TimedOut {

@@ -166,3 +166,26 @@ pub trait Observer {
     fn healthy(&self, index: usize, stats: &Stats);
     fn watching(&self, watch: &Watch);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_abandoned_attempt_counts_in_its_phase_and_is_the_last() {
+        let mut s = Stats::default();
+        s.abandon("nothing in flight");
+        assert_eq!((s.attempts, s.last.is_none()), (0, true));
+        s.start(Phase::Wait);
+        s.record(&Attempt::default(), Phase::Wait);
+        assert!(s.in_flight.is_none());
+        s.start(Phase::Watch);
+        s.abandon("interrupted by SIGINT before it finished");
+        assert_eq!((s.attempts, s.watch_attempts), (1, 1));
+        assert_eq!((s.watch_failures, s.consecutive_failures), (0, 0));
+        assert_eq!(
+            s.last.and_then(|a| a.error).as_deref(),
+            Some("interrupted by SIGINT before it finished")
+        );
+    }
+}
