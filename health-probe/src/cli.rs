@@ -31,6 +31,19 @@ EXIT STATUS
   130  interrupted (SIGINT)
   143  terminated (SIGTERM)";
 
+/// Typical runs for `--help` and the man page's EXAMPLES section (each line at most 80
+/// columns; a long command goes on after a backslash).
+const EXAMPLES: &str = "\
+EXAMPLES
+  health-probe --timeout 5m --expect-json '.status == \"healthy\"' \\
+      https://app.example.com/health
+  health-probe --healthy-threshold 3 --expect-status 200,204 --stay-healthy 2m \\
+      https://app.example.com/health
+  health-probe https://app.example.com/health tcp://db.internal:5432
+  health-probe --header-from-env Authorization=HEALTH_TOKEN \\
+      https://app.example.com/internal/health
+  health-probe -q --json https://app.example.com/health > probe.json";
+
 /// Probe HTTP(S) endpoints (or TCP ports) until every one is healthy or a deadline passes.
 ///
 /// Each URL is probed concurrently until it gives --healthy-threshold consecutive answers
@@ -42,7 +55,13 @@ EXIT STATUS
 // Flags are bools; grouping them into enums would not make the command line clearer.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Parser)]
-#[command(name = "health-probe", version, about, long_about, after_help = EXIT_STATUS)]
+#[command(
+    name = "health-probe",
+    version,
+    about,
+    long_about,
+    after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}")
+)]
 pub struct Cli {
     /// URLs to probe: http://, https://, or tcp://HOST:PORT (a TCP connect). All must become
     /// healthy.

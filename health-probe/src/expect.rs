@@ -7,6 +7,7 @@ use regex::bytes::Regex;
 use reqwest::header::{HeaderMap, HeaderName};
 
 use crate::matcher::StatusMatcher;
+use crate::redact::Secrets;
 use cli_support::duration;
 
 /// Every expectation must hold for an attempt to succeed.
@@ -65,13 +66,17 @@ impl Expectations {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
-            .block_on(self.check_async(r))
+            .block_on(self.check_async(r, &Secrets::new()))
     }
 
     /// Why the response is not healthy; empty when every expectation holds. The
     /// `--expect-json` filters run in a worker process: dropping the future (the attempt's
     /// timeout, the deadline, a signal) stops them.
-    pub async fn check_async(&self, r: &ResponseView<'_>) -> Vec<String> {
+    ///
+    /// Only what came from the answer (a jq value, jq's and the JSON parser's messages) goes
+    /// through `secrets`, never the tool's own words nor the user's expectations: a short
+    /// secret such as `in` must not turn `status 500 is not in 200-299` into `is not ***`.
+    pub async fn check_async(&self, r: &ResponseView<'_>, secrets: &Secrets) -> Vec<String> {
         let mut why = Vec::new();
         if !self.status.contains(r.status) {
             why.push(format!("status {} is not in {}", r.status, self.status));
@@ -110,7 +115,7 @@ impl Expectations {
             }
         }
         if !self.json.is_empty() {
-            why.extend(self.check_json(r).await);
+            why.extend(self.check_json(r, secrets).await);
         }
         why
     }
@@ -126,7 +131,7 @@ impl Expectations {
         })
     }
 
-    async fn check_json(&self, r: &ResponseView<'_>) -> Vec<String> {
+    async fn check_json(&self, r: &ResponseView<'_>, secrets: &Secrets) -> Vec<String> {
         if r.truncated {
             return vec![format!(
                 "the body is larger than --max-body ({} bytes), so it cannot be checked as JSON",
@@ -148,7 +153,8 @@ impl Expectations {
             Err(e) => {
                 let (line, column, message) = cli_support::input::json_error_parts(&e);
                 return vec![format!(
-                    "the body is not JSON (line {line}, column {column}: {message})"
+                    "the body is not JSON (line {line}, column {column}: {})",
+                    secrets.redact_cut(&message)
                 )];
             }
         };
@@ -157,11 +163,17 @@ impl Expectations {
         for filter in &self.json {
             let code = filter.code();
             match filter.run_async(input.clone()).await {
-                Err(e) => why.push(format!("--expect-json '{code}' failed: {}", e.message)),
+                Err(e) => why.push(format!(
+                    "--expect-json '{code}' failed: {}",
+                    secrets.redact_cut(&e.message)
+                )),
                 Ok(out) => match out.as_slice() {
                     [jq::Val::Bool(true)] => {}
                     [] => why.push(format!("--expect-json '{code}' gave no value")),
-                    [one] => why.push(format!("--expect-json '{code}' gave {}", excerpt_val(one))),
+                    [one] => why.push(format!(
+                        "--expect-json '{code}' gave {}",
+                        secrets.redact_cut(&excerpt_val(one))
+                    )),
                     many => why.push(format!(
                         "--expect-json '{code}' gave {} values, not one true",
                         many.len()

@@ -44,7 +44,7 @@ impl Attempt {
         self.error.is_none() && self.failures.is_empty()
     }
 
-    fn error(latency: Duration, message: String) -> Attempt {
+    pub(crate) fn error(latency: Duration, message: String) -> Attempt {
         Attempt {
             latency,
             error: Some(message),
@@ -374,12 +374,10 @@ impl Probe for HttpProbe<'_> {
             truncated: answer.truncated,
             latency,
         };
-        let checking = self.expect.check_async(&view);
+        // The failures are redacted where the answer's words enter them.
+        let checking = self.expect.check_async(&view, self.secrets);
         let failures = match tokio::time::timeout(timeout.saturating_sub(latency), checking).await {
-            Ok(failures) => failures
-                .iter()
-                .map(|failure| self.secrets.redact_cut(failure))
-                .collect(),
+            Ok(failures) => failures,
             Err(_) => vec![format!(
                 "--expect-json did not finish: {}",
                 timed_out(timeout, at_deadline)

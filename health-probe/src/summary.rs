@@ -11,7 +11,8 @@
 //!     "healthy": true,
 //!     "state": "healthy",             // healthy | timeout | gave-up | unhealthy | stopped
 //!     "reason": null,                 // why it gave up (gave-up only)
-//!     "attempts": 2,                  // while waiting for health
+//!     "attempts": 2,                  // started while waiting for health (one a signal
+//!                                     //   interrupted too: last_error says so)
 //!     "successes": 1,
 //!     "time_to_healthy_ms": 5012,     // from the start of the run; null unless healthy
 //!     "last_status": 200,             // null when the last attempt got no answer

@@ -10,11 +10,28 @@ use cli_support::input::InputArgs;
 /// keeps them equal).
 pub const EXIT_STATUS: &str = "\
 EXIT STATUS
-  0  done: every value was set, printed, or shown by --dry-run
-  1  validation or GitHub failure: the message names each secret and why; when validation
-     fails nothing is written, when a write fails the others are still reported
-  2  usage: bad arguments, a filter that does not compile, or sensitive values to a
-     terminal without --reveal";
+    0  done: every value was set, printed, or shown by --dry-run
+    1  validation or GitHub failure: the message names each secret and why; when
+       validation fails nothing is written, when a write fails the others are
+       still reported
+    2  usage: bad arguments, a filter that does not compile, or sensitive values
+       to a terminal without --reveal
+  130  SIGINT: no new write was started and the write in flight finished (a
+       second signal abandons it: that value is reported in doubt); the message
+       and --json say what was set, in doubt and not attempted
+  143  SIGTERM: the same as SIGINT";
+
+/// Typical runs for `--help` and the man page's EXAMPLES section; each line at most 80
+/// columns.
+const EXAMPLES: &str = "\
+EXAMPLES
+  terraform output -json | tf-secrets --to-github octo/app DB_PASSWORD=db_password
+  terraform output -json | tf-secrets --to-github octo/app --environment prod \\
+      DB_HOST='.db_endpoint | strip_port' DB_PORT='.db_endpoint | port'
+  terraform output -json | tf-secrets --org acme --visibility selected \\
+      --repos web,api --all --exclude db_password
+  terraform output -json | tf-secrets --format github-env --all >> \"$GITHUB_ENV\"
+  terraform output -json | tf-secrets --dry-run --to-github octo/app --all";
 
 const ABOUT: &str =
     "Terraform outputs to GitHub Actions secrets and variables, exactly and without leaks.";
@@ -63,7 +80,7 @@ pub enum Visibility {
     version,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_help = EXIT_STATUS,
+    after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
     group(ArgGroup::new("destination").args(["to_github", "org"])),
 )]
 #[allow(clippy::struct_excessive_bools)] // independent switches, as the flags are
@@ -187,6 +204,11 @@ pub struct Cli {
     /// A JSON report on stdout: what was set (or would be, with --dry-run), never values
     #[arg(long, conflicts_with = "format", help_heading = "Output")]
     pub json: bool,
+
+    /// No status lines on stderr (`created secret DB`, retries, dry-run notes, the closing
+    /// summary); errors and warnings still show
+    #[arg(short = 'q', long, help_heading = "Output")]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub generate: GenerateArgs,

@@ -172,10 +172,14 @@ pub fn plan_table(rows: &[Row<'_>]) -> String {
 /// ```
 ///
 /// `destination` is where the values go, as messages name it (`stdout` when printing).
+/// A run stopped by a signal adds `"interrupted":"SIGINT"` (or `SIGTERM`) at the end; the
+/// member is absent otherwise.
 #[derive(Serialize)]
 struct Report<'a> {
     destination: &'a str,
     values: Vec<ReportRow<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interrupted: Option<&'static str>,
 }
 
 /// One value of the [`Report`], never the value itself.
@@ -190,7 +194,8 @@ struct ReportRow<'a> {
     bytes: usize,
     /// The output name, or the filter's code.
     source: &'a str,
-    /// `planned`, `created`, `updated`, `set`, `failed` or `not attempted`.
+    /// `planned`, `created`, `updated`, `set`, `failed`, `not attempted`, or `in doubt` (a
+    /// write abandoned in flight at a second signal: it may have been set).
     status: &'a str,
     /// Why it failed (`null` unless `failed`), redacted.
     error: Option<&'a str>,
@@ -198,8 +203,18 @@ struct ReportRow<'a> {
 
 /// The `--json` report ([`Report`]): one object per value, without the value.
 pub fn report_json(destination: &str, rows: &[Row<'_>]) -> String {
+    report_json_interrupted(destination, rows, None)
+}
+
+/// [`report_json`] of a run that `interrupted` stopped (if any).
+pub fn report_json_interrupted(
+    destination: &str,
+    rows: &[Row<'_>],
+    interrupted: Option<cli_support::signal::Signal>,
+) -> String {
     let report = Report {
         destination,
+        interrupted: interrupted.map(cli_support::signal::Signal::name),
         values: rows
             .iter()
             .map(|r| ReportRow {

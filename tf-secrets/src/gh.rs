@@ -3,8 +3,9 @@
 //! CR/LF from stdin; `dest::check` refuses such values unless `--allow-trim`.
 
 use std::ffi::OsString;
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+use tokio::io::AsyncWriteExt as _;
 
 use cli_support::redact::Redactor;
 
@@ -63,8 +64,9 @@ pub fn scope_args(scope: &Scope, listing: bool) -> Vec<String> {
 }
 
 impl Gh {
-    fn run(&self, args: &[String], stdin: Option<&str>) -> Result<(), String> {
-        let mut child = Command::new(&self.program)
+    /// Run gh to its end. Dropping the future (a second signal abandons a write) kills gh.
+    async fn run(&self, args: &[String], stdin: Option<&str>) -> Result<(), String> {
+        let mut child = tokio::process::Command::new(&self.program)
             .args(args)
             .env("GH_PROMPT_DISABLED", "1")
             .env("NO_COLOR", "1")
@@ -75,6 +77,7 @@ impl Gh {
             })
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
+            .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
@@ -85,18 +88,16 @@ impl Gh {
                     format!("cannot run gh: {e}")
                 }
             })?;
-        // Written from another thread so a gh that talks first cannot dead-lock us.
-        let writer = stdin.zip(child.stdin.take()).map(|(value, mut pipe)| {
-            let value = value.to_owned();
-            std::thread::spawn(move || pipe.write_all(value.as_bytes()))
-        });
-        let output = child
-            .wait_with_output()
-            .map_err(|e| format!("gh did not finish: {e}"))?;
-        if let Some(writer) = writer {
-            // gh may exit without reading everything; its exit status says what happened.
-            let _ = writer.join();
-        }
+        // Written alongside the wait so a gh that talks first cannot dead-lock us.
+        let pipe = child.stdin.take();
+        let write = async move {
+            if let (Some(value), Some(mut pipe)) = (stdin, pipe) {
+                // gh may exit without reading everything; its exit status says what happened.
+                let _ = pipe.write_all(value.as_bytes()).await;
+            }
+        };
+        let (output, ()) = tokio::join!(child.wait_with_output(), write);
+        let output = output.map_err(|e| format!("gh did not finish: {e}"))?;
         if output.status.success() {
             return Ok(());
         }
@@ -113,12 +114,17 @@ impl Gh {
 
     /// `gh secret list` (and `gh variable list`) for the scope: fails, before any write,
     /// when gh is missing, not logged in or cannot see the repository.
-    pub fn prepare(&self, scope: &Scope, secrets: bool, variables: bool) -> Result<(), String> {
+    pub async fn prepare(
+        &self,
+        scope: &Scope,
+        secrets: bool,
+        variables: bool,
+    ) -> Result<(), String> {
         for (kind, wanted) in [(Kind::Secret, secrets), (Kind::Variable, variables)] {
             if wanted {
                 let mut args = vec![subcommand(kind).to_owned(), "list".to_owned()];
                 args.extend(scope_args(scope, true));
-                self.run(&args, None).map_err(|e| {
+                self.run(&args, None).await.map_err(|e| {
                     format!(
                         "cannot list the {}s of {}: {e}",
                         kind.as_str(),
@@ -131,14 +137,20 @@ impl Gh {
     }
 
     /// `gh secret set NAME <scope>` with the value on stdin.
-    pub fn set(&self, scope: &Scope, kind: Kind, name: &str, value: &str) -> Result<(), String> {
+    pub async fn set(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        name: &str,
+        value: &str,
+    ) -> Result<(), String> {
         let mut args = vec![
             subcommand(kind).to_owned(),
             "set".to_owned(),
             name.to_owned(),
         ];
         args.extend(scope_args(scope, false));
-        self.run(&args, Some(value))
+        self.run(&args, Some(value)).await
     }
 }
 
@@ -174,8 +186,8 @@ mod tests {
         assert_eq!(scope_args(&org, true), ["--org", "acme"]);
     }
 
-    #[test]
-    fn what_gh_says_is_redacted_where_it_is_read() {
+    #[tokio::test]
+    async fn what_gh_says_is_redacted_where_it_is_read() {
         let mut redactor = Redactor::default();
         redactor.add("s3cret-value");
         let gh = Gh {
@@ -187,10 +199,10 @@ mod tests {
             "-c".to_owned(),
             "exec 1>&2; printf 'bad: '; cat; exit 3".to_owned(),
         ];
-        let err = gh.run(&args, Some("s3cret-value")).unwrap_err();
+        let err = gh.run(&args, Some("s3cret-value")).await.unwrap_err();
         assert_eq!(err, "gh exited with 3: bad: ***");
         let long = format!("s3cret-value\n\u{1b}[1m {}", "x".repeat(300));
-        let err = gh.run(&args, Some(&long)).unwrap_err();
+        let err = gh.run(&args, Some(&long)).await.unwrap_err();
         assert_eq!(
             err,
             format!(
@@ -200,8 +212,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_missing_gh_says_so() {
+    #[tokio::test]
+    async fn a_missing_gh_says_so() {
         let gh = Gh {
             program: "/nonexistent/gh".into(),
             redactor: Redactor::default(),
@@ -212,6 +224,7 @@ mod tests {
         };
         assert!(
             gh.prepare(&repo, true, false)
+                .await
                 .unwrap_err()
                 .contains("not found on PATH")
         );

@@ -7,10 +7,12 @@ mod exit;
 mod format;
 mod gh;
 mod github;
+mod notes;
 mod outputs;
 mod run;
 mod select;
 mod settings;
+mod write;
 
 use std::process::ExitCode;
 

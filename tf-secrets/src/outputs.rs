@@ -6,6 +6,7 @@
 
 use cli_support::input::{Source, check_depth, line_column, parse_json};
 use cli_support::jq::Val;
+use cli_support::json_path::JsonPath;
 
 /// One root output.
 #[derive(Debug, Clone)]
@@ -57,9 +58,10 @@ impl Outputs {
             };
             let name = String::from_utf8(name.to_vec())
                 .map_err(|_| anyhow::anyhow!("{source}: an output name is not UTF-8"))?;
+            let at = JsonPath::root().key(name.as_str());
             let shape_error = || {
                 anyhow::anyhow!(
-                    "{source}: output `{name}` (at .{name}): expected an object with \"value\" \
+                    "{source}: output `{name}` (at {at}): expected an object with \"value\" \
                      and \"sensitive\" members; {HINT_BARE}"
                 )
             };
@@ -74,7 +76,8 @@ impl Outputs {
                 None => true,
                 Some(Val::Bool(b)) => *b,
                 Some(_) => anyhow::bail!(
-                    "{source}: output `{name}` (at .{name}.sensitive): expected true or false"
+                    "{source}: output `{name}` (at {}): expected true or false",
+                    at.clone().key("sensitive")
                 ),
             };
             list.push(Output {
@@ -145,6 +148,42 @@ impl Outputs {
         format!(
             "no output named `{name}`;{hint} the outputs are: {}",
             self.names()
+        )
+    }
+
+    /// [`Outputs::values_object`] with every string and number inside a sensitive output
+    /// replaced by `stand_in` (keys, booleans, nulls and the shape kept): an input that
+    /// holds no secret, for re-running a failing filter.
+    pub fn masked_values_object(&self, stand_in: &Val) -> Val {
+        fn mask(value: &Val, stand_in: &Val) -> Val {
+            match value {
+                Val::TStr(_) | Val::BStr(_) | Val::Num(_) => stand_in.clone(),
+                Val::Arr(a) => Val::Arr(
+                    a.iter()
+                        .map(|v| mask(v, stand_in))
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
+                Val::Obj(o) => Val::obj(
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), mask(v, stand_in)))
+                        .collect(),
+                ),
+                Val::Null | Val::Bool(_) => value.clone(),
+            }
+        }
+        Val::obj(
+            self.list
+                .iter()
+                .map(|o| {
+                    let value = if o.sensitive {
+                        mask(&o.value, stand_in)
+                    } else {
+                        o.value.clone()
+                    };
+                    (Val::from(o.name.clone()), value)
+                })
+                .collect(),
         )
     }
 
@@ -230,6 +269,14 @@ mod tests {
         assert!(err.contains("without an output name"), "{err}");
         let err = parse(r#"{"x": "bare"}"#).unwrap_err().to_string();
         assert!(err.contains("output `x` (at .x)"), "{err}");
+        // a name jq cannot write after a dot is quoted, as jq writes it
+        let err = parse(r#"{"a b": {"value": 1, "sensitive": 1}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(r#"output `a b` (at .["a b"].sensitive)"#),
+            "{err}"
+        );
     }
 
     #[test]

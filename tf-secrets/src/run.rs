@@ -11,11 +11,11 @@ use cli_support::{gha, output, usage};
 use crate::dest::{self, Kind, Scope};
 use crate::exit;
 use crate::format::{self, Format, Row};
-use crate::gh::Gh;
-use crate::github::{self, Client, Config, Written};
+use crate::notes;
 use crate::outputs::Outputs;
 use crate::select::{self, Item, Problems};
 use crate::settings::Settings;
+use crate::write::{self, Outcome, Via, Writes};
 
 const EXAMPLE: &str = "terraform output -json | tf-secrets --dry-run DB_PASSWORD=db_password";
 
@@ -27,6 +27,7 @@ const INPUT_LIMIT: cli_support::input::Limit = cli_support::input::Limit {
 };
 
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
+    notes::set_quiet(settings.quiet);
     let input = cli_support::input::read_input_limited(
         settings.input.as_deref(),
         "`terraform output -json`",
@@ -35,22 +36,17 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     )?;
     let outputs = Outputs::parse(&input.bytes, &input.source)?;
     drop(input); // the parsed outputs hold every value; the raw bytes are not needed again
-    let mut redactor = outputs.redactor();
-    execute(settings, &outputs, &mut redactor).map_err(|e| redactor.redact_error(e))
+    execute(settings, &outputs)
 }
 
-fn execute(
-    settings: Settings,
-    outputs: &Outputs,
-    redactor: &mut Redactor,
-) -> anyhow::Result<ExitCode> {
-    let items = select::select(outputs, &settings.selectors, &settings.options, redactor)
+/// The tool's own messages (names, counts, the summary) are never redacted: only text that
+/// came from outside (GitHub's answers, gh's stderr) is, where it is read, and only with the
+/// values this run sends (and the token). A blanket pass over the tool's words would turn a
+/// short value such as `not` into `***` inside them, and so point at it.
+fn execute(settings: Settings, outputs: &Outputs) -> anyhow::Result<ExitCode> {
+    let redactor = outputs.redactor();
+    let items = select::select(outputs, &settings.selectors, &settings.options, &redactor)
         .map_err(Problems::into_error)?;
-    // Values derived by filters are known only now.
-    for item in items.iter().filter(|i| i.sensitive) {
-        redactor.add(&item.value);
-    }
-    let redactor = &*redactor;
 
     let Some(scope) = &settings.scope else {
         return print(&settings, &items);
@@ -77,7 +73,7 @@ fn execute(
             .map(|(item, kind)| row(item, kind.as_str(), "planned", None))
             .collect();
         show_plan(settings.json, &scope.describe(), &rows)?;
-        cli_support::note(format_args!(
+        notes::note(format_args!(
             "dry run: would set {counts} in {}{}; nothing was written",
             scope.describe(),
             if settings.via_gh { " with gh" } else { "" }
@@ -86,16 +82,18 @@ fn execute(
     }
 
     // GitHub's and gh's messages are redacted where the clients read them: an answer may
-    // quote any value sent, sensitive or not (and the REST client adds the token).
-    let mut answers = redactor.clone();
+    // quote any value sent, sensitive or not (and the REST client adds the token); a value
+    // not sent cannot be in them.
+    let mut answers = Redactor::default();
     for (item, _) in &planned {
         answers.add(&item.value);
     }
-    let results = match settings.github {
-        Some(config) => write_rest(config, scope, &planned, &counts, answers)?,
-        None => write_gh(scope, &planned, &counts, answers)?,
+    let via = match settings.github {
+        Some(config) => Via::Rest(config),
+        None => Via::Gh,
     };
-    report(settings.json, scope, &planned, &counts, &results)
+    let writes = write::write(via, scope, &planned, answers)?;
+    report(settings.json, scope, &planned, &counts, &writes)
 }
 
 /// How many secrets and variables a plan sets: for messages, and for what the writes need
@@ -160,7 +158,7 @@ fn print(settings: &Settings, items: &[Item]) -> anyhow::Result<ExitCode> {
             .collect();
         show_plan(settings.json, "stdout", &rows)?;
         // The plan went to stdout; the values did not.
-        cli_support::note(format_args!(
+        notes::note(format_args!(
             "dry run: {} selected{}; the plan above is on stdout, no value was printed",
             match items.len() {
                 1 => "1 value".to_owned(),
@@ -197,124 +195,76 @@ fn print(settings: &Settings, items: &[Item]) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(exit::SUCCESS))
 }
 
-/// The outcome of each write, in order; `None`: not attempted.
-type Results = Vec<Option<Result<Written, String>>>;
-
-fn write_rest(
-    config: Config,
-    scope: &Scope,
-    planned: &[(Item, Kind)],
-    counts: &Counts,
-    redactor: Redactor,
-) -> anyhow::Result<Results> {
-    let client = Client::new(config, redactor).map_err(anyhow::Error::msg)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let prepared = client
-            .prepare(scope, counts.secrets > 0, counts.variables > 0)
-            .await
-            .map_err(|e| anyhow::anyhow!("nothing was written: {e}"))?;
-        let mut results: Results = Vec::with_capacity(planned.len());
-        let mut stopped = false;
-        for (item, kind) in planned {
-            if stopped {
-                results.push(None);
-                continue;
-            }
-            let result = match kind {
-                Kind::Secret => {
-                    client
-                        .set_secret(scope, &prepared, &item.name, &item.value)
-                        .await
-                }
-                Kind::Variable => {
-                    client
-                        .set_variable(scope, &prepared, &item.name, &item.value)
-                        .await
-                }
-            };
-            stopped = result.as_ref().is_err_and(github::ApiError::stops_the_run);
-            results.push(Some(result.map_err(|e| e.message)));
-            announce(item, *kind, results.last().and_then(Option::as_ref));
-        }
-        Ok(results)
-    })
-}
-
-fn write_gh(
-    scope: &Scope,
-    planned: &[(Item, Kind)],
-    counts: &Counts,
-    redactor: Redactor,
-) -> anyhow::Result<Results> {
-    let gh = Gh::new(redactor);
-    gh.prepare(scope, counts.secrets > 0, counts.variables > 0)
-        .map_err(|e| anyhow::anyhow!("nothing was written: {e}"))?;
-    let mut results: Results = Vec::with_capacity(planned.len());
-    for (item, kind) in planned {
-        let result = gh
-            .set(scope, *kind, &item.name, &item.value)
-            .map(|()| Written::Set);
-        results.push(Some(result));
-        announce(item, *kind, results.last().and_then(Option::as_ref));
-    }
-    Ok(results)
-}
-
-/// One stderr line per write, as it happens.
-fn announce(item: &Item, kind: Kind, result: Option<&Result<Written, String>>) {
-    match result {
-        Some(Ok(written)) => cli_support::note(format_args!(
-            "{} {} {}",
-            written.as_str(),
-            kind.as_str(),
-            item.name
-        )),
-        Some(Err(e)) => cli_support::report::error(format_args!(
-            "{} {}: not set: {e}",
-            kind.as_str(),
-            item.name
-        )),
-        None => {}
-    }
-}
-
 fn report(
     json: bool,
     scope: &Scope,
     planned: &[(Item, Kind)],
     counts: &Counts,
-    results: &Results,
+    writes: &Writes,
 ) -> anyhow::Result<ExitCode> {
+    let outcomes = &writes.outcomes;
     if json {
         let rows: Vec<Row<'_>> = planned
             .iter()
-            .zip(results)
-            .map(|((item, kind), result)| match result {
-                Some(Ok(w)) => row(item, kind.as_str(), w.as_str(), None),
-                Some(Err(e)) => row(item, kind.as_str(), "failed", Some(e.clone())),
-                None => row(item, kind.as_str(), "not attempted", None),
+            .zip(outcomes)
+            .map(|((item, kind), outcome)| {
+                let error = match outcome {
+                    Outcome::Failed(e) => Some(e.clone()),
+                    _ => None,
+                };
+                row(item, kind.as_str(), outcome.status(), error)
             })
             .collect();
-        output::print(format::report_json(&scope.describe(), &rows).as_bytes())?;
+        let text = format::report_json_interrupted(&scope.describe(), &rows, writes.interrupted);
+        output::print(text.as_bytes())?;
     }
-    let names = |outcome: fn(&Option<Result<Written, String>>) -> bool| -> Vec<&str> {
+    let names = |wanted: fn(&Outcome) -> bool| -> Vec<&str> {
         planned
             .iter()
-            .zip(results)
-            .filter(|(_, result)| outcome(result))
+            .zip(outcomes)
+            .filter(|(_, outcome)| wanted(outcome))
             .map(|((item, _), _)| item.name.as_str())
             .collect()
     };
-    let failed = names(|r| matches!(r, Some(Err(_))));
-    let skipped = names(Option::is_none);
+    let set = names(|o| matches!(o, Outcome::Written(_)));
+    let failed = names(|o| matches!(o, Outcome::Failed(_)));
+    let in_doubt = names(|o| *o == Outcome::InDoubt);
+    let skipped = names(|o| *o == Outcome::NotAttempted);
+    if let Some(signal) = writes.interrupted {
+        let list = |names: &[&str]| {
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        };
+        let mut message = format!(
+            "interrupted by {signal}: in {}: set: {}",
+            scope.describe(),
+            list(&set)
+        );
+        if !failed.is_empty() {
+            let _ = write!(message, "; failed: {}", failed.join(", "));
+        }
+        if !in_doubt.is_empty() {
+            let _ = write!(
+                message,
+                "; in doubt (abandoned in flight, may have been set): {}",
+                in_doubt.join(", ")
+            );
+        }
+        let _ = write!(
+            message,
+            "; not attempted: {}; a re-run sets them all again",
+            list(&skipped)
+        );
+        cli_support::report::error(message);
+        return Ok(ExitCode::from(exit::for_signal(signal)));
+    }
     if failed.is_empty() && skipped.is_empty() {
-        cli_support::note(format_args!("set {counts} in {}", scope.describe()));
+        notes::note(format_args!("set {counts} in {}", scope.describe()));
         return Ok(ExitCode::from(exit::SUCCESS));
     }
-    let set = planned.len() - failed.len() - skipped.len();
     let mut message = format!(
         "{} of {} not set in {}: failed: {}",
         failed.len() + skipped.len(),
@@ -329,6 +279,6 @@ fn report(
             skipped.join(", ")
         );
     }
-    let _ = write!(message, "; {set} set; a re-run sets them all again");
+    let _ = write!(message, "; {} set; a re-run sets them all again", set.len());
     Err(anyhow::anyhow!(message))
 }

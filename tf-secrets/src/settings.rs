@@ -38,6 +38,8 @@ pub struct Settings {
     pub dry_run: bool,
     /// `--json`: a report on stdout.
     pub json: bool,
+    /// `--quiet`: no status lines.
+    pub quiet: bool,
 }
 
 impl Settings {
@@ -104,6 +106,7 @@ impl Settings {
             reveal: cli.reveal,
             dry_run: cli.dry_run,
             json: cli.json,
+            quiet: cli.quiet,
         })
     }
 }

@@ -47,6 +47,13 @@ pub async fn run<P: Probe, O: Observer>(
         .into_iter()
         .map(|cell| {
             let mut s = cell.into_inner();
+            s.abandon(&match outcome {
+                Outcome::Interrupted(signal) => {
+                    format!("interrupted by {signal} before it finished")
+                }
+                Outcome::TimedOut => "cut off by the --timeout deadline".to_owned(),
+                _ => "stopped before it finished: another URL ended the run".to_owned(),
+            });
             if s.state == State::Probing {
                 s.state = if outcome == Outcome::TimedOut {
                     State::TimedOut

@@ -85,10 +85,32 @@ pub struct Stats {
     pub watch_attempts: u32,
     pub watch_failures: u32,
     pub watch_max_consecutive_failures: u32,
+    /// The attempt started and not yet recorded: its phase and start. A run stopped then (a
+    /// signal, the deadline's backstop) counts it ([`Stats::abandon`]).
+    pub in_flight: Option<(Phase, Instant)>,
 }
 
 impl Stats {
+    /// An attempt starts now.
+    pub(crate) fn start(&mut self, phase: Phase) {
+        self.in_flight = Some((phase, Instant::now()));
+    }
+
+    /// The run stopped during an attempt: it counts (`attempts` are the attempts started),
+    /// and is the last one, with `why` as its error; it is neither a success nor a failure.
+    pub(crate) fn abandon(&mut self, why: &str) {
+        let Some((phase, started)) = self.in_flight.take() else {
+            return;
+        };
+        match phase {
+            Phase::Wait => self.attempts += 1,
+            Phase::Watch => self.watch_attempts += 1,
+        }
+        self.last = Some(Attempt::error(started.elapsed(), why.to_owned()));
+    }
+
     pub(crate) fn record(&mut self, attempt: &Attempt, phase: Phase) {
+        self.in_flight = None;
         match phase {
             Phase::Wait => self.attempts += 1,
             Phase::Watch => self.watch_attempts += 1,
@@ -143,4 +165,27 @@ pub trait Observer {
     );
     fn healthy(&self, index: usize, stats: &Stats);
     fn watching(&self, watch: &Watch);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_abandoned_attempt_counts_in_its_phase_and_is_the_last() {
+        let mut s = Stats::default();
+        s.abandon("nothing in flight");
+        assert_eq!((s.attempts, s.last.is_none()), (0, true));
+        s.start(Phase::Wait);
+        s.record(&Attempt::default(), Phase::Wait);
+        assert!(s.in_flight.is_none());
+        s.start(Phase::Watch);
+        s.abandon("interrupted by SIGINT before it finished");
+        assert_eq!((s.attempts, s.watch_attempts), (1, 1));
+        assert_eq!((s.watch_failures, s.consecutive_failures), (0, 0));
+        assert_eq!(
+            s.last.and_then(|a| a.error).as_deref(),
+            Some("interrupted by SIGINT before it finished")
+        );
+    }
 }

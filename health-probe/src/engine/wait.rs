@@ -39,6 +39,7 @@ pub(super) async fn wait_healthy<P: Probe, O: Observer>(
         } else {
             (left, true)
         };
+        cell.borrow_mut().start(Phase::Wait);
         let attempt = probe.attempt(timeout, at_deadline).await;
         let now = Instant::now();
         let mut s = cell.borrow_mut();
@@ -80,7 +81,10 @@ fn after_attempt(plan: &Plan, s: &Stats, attempt: &Attempt, start: Instant, now:
         && s.attempts >= max
     {
         return Next::Stop(
-            State::GaveUp(format!("not healthy after {max} attempts (--max-attempts)")),
+            State::GaveUp(format!(
+                "not healthy after {max} attempt{} (--max-attempts)",
+                if max == 1 { "" } else { "s" }
+            )),
             Outcome::GaveUp,
         );
     }

@@ -34,6 +34,7 @@ pub(super) async fn watch_healthy<P: Probe, O: Observer>(
     while next_start < until {
         tokio::time::sleep_until(next_start).await;
         let start = Instant::now();
+        cell.borrow_mut().start(Phase::Watch);
         let attempt = probe.attempt(plan.attempt_timeout, false).await;
         let now = Instant::now();
         let mut s = cell.borrow_mut();

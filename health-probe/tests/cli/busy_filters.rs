@@ -139,6 +139,12 @@ fn sigterm_during_a_busy_filter_stops_the_probe_and_the_worker() {
     let r = report(&out);
     assert_eq!(r["outcome"], "interrupted");
     assert_eq!(r["urls"][0]["state"], "stopped");
+    // The attempt in progress (its filter busy) counts, and says why it has no result.
+    assert_eq!(r["urls"][0]["attempts"], 1, "{r}");
+    assert_eq!(
+        r["urls"][0]["last_error"], "interrupted by SIGTERM before it finished",
+        "{r}"
+    );
     // The worker was killed with the probe, not left running.
     let deadline = Instant::now() + Duration::from_secs(10);
     while !gone(worker) {

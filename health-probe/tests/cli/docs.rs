@@ -13,6 +13,14 @@ fn readme_exit_table_is_the_help_table() {
         &help,
     );
     assert!(table.lines().count() >= 6, "{table}");
+    let examples = help
+        .split_once("\nEXAMPLES\n")
+        .expect("EXAMPLES in --help")
+        .1;
+    assert!(
+        examples.contains("  health-probe --timeout 5m --expect-json"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -24,6 +32,9 @@ fn generate_man_and_completions() {
         man.contains(".TH health-probe") && man.contains("stay\\-healthy"),
         "{man}"
     );
+
+    assert!(man.contains("\n.SH EXAMPLES\n.nf\n"), "{man}");
+    assert!(man.contains("\n.SH EXIT STATUS\n"), "{man}");
 
     let out = probe()
         .args(["--generate", "complete-bash"])

@@ -155,7 +155,9 @@ fn only_urls_that_failed_are_annotated() {
 
 #[test]
 fn sigterm_stops_the_probe_with_a_report() {
-    let port = test_support::free_port();
+    // held closed for the whole test: every attempt is refused
+    let closed = test_support::ClosedPort::new();
+    let port = closed.port();
     let mut cmd = probe_process();
     cmd.args([
         "-i",

@@ -78,14 +78,14 @@ fn a_flapping_server_never_reaches_the_threshold() {
 
 #[test]
 fn connection_refused_until_the_server_starts_mid_run() {
-    let port = test_support::free_port();
-    let url = format!("http://127.0.0.1:{port}/health");
+    let closed = test_support::ClosedPort::new();
+    let url = closed.url("/health");
     let mut cmd = probe_process();
     cmd.args(["-i", "200ms", "-t", "30s", "--json", &url]);
     let mut running = Running::start(&mut cmd);
     running.collect_stdout();
     running.wait_for_stderr("#2 connection refused");
-    let _server = Server::start_on(port, |_| Reply::text(200, "up"));
+    let _server = Server::start_on_port(closed, |_| Reply::text(200, "up"));
     let out = running.wait();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -290,6 +290,17 @@ fn max_attempts_gives_up_before_the_deadline() {
         "{err}"
     );
     assert_eq!(server.hits(), 3);
+    // one attempt is singular
+    let out = probe()
+        .args(["--max-attempts", "1"])
+        .arg(server.url("/"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("gave up: not healthy after 1 attempt (--max-attempts)"),
+        "{err}"
+    );
 }
 
 #[test]

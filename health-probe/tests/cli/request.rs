@@ -150,7 +150,8 @@ fn redirects_are_followed_by_default() {
 
 #[test]
 fn a_redirect_that_fails_names_where_it_failed() {
-    let closed = test_support::free_port();
+    let closed_port = test_support::ClosedPort::new();
+    let closed = closed_port.port();
     let server = Server::start(move |_| {
         Reply::status(302).header(
             "Location",

@@ -185,3 +185,37 @@ fn a_secret_cut_short_in_an_expectation_failure_leaves_no_prefix() {
         "{err}"
     );
 }
+
+#[test]
+fn a_short_secret_does_not_garble_the_tools_own_words() {
+    // `in` is a header value sent, so it is redacted in what the server says (its echo and
+    // the value --expect-json gave), never in the tool's own words.
+    let server = Server::start(|req| {
+        Reply::json(
+            500,
+            &json!({ "echo": header(req, "x-token"), "word": "in" }),
+        )
+    });
+    let out = probe()
+        .args(["--max-attempts", "1", "--json", "--expect-json", ".word"])
+        .args(["--header", "X-Token: in"])
+        .arg(server.url("/echo"))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        report(&out)["urls"][0]["last_failures"],
+        json!([
+            "status 500 is not in 200-299",
+            format!("--expect-json '.word' gave \"{MARK}\""),
+        ])
+    );
+    let body = format!(r#"{{"echo":"{MARK}","word":"{MARK}"}}"#);
+    assert!(
+        err.lines().next().unwrap().ends_with(&format!(
+            ": status 500 is not in 200-299; --expect-json '.word' gave \"{MARK}\"; body: {body:?}"
+        )),
+        "{err}"
+    );
+}

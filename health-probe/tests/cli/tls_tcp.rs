@@ -107,7 +107,8 @@ fn tcp_connect_succeeds_on_a_listening_port() {
 
 #[test]
 fn tcp_waits_for_a_port_to_open() {
-    let port = test_support::free_port();
+    let closed = test_support::ClosedPort::new();
+    let port = closed.port();
     let mut cmd = probe_process();
     cmd.args([
         "-i",
@@ -119,12 +120,12 @@ fn tcp_waits_for_a_port_to_open() {
     let mut running = Running::start(&mut cmd);
     running.collect_stdout();
     running.wait_for_stderr(&format!("#1 127.0.0.1:{port}: connection refused"));
-    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    // the port opens: a server takes the held port (nobody else could have)
+    let _server = Server::start_on_port(closed, |_| Reply::text(200, "ok"));
     let out = running.wait();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("connection refused"), "{err}");
-    drop(listener);
 }
 
 #[test]
@@ -147,7 +148,8 @@ fn tcp_and_http_together() {
 
 #[test]
 fn tcp_to_a_closed_port_fails_by_the_deadline() {
-    let port = test_support::free_port();
+    let closed = test_support::ClosedPort::new();
+    let port = closed.port();
     let out = probe()
         .args([
             "-t",

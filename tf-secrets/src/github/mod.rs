@@ -14,7 +14,7 @@ pub mod retry;
 pub mod seal;
 pub mod transport;
 
-pub use answer::{ApiError, excerpt};
-pub use endpoints::Written;
+pub use answer::excerpt;
+pub use endpoints::{Prepared, Written};
 pub use retry::Backoff;
 pub use transport::{Client, Config, Token, parse_base};

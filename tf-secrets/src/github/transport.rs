@@ -260,7 +260,7 @@ impl Client {
                     });
                 }
             };
-            cli_support::note(format_args!(
+            crate::notes::note(format_args!(
                 "{what}: {failure}; retrying in {}",
                 duration::format(wait)
             ));
@@ -288,10 +288,12 @@ impl Client {
                     shown_url(&self.base)
                 )
             } else {
+                // The address came from the server: it may quote what was sent.
                 format!(
-                    "the API answered with a redirect to {to}, off its origin {}; the token is \
+                    "the API answered with a redirect to {}, off its origin {}; the token is \
                      not sent there: set --api-url / GITHUB_API_URL to the address the API \
                      answers on",
+                    self.redactor.redact(to),
                     self.base.origin().ascii_serialization()
                 )
             };

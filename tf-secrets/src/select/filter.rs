@@ -27,6 +27,31 @@ def lines:
 pub const SENSITIVE_FAILURE: &str = "its message is not shown because the filter reads \
      sensitive outputs (try it with jq on test values)";
 
+/// A failing filter's message, when it cannot hold a secret. The filter is run again on
+/// the input with every sensitive string and number replaced by a stand-in, twice: a fixed
+/// string, then null (another type, so that a filter that reads a sensitive value at all
+/// behaves differently). The real `message` is shown only when both runs fail with the same
+/// kind of error and exactly that message: it then depends on no sensitive value (the
+/// filter failed on plain outputs, or on the shape only), and is a text computed without
+/// any secret. Otherwise `None`: only the kind of error is shown.
+fn message_without_secrets(
+    filter: &jq::Filter,
+    outputs: &Outputs,
+    kind: jq::ErrorKind,
+    message: &str,
+) -> Option<String> {
+    let stand_ins = [Val::from("SENSITIVE_VALUE".to_owned()), Val::Null];
+    stand_ins
+        .iter()
+        .all(
+            |stand_in| match filter.run(outputs.masked_values_object(stand_in)) {
+                Err(e) => e.kind() == kind && e.message == message,
+                Ok(_) => false,
+            },
+        )
+        .then(|| message.to_owned())
+}
+
 pub enum FilterError {
     Usage(String),
     Invalid(String),
@@ -56,11 +81,15 @@ pub fn run_filter(
         if sensitive {
             // The message may quote a sensitive value whole, in pieces or transformed
             // (base64, character codes, one character at a time), which no search for the
-            // value recognises: only the kind of error is shown.
-            FilterError::Invalid(format!(
-                "the filter failed: {}; {SENSITIVE_FAILURE}",
-                e.kind()
-            ))
+            // value recognises: only a message of a run without secrets is shown, else the
+            // kind of error.
+            match message_without_secrets(&filter, outputs, e.kind(), &e.message) {
+                Some(message) => FilterError::Invalid(format!("the filter failed: {message}")),
+                None => FilterError::Invalid(format!(
+                    "the filter failed: {}; {SENSITIVE_FAILURE}",
+                    e.kind()
+                )),
+            }
         } else {
             FilterError::Invalid(format!(
                 "the filter failed: {}",

@@ -443,6 +443,27 @@ mod tests {
     }
 
     #[test]
+    fn failing_filters_on_plain_outputs_beside_sensitive_ones_keep_their_message() {
+        let p = problems(
+            &[
+                "A=.db_endpoint | error",
+                "B=.db_endpoint + .db_password | error",
+            ],
+            &Options::default(),
+        );
+        assert_eq!(
+            p.invalid,
+            [
+                "`A=.db_endpoint | error`: the filter failed: db.example.com:5432".to_owned(),
+                format!(
+                    "`B=.db_endpoint + .db_password | error`: the filter failed: {}; {SENSITIVE_FAILURE}",
+                    jq::ErrorKind::Raised
+                )
+            ]
+        );
+    }
+
+    #[test]
     fn a_filter_may_read_a_missing_output() {
         assert_eq!(
             values(&[r#"X=.maybe // "none""#, "Y=.maybe.deep? // .flag"]),

@@ -74,3 +74,25 @@ fn completions_and_man_page() {
         .stdout(predicate::str::contains(".TH tf-secrets"))
         .stderr("");
 }
+
+#[test]
+fn help_and_the_man_page_have_examples() {
+    let help = help();
+    let examples = help
+        .split_once("\nEXAMPLES\n")
+        .expect("an EXAMPLES section in --help")
+        .1;
+    assert!(
+        examples.contains("  terraform output -json | tf-secrets --to-github octo/app"),
+        "{help}"
+    );
+    let page = stdout_of(
+        tool()
+            .args(["--generate", "man"])
+            .assert()
+            .success()
+            .get_output(),
+    );
+    assert!(page.contains("\n.SH EXAMPLES\n.nf\n"), "{page}");
+    assert!(page.contains("\n.SH EXIT STATUS\n"), "{page}");
+}

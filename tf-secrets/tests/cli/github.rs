@@ -575,9 +575,9 @@ fn a_slow_answer_within_the_timeout_is_fine_and_one_past_it_fails_clearly() {
 
 #[test]
 fn an_unreachable_api_is_reported_with_its_host() {
-    let port = test_support::free_port();
+    let closed = test_support::ClosedPort::new();
     tool()
-        .env("GITHUB_API_URL", format!("http://127.0.0.1:{port}"))
+        .env("GITHUB_API_URL", closed.url(""))
         .env("GH_TOKEN", TOKEN)
         .arg("-f")
         .arg(fixture("outputs"))

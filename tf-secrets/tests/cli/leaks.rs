@@ -4,6 +4,7 @@
 use std::os::unix::fs::PermissionsExt as _;
 use std::time::Duration;
 
+use predicates::prelude::*;
 use test_support::http::Reply;
 
 use crate::common::{assert_no_secret, fixture, tool};
@@ -279,6 +280,34 @@ fn a_failing_filter_on_plain_outputs_keeps_its_message() {
         .code(1)
         .stdout("")
         .stderr("tf-secrets: error: `X=.host | error`: the filter failed: db.internal\n");
+}
+
+/// With sensitive outputs in the input, a filter that fails on plain ones keeps its message:
+/// it fails the same way, with the same message, when every sensitive value is replaced by
+/// a stand-in, so the message holds no secret. One that fails on a sensitive value (or
+/// whose message depends on one) still shows the kind only (the test above).
+#[test]
+fn a_failing_filter_on_plain_outputs_keeps_its_message_beside_sensitive_ones() {
+    let input = r#"{"plain": {"sensitive": false, "value": "visible-text"},
+                    "pw": {"sensitive": true, "value": "hunter2-s3cret"}}"#;
+    tool()
+        .args(["--format", "json", "Y=.plain|error"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr("tf-secrets: error: `Y=.plain|error`: the filter failed: visible-text\n");
+    // the message depends on the secret: hidden, though the filter also reads plain text
+    tool()
+        .args(["--format", "json", "Y=.plain + .pw | error"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("its message is not shown")
+                .and(predicate::str::contains("s3cret").not()),
+        );
 }
 
 /// GitHub's words reach stderr (the error, the retry lines) redacted of the token and of
