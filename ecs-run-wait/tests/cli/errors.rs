@@ -180,12 +180,15 @@ fn unknown_container_and_missing_network() {
         ));
     env.cmd()
         .args(env.run_args())
-        .args(["--overrides", r#"{"containerOverrides": [{"name": "app", "secrets": []}]}"#])
+        .args([
+            "--overrides",
+            r#"{"containerOverrides": [{"name": "app", "secrets": []}]}"#,
+        ])
         .assert()
         .code(2)
         .stdout("")
         .stderr(predicate::str::contains(
-            "--overrides: overrides.containerOverrides[0].secrets: not something RunTask can override",
+            "--overrides: .containerOverrides[0].secrets: not something RunTask can override",
         ));
     // nothing was started by any of these
     assert_eq!(env.tasks(), Vec::<String>::new());
