@@ -150,7 +150,13 @@ impl Settings {
             if let Some(t) = &cli.client_token {
                 check_client_token(t)?;
             }
-            let env = plan::resolve_env(&cli.env, |k| std::env::var(k).ok()).map_err(usage)?;
+            let env = cli
+                .env
+                .iter()
+                .map(|arg| plan::parse_env(arg))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(usage)?;
+            let env = plan::resolve_env(&env, |k| std::env::var(k).ok()).map_err(usage)?;
             let overrides = cli.overrides.as_deref().map(read_overrides).transpose()?;
             Mode::Run(Box::new(RunSettings {
                 task_definition: cli.task_definition.clone().unwrap_or_default(),
