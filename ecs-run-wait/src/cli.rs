@@ -17,7 +17,8 @@ EXIT STATUS
     N  otherwise the container's own exit code: --container's, else the single essential
        container's, else the first non-zero one among the essential containers
     2  usage: a bad or missing option, including a --container the task definition does not
-       have and network options an awsvpc task definition needs
+       have, network options an awsvpc task definition needs and a --summary FILE that
+       cannot be written (checked before the task starts)
   124  --timeout expired; the task was stopped (left running with --leave-running)
   125  no exit code: the task failed to start (stopCode, stoppedReason and container reasons
        are printed), RunTask failed, the task was lost, or an AWS, credentials or network

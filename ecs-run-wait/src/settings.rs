@@ -92,25 +92,98 @@ fn check_client_token(token: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--summary FILE` can be written, checked before anything runs (a migration that ran must
+/// not end in "cannot write the summary"), by the rules `cli_support::output::write_atomic`
+/// writes by, without creating, opening or truncating FILE: links are followed; a FIFO or a
+/// device is fine (written through; a FIFO is not opened now: that would wait for a reader);
+/// a directory, a socket or a read-only file is refused; a regular file (or none) needs its
+/// directory to exist and take a new file, which a probe file created and removed at once
+/// tells (permissions alone would not: root, read-only mounts, ACLs). A failure that still
+/// happens at the end (the disk filled up) is reported then, with exit 125.
 fn check_summary_path(path: &Path) -> anyhow::Result<()> {
-    let dir = match path.parent() {
+    use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
+    let target = resolve_links(path)?;
+    let shown = if target == path {
+        path.display().to_string()
+    } else {
+        format!("{} (-> {})", path.display(), target.display())
+    };
+    let refuse = |why: String| Err(usage(format!("--summary {shown}: {why}")));
+    if let Ok(meta) = std::fs::metadata(&target) {
+        let kind = meta.file_type();
+        if kind.is_fifo() || kind.is_char_device() || kind.is_block_device() {
+            return Ok(());
+        }
+        if kind.is_dir() {
+            return refuse("is a directory".into());
+        }
+        if kind.is_socket() {
+            return refuse("is a socket".into());
+        }
+        let denied = meta.permissions().mode() & 0o222 == 0
+            || matches!(
+                std::fs::OpenOptions::new().write(true).open(&target),
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied
+            );
+        if denied {
+            return refuse(
+                "the file is read-only (no write permission); make it writable, remove it or \
+                 choose another path"
+                    .into(),
+            );
+        }
+    }
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     if !dir.is_dir() {
-        return Err(usage(format!(
-            "--summary {}: directory {} does not exist",
-            path.display(),
+        return refuse(format!("directory {} does not exist", dir.display()));
+    }
+    let probe = dir.join(format!(".ecs-run-wait-{}.probe", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            // Best effort: a probe that cannot be removed is only a stray empty file.
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => refuse(format!(
+            "cannot create a file in directory {}: {e}",
             dir.display()
-        )));
+        )),
     }
-    if path.is_dir() {
-        return Err(usage(format!(
-            "--summary {}: is a directory",
-            path.display()
-        )));
+}
+
+/// Follow `path` through symbolic links (at most 40, as the kernel does) to the path that is
+/// written: the target of the last link, which may not exist yet.
+fn resolve_links(path: &Path) -> anyhow::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current).map_err(|e| {
+                    usage(format!(
+                        "--summary {}: cannot read the link: {e}",
+                        path.display()
+                    ))
+                })?;
+                current = match current.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
     }
-    Ok(())
+    Err(usage(format!(
+        "--summary {}: too many levels of symbolic links",
+        path.display()
+    )))
 }
 
 impl Settings {
