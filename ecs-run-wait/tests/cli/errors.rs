@@ -28,6 +28,9 @@ fn unknown_cluster() {
     assert_eq!(doc["outcome"], "error");
     assert_eq!(doc["exit_code"], 125);
     assert_eq!(doc["task_arn"], json!(null));
+    // no task, no ARN from ECS: the name as given is said to be that
+    assert_eq!(doc["cluster_arn"], json!(null));
+    assert_eq!(doc["cluster"], "nope");
     assert!(
         doc["message"]
             .as_str()
@@ -276,8 +279,11 @@ fn unknown_container_and_missing_network() {
 #[test]
 fn attach_to_a_task_in_an_unknown_cluster() {
     let env = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
     env.cmd()
         .args(["--attach", "arn:aws:ecs:us-east-2:123456789012:task/nope/0123abcd"])
+        .args(["--summary", summary.to_str().unwrap()])
         .assert()
         .code(125)
         .stdout("")
@@ -286,4 +292,11 @@ fn attach_to_a_task_in_an_unknown_cluster() {
              DescribeTasks: ClusterNotFoundException: Cluster not found. No cluster nope in region \
              us-east-2, account 123456789012.",
         ));
+    // the task ARN names the cluster's
+    let doc = read_json(&summary);
+    assert_eq!(
+        doc["cluster_arn"],
+        "arn:aws:ecs:us-east-2:123456789012:cluster/nope"
+    );
+    assert!(doc.get("cluster").is_none());
 }
