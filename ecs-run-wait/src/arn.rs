@@ -48,6 +48,14 @@ pub fn parse_task(s: &str) -> Result<TaskRef, String> {
     })
 }
 
+/// The ARN of the cluster a task ARN of the long form names
+/// (`arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID` gives `arn:aws:ecs:REGION:ACCOUNT:cluster/CLUSTER`).
+pub fn cluster_arn(task: &TaskRef) -> Option<String> {
+    let cluster = task.cluster.as_deref()?;
+    let (prefix, _) = task.task.split_once(":task/")?;
+    Some(format!("{prefix}:cluster/{cluster}"))
+}
+
 /// The task ID: the last part of its ARN.
 pub fn task_id(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -63,10 +71,16 @@ mod tests {
         assert_eq!(t.region.as_deref(), Some("eu-west-1"));
         assert_eq!(t.cluster.as_deref(), Some("prod"));
         assert_eq!(task_id(&t.task), "0123abcd");
+        assert_eq!(
+            cluster_arn(&t).as_deref(),
+            Some("arn:aws:ecs:eu-west-1:123456789012:cluster/prod")
+        );
         let t = parse_task("arn:aws-cn:ecs:cn-north-1:1:task/0123abcd").unwrap();
         assert_eq!(t.cluster, None);
+        assert_eq!(cluster_arn(&t), None);
         assert_eq!(t.region.as_deref(), Some("cn-north-1"));
         let t = parse_task(" 0123abcd\n").unwrap();
+        assert_eq!(cluster_arn(&t), None);
         assert_eq!((t.task.as_str(), t.region), ("0123abcd", None));
     }
 

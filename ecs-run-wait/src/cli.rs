@@ -8,7 +8,7 @@ use cli_support::aws::AwsArgs;
 use cli_support::duration;
 use cli_support::generate::GenerateArgs;
 
-use crate::plan::{CapacityProvider, EnvArg, Tag};
+use crate::plan::{CapacityProvider, Tag};
 
 /// The exit-code table: `--help`'s EXIT STATUS section and the README's, kept equal by a test.
 pub const EXIT_STATUS: &str = "\
@@ -17,7 +17,8 @@ EXIT STATUS
     N  otherwise the container's own exit code: --container's, else the single essential
        container's, else the first non-zero one among the essential containers
     2  usage: a bad or missing option, including a --container the task definition does not
-       have and network options an awsvpc task definition needs
+       have, network options an awsvpc task definition needs and a --summary FILE that
+       cannot be written (checked before the task starts)
   124  --timeout expired; the task was stopped (left running with --leave-running)
   125  no exit code: the task failed to start (stopCode, stoppedReason and container reasons
        are printed), RunTask failed, the task was lost, or an AWS, credentials or network
@@ -182,13 +183,13 @@ pub struct Cli {
     /// Environment override CONTAINER:NAME=VALUE, or CONTAINER:NAME to pass this variable's
     /// value from ecs-run-wait's own environment (keeps a secret off the command line).
     /// Without CONTAINER: --container's, else the only container's. Repeatable.
+    // Parsed in `Settings::from_cli`: clap's message for a bad value would quote the value.
     #[arg(
         long = "env",
         value_name = "[CONTAINER:]NAME[=VALUE]",
-        value_parser = crate::plan::parse_env,
         help_heading = "Overrides"
     )]
-    pub env: Vec<EnvArg>,
+    pub env: Vec<String>,
 
     /// Task-level CPU override (e.g. 1024).
     #[arg(long, value_name = "UNITS", help_heading = "Overrides")]

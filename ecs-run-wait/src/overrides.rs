@@ -1,12 +1,14 @@
 //! The TaskOverride: `--overrides` JSON as the base, the command, `--env`, `--cpu` and
 //! `--memory` merged into it by container name, then checked member by member against what
 //! RunTask accepts (no `secrets`, no `image`: ECS has no such overrides) with the JSON path of
-//! anything wrong.
+//! anything wrong, written as jq writes it (`.containerOverrides[0].command[1]`, the root being
+//! the TaskOverride) and its type, never its value.
 
 use aws_sdk_ecs::types::{
     ContainerOverride, EnvironmentFile, EnvironmentFileType, EphemeralStorage, KeyValuePair,
     ResourceRequirement, ResourceType, TaskOverride,
 };
+use cli_support::json_path::JsonPath;
 use serde_json::{Map, Value, json};
 
 /// What the flags add to the base override.
@@ -59,32 +61,39 @@ fn merge_flags(root: &mut Map<String, Value>, flags: &Flags) -> Result<(), Strin
             .container
             .as_deref()
             .ok_or("the command needs a container")?;
-        container_entry(root, name)?.insert("command".into(), json!(command));
+        container_entry(root, name)?
+            .1
+            .insert("command".into(), json!(command));
     }
     for (name, k, v) in &flags.env {
-        let env = container_entry(root, name)?
-            .entry("environment")
-            .or_insert_with(|| json!([]))
-            .as_array_mut()
-            .ok_or_else(|| {
-                format!("--overrides: environment of container {name}: expected an array")
-            })?;
+        let (path, entry) = container_entry(root, name)?;
+        let env = entry.entry("environment").or_insert_with(|| json!([]));
+        let kind = kind(env);
+        let env = env.as_array_mut().ok_or_else(|| {
+            format!(
+                "--overrides: {}: expected an array, found {kind}",
+                path.key("environment")
+            )
+        })?;
         env.retain(|e| e.get("name").and_then(Value::as_str) != Some(k));
         env.push(json!({"name": k, "value": v}));
     }
     Ok(())
 }
 
-/// The `containerOverrides` entry of container `name`, added when there is none.
+/// The `containerOverrides` entry of container `name` and its path, added when there is none.
 fn container_entry<'a>(
     root: &'a mut Map<String, Value>,
     name: &str,
-) -> Result<&'a mut Map<String, Value>, String> {
+) -> Result<(JsonPath<'static>, &'a mut Map<String, Value>), String> {
+    let path = JsonPath::root().key("containerOverrides");
     let list = root
         .entry("containerOverrides")
-        .or_insert_with(|| json!([]))
+        .or_insert_with(|| json!([]));
+    let found = kind(list);
+    let list = list
         .as_array_mut()
-        .ok_or("--overrides: containerOverrides: expected an array")?;
+        .ok_or_else(|| format!("--overrides: {path}: expected an array, found {found}"))?;
     let pos = list
         .iter()
         .position(|c| c.get("name").and_then(Value::as_str) == Some(name));
@@ -94,22 +103,17 @@ fn container_entry<'a>(
         list.push(json!({"name": name}));
         list.len() - 1
     };
-    list[i]
-        .as_object_mut()
-        .ok_or_else(|| "--overrides: containerOverrides: expected objects".to_owned())
+    let path = path.index(i);
+    let found = kind(&list[i]);
+    match list[i].as_object_mut() {
+        Some(entry) => Ok((path, entry)),
+        None => Err(format!(
+            "--overrides: {path}: expected an object, found {found}"
+        )),
+    }
 }
 
-/// The JSON path of a member in messages: `overrides.containerOverrides` (the root is
-/// `overrides`). With [`element`], the one JSON-path formatter of ecs-run-wait.
-fn member(path: &str, key: &str) -> String {
-    format!("{path}.{key}")
-}
-
-/// The JSON path of an array element in messages: `overrides.containerOverrides[0]`.
-fn element(path: &str, index: usize) -> String {
-    format!("{path}[{index}]")
-}
-
+/// What a value is, in messages: its type, never the value itself (it may be a secret).
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -121,14 +125,20 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// A JSON object checked against the members a shape allows.
+/// A JSON object checked against the members a shape allows; `path` is where it is, as jq
+/// writes it (`.containerOverrides[0]`).
 struct Obj<'a> {
-    path: String,
+    path: JsonPath<'static>,
     map: &'a Map<String, Value>,
 }
 
 impl<'a> Obj<'a> {
-    fn new(path: String, v: &'a Value, allowed: &[&str], hint: &str) -> Result<Self, String> {
+    fn new(
+        path: JsonPath<'static>,
+        v: &'a Value,
+        allowed: &[&str],
+        hint: &str,
+    ) -> Result<Self, String> {
         let map = v
             .as_object()
             .ok_or_else(|| format!("{path}: expected an object, found {}", kind(v)))?;
@@ -136,7 +146,7 @@ impl<'a> Obj<'a> {
             if !allowed.contains(&key.as_str()) {
                 return Err(format!(
                     "{}: not something RunTask can override{hint}; allowed: {}",
-                    member(&path, key),
+                    path.clone().key(key.clone()),
                     allowed.join(", ")
                 ));
             }
@@ -144,15 +154,16 @@ impl<'a> Obj<'a> {
         Ok(Obj { path, map })
     }
 
-    fn at(&self, key: &str) -> String {
-        member(&self.path, key)
+    /// The path of the member `key`.
+    fn at(&self, key: &'static str) -> JsonPath<'static> {
+        self.path.clone().key(key)
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 
-    fn string(&self, key: &str) -> Result<Option<String>, String> {
+    fn string(&self, key: &'static str) -> Result<Option<String>, String> {
         self.get(key)
             .map(|v| match v {
                 Value::String(s) => Ok(s.clone()),
@@ -167,23 +178,30 @@ impl<'a> Obj<'a> {
             .transpose()
     }
 
-    fn int(&self, key: &str) -> Result<Option<i32>, String> {
+    fn int(&self, key: &'static str) -> Result<Option<i32>, String> {
         self.get(key)
             .map(|v| {
                 v.as_i64()
                     .and_then(|n| i32::try_from(n).ok())
-                    .ok_or_else(|| format!("{}: expected an integer, found {v}", self.at(key)))
+                    .ok_or_else(|| {
+                        let found = match v {
+                            Value::Number(_) => "a number that is not a 32-bit integer",
+                            other => kind(other),
+                        };
+                        format!("{}: expected an integer, found {found}", self.at(key))
+                    })
             })
             .transpose()
     }
 
-    fn list(&self, key: &str) -> Result<Vec<(String, &'a Value)>, String> {
+    /// The items of the array `key` with their paths (none when it is absent).
+    fn list(&self, key: &'static str) -> Result<Vec<(JsonPath<'static>, &'a Value)>, String> {
         match self.get(key) {
             None => Ok(Vec::new()),
             Some(Value::Array(items)) => Ok(items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (element(&self.at(key), i), v))
+                .map(|(i, v)| (self.at(key).index(i), v))
                 .collect()),
             Some(other) => Err(format!(
                 "{}: expected an array, found {}",
@@ -192,16 +210,18 @@ impl<'a> Obj<'a> {
             )),
         }
     }
-}
 
-fn required(path: &str, v: Option<String>) -> Result<String, String> {
-    v.ok_or_else(|| format!("{path}: missing"))
+    /// The string `key`, which must be there.
+    fn required(&self, key: &'static str) -> Result<String, String> {
+        self.string(key)?
+            .ok_or_else(|| format!("{}: missing", self.at(key)))
+    }
 }
 
 fn task_override(root: &Map<String, Value>, containers: &[String]) -> Result<TaskOverride, String> {
     let value = Value::Object(root.clone());
     let o = Obj::new(
-        "overrides".into(),
+        JsonPath::root(),
         &value,
         &[
             "containerOverrides",
@@ -232,7 +252,7 @@ fn task_override(root: &Map<String, Value>, containers: &[String]) -> Result<Tas
 }
 
 fn container_override(
-    path: String,
+    path: JsonPath<'static>,
     v: &Value,
     containers: &[String],
 ) -> Result<ContainerOverride, String> {
@@ -251,7 +271,7 @@ fn container_override(
         ],
         " (secrets, images and log settings come from the task definition)",
     )?;
-    let name = required(&c.at("name"), c.string("name")?)?;
+    let name = c.required("name")?;
     if !containers.contains(&name) {
         return Err(format!(
             "{}: the task definition has no container {name:?}; its containers: {}",
@@ -279,14 +299,14 @@ fn container_override(
         let kv = Obj::new(p, e, &["name", "value"], "")?;
         out = out.environment(
             KeyValuePair::builder()
-                .name(required(&kv.at("name"), kv.string("name")?)?)
+                .name(kv.required("name")?)
                 .set_value(kv.string("value")?)
                 .build(),
         );
     }
     for (p, f) in c.list("environmentFiles")? {
         let file = Obj::new(p, f, &["value", "type"], "")?;
-        let value = required(&file.at("value"), file.string("value")?)?;
+        let value = file.required("value")?;
         let kind = file.string("type")?.unwrap_or_else(|| "s3".into());
         out = out.environment_files(
             EnvironmentFile::builder()
@@ -298,8 +318,8 @@ fn container_override(
     }
     for (p, r) in c.list("resourceRequirements")? {
         let req = Obj::new(p, r, &["value", "type"], "")?;
-        let value = required(&req.at("value"), req.string("value")?)?;
-        let kind = required(&req.at("type"), req.string("type")?)?;
+        let value = req.required("value")?;
+        let kind = req.required("type")?;
         out = out.resource_requirements(
             ResourceRequirement::builder()
                 .value(value)
@@ -383,13 +403,13 @@ mod tests {
         );
         let e = err(json!({"containerOverrides": [{"name": "app", "secrets": []}]}));
         assert!(
-            e.starts_with("--overrides: overrides.containerOverrides[0].secrets: not something RunTask can override (secrets"),
+            e.starts_with("--overrides: .containerOverrides[0].secrets: not something RunTask can override (secrets"),
             "{e}"
         );
         let e = err(json!({"containerOverrides": [{"name": "app", "command": ["a", 2]}]}));
         assert_eq!(
             e,
-            "--overrides: overrides.containerOverrides[0].command[1]: expected a string, found a number"
+            "--overrides: .containerOverrides[0].command[1]: expected a string, found a number"
         );
         let e = err(json!({"containerOverrides": [{"name": "web"}]}));
         assert!(
@@ -400,17 +420,58 @@ mod tests {
             err(json!({"containerOverrides": [{"name": "app", "environment": [{"value": "x"}]}]}));
         assert_eq!(
             e,
-            "--overrides: overrides.containerOverrides[0].environment[0].name: missing"
+            "--overrides: .containerOverrides[0].environment[0].name: missing"
         );
         let e = err(json!({"image": "x"}));
         assert!(
-            e.contains("overrides.image: not something RunTask can override"),
+            e.contains(".image: not something RunTask can override"),
             "{e}"
         );
         let e = err(json!({"ephemeralStorage": {"sizeInGiB": "big"}}));
         assert!(
-            e.contains("overrides.ephemeralStorage.sizeInGiB: expected an integer"),
+            e.contains(
+                "--overrides: .ephemeralStorage.sizeInGiB: expected an integer, found a string"
+            ),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn errors_give_the_type_never_the_value() {
+        let flags = Flags {
+            env: vec![("app".into(), "K".into(), "v".into())],
+            ..Flags::default()
+        };
+        let merge = |v: Value| build(Some(v), &flags, &names()).unwrap_err();
+        assert_eq!(
+            merge(json!({"containerOverrides": "S3cretV"})),
+            "--overrides: .containerOverrides: expected an array, found a string"
+        );
+        assert_eq!(
+            merge(
+                json!({"containerOverrides": [{"name": "side"}, {"name": "app", "environment": "S3cretV"}]})
+            ),
+            "--overrides: .containerOverrides[1].environment: expected an array, found a string"
+        );
+        let err = |v: Value| build(Some(v), &Flags::default(), &names()).unwrap_err();
+        for v in [json!("S3cretV"), json!(1.5), json!(4_000_000_000_u64)] {
+            let e = err(json!({"containerOverrides": [{"name": "app", "cpu": v}]}));
+            assert!(
+                e.starts_with(
+                    "--overrides: .containerOverrides[0].cpu: expected an integer, found "
+                ),
+                "{e}"
+            );
+            assert!(
+                !e.contains("S3cretV") && !e.contains("1.5") && !e.contains("4000"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            err(
+                json!({"containerOverrides": [{"name": "app", "environment": [{"name": "K", "value": 7}]}]})
+            ),
+            "--overrides: .containerOverrides[0].environment[0].value: expected a string, found a number"
         );
     }
 

@@ -74,6 +74,10 @@ pub struct EnvArg {
 
 const ENV_FORMS: &str = "expected CONTAINER:NAME=VALUE, CONTAINER:NAME, NAME=VALUE or NAME";
 
+/// Parse one `--env`. An error names the flag and the part before `=` (the value, which may
+/// be a secret, shows as `…`) and what is wrong, e.g. `--env app:=…: the variable name is
+/// empty (expected ...)`; it is checked in `Settings::from_cli`, not by clap, whose message
+/// would quote the whole argument.
 pub fn parse_env(s: &str) -> Result<EnvArg, String> {
     let (key, value) = match s.split_once('=') {
         Some((k, v)) => (k, Some(v)),
@@ -83,24 +87,29 @@ pub fn parse_env(s: &str) -> Result<EnvArg, String> {
         Some((c, n)) => (Some(c), n),
         None => (None, key),
     };
-    if container.is_some_and(str::is_empty) {
+    let shown = if value.is_some() {
+        format!("{key}=…")
+    } else {
+        key.to_owned()
+    };
+    let problem = if container.is_some_and(str::is_empty) {
+        "the container name before ':' is empty".to_owned()
+    } else if name.is_empty() {
+        "the variable name is empty".to_owned()
+    } else if let (Some(c), true) = (container, name.contains(':')) {
+        // Only the container is shown: what follows may be a value typed after a ':'.
         return Err(format!(
-            "{ENV_FORMS}: the container name before ':' is empty"
+            "--env {c}:…: the variable name after '{c}:' holds a ':': one ':' separates the \
+             container, and ECS variable names have none ({ENV_FORMS})"
         ));
-    }
-    if name.is_empty() {
-        return Err(format!("{ENV_FORMS}: the variable name is empty"));
-    }
-    if name.contains(':') {
-        return Err(format!(
-            "{ENV_FORMS}: {name:?} is not a variable name (one ':' separates the container)"
-        ));
-    }
-    Ok(EnvArg {
-        container: container.map(str::to_owned),
-        name: name.to_owned(),
-        value: value.map(str::to_owned),
-    })
+    } else {
+        return Ok(EnvArg {
+            container: container.map(str::to_owned),
+            name: name.to_owned(),
+            value: value.map(str::to_owned),
+        });
+    };
+    Err(format!("--env {shown}: {problem} ({ENV_FORMS})"))
 }
 
 /// One `--env` with its value.
@@ -396,8 +405,27 @@ mod tests {
                 value: None
             }
         );
-        for bad in ["=v", ":A=1", "app:=1", "app:", "a:b:c=1"] {
-            assert!(parse_env(bad).unwrap_err().starts_with(ENV_FORMS), "{bad}");
+        for (bad, expected) in [
+            ("=S3cretV", "--env =…: the variable name is empty"),
+            (
+                ":A=S3cretV",
+                "--env :A=…: the container name before ':' is empty",
+            ),
+            ("app:=S3cretV", "--env app:=…: the variable name is empty"),
+            ("app:", "--env app:: the variable name is empty"),
+            (
+                "a:b:c=S3cretV",
+                "--env a:…: the variable name after 'a:' holds a ':'",
+            ),
+            (
+                "app:TOKEN:S3cretV",
+                "--env app:…: the variable name after 'app:' holds",
+            ),
+        ] {
+            let err = parse_env(bad).unwrap_err();
+            assert!(err.starts_with(expected), "{bad}: {err}");
+            assert!(err.ends_with(&format!("({ENV_FORMS})")), "{bad}: {err}");
+            assert!(!err.contains("S3cretV"), "{bad}: {err}");
         }
         let env = resolve_env(&[bare("A", Some("1")), parse_env("app:S").unwrap()], |k| {
             (k == "S").then(|| "secret".to_owned())

@@ -69,6 +69,10 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
             Mode::Attach(t) => t.cluster.clone().or(s.cluster.clone()),
             Mode::Run(_) => s.cluster.clone(),
         },
+        cluster_arn: match &s.mode {
+            Mode::Attach(t) => arn::cluster_arn(t),
+            Mode::Run(_) => None,
+        },
         region: config.region().map(ToString::to_string),
         task_definition: match &s.mode {
             Mode::Run(r) => Some(r.task_definition.clone()),

@@ -43,7 +43,10 @@ pub fn task_stop(phase: &StopPhase) -> &'static str {
 /// The summary's state, written on every outcome.
 pub struct Session {
     pub path: Option<PathBuf>,
+    /// The cluster as given (a name or an ARN), for the AWS calls.
     pub cluster: Option<String>,
+    /// The cluster's ARN when known before a task is (from an `--attach` task ARN).
+    pub cluster_arn: Option<String>,
     pub region: Option<String>,
     pub task_definition: Option<String>,
     pub task: Option<Task>,
@@ -84,6 +87,7 @@ impl Session {
             outcome,
             &Facts {
                 cluster: self.cluster.as_deref(),
+                cluster_arn: self.cluster_arn.as_deref(),
                 region: self.region.as_deref(),
                 task_definition: self.task_definition.as_deref(),
                 task: self.task.as_ref(),

@@ -3,8 +3,8 @@
 //! [`Summary`] is the document, written pretty-printed with a final newline as soon as the task
 //! started (`outcome: running`) and again on every outcome. Keys are snake_case; values keep
 //! their AWS spelling (ARNs, statuses, stop codes); a value ECS did not give (or gave empty) is
-//! `null`. `failures`, `log_lines`, `logs`, `task_stop` and `signals` appear only when they
-//! apply.
+//! `null`. `cluster`, `failures`, `log_lines`, `logs`, `task_stop` and `signals` appear only
+//! when they apply.
 
 use aws_sdk_ecs::types::Task;
 use aws_smithy_types::date_time::Format;
@@ -42,8 +42,13 @@ pub struct Summary {
     /// The error or explanation printed on stderr, when there was one.
     pub message: Option<String>,
     pub task_arn: Option<String>,
-    /// The task's cluster ARN, else the cluster as given.
+    /// The cluster's ARN: the task's `clusterArn`; before a task is known, the cluster given
+    /// when it was given as an ARN, or the one an `--attach` task ARN names; else `null`.
     pub cluster_arn: Option<String>,
+    /// The cluster as given (`--cluster NAME`), only when `cluster_arn` is `null`: no task was
+    /// started or found, so ECS never named the cluster's ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub region: Option<String>,
     /// The task's task definition ARN, else the task definition as given.
     pub task_definition_arn: Option<String>,
@@ -90,7 +95,10 @@ pub struct ContainerSummary {
 /// Everything the summary says.
 #[derive(Debug, Clone, Default)]
 pub struct Facts<'a> {
+    /// The cluster as given: a name or an ARN.
     pub cluster: Option<&'a str>,
+    /// The cluster's ARN when it is known without a task (from an `--attach` task ARN).
+    pub cluster_arn: Option<&'a str>,
     pub region: Option<&'a str>,
     pub task_definition: Option<&'a str>,
     pub task: Option<&'a Task>,
@@ -131,14 +139,20 @@ impl Summary {
                 }
             })
             .collect();
+        let cluster_arn = text(t.and_then(Task::cluster_arn))
+            .or_else(|| text(f.cluster_arn))
+            .or_else(|| text(f.cluster.filter(|c| c.starts_with("arn:"))));
         Summary {
             outcome,
             exit_code: f.exit_code,
             message: f.message.clone(),
             task_arn: text(t.and_then(Task::task_arn)),
-            cluster_arn: t
-                .and_then(Task::cluster_arn)
-                .map_or_else(|| text(f.cluster), |c| Some(c.to_owned())),
+            cluster_arn: cluster_arn.clone(),
+            cluster: if cluster_arn.is_none() {
+                text(f.cluster)
+            } else {
+                None
+            },
             region: text(f.region),
             task_definition_arn: t
                 .and_then(Task::task_definition_arn)
@@ -221,6 +235,7 @@ mod tests {
             Outcome::Interrupted,
             &Facts {
                 cluster: Some("c"),
+                cluster_arn: None,
                 region: Some("us-east-2"),
                 task_definition: Some("app:3"),
                 task: Some(&task),
@@ -343,6 +358,7 @@ mod tests {
         assert_eq!(doc["outcome"], "exited");
         assert_eq!(doc["exit_code"], 3);
         assert_eq!(doc["cluster_arn"], "arn:aws:ecs:us-east-2:1:cluster/c");
+        assert!(doc.get("cluster").is_none());
         assert_eq!(doc["stopped_at"], "2027-01-15T08:00:00Z");
         assert_eq!(doc["started_at"], Value::Null);
         assert_eq!(
@@ -375,9 +391,33 @@ mod tests {
             },
         ));
         assert_eq!(doc["task_arn"], Value::Null);
-        assert_eq!(doc["cluster_arn"], "c");
+        // a name is not an ARN: it is said under `cluster`
+        assert_eq!(doc["cluster_arn"], Value::Null);
+        assert_eq!(doc["cluster"], "c");
         assert_eq!(doc["task_definition_arn"], "app:3");
         assert_eq!(doc["failures"][0]["reason"], "RESOURCE:MEMORY");
         assert_eq!(doc["containers"], json!([]));
+    }
+
+    #[test]
+    fn the_cluster_arn_is_an_arn_or_null() {
+        let doc = |f: Facts<'_>| to_value(Summary::new(Outcome::Error, &f));
+        let arn = "arn:aws:ecs:us-east-2:1:cluster/prod";
+        let given = doc(Facts {
+            cluster: Some(arn),
+            ..Facts::default()
+        });
+        assert_eq!(given["cluster_arn"], arn);
+        assert!(given.get("cluster").is_none());
+        let attached = doc(Facts {
+            cluster: Some("prod"),
+            cluster_arn: Some(arn),
+            ..Facts::default()
+        });
+        assert_eq!(attached["cluster_arn"], arn);
+        assert!(attached.get("cluster").is_none());
+        let none = doc(Facts::default());
+        assert_eq!(none["cluster_arn"], Value::Null);
+        assert!(none.get("cluster").is_none());
     }
 }

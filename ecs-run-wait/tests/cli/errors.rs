@@ -28,12 +28,94 @@ fn unknown_cluster() {
     assert_eq!(doc["outcome"], "error");
     assert_eq!(doc["exit_code"], 125);
     assert_eq!(doc["task_arn"], json!(null));
+    // no task, no ARN from ECS: the name as given is said to be that
+    assert_eq!(doc["cluster_arn"], json!(null));
+    assert_eq!(doc["cluster"], "nope");
     assert!(
         doc["message"]
             .as_str()
             .unwrap()
             .contains("ClusterNotFoundException")
     );
+}
+
+#[test]
+fn a_summary_that_cannot_be_written_is_refused_before_the_task_starts() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let read_only = dir.path().join("read-only.json");
+    std::fs::write(&read_only, "old\n").unwrap();
+    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&read_only, &link).unwrap();
+    let dangling = dir.path().join("dangling.json");
+    std::os::unix::fs::symlink(dir.path().join("no/such/dir/s.json"), &dangling).unwrap();
+    let missing = dir.path().join("no/such/dir/s.json");
+    let cases = [
+        (
+            read_only.clone(),
+            format!(
+                "--summary {}: the file is read-only (no write permission); make it writable, \
+                 remove it or choose another path",
+                read_only.display()
+            ),
+        ),
+        (
+            link.clone(),
+            format!(
+                "--summary {} (-> {}): the file is read-only",
+                link.display(),
+                read_only.display()
+            ),
+        ),
+        (
+            dir.path().to_path_buf(),
+            format!("--summary {}: is a directory", dir.path().display()),
+        ),
+        (
+            missing.clone(),
+            format!(
+                "--summary {}: directory {} does not exist",
+                missing.display(),
+                missing.parent().unwrap().display()
+            ),
+        ),
+        (
+            dangling.clone(),
+            format!(
+                "--summary {} (-> {}): directory {} does not exist",
+                dangling.display(),
+                missing.display(),
+                missing.parent().unwrap().display()
+            ),
+        ),
+    ];
+    for (path, expected) in cases {
+        let assert = env
+            .cmd()
+            .args(env.run_args())
+            .args(["--summary", path.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stdout("");
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.starts_with(&format!("ecs-run-wait: error: {expected}")),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert!(!stderr.contains("starting a task"), "{stderr}");
+    }
+    // nothing ran, nothing was written, no probe left behind
+    assert_eq!(env.tasks(), Vec::<String>::new());
+    assert_eq!(std::fs::read_to_string(&read_only).unwrap(), "old\n");
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["dangling.json", "link.json", "read-only.json"]);
 }
 
 #[test]
@@ -180,12 +262,15 @@ fn unknown_container_and_missing_network() {
         ));
     env.cmd()
         .args(env.run_args())
-        .args(["--overrides", r#"{"containerOverrides": [{"name": "app", "secrets": []}]}"#])
+        .args([
+            "--overrides",
+            r#"{"containerOverrides": [{"name": "app", "secrets": []}]}"#,
+        ])
         .assert()
         .code(2)
         .stdout("")
         .stderr(predicate::str::contains(
-            "--overrides: overrides.containerOverrides[0].secrets: not something RunTask can override",
+            "--overrides: .containerOverrides[0].secrets: not something RunTask can override",
         ));
     // nothing was started by any of these
     assert_eq!(env.tasks(), Vec::<String>::new());
@@ -194,8 +279,11 @@ fn unknown_container_and_missing_network() {
 #[test]
 fn attach_to_a_task_in_an_unknown_cluster() {
     let env = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
     env.cmd()
         .args(["--attach", "arn:aws:ecs:us-east-2:123456789012:task/nope/0123abcd"])
+        .args(["--summary", summary.to_str().unwrap()])
         .assert()
         .code(125)
         .stdout("")
@@ -204,4 +292,11 @@ fn attach_to_a_task_in_an_unknown_cluster() {
              DescribeTasks: ClusterNotFoundException: Cluster not found. No cluster nope in region \
              us-east-2, account 123456789012.",
         ));
+    // the task ARN names the cluster's
+    let doc = read_json(&summary);
+    assert_eq!(
+        doc["cluster_arn"],
+        "arn:aws:ecs:us-east-2:123456789012:cluster/nope"
+    );
+    assert!(doc.get("cluster").is_none());
 }

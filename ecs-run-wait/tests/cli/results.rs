@@ -40,6 +40,12 @@ fn the_containers_exit_code_is_the_tools() {
     assert_eq!(doc["containers"][0]["exit_code"], 3);
     assert_eq!(doc["containers"][0]["reason"], "migration 0042 failed");
     assert!(doc["task_arn"].as_str().unwrap().contains(":task/ci/"));
+    // --cluster ci, resolved by ECS
+    assert_eq!(
+        doc["cluster_arn"],
+        "arn:aws:ecs:us-east-2:123456789012:cluster/ci"
+    );
+    assert!(doc.get("cluster").is_none());
     assert!(doc["stopped_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
         doc["task_definition_arn"],

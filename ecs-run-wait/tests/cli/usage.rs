@@ -281,19 +281,39 @@ fn help_examples_are_copy_pasteable_at_every_width() {
 
 #[test]
 fn env_forms_are_checked_before_anything_runs() {
+    // The message names the flag and the part before `=`, never the value (it may be a
+    // secret): clap's `invalid value '...'` would quote it whole.
     for (arg, expected) in [
-        (":A=1", "the container name before ':' is empty"),
-        ("app:=1", "the variable name is empty"),
-        ("a:b:C=1", "\"b:C\" is not a variable name"),
+        (
+            ":A=S3cretV",
+            "--env :A=…: the container name before ':' is empty",
+        ),
+        ("app:=S3cretV", "--env app:=…: the variable name is empty"),
+        ("=S3cretV", "--env =…: the variable name is empty"),
+        (
+            "a:b:C=S3cretV",
+            "--env a:…: the variable name after 'a:' holds a ':'",
+        ),
+        (
+            "app:TOKEN:S3cretV",
+            "--env app:…: the variable name after 'app:' holds a ':'",
+        ),
     ] {
-        cmd()
+        let assert = cmd()
             .args(["--cluster", "c", "--task-definition", "t", "--env", arg])
             .assert()
             .code(2)
-            .stdout("")
-            .stderr(predicate::str::contains(format!(
-                "expected CONTAINER:NAME=VALUE, CONTAINER:NAME, NAME=VALUE or NAME: {expected}"
-            )));
+            .stdout("");
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.starts_with(&format!("ecs-run-wait: error: {expected}")),
+            "{arg}: {stderr}"
+        );
+        assert!(
+            stderr.contains("(expected CONTAINER:NAME=VALUE, CONTAINER:NAME, NAME=VALUE or NAME)"),
+            "{arg}: {stderr}"
+        );
+        assert!(!stderr.contains("S3cretV"), "{arg}: {stderr}");
     }
     cmd()
         .args([
