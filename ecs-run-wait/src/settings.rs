@@ -107,7 +107,7 @@ fn check_client_token(token: &str) -> anyhow::Result<()> {
 /// `--summary FILE` can be written, checked before anything runs (a migration that ran must
 /// not end in "cannot write the summary"), by the rules `cli_support::output::write_atomic`
 /// writes by, without creating, opening or truncating FILE: links are followed; an open
-/// descriptor (`/dev/stdout`, `/dev/fd/N`), a FIFO or a device is fine (written through; a FIFO is not opened now: that would wait for a reader);
+/// descriptor (`-`, `/dev/stdout`, `/dev/fd/N`), a FIFO or a device is fine (written through; a FIFO is not opened now: that would wait for a reader);
 /// a directory, a socket or a read-only file is refused; a regular file (or none) needs its
 /// directory to exist and take a new file, which a probe file created and removed at once
 /// tells (permissions alone would not: root, read-only mounts, ACLs). A failure that still
@@ -116,6 +116,9 @@ fn check_summary_path(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
     // `/dev/stdout`, `/dev/fd/N`...: a descriptor already open, whatever it leads to (a pipe's
     // link names no file); whether it takes the summary is known when it is written.
+    if path == Path::new("-") {
+        return Ok(());
+    }
     let descriptor = ["/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"]
         .iter()
         .any(|p| path.starts_with(p));

@@ -53,6 +53,39 @@ fn a_summary_to_dev_stdout_is_appended_to_a_shells_append_redirection() {
 }
 
 #[test]
+fn a_summary_to_dash_is_stdout_even_from_a_directory_that_takes_no_file() {
+    let env = setup();
+    task_result(&env.moto, json!({"exitCode": 0}));
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("gone");
+    std::fs::create_dir(&gone).unwrap();
+    // The working directory is removed under the tool: no file can be created in it (root
+    // included), so `-` read as a file name would fail the early check.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"cd "$1" && rmdir "$1" && shift && exec "$@""#)
+        .arg("sh")
+        .arg(&gone)
+        .arg(cargo_bin!("ecs-run-wait"))
+        .args(env.run_args())
+        .args(["--summary", "-"])
+        .scrub_env()
+        .envs(env.moto.env())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("--summary"), "{stderr}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let docs: Vec<Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(docs.last().expect("a summary")["outcome"], "exited", "{text}");
+}
+
+#[test]
 fn overrides_files_are_read_with_a_limit() {
     let started = Instant::now();
     let base = ["--cluster", "c", "--task-definition", "t"];
