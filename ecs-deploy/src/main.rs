@@ -1,0 +1,26 @@
+//! ecs-deploy: deploy a task definition to ECS services, follow each rollout to a true
+//! verdict, explain failures, roll back to what ran.
+
+// The skeleton: settings and summary types the deploy path (next) uses.
+#![allow(dead_code)]
+
+mod cli;
+mod exit;
+mod run;
+mod settings;
+mod summary;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli_support::report::set_tool("ecs-deploy");
+    let cli: cli::Cli = cli_support::parse();
+    cli_support::report::finish(start(cli))
+}
+
+fn start(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    if cli.generate.handle::<cli::Cli>()? {
+        return Ok(ExitCode::from(exit::SUCCESS));
+    }
+    run::run(settings::Settings::from_cli(cli)?)
+}
