@@ -4,11 +4,12 @@
 //! AWS adds them faster than any model is updated.
 
 use cli_support::json_path::{JsonPath, Segment};
+use ecs_taskdef::image_ref;
+use ecs_taskdef::problem::{Origin, Problem};
 use ecs_taskdef::{Kind, Shape, describe_value, model};
 use serde_json::{Map, Value};
 
-use crate::image_ref;
-use crate::problem::{Origin, Problem, did_you_mean, type_only};
+use crate::problem::{did_you_mean, type_only};
 use crate::task_size::{self, fargate_pair};
 
 /// Why a value is not quoted in a message although it is not in an environment variable.
@@ -449,7 +450,7 @@ fn size_key(cpu: u64) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::Severity;
+    use ecs_taskdef::problem::Severity;
     use serde_json::json;
 
     fn problems(td: &Value, strict: bool) -> Vec<(Severity, String)> {
