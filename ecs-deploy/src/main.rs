@@ -7,6 +7,8 @@ mod exit;
 mod explain;
 mod follow;
 mod log;
+#[cfg(test)]
+mod mock_tests;
 mod prepare;
 mod rollback;
 mod run;
