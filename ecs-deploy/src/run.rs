@@ -101,6 +101,8 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     summary.finished_at = log::rfc3339(&finished);
     summary.elapsed_seconds = Some(log::seconds_between(started, finished));
     summary.services = watches.into_iter().map(|w| w.summary).collect();
+    // The path was checked before anything ran; a failure now (a full disk) is a warning: the
+    // exit code stays the deployment's, which is what the services are.
     if let Some(path) = &s.summary
         && let Err(e) = summary.write(path)
     {
@@ -108,11 +110,6 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
             "cannot write the summary to {}: {e:#}",
             path.display()
         ));
-        if code == exit::SUCCESS {
-            return Err(
-                e.context("the deployment succeeded, but the --summary file could not be written")
-            );
-        }
     }
     // CALL POINT (gha.rs): GitHub Actions outputs ($GITHUB_OUTPUT task-definition-arn,
     // $GITHUB_STEP_SUMMARY Markdown, ::group:: for events, ::error:: with the reason), from
@@ -282,8 +279,12 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
         {
             Ok(svc) => svc,
             Err(e) => {
-                // ECS refused the update: nothing changed.
-                w.updated = false;
+                // ECS refused the update: nothing changed (after a timeout or a network
+                // failure it may have changed).
+                let refused = e
+                    .downcast_ref::<cli_support::aws::AwsError>()
+                    .is_some_and(|a| a.kind == cli_support::aws::ErrorKind::Service);
+                w.updated = !refused;
                 return Err(e);
             }
         };
@@ -300,16 +301,20 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
     let finished = log::now();
     w.summary.finished_at = log::rfc3339(&finished);
     w.summary.elapsed_seconds = Some(log::seconds_between(started, finished));
-    if d.rollback_on_failure && rollback::wanted(w, &v) {
-        rollback::run(ctx, w, s.timeout).await;
-    } else if !v.is_success() && w.updated {
-        if let Verdict::RolledBackByEcs(_) = v {
-        } else {
+    if !rollback::wanted(w, &v) {
+        if let Verdict::Replaced(_) = v {
             ctx.log.warn(
                 &w.name,
-                "not rolled back (no --rollback-on-failure): the service may not be healthy",
+                "not rolled back: another deployment owns the service now",
             );
         }
+    } else if d.rollback_on_failure {
+        rollback::run(ctx, w, s.timeout).await;
+    } else {
+        ctx.log.warn(
+            &w.name,
+            "not rolled back (no --rollback-on-failure): the service may not be healthy",
+        );
     }
 }
 

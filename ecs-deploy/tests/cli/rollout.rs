@@ -257,3 +257,17 @@ fn a_deployment_replaced_by_another_is_a_failure_named() {
         "{stderr}"
     );
 }
+
+#[test]
+fn quiet_success_prints_nothing_on_stderr() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    env.cmd()
+        .args(["--service", "web", "-q"])
+        .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::ends_with(":2\n"))
+        .stderr("");
+}
