@@ -137,7 +137,7 @@ async fn deploy(
     let prepared = tokio::select! {
         r = prepare(d, ctx, watches) => r?,
         sig = signals.first() => {
-            ctx.log.note(format_args!("{sig}: stopped before any change"));
+            ctx.log.note(format_args!("{sig}: stopped before any service was updated"));
             summary.outcome = "interrupted";
             summary.signal = Some(sig.name());
             return Ok(exit::signal(sig));
@@ -346,7 +346,8 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
 }
 
 /// A signal during the rollout: each service still followed is rolled back with
-/// `--rollback-on-failure`, else left to ECS; a second signal abandons the rollbacks.
+/// `--rollback-on-failure` (all in parallel), else left to ECS; a second signal abandons the
+/// rollbacks (ECS carries on with what was requested).
 async fn interrupt(
     sig: Signal,
     d: &Deploy,
@@ -355,6 +356,7 @@ async fn interrupt(
     signals: &Signals,
     s: &Settings,
 ) {
+    let mut rolling = Vec::new();
     for w in watches.iter_mut() {
         let in_rollback = w
             .summary
@@ -380,15 +382,7 @@ async fn interrupt(
         }
         if d.rollback_on_failure {
             ctx.log.warn(&w.name, format_args!("{sig}: rolling back"));
-            tokio::select! {
-                () = rollback::run(ctx, w, s.timeout) => {}
-                again = signals.second() => {
-                    if let Some(r) = w.summary.rollback.as_mut() {
-                        r.verdict = "interrupted";
-                    }
-                    ctx.log.warn(&w.name, format_args!("{again}: the rollback is left to ECS"));
-                }
-            }
+            rolling.push(w);
         } else {
             ctx.log.warn(
                 &w.name,
@@ -401,6 +395,25 @@ async fn interrupt(
                         .map_or(String::new(), |st| format!(", {st}"))
                 ),
             );
+        }
+    }
+    if rolling.is_empty() {
+        return;
+    }
+    let all = futures_util::future::join_all(
+        rolling
+            .into_iter()
+            .map(|w| rollback::run(ctx, w, s.timeout)),
+    );
+    tokio::select! {
+        _ = all => {}
+        again = signals.second() => {
+            for w in watches.iter_mut() {
+                if let Some(r) = w.summary.rollback.as_mut().filter(|r| r.verdict == "requested") {
+                    r.verdict = "interrupted";
+                    ctx.log.warn(&w.name, format_args!("{again}: the rollback is left to ECS"));
+                }
+            }
         }
     }
 }
