@@ -1,26 +1,14 @@
 # shellcheck shell=bash
 # health-probe: the post-deploy smoke test, against a small local app that answers 503 for
 # its first 3 seconds (a deployment swapping tasks), then reports the deployed commit.
-# Sourced by scripts/demo (set -euo pipefail; helpers stage, show, echo_cmd, fail, wait_for;
-# DEMO_WORK, DEMO_ROOT set; background pids go in the pids array).
+# Sourced by scripts/demo (set -euo pipefail; helpers stage, show, run_shown, echo_cmd, fail,
+# wait_for; DEMO_WORK, DEMO_ROOT set; background pids go in the pids array).
 # The commands given to run_shown are the README's examples (health-probe/README.md), run
 # exactly as printed, with APP_URL, DB_ENDPOINT and TASK_IP the local app; a test checks
 # that every example is one of them.
 
 stage "health-probe: wait for the new version to be healthy, then watch it"
 pushd "$DEMO_WORK" >/dev/null
-# run_shown [OUT] <<'CMD': print the command on stdin, then run exactly that text (stdin
-# /dev/null; with OUT, its stdout goes to that file).
-run_shown() {
-  local cmd
-  cmd=$(cat)
-  echo_cmd "$cmd"
-  if [ $# -gt 0 ]; then
-    eval "$cmd" </dev/null >"$1"
-  else
-    eval "$cmd" </dev/null
-  fi
-}
 
 cat > app.py <<'PY'
 import http.server, json, sys, time
