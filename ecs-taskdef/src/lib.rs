@@ -1,9 +1,17 @@
-//! The ECS task definition as RegisterTaskDefinition takes it: its model, and (feature
-//! `register`) the AWS SDK input built from register-ready JSON.
+//! The ECS task definition as RegisterTaskDefinition takes it: its model, the cleaning of a
+//! describe answer into it, image references, and (feature `register`) the AWS SDK input
+//! built from register-ready JSON.
 //!
 //! - [`model`] (always available, no SDK): every shape RegisterTaskDefinition reaches, generated
 //!   from the botocore service model by `ecs-taskdef/codegen/gen_ecs_register.py`; the 9
 //!   read-only `TaskDefinition` members; where the model comes from ([`model::SOURCE`]).
+//! - [`clean`] (no SDK): a DescribeTaskDefinition answer (or register-ready JSON) -> the
+//!   register-ready input, as taskdef-clean writes it ([`clean::register_input`]), e.g. to
+//!   tell whether a task definition is the one a service runs; problems are [`problem`]s,
+//!   located in the input.
+//! - [`image_ref`] (no SDK): container image references parsed and checked
+//!   ([`image_ref::ImageRef::parse`]): registry, repository, tag, digest, and the account and
+//!   region of an ECR registry.
 //! - `register` (feature `register`, which brings aws-sdk-ecs):
 //!   `register_task_definition_input(&json)` builds the aws-sdk-ecs
 //!   `RegisterTaskDefinitionInputBuilder` member by member, recursively, and names the JSON
@@ -13,7 +21,10 @@
 
 #[cfg(feature = "arbitrary")]
 pub mod arbitrary;
+pub mod clean;
+pub mod image_ref;
 pub mod model;
+pub mod problem;
 #[cfg(feature = "register")]
 pub mod register;
 

@@ -6,11 +6,11 @@
 mod containers;
 mod flags;
 
+use ecs_taskdef::problem::{Origin, Problem};
 use serde_json::{Map, Value};
 
 use self::containers::{Containers, List};
 pub use self::flags::{ContainerKey, ContainerKeyValue, ImageEdit, parse_family, repeated_image};
-use crate::problem::{Origin, Problem};
 
 /// Every edit asked for, in the order they apply.
 #[derive(Debug, Clone, Default)]

@@ -1,11 +1,9 @@
 //! taskdef-clean: describe-task-definition JSON in, register-ready JSON out.
 
 mod check;
-mod clean;
 mod cli;
 mod edit;
 mod exit;
-mod image_ref;
 mod pipeline;
 mod problem;
 mod run;

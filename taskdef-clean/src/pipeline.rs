@@ -3,13 +3,14 @@
 //! is no error.
 
 use cli_support::jq::{Filter, RunError};
+use ecs_taskdef::clean::{clean_again, clean_input};
 use ecs_taskdef::describe_value;
+use ecs_taskdef::problem::Problem;
 use serde_json::Value;
 
 use crate::check::{Mode, check};
-use crate::clean::{clean_again, clean_input};
 use crate::edit::Edits;
-use crate::problem::{Problem, type_only};
+use crate::problem::type_only;
 
 /// Runs a filter on a task definition: a run that a signal can cancel (run.rs).
 pub type RunFilter<'a> = &'a dyn Fn(&Filter, &Value) -> Result<Vec<Value>, RunError>;
@@ -178,7 +179,7 @@ fn has_env_values(taskdef: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::Severity;
+    use ecs_taskdef::problem::Severity;
     use serde_json::json;
 
     fn input() -> Value {

@@ -3,10 +3,11 @@
 //! origin so that later messages use the input's indexes).
 
 use cli_support::json_path::JsonPath;
+use ecs_taskdef::problem::{Origin, Problem};
 use serde_json::{Map, Value, json};
 
 use super::{ContainerKey, ContainerKeyValue};
-use crate::problem::{Origin, Problem, did_you_mean};
+use crate::problem::did_you_mean;
 
 /// Which list of a container an edit changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

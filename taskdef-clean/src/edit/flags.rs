@@ -31,7 +31,7 @@ impl FromStr for ImageEdit {
                     .into(),
             );
         }
-        if let Err(e) = crate::image_ref::parse(uri) {
+        if let Err(e) = ecs_taskdef::image_ref::parse(uri) {
             return Err(format!("{uri:?} is not an image reference: {e}"));
         }
         Ok(ImageEdit {

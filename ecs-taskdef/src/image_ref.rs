@@ -1,7 +1,8 @@
 //! Container image references (`registry[:port]/path:tag@sha256:hex`), checked against the
 //! grammar Docker and the OCI distribution spec use, with ECS's limits on top: a name of at
-//! most 255 characters and sha256 as the only digest. No CLI concerns: plain values in, a
-//! parsed reference or every problem found out.
+//! most 255 characters and sha256 as the only digest. Plain values in, a parsed reference
+//! ([`ImageRef::parse`]) or every problem found ([`ImageRefError`]) out; an ECR registry's
+//! account and region: [`ImageRef::ecr`].
 //!
 //! ```text
 //! reference  := name [ ":" tag ] [ "@" digest ]
@@ -30,20 +31,61 @@ pub struct ImageRef {
     /// `123456789012.dkr.ecr.us-east-2.amazonaws.com`, `localhost:5000`; `None` for Docker
     /// Hub (`nginx`, `amazon/amazon-ecs-agent`).
     pub registry: Option<String>,
-    /// The repository path within the registry: `web`, `team/web`.
-    pub path: String,
+    /// The repository (its path within the registry): `web`, `team/web`.
+    pub repository: String,
+    /// `1.5.0`, `latest`: what follows the last ':' after the last '/'.
     pub tag: Option<String>,
     /// `sha256:` and 64 hex digits.
     pub digest: Option<String>,
 }
 
+/// The ECR registry an image is in: `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (also `ecr-fips`,
+/// `amazonaws.com.cn`, and the dual-stack `ACCOUNT.dkr-ecr.REGION.on.aws`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ecr {
+    /// The 12-digit AWS account ID.
+    pub account: String,
+    /// `us-east-2`.
+    pub region: String,
+}
+
 impl ImageRef {
-    /// The name: registry and path, without tag or digest.
+    /// Parse `text` as an image reference; every problem is listed, not just the first.
+    pub fn parse(text: &str) -> Result<ImageRef, ImageRefError> {
+        parse(text)
+    }
+
+    /// The name: registry and repository, without tag or digest.
     pub fn name(&self) -> String {
         match &self.registry {
-            Some(registry) => format!("{registry}/{}", self.path),
-            None => self.path.clone(),
+            Some(registry) => format!("{registry}/{}", self.repository),
+            None => self.repository.clone(),
         }
+    }
+
+    /// The account and region of a private ECR registry (host names compare without case;
+    /// a port, or a registry of any other form, is not ECR). `public.ecr.aws` is not a
+    /// private registry: `None`.
+    pub fn ecr(&self) -> Option<Ecr> {
+        let host = self.registry.as_deref()?.to_ascii_lowercase();
+        let (account, rest) = host.split_once('.')?;
+        let region = ["dkr.ecr.", "dkr.ecr-fips.", "dkr-ecr."]
+            .iter()
+            .find_map(|prefix| rest.strip_prefix(prefix))
+            .and_then(|rest| {
+                [".amazonaws.com", ".amazonaws.com.cn", ".on.aws"]
+                    .iter()
+                    .find_map(|suffix| rest.strip_suffix(suffix))
+            })?;
+        let valid_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+        let valid_region = !region.is_empty()
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        (valid_account && valid_region).then(|| Ecr {
+            account: account.to_owned(),
+            region: region.to_owned(),
+        })
     }
 }
 
@@ -164,7 +206,7 @@ pub fn parse(text: &str) -> Result<ImageRef, ImageRefError> {
     if problems.problems.is_empty() {
         Ok(ImageRef {
             registry: registry.map(str::to_owned),
-            path: path.to_owned(),
+            repository: path.to_owned(),
             tag: tag.map(str::to_owned),
             digest: digest.map(str::to_owned),
         })
@@ -382,161 +424,4 @@ fn check_digest(digest: &str, problems: &mut ImageRefError) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ok(text: &str) -> ImageRef {
-        parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
-    }
-
-    fn err(text: &str) -> String {
-        match parse(text) {
-            Ok(r) => panic!("{text} parsed: {r:?}"),
-            Err(e) => e.to_string(),
-        }
-    }
-
-    const HEX: &str = "94afd1f2e64d908bc90dbca0035a5b567e94afd1f2e64d908bc90dbca0035a5b";
-
-    #[test]
-    fn valid_references_parse_and_print_back() {
-        for text in [
-            "nginx",
-            "nginx:1.27",
-            "amazon/amazon-ecs-agent:latest",
-            "library/ubuntu",
-            "quay.io/assemblyline/ubuntu",
-            "123456789012.dkr.ecr.us-east-2.amazonaws.com/web:1.5.0",
-            "123456789012.dkr.ecr.us-east-2.amazonaws.com/team/web-api_v2:sha-abc123",
-            "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0",
-            "localhost/app",
-            "localhost:5000/app:dev",
-            "registry.example:443/a/b/c",
-            "Registry.Example/app",
-            "[::1]:5000/app:1",
-            "[fe80::1]/app",
-            "a__b/c.d/e---f:_x",
-            "web:V1.2.3-rc.1_build",
-            &format!("web@sha256:{HEX}"),
-            &format!("web:1@sha256:{}", HEX.to_ascii_uppercase()),
-            &format!("web:{}", "t".repeat(128)),
-        ] {
-            assert_eq!(ok(text).to_string(), text);
-        }
-    }
-
-    #[test]
-    fn parts_are_split_where_docker_splits_them() {
-        assert_eq!(
-            ok("localhost:5000/team/app:1"),
-            ImageRef {
-                registry: Some("localhost:5000".into()),
-                path: "team/app".into(),
-                tag: Some("1".into()),
-                digest: None,
-            }
-        );
-        let r = ok("team/app");
-        assert_eq!(
-            (r.registry, r.path.as_str(), r.tag),
-            (None, "team/app", None)
-        );
-        let r = ok(&format!("r.example/app@sha256:{HEX}"));
-        assert_eq!(r.registry.as_deref(), Some("r.example"));
-        assert_eq!(r.digest, Some(format!("sha256:{HEX}")));
-        assert_eq!(r.name(), "r.example/app");
-    }
-
-    #[test]
-    fn empty_parts_ask_about_unset_variables() {
-        // "$R/web:$T" with both unset.
-        assert_eq!(
-            err("/web:"),
-            "empty path component at the start of the repository \"/web\": did a variable \
-             expand to nothing?; empty tag after ':': did a variable expand to nothing?"
-        );
-        assert_eq!(
-            err(":abc"),
-            "empty repository name before \":abc\": did a variable expand to nothing?"
-        );
-        assert_eq!(
-            err(""),
-            "the image reference is empty: did a variable expand to nothing?"
-        );
-        assert!(err("r.example/team//web").contains("empty path component ('//')"));
-        assert!(err("web/").contains("empty path component at the end"));
-        assert!(err("web@").contains("empty digest after '@'"));
-        assert!(err("r.example:/web").contains("empty port after ':'"));
-        assert!(err("web:1@").contains("did a variable expand to nothing?"));
-    }
-
-    #[test]
-    fn invalid_parts_say_what_is_allowed() {
-        for (text, expected) in [
-            (
-                "Web:1",
-                "repository \"Web\": \"Web\" has capitals; repository names are lowercase",
-            ),
-            ("r.example/Team/web", "\"Team\" has capitals"),
-            ("web:-x", "tag \"-x\" is not valid"),
-            ("web:.x", "tag \".x\" is not valid"),
-            ("web:a+b", "tag \"a+b\" is not valid"),
-            ("we..b", "\"we..b\" is not a valid path component"),
-            ("-web", "\"-web\" is not a valid path component"),
-            ("web_", "\"web_\" is not a valid path component"),
-            ("a___b", "\"a___b\" is not a valid path component"),
-            (
-                "r.example:99999/web",
-                "port \"99999\" is not a number from 1 to 65535",
-            ),
-            ("r.example:0/web", "port \"0\""),
-            ("r.example:http/web", "port \"http\""),
-            ("r_x.example/web", "\"r_x.example\" is not a host name"),
-            ("-r.example/web", "is not a host name"),
-            ("r..example/web", "is not a host name"),
-            ("[::1/web", "no ']' after the IPv6 address"),
-            ("[zz]/web", "\"zz\" is not an IPv6 address"),
-            ("[::1]x/web", "expected ':PORT' after the IPv6 address"),
-            (
-                "web@sha256:abc",
-                "digest \"sha256:abc\" is not valid: ECS takes sha256: and 64 hex digits",
-            ),
-            ("web@md5:abc", "digest \"md5:abc\" is not valid"),
-            ("web:1 2", "no spaces or control characters, found ' '"),
-            ("web\n", "found '\\n'"),
-        ] {
-            let found = err(text);
-            assert!(found.contains(expected), "{text}: {found}");
-        }
-        let long = format!("web:{}", "t".repeat(129));
-        assert!(err(&long).contains("is 129 characters; at most 128"));
-        let long = format!("r.example/{}", "a".repeat(250));
-        assert!(err(&long).contains("is 260 characters; ECS takes at most 255"));
-        // The digest does not count against the name.
-        ok(&format!("r.example/{}@sha256:{HEX}", "a".repeat(240)));
-    }
-
-    #[test]
-    fn every_problem_has_a_kind_that_quotes_nothing() {
-        for text in [
-            "",
-            "a b",
-            ":x",
-            "[zz]:0/Web/a//b:.bad@md5:1",
-            "Reg_istry.example:x/web",
-            "[::1/web",
-            "[::1]x/web",
-            "r.example:/web:",
-            "web@",
-            &format!("web:{}", "t".repeat(129)),
-            &format!("r.example/{}", "a".repeat(250)),
-        ] {
-            let e = parse(text).unwrap_err();
-            assert_eq!(e.kinds.len(), e.problems.len(), "{text}: {e:?}");
-            let kinds = e.kinds_only();
-            for part in ["Web", "zz", "Reg_istry", ".bad", "md5", "ttttt", "aaaaa"] {
-                assert!(!kinds.contains(part), "{text}: {kinds}");
-            }
-        }
-    }
-}
+mod tests;

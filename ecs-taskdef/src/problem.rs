@@ -1,0 +1,285 @@
+//! Problems found in a task definition (errors and warnings), with where they are: a jq-style
+//! path in the input, and the container's name when the path is inside one. [`Origin`] turns
+//! a path into the task definition as it is now (cleaned, edited) into that location.
+
+use std::fmt;
+
+use cli_support::json_path::{JsonPath, Segment};
+use serde_json::{Map, Value};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The output would not be register-ready (or is not what was asked for): nothing is
+    /// written, exit 1.
+    Error,
+    /// Kept as it is, but the output may not register: printed, exit 0 (1 with --strict).
+    Warning,
+}
+
+/// One problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    /// Where, as `.taskDefinition.containerDefinitions[0].image (container "app")`; `None`
+    /// for problems of an option (an edit).
+    pub location: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn error(location: Option<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            severity: Severity::Error,
+            location,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(location: String, message: impl Into<String>) -> Problem {
+        Problem {
+            severity: Severity::Warning,
+            location: Some(location),
+            message: message.into(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Some(location) => write!(f, "{location}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Where the task definition being checked came from, to turn its paths into locations the
+/// user can find.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// Shown before the path: `in the --filter output: `, or nothing.
+    label: &'static str,
+    /// Where the task definition is in the input: the member `taskDefinition`, or the top.
+    prefix: Option<&'static str>,
+    /// Where the `tags` member is in the input (the describe answer has them at the top).
+    tags_prefix: Option<&'static str>,
+    /// Arrays whose `null` items were dropped: their items' indexes in the input.
+    renumbered: Vec<Renumbered>,
+}
+
+/// An array that lost items (its `null`s, or entries an edit removed) after it was read:
+/// paths into the task definition as it is now use the new indexes, messages the input's.
+#[derive(Debug, Clone)]
+struct Renumbered {
+    /// Where the array is now (from the top of the task definition).
+    path: JsonPath<'static>,
+    /// The input's index of each item left, in order.
+    input_index: Vec<usize>,
+    /// How many items the array had in the input.
+    input_len: usize,
+}
+
+impl Renumbered {
+    /// The input's index of the item now at `i`. An index past the items left (one an edit
+    /// appended) counts on from the input's length.
+    fn input_index_of(&self, i: usize) -> usize {
+        self.input_index
+            .get(i)
+            .copied()
+            .unwrap_or_else(|| self.input_len + (i - self.input_index.len()))
+    }
+}
+
+impl Origin {
+    /// A bare task definition.
+    pub const BARE: Origin = Origin {
+        label: "",
+        prefix: None,
+        tags_prefix: None,
+        renumbered: Vec::new(),
+    };
+
+    /// Inside a describe answer; `tags_outside` when the tags came from its top level.
+    pub fn wrapped(tags_outside: bool) -> Origin {
+        Origin {
+            label: "",
+            prefix: Some("taskDefinition"),
+            tags_prefix: if tags_outside {
+                None
+            } else {
+                Some("taskDefinition")
+            },
+            renumbered: Vec::new(),
+        }
+    }
+
+    /// The output of --filter.
+    pub const FILTER: Origin = Origin {
+        label: "in the --filter output: ",
+        prefix: None,
+        tags_prefix: None,
+        renumbered: Vec::new(),
+    };
+
+    /// Note that the array at `steps` (as it is now) lost items: `input_index` holds the
+    /// input's index of each item left, of `input_len` in the input.
+    pub fn renumber(&mut self, steps: &JsonPath<'_>, input_index: Vec<usize>, input_len: usize) {
+        let path = steps.clone().into_owned();
+        self.renumbered.retain(|r| r.path != path);
+        self.renumbered.push(Renumbered {
+            path,
+            input_index,
+            input_len,
+        });
+    }
+
+    /// Note that the array at `steps` lost items after earlier renumbering (an edit removed
+    /// entries): `kept` holds the index, before this removal, of each item left.
+    pub fn removed(&mut self, steps: &JsonPath<'_>, kept: &[usize], len_before: usize) {
+        let (input_index, input_len) = match self.renumbered.iter().find(|r| r.path == *steps) {
+            Some(r) => (
+                kept.iter().map(|&k| r.input_index_of(k)).collect(),
+                r.input_len,
+            ),
+            None => (kept.to_vec(), len_before),
+        };
+        self.renumber(steps, input_index, input_len);
+    }
+
+    /// The location of `steps` (relative to `taskdef`, as it is now), with the container's
+    /// name when the path is inside a container definition. Indexes are the input's (for
+    /// arrays that lost items).
+    pub fn locate(&self, steps: &JsonPath<'_>, taskdef: &Map<String, Value>) -> String {
+        let segments = steps.segments();
+        let prefix = match segments.first().and_then(Segment::key) {
+            Some("tags") => self.tags_prefix,
+            _ => self.prefix,
+        };
+        let mut path = JsonPath::root();
+        path.extend(prefix.map(|p| Segment::Key(p.into())));
+        let mut now = JsonPath::root();
+        for segment in segments {
+            path.push(match segment {
+                Segment::Index(i) => {
+                    Segment::Index(match self.renumbered.iter().find(|r| r.path == now) {
+                        Some(r) => r.input_index_of(*i),
+                        None => *i,
+                    })
+                }
+                key @ Segment::Key(_) => key.clone(),
+            });
+            now.push(segment.clone());
+        }
+        let container = match segments {
+            [first, Segment::Index(i), ..] if first.key() == Some("containerDefinitions") => {
+                taskdef
+                    .get("containerDefinitions")
+                    .and_then(|c| c.get(*i))
+                    .and_then(|c| c.get("name"))
+                    .and_then(Value::as_str)
+            }
+            _ => None,
+        };
+        match container {
+            Some(name) => format!("{}{path} (container {name:?})", self.label),
+            None => format!("{}{path}", self.label),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn steps<'a>(s: &[&'a str]) -> JsonPath<'a> {
+        s.iter()
+            .map(|x| match x.parse() {
+                Ok(i) => Segment::Index(i),
+                Err(_) => Segment::Key((*x).into()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn locations_point_into_the_input() {
+        let td = json!({"containerDefinitions": [{"name": "app"}, {"image": "x"}]});
+        let td = td.as_object().unwrap();
+        let s = steps(&["containerDefinitions", "0", "environment", "2"]);
+        assert_eq!(
+            Origin::BARE.locate(&s, td),
+            ".containerDefinitions[0].environment[2] (container \"app\")"
+        );
+        assert_eq!(
+            Origin::wrapped(true).locate(&s, td),
+            ".taskDefinition.containerDefinitions[0].environment[2] (container \"app\")"
+        );
+        let s = steps(&["containerDefinitions", "1", "image"]);
+        assert_eq!(
+            Origin::BARE.locate(&s, td),
+            ".containerDefinitions[1].image"
+        );
+        let tags = steps(&["tags", "1"]);
+        assert_eq!(Origin::wrapped(true).locate(&tags, td), ".tags[1]");
+        assert_eq!(
+            Origin::wrapped(false).locate(&tags, td),
+            ".taskDefinition.tags[1]"
+        );
+        assert_eq!(Origin::BARE.locate(&JsonPath::root(), td), ".");
+        assert_eq!(
+            Origin::FILTER.locate(&steps(&["cpu"]), td),
+            "in the --filter output: .cpu"
+        );
+        assert_eq!(
+            Origin::BARE.locate(&steps(&["dockerLabels", "com.example.x"]), td),
+            ".dockerLabels[\"com.example.x\"]"
+        );
+    }
+
+    #[test]
+    fn locations_use_the_input_indexes_of_renumbered_arrays() {
+        // Input: containerDefinitions [null, {app, environment [null, null, X, Y]}, {web}].
+        let td = json!({"containerDefinitions": [
+            {"name": "app", "environment": [{"name": "X"}, {"name": "Y"}, {"name": "NEW"}]},
+            {"name": "web"}
+        ]});
+        let td = td.as_object().unwrap();
+        let mut origin = Origin::wrapped(false);
+        origin.renumber(&steps(&["containerDefinitions"]), vec![1, 2], 3);
+        origin.renumber(
+            &steps(&["containerDefinitions", "0", "environment"]),
+            vec![2, 3],
+            4,
+        );
+        assert_eq!(
+            origin.locate(
+                &steps(&["containerDefinitions", "0", "environment", "1"]),
+                td
+            ),
+            ".taskDefinition.containerDefinitions[1].environment[3] (container \"app\")"
+        );
+        // Appended after the input's items (by an edit): counted on from the input's length.
+        assert_eq!(
+            origin.locate(
+                &steps(&["containerDefinitions", "0", "environment", "2"]),
+                td
+            ),
+            ".taskDefinition.containerDefinitions[1].environment[4] (container \"app\")"
+        );
+        assert_eq!(
+            origin.locate(&steps(&["containerDefinitions", "1", "cpu"]), td),
+            ".taskDefinition.containerDefinitions[2].cpu (container \"web\")"
+        );
+        // Renumbering the same array again replaces what was noted.
+        origin.renumber(&steps(&["containerDefinitions"]), vec![0, 2], 3);
+        assert_eq!(
+            origin.locate(&steps(&["containerDefinitions", "1"]), td),
+            ".taskDefinition.containerDefinitions[2] (container \"web\")"
+        );
+    }
+}
