@@ -271,3 +271,24 @@ fn quiet_success_prints_nothing_on_stderr() {
         .stdout(predicate::str::ends_with(":2\n"))
         .stderr("");
 }
+
+#[test]
+fn an_essential_container_exit_is_explained_with_its_code() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    env.moto.set_rollout(
+        &serde_json::json!({"seconds": crate::fixture::ROLLOUT_SECONDS,
+        "failures": [{"image": "*:crash", "mode": "EssentialContainerExited", "exitCode": 3}]}),
+    );
+    env.cmd()
+        .args(["--service", "web"])
+        .write_stdin(taskdef("web", "registry.example/app:crash").to_string())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "stopped (EssentialContainerExited): Essential container in task exited; \
+             container app: exit code 3",
+        ));
+    assert_eq!(env.service_td("web"), v1);
+}
