@@ -9,6 +9,7 @@ mod exit;
 mod run;
 mod settings;
 mod summary;
+mod verify;
 
 use std::process::ExitCode;
 

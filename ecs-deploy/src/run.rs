@@ -29,7 +29,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         Mode::Deploy(d) => {
             // CALL POINT (verify.rs): `--verify`, before anything is registered.
             if d.verify {
-                return Err(usage("--verify: not implemented yet"));
+                crate::verify::input(&s.aws, &d.input, s.quiet).await?;
             }
             // CALL POINT (the follow loop): `--until STAGE`.
             if d.until.is_some() {

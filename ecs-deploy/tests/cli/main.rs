@@ -2,3 +2,4 @@
 //! with emulator/ext_ecs_deploy.py rolling services out).
 
 mod usage;
+mod verify;
