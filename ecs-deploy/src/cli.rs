@@ -14,16 +14,17 @@ EXIT STATUS
     0  deployed: every service's deployment is SUCCESSFUL with the new task definition;
        or unchanged: the input is what every service runs, nothing was changed
     1  failed, and every service is back on (and stable with) the task definition it ran
-       before; or nothing was changed: invalid input, a missing or inactive service,
-       --verify found a problem, an AWS error before any update
+       before (rolled back by ECS or by --rollback-on-failure); or nothing was changed:
+       invalid input, a missing or inactive service, an AWS error before any update
     2  usage: a bad or missing option (a duration without a unit, no input)
     3  failed, and a service is not known to be healthy: ECS's rollback failed, no
-       rollback was requested, a rollback is still running, or an error stopped the
-       follow after an update
+       rollback was requested, a rollback did not finish, or an error stopped the follow
+       after an update
   124  --timeout expired while a deployment was in progress (the summary says whether a
        rollback ran; with --rollback-on-failure one did)
   130  SIGINT: the rollout is left to ECS (rolled back with --rollback-on-failure)
-  143  SIGTERM: the rollout is left to ECS (rolled back with --rollback-on-failure)";
+  143  SIGTERM: the rollout is left to ECS (rolled back with --rollback-on-failure)
+With several services the worst code wins: 3, then 124, then 1.";
 
 const ABOUT: &str =
     "Deploy a task definition to ECS services and follow the rollout to its verdict.";

@@ -1,14 +1,18 @@
 //! ecs-deploy: deploy a task definition to ECS services, follow each rollout to a true
 //! verdict, explain failures, roll back to what ran.
 
-// The skeleton: settings and summary types the deploy path (next) uses.
-#![allow(dead_code)]
-
 mod cli;
+mod ecs;
 mod exit;
+mod explain;
+mod follow;
+mod log;
+mod prepare;
+mod rollback;
 mod run;
 mod settings;
 mod summary;
+mod verdict;
 mod verify;
 
 use std::process::ExitCode;

@@ -1,5 +1,11 @@
-//! The run: the AWS client set up, then a deploy or a rollback, the summary written at the
+//! The run: the AWS client set up, then a deploy (or a rollback), the summary written at the
 //! end whatever happened.
+//!
+//! A deploy: DescribeServices (a missing or inactive service stops everything before any
+//! change), the rollback target of each service recorded and printed, the task definition
+//! resolved (`prepare.rs`: registered, found unchanged, or given), its ARN on stdout; then per
+//! service, in parallel: UpdateService, the rollout followed to its verdict (`follow.rs`) and,
+//! with `--rollback-on-failure`, rolled back (`rollback.rs`).
 //!
 //! Call points for what is not done yet (each a usage error "not implemented yet" until then):
 //! `--verify` (verify.rs, before anything is registered), `--until` (the follow loop),
@@ -8,9 +14,19 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use aws_sdk_ecs::Client;
+use cli_support::signal::{Signal, Signals};
 use cli_support::usage;
+use tokio::time::Instant;
 
-use crate::settings::{Mode, Settings};
+use crate::exit;
+use crate::follow::{self, Ctx, Watch};
+use crate::log::{self, Log};
+use crate::prepare;
+use crate::rollback;
+use crate::settings::{Deploy, Input, Mode, Settings};
+use crate::summary::{Before, Summary};
+use crate::verdict::{self, Standing, Verdict};
 
 /// Run the job on a current-thread runtime.
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
@@ -21,21 +37,386 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     rt.block_on(execute(settings))
 }
 
-#[allow(clippy::unused_async)] // the deploy path awaits
 async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
-    match &s.mode {
+    let d = match &s.mode {
         // CALL POINT (rollback_target.rs): `ecs-deploy rollback`.
-        Mode::Rollback(_) => Err(usage("rollback: not implemented yet")),
-        Mode::Deploy(d) => {
-            // CALL POINT (verify.rs): `--verify`, before anything is registered.
-            if d.verify {
-                crate::verify::input(&s.aws, &d.input, s.quiet).await?;
-            }
-            // CALL POINT (the follow loop): `--until STAGE`.
-            if d.until.is_some() {
-                return Err(usage("--until: not implemented yet"));
-            }
-            Err(usage("deploy: not implemented yet"))
+        Mode::Rollback(_) => return Err(usage("rollback: not implemented yet")),
+        Mode::Deploy(d) => d,
+    };
+    // CALL POINT (follow.rs): `--until STAGE` ends `follow::follow` at that lifecycle stage.
+    if d.until.is_some() {
+        return Err(usage("--until: not implemented yet"));
+    }
+    let signals = cli_support::signal::listen().context("cannot handle signals")?;
+    let log = Log { quiet: s.quiet };
+    let started = log::now();
+    let deadline = Instant::now() + s.timeout;
+    let mut summary = Summary {
+        outcome: "error",
+        cluster: s.cluster.clone(),
+        started_at: log::rfc3339(&started).unwrap_or_default(),
+        ..Summary::default()
+    };
+    let mut watches: Vec<Watch> = d.services.iter().map(|name| Watch::new(name)).collect();
+    let result = async {
+        let config = cli_support::aws::load_config(&s.aws, None).await?;
+        let ecs = Client::new(&config);
+        // CALL POINT (verify.rs): `--verify`, before anything is registered or changed.
+        if d.verify {
+            crate::verify::input(&config, &d.input, s.quiet).await?;
         }
+        let ctx = Ctx {
+            ecs: &ecs,
+            cluster: &s.cluster,
+            log,
+            poll: s.poll,
+        };
+        Box::pin(deploy(
+            &s,
+            d,
+            ctx,
+            &mut summary,
+            &mut watches,
+            &signals,
+            deadline,
+        ))
+        .await
+    }
+    .await;
+    let changed = watches.iter().any(|w| w.updated);
+    let code = match &result {
+        Ok(code) => *code,
+        Err(e) => cli_support::report::code_for(
+            e,
+            if changed {
+                exit::UNHEALTHY
+            } else {
+                exit::FAILED
+            },
+        ),
+    };
+    let finished = log::now();
+    summary.exit_code = code;
+    summary.error = result.as_ref().err().map(|e| format!("{e:#}"));
+    summary.finished_at = log::rfc3339(&finished);
+    summary.elapsed_seconds = Some(log::seconds_between(started, finished));
+    summary.services = watches.into_iter().map(|w| w.summary).collect();
+    if let Some(path) = &s.summary
+        && let Err(e) = summary.write(path)
+    {
+        cli_support::report::warn(format_args!(
+            "cannot write the summary to {}: {e:#}",
+            path.display()
+        ));
+        if code == exit::SUCCESS {
+            return Err(
+                e.context("the deployment succeeded, but the --summary file could not be written")
+            );
+        }
+    }
+    // CALL POINT (gha.rs): GitHub Actions outputs ($GITHUB_OUTPUT task-definition-arn,
+    // $GITHUB_STEP_SUMMARY Markdown, ::group:: for events, ::error:: with the reason), from
+    // `summary`.
+    match result {
+        Ok(code) => Ok(ExitCode::from(code)),
+        Err(e) if changed && cli_support::report::code_for(&e, 0) == 0 => {
+            Err(cli_support::report::exit(exit::UNHEALTHY, format!("{e:#}")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Everything after the client: the exit code, or an error.
+async fn deploy(
+    s: &Settings,
+    d: &Deploy,
+    ctx: Ctx<'_>,
+    summary: &mut Summary,
+    watches: &mut [Watch],
+    signals: &Signals,
+    deadline: Instant,
+) -> anyhow::Result<u8> {
+    // Nothing changes before the update: a signal here just ends the run.
+    let prepared = tokio::select! {
+        r = prepare(d, ctx, watches) => r?,
+        sig = signals.first() => {
+            ctx.log.note(format_args!("{sig}: stopped before any change"));
+            summary.outcome = "interrupted";
+            summary.signal = Some(sig.name());
+            return Ok(exit::signal(sig));
+        }
+    };
+    let mut printed = Vec::new();
+    for w in watches.iter_mut() {
+        let td = prepared
+            .as_ref()
+            .map_or(w.recorded_td.clone(), |r| r.arn.clone());
+        if !printed.contains(&td) {
+            cli_support::output::print(format!("{td}\n").as_bytes())?;
+            printed.push(td.clone());
+        }
+        w.summary.task_definition_arn = Some(td.clone());
+        if td == w.recorded_td && !d.force_new_deployment {
+            ctx.log
+                .service(&w.name, format_args!("unchanged: runs {td} already"));
+            w.verdict = Some(Verdict::Unchanged);
+            w.summary.verdict = "unchanged";
+        }
+    }
+    if let Some(r) = &prepared {
+        summary.task_definition_arn = Some(r.arn.clone());
+        summary.registered = r.registered;
+    }
+    if watches.iter().all(|w| w.verdict.is_some()) {
+        summary.outcome = "unchanged";
+        return Ok(exit::SUCCESS);
+    }
+    let pending = watches.iter_mut().filter(|w| w.verdict.is_none());
+    let all = futures_util::future::join_all(pending.map(|w| {
+        let td = w.summary.task_definition_arn.clone().unwrap_or_default();
+        one(ctx, w, td, d, s, deadline)
+    }));
+    let interrupted = tokio::select! {
+        () = async { all.await; } => None,
+        sig = signals.first() => Some(sig),
+    };
+    if let Some(sig) = interrupted {
+        Box::pin(interrupt(sig, d, ctx, watches, signals, s)).await;
+        summary.outcome = "interrupted";
+        summary.signal = Some(sig.name());
+        return Ok(exit::signal(sig));
+    }
+    let standings: Vec<Standing> = watches.iter().map(standing).collect();
+    let code = verdict::exit_code(&standings);
+    summary.outcome = match code {
+        exit::SUCCESS => "deployed",
+        exit::TIMEOUT => "timed_out",
+        _ => "failed",
+    };
+    Ok(code)
+}
+
+/// DescribeServices, the rollback targets recorded and printed, the task definition resolved
+/// (`None`: each service's own).
+async fn prepare(
+    d: &Deploy,
+    ctx: Ctx<'_>,
+    watches: &mut [Watch],
+) -> anyhow::Result<Option<prepare::Resolved>> {
+    // The input is checked before any call.
+    let checked = match &d.input {
+        Input::Register { source, json } => Some(prepare::check(source, json)?),
+        _ => None,
+    };
+    let services = crate::ecs::describe_services(ctx.ecs, ctx.cluster, &d.services).await?;
+    for (w, svc) in watches.iter_mut().zip(&services) {
+        w.recorded_td = svc.task_definition().unwrap_or_default().to_owned();
+        w.not_ours = svc.current_service_deployment().map(str::to_owned);
+        w.seen.mark_events(svc.events());
+        // The revisions running now (a finished deployment's target may be one that failed).
+        let revisions: Vec<&str> = svc
+            .current_service_revisions()
+            .iter()
+            .filter_map(|r| r.arn())
+            .collect();
+        let revision = (!revisions.is_empty()).then(|| revisions.join(", "));
+        w.summary.service_arn = svc.service_arn().map(str::to_owned);
+        w.summary.before = Before {
+            task_definition_arn: Some(w.recorded_td.clone()),
+            service_deployment_arn: w.not_ours.clone(),
+            service_revision_arn: revision.clone(),
+        };
+        ctx.log.service(
+            &w.name,
+            format_args!(
+                "runs {} (service deployment {}, revision {}): the rollback target",
+                w.recorded_td,
+                w.not_ours.as_deref().unwrap_or("none"),
+                revision.as_deref().unwrap_or("none")
+            ),
+        );
+    }
+    match &d.input {
+        Input::Current => Ok(None),
+        Input::Existing(reference) => prepare::existing(ctx.ecs, reference).await.map(Some),
+        Input::Register { .. } => {
+            let checked = checked.unwrap_or_else(|| unreachable!("checked above"));
+            let mut current: Vec<String> = Vec::new();
+            for w in watches.iter() {
+                if !current.contains(&w.recorded_td) {
+                    current.push(w.recorded_td.clone());
+                }
+            }
+            if let Some(arn) = prepare::unchanged(ctx.ecs, &checked, &current).await? {
+                ctx.log.note(format_args!(
+                    "the input is {arn}, registered already: nothing to register"
+                ));
+                return Ok(Some(prepare::Resolved {
+                    arn,
+                    registered: false,
+                }));
+            }
+            prepare::register(ctx.ecs, &checked, ctx.log)
+                .await
+                .map(Some)
+        }
+    }
+}
+
+/// One service: UpdateService, the follow, the rollback if wanted. Errors end this service
+/// only: they are its verdict.
+async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, deadline: Instant) {
+    let started = log::now();
+    w.summary.started_at = log::rfc3339(&started);
+    let result = async {
+        w.updated = true;
+        let svc = match crate::ecs::update_service(
+            ctx.ecs,
+            ctx.cluster,
+            &w.name,
+            &td,
+            d.force_new_deployment,
+        )
+        .await
+        {
+            Ok(svc) => svc,
+            Err(e) => {
+                // ECS refused the update: nothing changed.
+                w.updated = false;
+                return Err(e);
+            }
+        };
+        ctx.log.service(&w.name, format_args!("updated to {td}"));
+        w.updated(&svc, ctx.log);
+        follow::follow(ctx, w, &td, deadline).await
+    }
+    .await;
+    let v = result.unwrap_or_else(|e| {
+        cli_support::report::error(format_args!("{}: {e:#}", w.name));
+        Verdict::Failed(format!("{e:#}"))
+    });
+    conclude(ctx, w, &v);
+    let finished = log::now();
+    w.summary.finished_at = log::rfc3339(&finished);
+    w.summary.elapsed_seconds = Some(log::seconds_between(started, finished));
+    if d.rollback_on_failure && rollback::wanted(w, &v) {
+        rollback::run(ctx, w, s.timeout).await;
+    } else if !v.is_success() && w.updated {
+        if let Verdict::RolledBackByEcs(_) = v {
+        } else {
+            ctx.log.warn(
+                &w.name,
+                "not rolled back (no --rollback-on-failure): the service may not be healthy",
+            );
+        }
+    }
+}
+
+/// The verdict recorded and printed.
+fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
+    w.summary.verdict = v.name();
+    w.summary.reason = v.reason().map(str::to_owned);
+    match v {
+        Verdict::Deployed => ctx.log.service(&w.name, "deployed"),
+        Verdict::RolledBackByEcs(why) if w.last_td.as_deref() == Some(w.recorded_td.as_str()) => {
+            ctx.log.warn(
+                &w.name,
+                format_args!(
+                    "failed, rolled back by ECS: {why}; the service runs {} again, stable",
+                    w.recorded_td
+                ),
+            );
+        }
+        _ => ctx.log.warn(
+            &w.name,
+            format_args!(
+                "{}: {}",
+                v.name().replace('_', " "),
+                v.reason().unwrap_or_default()
+            ),
+        ),
+    }
+    w.verdict = Some(v.clone());
+}
+
+/// A signal during the rollout: each service still followed is rolled back with
+/// `--rollback-on-failure`, else left to ECS; a second signal abandons the rollbacks.
+async fn interrupt(
+    sig: Signal,
+    d: &Deploy,
+    ctx: Ctx<'_>,
+    watches: &mut [Watch],
+    signals: &Signals,
+    s: &Settings,
+) {
+    for w in watches.iter_mut() {
+        let in_rollback = w
+            .summary
+            .rollback
+            .as_ref()
+            .is_some_and(|r| r.verdict == "requested");
+        if in_rollback {
+            if let Some(r) = w.summary.rollback.as_mut() {
+                r.verdict = "interrupted";
+            }
+            ctx.log
+                .warn(&w.name, format_args!("{sig}: the rollback is left to ECS"));
+            continue;
+        }
+        if w.verdict.is_some() {
+            continue;
+        }
+        w.summary.verdict = "interrupted";
+        w.summary.reason = Some(format!("{sig} while the rollout was followed"));
+        w.verdict = Some(Verdict::Interrupted);
+        if !w.updated {
+            continue;
+        }
+        if d.rollback_on_failure {
+            ctx.log.warn(&w.name, format_args!("{sig}: rolling back"));
+            tokio::select! {
+                () = rollback::run(ctx, w, s.timeout) => {}
+                again = signals.second() => {
+                    if let Some(r) = w.summary.rollback.as_mut() {
+                        r.verdict = "interrupted";
+                    }
+                    ctx.log.warn(&w.name, format_args!("{again}: the rollback is left to ECS"));
+                }
+            }
+        } else {
+            ctx.log.warn(
+                &w.name,
+                format_args!(
+                    "{sig}: the rollout is left to ECS (service deployment {}{})",
+                    w.sd.as_deref().unwrap_or("unknown"),
+                    w.summary
+                        .status
+                        .as_deref()
+                        .map_or(String::new(), |st| format!(", {st}"))
+                ),
+            );
+        }
+    }
+}
+
+/// How a service stands, for the exit code.
+fn standing(w: &Watch) -> Standing {
+    let back = || {
+        w.summary
+            .rollback
+            .as_ref()
+            .is_some_and(|r| r.verdict == "back")
+    };
+    match &w.verdict {
+        Some(Verdict::Deployed | Verdict::Unchanged) => Standing::Good,
+        Some(Verdict::TimedOut) => Standing::TimedOut,
+        Some(Verdict::RolledBackByEcs(_))
+            if w.last_td.as_deref() == Some(w.recorded_td.as_str()) =>
+        {
+            Standing::Back
+        }
+        _ if !w.updated => Standing::Back,
+        _ if back() => Standing::Back,
+        _ => Standing::Unhealthy,
     }
 }

@@ -32,6 +32,8 @@ pub struct Deploy {
 }
 
 /// `ecs-deploy rollback`.
+// Read by rollback_target.rs, which is not written yet.
+#[allow(dead_code)]
 pub struct Rollback {
     pub service: String,
     /// `--to`: FAMILY:REVISION or ARN; without it, the last SUCCESSFUL deployment's.
@@ -40,6 +42,7 @@ pub struct Rollback {
 
 pub enum Mode {
     Deploy(Deploy),
+    #[allow(dead_code)] // see `Rollback`
     Rollback(Rollback),
 }
 

@@ -16,7 +16,7 @@ use aws_config::SdkConfig;
 use aws_sdk_cloudwatchlogs as logs;
 use aws_sdk_ecr as ecr;
 use aws_sdk_ecr::config::Region;
-use cli_support::aws::{AwsArgs, AwsError, AwsResultExt as _};
+use cli_support::aws::{AwsError, AwsResultExt as _};
 use ecs_taskdef::image_ref::{Ecr, ImageRef};
 use serde_json::Value;
 
@@ -107,9 +107,9 @@ fn log_group(plan: &mut Plan, container: &str, config: Option<&Value>) {
     ));
 }
 
-/// `--verify` at its call point, for the input: JSON is checked (its own AWS configuration,
-/// from the same arguments); a task definition given by name or the services' own is not.
-pub async fn input(aws: &AwsArgs, input: &Input, quiet: bool) -> anyhow::Result<()> {
+/// `--verify` at its call point, for the input: JSON is checked; a task definition given by
+/// name or the services' own is not.
+pub async fn input(config: &SdkConfig, input: &Input, quiet: bool) -> anyhow::Result<()> {
     let Input::Register { json, .. } = input else {
         if !quiet {
             cli_support::report::note(
@@ -118,8 +118,7 @@ pub async fn input(aws: &AwsArgs, input: &Input, quiet: bool) -> anyhow::Result<
         }
         return Ok(());
     };
-    let config = cli_support::aws::load_config(aws, None).await?;
-    run(&config, json, quiet).await
+    run(config, json, quiet).await
 }
 
 /// `--verify` on task definition JSON: every problem printed (an annotation each under GitHub

@@ -192,6 +192,12 @@ impl Moto {
         self.post("/moto-api/state-manager/set-transition", &body.to_string());
     }
 
+    /// Set the ECS rollout knobs (emulator/ext_ecs_deploy.py), e.g. `{"seconds": 1,
+    /// "failures": [{"image": "*:bad", "mode": "CannotPullContainerError"}]}`.
+    pub fn set_rollout(&self, knobs: &Value) {
+        self.post("/moto-api/ext/ecs/rollout", &knobs.to_string());
+    }
+
     /// POST to one of moto's own endpoints; panics unless it answers 2xx.
     pub fn post(&self, path: &str, body: &str) -> String {
         let (status, text) = self.request("POST", path, body);

@@ -1,5 +1,9 @@
 //! ecs-deploy as a user runs it: the compiled binary against the local AWS emulator (moto,
 //! with emulator/ext_ecs_deploy.py rolling services out).
 
+mod fixture;
+mod rollback;
+mod rollout;
+mod signals;
 mod usage;
 mod verify;

@@ -1,37 +1,24 @@
 //! `--verify`: ECR images and awslogs log groups checked before anything is registered.
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use serde_json::{Value, json};
-use test_support::CommandExt as _;
-use test_support::moto::{ACCOUNT, Moto, MotoGuard, REGION};
+use test_support::moto::{ACCOUNT, REGION};
 
-const ECS: &str = "AmazonEC2ContainerServiceV20141113";
+use crate::fixture::{self, Breaker, Env};
+
 const ECR: &str = "AmazonEC2ContainerRegistry_V20150921";
-const CLUSTER: &str = "verify";
 
 fn registry() -> String {
     format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com")
 }
 
-/// A locked emulator with a cluster and a service `web` running `web:1` (busybox), and an
-/// ECR repository `web` holding the tag `1.0`.
-fn setup() -> MotoGuard<'static> {
-    let moto = Moto::shared().lock();
-    moto.post("/moto-api/ext/ecs/rollout", r#"{"seconds": 1}"#);
-    ecs(&moto, "CreateCluster", &json!({"clusterName": CLUSTER}));
-    ecs(
-        &moto,
-        "RegisterTaskDefinition",
-        &json!({"family": "web", "containerDefinitions": [
-            {"name": "app", "image": "busybox", "memory": 64}]}),
-    );
-    ecs(
-        &moto,
-        "CreateService",
-        &json!({"cluster": CLUSTER, "serviceName": "web", "taskDefinition": "web:1",
-                "desiredCount": 1}),
-    );
+/// A service `web` running `web:1` (busybox), and an ECR repository `web` holding the tag
+/// `1.0`, the log group `/ecs/web`.
+fn setup() -> Env {
+    let env = fixture::setup();
+    let td = env.register("web", "busybox");
+    env.service("web", &td, Breaker::Rollback);
+    let moto = &env.moto;
     moto.call(
         "ecr",
         &format!("{ECR}.CreateRepository"),
@@ -48,22 +35,15 @@ fn setup() -> MotoGuard<'static> {
         &format!("{ECR}.PutImage"),
         &json!({"repositoryName": "web", "imageManifest": manifest, "imageTag": "1.0"}),
     );
-    moto.call(
-        "logs",
-        "Logs_20140328.CreateLogGroup",
-        &json!({"logGroupName": "/ecs/web"}),
-    );
-    // A group whose name starts with the missing one's: a prefix match is not a match.
-    moto.call(
-        "logs",
-        "Logs_20140328.CreateLogGroup",
-        &json!({"logGroupName": "/ecs/worker-old"}),
-    );
-    moto
-}
-
-fn ecs(moto: &Moto, op: &str, body: &Value) -> Value {
-    moto.call("ecs", &format!("{ECS}.{op}"), body)
+    for group in ["/ecs/web", "/ecs/worker-old"] {
+        // The second: its name starts with a missing one's, and a prefix is not a match.
+        moto.call(
+            "logs",
+            "Logs_20140328.CreateLogGroup",
+            &json!({"logGroupName": group}),
+        );
+    }
+    env
 }
 
 fn container(name: &str, image: &str, group: &str) -> Value {
@@ -73,44 +53,26 @@ fn container(name: &str, image: &str, group: &str) -> Value {
                "awslogs-stream-prefix": "ecs"}}})
 }
 
-fn deploy(moto: &Moto, containers: &[Value]) -> assert_cmd::assert::Assert {
+fn deploy(env: &Env, containers: &[Value]) -> assert_cmd::assert::Assert {
     let td = json!({"family": "web", "containerDefinitions": containers});
-    cargo_bin_cmd!("ecs-deploy")
-        .scrub_env()
-        .envs(moto.env())
-        .args(["--cluster", CLUSTER, "--service", "web", "--verify"])
-        .args(["--poll", "100ms", "--timeout", "1m"])
+    env.cmd()
+        .args(["--service", "web", "--verify"])
         .write_stdin(td.to_string())
         .assert()
 }
 
-fn revisions(moto: &Moto) -> usize {
-    let out = ecs(moto, "ListTaskDefinitions", &json!({"familyPrefix": "web"}));
-    out["taskDefinitionArns"].as_array().unwrap().len()
-}
-
 /// Nothing registered, the service untouched.
-fn assert_nothing_changed(moto: &Moto) {
-    assert_eq!(revisions(moto), 1);
-    let out = ecs(
-        moto,
-        "DescribeServices",
-        &json!({"cluster": CLUSTER, "services": ["web"]}),
-    );
-    assert!(
-        out["services"][0]["taskDefinition"]
-            .as_str()
-            .unwrap()
-            .ends_with("task-definition/web:1")
-    );
+fn assert_nothing_changed(env: &Env) {
+    assert_eq!(env.revisions("web").len(), 1);
+    assert!(env.service_td("web").ends_with("task-definition/web:1"));
 }
 
 #[test]
 fn every_problem_is_named_at_once_and_nothing_changes() {
-    let moto = setup();
+    let env = setup();
     let r = registry();
     let out = deploy(
-        &moto,
+        &env,
         &[
             container("app", &format!("{r}/web:2.0"), "/ecs/web"),
             container("sidecar", &format!("{r}/nope:1"), "/ecs/worker"),
@@ -148,28 +110,28 @@ fn every_problem_is_named_at_once_and_nothing_changes() {
     for line in &expected {
         assert!(stderr.contains(line.as_str()), "{line}\nnot in:\n{stderr}");
     }
-    assert_nothing_changed(&moto);
+    assert_nothing_changed(&env);
 }
 
 #[test]
 fn a_missing_log_group_alone_fails() {
-    let moto = setup();
+    let env = setup();
     let image = format!("{}/web:1.0", registry());
-    deploy(&moto, &[container("app", &image, "/ecs/missing")])
+    deploy(&env, &[container("app", &image, "/ecs/missing")])
         .code(1)
         .stdout("")
         .stderr(predicate::str::contains(
             "--verify: container \"app\": awslogs log group /ecs/missing does not exist",
         ))
         .stderr(predicate::str::contains("--verify found 1 problem:"));
-    assert_nothing_changed(&moto);
+    assert_nothing_changed(&env);
 }
 
 #[test]
 fn an_invalid_image_reference_is_a_problem() {
-    let moto = setup();
+    let env = setup();
     // `$REGISTRY/web:$TAG` with both variables unset.
-    deploy(&moto, &[container("app", "/web:", "/ecs/web")])
+    deploy(&env, &[container("app", "/web:", "/ecs/web")])
         .code(1)
         .stdout("")
         .stderr(predicate::str::contains(
@@ -179,19 +141,18 @@ fn an_invalid_image_reference_is_a_problem() {
         .stderr(predicate::str::contains(
             "did a variable expand to nothing?",
         ));
-    assert_nothing_changed(&moto);
+    assert_nothing_changed(&env);
 }
 
 #[test]
 fn under_github_actions_each_problem_is_one_annotation() {
-    let moto = setup();
+    let env = setup();
     let td = json!({"family": "web", "containerDefinitions": [
         container("app", &format!("{}/web:9", registry()), "/ecs/web")]});
-    let out = cargo_bin_cmd!("ecs-deploy")
-        .scrub_env()
-        .envs(moto.env())
+    let out = env
+        .cmd()
         .env("GITHUB_ACTIONS", "true")
-        .args(["--cluster", CLUSTER, "--service", "web", "--verify"])
+        .args(["--service", "web", "--verify"])
         .write_stdin(td.to_string())
         .assert()
         .code(1)
@@ -209,4 +170,27 @@ fn under_github_actions_each_problem_is_one_annotation() {
     );
     assert!(errors[1].contains("--verify found 1 problem"), "{stderr}");
     assert!(!stderr.contains("ecs-deploy: error:"), "{stderr}");
+}
+
+#[test]
+fn when_everything_exists_it_deploys() {
+    let env = setup();
+    let image = format!("{}/web:1.0", registry());
+    let out = deploy(
+        &env,
+        &[
+            container("app", &image, "/ecs/web"),
+            container("proxy", "nginx:1.27", "/ecs/web"),
+        ],
+    )
+    .success()
+    .stderr(predicate::str::contains(
+        "ecs-deploy: --verify: 1 ECR image and 1 log group exist\n",
+    ))
+    .stderr(predicate::str::contains("web: deployed"))
+    .get_output()
+    .clone();
+    let arn = String::from_utf8(out.stdout).unwrap();
+    assert!(arn.trim_end().ends_with("task-definition/web:2"), "{arn}");
+    assert_eq!(env.service_td("web"), arn.trim_end());
 }

@@ -1,0 +1,100 @@
+//! What to deploy: the input registered (or found unchanged), a given revision resolved, or
+//! nothing (`--force-new-deployment` alone: each service's own task definition).
+//!
+//! Unchanged: the input's register input (cleaned as taskdef-clean cleans, `ecs_taskdef::
+//! clean`) equals a service's current task definition's (DescribeTaskDefinition with its
+//! tags, cleaned the same way): then that revision is deployed and nothing is registered.
+
+use aws_sdk_ecs::Client;
+use cli_support::aws::AwsResultExt as _;
+use serde_json::Value;
+
+use crate::ecs;
+use crate::log::Log;
+
+/// The task definition to deploy.
+pub struct Resolved {
+    pub arn: String,
+    /// Registered by this run.
+    pub registered: bool,
+}
+
+/// The register-ready input, checked (cleaned, and mapped to the SDK's input) before
+/// anything is asked of AWS.
+pub struct Checked {
+    source: String,
+    cleaned: Value,
+}
+
+/// Clean and check register-ready JSON from `source`.
+pub fn check(source: &str, json: &Value) -> anyhow::Result<Checked> {
+    let cleaned = ecs_taskdef::clean::register_input(json.clone())
+        .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    ecs_taskdef::register::register_task_definition_input(&cleaned)
+        .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    Ok(Checked {
+        source: source.to_owned(),
+        cleaned,
+    })
+}
+
+/// A revision that runs already and equals the input (one of `current`, the services' task
+/// definitions), if any.
+pub async fn unchanged(
+    ecs: &Client,
+    input: &Checked,
+    current: &[String],
+) -> anyhow::Result<Option<String>> {
+    for arn in current {
+        let answer = ecs::describe_task_definition_json(ecs, arn).await?;
+        let cleaned = ecs_taskdef::clean::register_input(answer)
+            .map_err(|e| anyhow::anyhow!("task definition {arn} as ECS describes it: {e}"))?;
+        if cleaned == input.cleaned {
+            return Ok(Some(arn.clone()));
+        }
+    }
+    Ok(None)
+}
+
+/// RegisterTaskDefinition.
+pub async fn register(ecs: &Client, input: &Checked, log: Log) -> anyhow::Result<Resolved> {
+    let builder = ecs_taskdef::register::register_task_definition_input(&input.cleaned)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", input.source))?;
+    let out = builder.send_with(ecs).await.aws("RegisterTaskDefinition")?;
+    let arn = out
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .ok_or_else(|| anyhow::anyhow!("RegisterTaskDefinition: ECS answered without an ARN"))?
+        .to_owned();
+    log.note(format_args!("registered {arn}"));
+    Ok(Resolved {
+        arn,
+        registered: true,
+    })
+}
+
+/// `--task-definition FAMILY:REV|ARN`: the ARN of a registered revision.
+pub async fn existing(ecs: &Client, reference: &str) -> anyhow::Result<Resolved> {
+    let out = ecs
+        .describe_task_definition()
+        .task_definition(reference)
+        .send()
+        .await
+        .aws("DescribeTaskDefinition")
+        .map_err(|e| anyhow::anyhow!("--task-definition {reference}: {e}"))?;
+    let td = out.task_definition();
+    if td
+        .and_then(|t| t.status())
+        .map(aws_sdk_ecs::types::TaskDefinitionStatus::as_str)
+        == Some("DELETE_IN_PROGRESS")
+    {
+        anyhow::bail!("--task-definition {reference}: the revision is being deleted");
+    }
+    let arn = td
+        .and_then(|t| t.task_definition_arn())
+        .ok_or_else(|| anyhow::anyhow!("--task-definition {reference}: ECS answered no ARN"))?;
+    Ok(Resolved {
+        arn: arn.to_owned(),
+        registered: false,
+    })
+}

@@ -1,0 +1,215 @@
+//! Rollouts followed to their verdicts: deployed, rolled back by the circuit breaker,
+//! unchanged, several services at once; a missing service stops everything first.
+
+use predicates::prelude::*;
+
+use crate::fixture::{Breaker, read_json, setup, taskdef};
+
+#[test]
+fn a_good_rollout_is_deployed() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("deploy.json");
+    let out = env
+        .cmd()
+        .args(["--service", "web", "--summary"])
+        .arg(&summary)
+        .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(format!(
+            "web: runs {v1} (service deployment arn:aws:ecs:"
+        )))
+        .stderr(predicate::str::contains("the rollback target"))
+        .stderr(predicate::str::contains("deployment completed."))
+        .stderr(predicate::str::contains("web: deployed"))
+        .get_output()
+        .clone();
+    let v2 = env.revisions("web").last().unwrap().clone();
+    // stdout: the registered ARN only
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("{v2}\n"));
+    assert!(v2.ends_with(":2"));
+    assert_eq!(env.service_td("web"), v2);
+    let s = read_json(&summary);
+    assert_eq!(s["outcome"], "deployed");
+    assert_eq!(s["exit_code"], 0);
+    assert_eq!(s["registered"], true);
+    let svc = &s["services"][0];
+    assert_eq!(svc["verdict"], "deployed");
+    assert_eq!(svc["status"], "SUCCESSFUL");
+    assert_eq!(svc["followed"], "service_deployments");
+    assert_eq!(svc["before"]["task_definition_arn"], v1.as_str());
+    assert_eq!(svc["task_definition_arn"], v2.as_str());
+    assert!(
+        svc["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("steady state"))
+    );
+    assert!(svc["rollback"].is_null());
+}
+
+#[test]
+fn a_circuit_breaker_rollback_is_a_failure_explained() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    env.fail_image("*:bad", "*");
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("deploy.json");
+    let file = dir.path().join("web.json");
+    std::fs::write(
+        &file,
+        taskdef("web", "registry.example/app:bad").to_string(),
+    )
+    .unwrap();
+    env.cmd()
+        .args(["--service", "web", "-f"])
+        .arg(&file)
+        .arg("--summary")
+        .arg(&summary)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::ends_with(":2\n"))
+        // the stopped tasks, with the reason ECS gives
+        .stderr(predicate::str::contains(
+            "stopped (TaskFailedToStart): CannotPullContainerError",
+        ))
+        .stderr(predicate::str::contains("tripped: circuit breaker"))
+        .stderr(predicate::str::contains(
+            "failed, rolled back by ECS: ECS deployment circuit breaker: tasks failed to start. \
+             (tripped: circuit breaker",
+        ))
+        .stderr(predicate::str::contains(format!(
+            "the service runs {v1} again, stable"
+        )));
+    assert_eq!(env.service_td("web"), v1);
+    let s = read_json(&summary);
+    assert_eq!(s["outcome"], "failed");
+    let svc = &s["services"][0];
+    assert_eq!(svc["verdict"], "rolled_back_by_ecs");
+    assert_eq!(svc["status"], "ROLLBACK_SUCCESSFUL");
+    assert!(
+        svc["tripped"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("circuit breaker")
+    );
+    let stopped = svc["stopped_tasks"].as_array().unwrap();
+    assert!(!stopped.is_empty());
+    assert_eq!(stopped[0]["stop_code"], "TaskFailedToStart");
+}
+
+#[test]
+fn unchanged_input_registers_and_changes_nothing() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    let deployment = env.describe("web")["currentServiceDeployment"].clone();
+    // the describe answer itself (what taskdef-clean cleans) is the same registration
+    env.cmd()
+        .args(["--service", "web"])
+        .write_stdin(env.describe_td(&v1).to_string())
+        .assert()
+        .code(0)
+        .stdout(format!("{v1}\n"))
+        .stderr(predicate::str::contains("nothing to register"))
+        .stderr(predicate::str::contains(format!(
+            "web: unchanged: runs {v1} already"
+        )));
+    assert_eq!(env.revisions("web"), std::slice::from_ref(&v1));
+    assert_eq!(env.describe("web")["currentServiceDeployment"], deployment);
+    // a tag is a difference
+    let mut tagged = taskdef("web", "registry.example/app:1");
+    tagged["tags"] = serde_json::json!([{"key": "team", "value": "a"}]);
+    let described = env.describe_td(&v1);
+    let mut same = described["taskDefinition"].clone();
+    same["tags"] = tagged["tags"].clone();
+    env.cmd()
+        .args(["--service", "web"])
+        .write_stdin(same.to_string())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::ends_with(":2\n"))
+        .stderr(predicate::str::contains("web: deployed"));
+}
+
+#[test]
+fn an_existing_revision_is_deployed_without_registering() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    let v2 = env.register("web", "registry.example/app:2");
+    env.service("web", &v1, Breaker::Rollback);
+    env.cmd()
+        .args(["--service", "web", "--task-definition", "web:2"])
+        .assert()
+        .code(0)
+        .stdout(format!("{v2}\n"))
+        .stderr(predicate::str::contains("web: deployed"));
+    assert_eq!(env.revisions("web").len(), 2);
+    assert_eq!(env.service_td("web"), v2);
+}
+
+#[test]
+fn two_services_each_get_their_own_verdict() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    env.service("api", &v1, Breaker::Rollback);
+    // the same image fails in api only
+    env.fail_image("*:2", "api");
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("deploy.json");
+    env.cmd()
+        .args(["--service", "web", "--service", "api", "--summary"])
+        .arg(&summary)
+        .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::ends_with(":2\n"))
+        .stderr(predicate::str::contains("web: deployed"))
+        .stderr(predicate::str::contains("api: failed, rolled back by ECS"));
+    let v2 = env.revisions("web").last().unwrap().clone();
+    assert_eq!(env.service_td("web"), v2);
+    assert_eq!(env.service_td("api"), v1);
+    let s = read_json(&summary);
+    assert_eq!(s["services"][0]["service"], "web");
+    assert_eq!(s["services"][0]["verdict"], "deployed");
+    assert_eq!(s["services"][1]["service"], "api");
+    assert_eq!(s["services"][1]["verdict"], "rolled_back_by_ecs");
+}
+
+#[test]
+fn a_missing_service_is_named_before_anything_changes() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    env.cmd()
+        .args(["--service", "web", "--service", "nope"])
+        .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "ecs-deploy: error: cannot deploy: nope: no such service in cluster ci",
+        ));
+    assert_eq!(env.revisions("web"), std::slice::from_ref(&v1));
+    assert_eq!(env.service_td("web"), v1);
+}
+
+#[test]
+fn invalid_input_is_refused_before_any_call() {
+    let env = setup();
+    env.cmd()
+        .args(["--service", "web"])
+        .write_stdin(r#"{"family": "web", "containerDefinitions": [{"name": "app", "imag": "x"}]}"#)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "<stdin>: .containerDefinitions[0]",
+        ));
+}
