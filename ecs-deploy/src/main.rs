@@ -9,6 +9,7 @@ mod follow;
 mod log;
 mod prepare;
 mod rollback;
+mod rollback_target;
 mod run;
 mod settings;
 mod summary;

@@ -38,9 +38,14 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
+    let rollback;
     let d = match &s.mode {
-        // CALL POINT (rollback_target.rs): `ecs-deploy rollback`.
-        Mode::Rollback(_) => return Err(usage("rollback: not implemented yet")),
+        // CALL POINT (rollback_target.rs): `ecs-deploy rollback` is a deploy of its target.
+        Mode::Rollback(r) => {
+            rollback =
+                crate::rollback_target::at_call_point(&s.aws, &s.cluster, r, s.quiet).await?;
+            &rollback
+        }
         Mode::Deploy(d) => d,
     };
     // CALL POINT (follow.rs): `--until STAGE` ends `follow::follow` at that lifecycle stage.

@@ -3,6 +3,7 @@
 
 mod fixture;
 mod rollback;
+mod rollback_command;
 mod rollout;
 mod signals;
 mod usage;
