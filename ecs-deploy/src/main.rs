@@ -6,6 +6,7 @@ mod ecs;
 mod exit;
 mod explain;
 mod follow;
+mod gha;
 mod log;
 mod prepare;
 mod rollback;

@@ -120,8 +120,8 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         }
     }
     // CALL POINT (gha.rs): GitHub Actions outputs ($GITHUB_OUTPUT task-definition-arn,
-    // $GITHUB_STEP_SUMMARY Markdown, ::group:: for events, ::error:: with the reason), from
-    // `summary`.
+    // $GITHUB_STEP_SUMMARY Markdown, ::group:: for events), from `summary`.
+    crate::gha::at_end(&summary)?;
     match result {
         Ok(code) => Ok(ExitCode::from(code)),
         Err(e) if changed && cli_support::report::code_for(&e, 0) == 0 => {
@@ -297,7 +297,10 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
     }
     .await;
     let v = result.unwrap_or_else(|e| {
-        cli_support::report::error(format_args!("{}: {e:#}", w.name));
+        // Said once, with the verdict (under GitHub Actions its `::error::`).
+        if !cli_support::gha::active() {
+            cli_support::report::error(format_args!("{}: {e:#}", w.name));
+        }
         Verdict::Failed(format!("{e:#}"))
     });
     conclude(ctx, w, &v);
@@ -324,22 +327,25 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
     match v {
         Verdict::Deployed => ctx.log.service(&w.name, "deployed"),
         Verdict::RolledBackByEcs(why) if w.last_td.as_deref() == Some(w.recorded_td.as_str()) => {
-            ctx.log.warn(
-                &w.name,
-                format_args!(
-                    "failed, rolled back by ECS: {why}; the service runs {} again, stable",
-                    w.recorded_td
-                ),
+            let msg = format!(
+                "failed, rolled back by ECS: {why}; the service runs {} again, stable",
+                w.recorded_td
             );
+            // CALL POINT (gha.rs): under GitHub Actions the `::error::` in its place.
+            if !crate::gha::failure(&w.name, &msg) {
+                ctx.log.warn(&w.name, msg);
+            }
         }
-        _ => ctx.log.warn(
-            &w.name,
-            format_args!(
+        _ => {
+            let msg = format!(
                 "{}: {}",
                 v.name().replace('_', " "),
                 v.reason().unwrap_or_default()
-            ),
-        ),
+            );
+            if !crate::gha::failure(&w.name, &msg) {
+                ctx.log.warn(&w.name, msg);
+            }
+        }
     }
     w.verdict = Some(v.clone());
 }

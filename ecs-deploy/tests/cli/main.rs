@@ -2,6 +2,7 @@
 //! with emulator/ext_ecs_deploy.py rolling services out).
 
 mod fixture;
+mod github;
 mod rollback;
 mod rollback_command;
 mod rollout;
