@@ -1,6 +1,9 @@
 //! The ECS calls ecs-deploy makes, each returning plain answers; errors are `AwsError`s naming
-//! the operation. Retries: the SDK's (standard mode) for every call; the follow loop does not
-//! retry on top of them.
+//! the operation. Retries, one layer per call: the SDK's (standard mode) for the calls made
+//! once (DescribeServices before the update, DescribeTaskDefinition, RegisterTaskDefinition,
+//! UpdateService, StopServiceDeployment); the follow loop's own for the calls it makes every
+//! `--poll` (`polled`: the SDK's retries off), so that a throttled or failed poll is simply
+//! made again at the next one, until `--timeout`.
 
 use std::sync::{Arc, Mutex};
 
@@ -14,6 +17,7 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::retry::RetryConfig;
 use cli_support::aws::AwsResultExt as _;
 
 /// DescribeServices for `names` (at most 10 per call), in the order given. A service ECS does
@@ -70,12 +74,19 @@ pub async fn describe_services(
     Ok(ordered)
 }
 
+/// The SDK's retries off, for a call the follow loop repeats itself.
+fn polled() -> aws_sdk_ecs::config::Builder {
+    aws_sdk_ecs::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
 /// One service, for the follow loop.
 pub async fn describe_service(ecs: &Client, cluster: &str, name: &str) -> anyhow::Result<Service> {
     let out = ecs
         .describe_services()
         .cluster(cluster)
         .services(name)
+        .customize()
+        .config_override(polled())
         .send()
         .await
         .aws("DescribeServices")?;
@@ -94,6 +105,8 @@ pub async fn describe_service_deployment(
     let out = ecs
         .describe_service_deployments()
         .service_deployment_arns(arn)
+        .customize()
+        .config_override(polled())
         .send()
         .await
         .aws("DescribeServiceDeployments")?;
@@ -109,6 +122,8 @@ pub async fn revision_task_definition(ecs: &Client, arn: &str) -> anyhow::Result
     let out = ecs
         .describe_service_revisions()
         .service_revision_arns(arn)
+        .customize()
+        .config_override(polled())
         .send()
         .await
         .aws("DescribeServiceRevisions")?;
@@ -163,6 +178,8 @@ pub async fn stopped_tasks(
         .cluster(cluster)
         .service_name(service)
         .desired_status(DesiredStatus::Stopped)
+        .customize()
+        .config_override(polled())
         .send()
         .await
         .aws("ListTasks")?
@@ -178,6 +195,8 @@ pub async fn stopped_tasks(
             .describe_tasks()
             .cluster(cluster)
             .set_tasks(Some(chunk.to_vec()))
+            .customize()
+            .config_override(polled())
             .send()
             .await
             .aws("DescribeTasks")?;

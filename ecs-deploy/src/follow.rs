@@ -109,21 +109,17 @@ pub async fn follow(
     deadline: Instant,
 ) -> anyhow::Result<Verdict> {
     loop {
-        let svc = ecs::describe_service(ctx.ecs, ctx.cluster, &w.name).await?;
-        let events = w.seen.new_events(&w.name, svc.events(), ctx.log);
-        w.summary.events.extend(events);
-        w.last_td = svc.task_definition().map(str::to_owned);
-        let verdict = step(ctx, w, &svc, target).await?;
-        sweep_stopped(ctx, w).await?;
-        if let Some(v) = verdict {
-            if !v.is_success() {
-                // The last events (the rollback's) and tasks, before the verdict.
-                let svc = ecs::describe_service(ctx.ecs, ctx.cluster, &w.name).await?;
-                let events = w.seen.new_events(&w.name, svc.events(), ctx.log);
-                w.summary.events.extend(events);
-                w.last_td = svc.task_definition().map(str::to_owned);
+        match poll(ctx, w, target).await {
+            Ok(Some(v)) => return Ok(v),
+            Ok(None) => {}
+            // Throttled, a 5xx, a network failure: made again at the next poll.
+            Err(e) if retryable(&e) => {
+                ctx.log.warn(
+                    &w.name,
+                    format_args!("{e:#} (trying again at the next poll)"),
+                );
             }
-            return Ok(v);
+            Err(e) => return Err(e),
         }
         let now = Instant::now();
         if now >= deadline {
@@ -131,6 +127,32 @@ pub async fn follow(
         }
         tokio::time::sleep(ctx.poll.min(deadline - now)).await;
     }
+}
+
+/// One poll: events, the decision, stopped tasks.
+async fn poll(ctx: Ctx<'_>, w: &mut Watch, target: &str) -> anyhow::Result<Option<Verdict>> {
+    let svc = ecs::describe_service(ctx.ecs, ctx.cluster, &w.name).await?;
+    let events = w.seen.new_events(&w.name, svc.events(), ctx.log);
+    w.summary.events.extend(events);
+    w.last_td = svc.task_definition().map(str::to_owned);
+    let verdict = step(ctx, w, &svc, target).await?;
+    sweep_stopped(ctx, w).await?;
+    if let Some(v) = &verdict
+        && !v.is_success()
+    {
+        // The last events (the rollback's), before the verdict.
+        let svc = ecs::describe_service(ctx.ecs, ctx.cluster, &w.name).await?;
+        let events = w.seen.new_events(&w.name, svc.events(), ctx.log);
+        w.summary.events.extend(events);
+        w.last_td = svc.task_definition().map(str::to_owned);
+    }
+    Ok(verdict)
+}
+
+fn retryable(e: &anyhow::Error) -> bool {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<cli_support::aws::AwsError>())
+        .is_some_and(cli_support::aws::AwsError::is_retryable)
 }
 
 /// One poll's decision.

@@ -8,6 +8,8 @@ mod explain;
 mod follow;
 mod gha;
 mod log;
+#[cfg(test)]
+mod mock_tests;
 mod prepare;
 mod rollback;
 mod rollback_target;

@@ -39,7 +39,9 @@ pub fn check(source: &str, json: &Value) -> anyhow::Result<Checked> {
 }
 
 /// A revision that runs already and equals the input (one of `current`, the services' task
-/// definitions), if any.
+/// definitions), if any. A current task definition that cannot be cleaned (an answer this
+/// version does not understand) is taken as different, with a warning: the input is then
+/// registered, as it would be without the check.
 pub async fn unchanged(
     ecs: &Client,
     input: &Checked,
@@ -47,10 +49,12 @@ pub async fn unchanged(
 ) -> anyhow::Result<Option<String>> {
     for arn in current {
         let answer = ecs::describe_task_definition_json(ecs, arn).await?;
-        let cleaned = ecs_taskdef::clean::register_input(answer)
-            .map_err(|e| anyhow::anyhow!("task definition {arn} as ECS describes it: {e}"))?;
-        if cleaned == input.cleaned {
-            return Ok(Some(arn.clone()));
+        match ecs_taskdef::clean::register_input(answer) {
+            Ok(cleaned) if cleaned == input.cleaned => return Ok(Some(arn.clone())),
+            Ok(_) => {}
+            Err(e) => cli_support::report::warn(format_args!(
+                "cannot compare the input with {arn} (taken as different): {e}"
+            )),
         }
     }
     Ok(None)

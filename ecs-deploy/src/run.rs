@@ -106,6 +106,8 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     summary.finished_at = log::rfc3339(&finished);
     summary.elapsed_seconds = Some(log::seconds_between(started, finished));
     summary.services = watches.into_iter().map(|w| w.summary).collect();
+    // The path was checked before anything ran; a failure now (a full disk) is a warning: the
+    // exit code stays the deployment's, which is what the services are.
     if let Some(path) = &s.summary
         && let Err(e) = summary.write(path)
     {
@@ -113,11 +115,6 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
             "cannot write the summary to {}: {e:#}",
             path.display()
         ));
-        if code == exit::SUCCESS {
-            return Err(
-                e.context("the deployment succeeded, but the --summary file could not be written")
-            );
-        }
     }
     // CALL POINT (gha.rs): GitHub Actions outputs ($GITHUB_OUTPUT task-definition-arn,
     // $GITHUB_STEP_SUMMARY Markdown, ::group:: for events), from `summary`.
@@ -145,7 +142,7 @@ async fn deploy(
     let prepared = tokio::select! {
         r = prepare(d, ctx, watches) => r?,
         sig = signals.first() => {
-            ctx.log.note(format_args!("{sig}: stopped before any change"));
+            ctx.log.note(format_args!("{sig}: stopped before any service was updated"));
             summary.outcome = "interrupted";
             summary.signal = Some(sig.name());
             return Ok(exit::signal(sig));
@@ -286,8 +283,12 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
         {
             Ok(svc) => svc,
             Err(e) => {
-                // ECS refused the update: nothing changed.
-                w.updated = false;
+                // ECS refused the update: nothing changed (after a timeout or a network
+                // failure it may have changed).
+                let refused = e
+                    .downcast_ref::<cli_support::aws::AwsError>()
+                    .is_some_and(|a| a.kind == cli_support::aws::ErrorKind::Service);
+                w.updated = !refused;
                 return Err(e);
             }
         };
@@ -307,16 +308,20 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
     let finished = log::now();
     w.summary.finished_at = log::rfc3339(&finished);
     w.summary.elapsed_seconds = Some(log::seconds_between(started, finished));
-    if d.rollback_on_failure && rollback::wanted(w, &v) {
-        rollback::run(ctx, w, s.timeout).await;
-    } else if !v.is_success() && w.updated {
-        if let Verdict::RolledBackByEcs(_) = v {
-        } else {
+    if !rollback::wanted(w, &v) {
+        if let Verdict::Replaced(_) = v {
             ctx.log.warn(
                 &w.name,
-                "not rolled back (no --rollback-on-failure): the service may not be healthy",
+                "not rolled back: another deployment owns the service now",
             );
         }
+    } else if d.rollback_on_failure {
+        rollback::run(ctx, w, s.timeout).await;
+    } else {
+        ctx.log.warn(
+            &w.name,
+            "not rolled back (no --rollback-on-failure): the service may not be healthy",
+        );
     }
 }
 
@@ -351,7 +356,8 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
 }
 
 /// A signal during the rollout: each service still followed is rolled back with
-/// `--rollback-on-failure`, else left to ECS; a second signal abandons the rollbacks.
+/// `--rollback-on-failure` (all in parallel), else left to ECS; a second signal abandons the
+/// rollbacks (ECS carries on with what was requested).
 async fn interrupt(
     sig: Signal,
     d: &Deploy,
@@ -360,6 +366,7 @@ async fn interrupt(
     signals: &Signals,
     s: &Settings,
 ) {
+    let mut rolling = Vec::new();
     for w in watches.iter_mut() {
         let in_rollback = w
             .summary
@@ -385,15 +392,7 @@ async fn interrupt(
         }
         if d.rollback_on_failure {
             ctx.log.warn(&w.name, format_args!("{sig}: rolling back"));
-            tokio::select! {
-                () = rollback::run(ctx, w, s.timeout) => {}
-                again = signals.second() => {
-                    if let Some(r) = w.summary.rollback.as_mut() {
-                        r.verdict = "interrupted";
-                    }
-                    ctx.log.warn(&w.name, format_args!("{again}: the rollback is left to ECS"));
-                }
-            }
+            rolling.push(w);
         } else {
             ctx.log.warn(
                 &w.name,
@@ -406,6 +405,25 @@ async fn interrupt(
                         .map_or(String::new(), |st| format!(", {st}"))
                 ),
             );
+        }
+    }
+    if rolling.is_empty() {
+        return;
+    }
+    let all = futures_util::future::join_all(
+        rolling
+            .into_iter()
+            .map(|w| rollback::run(ctx, w, s.timeout)),
+    );
+    tokio::select! {
+        _ = all => {}
+        again = signals.second() => {
+            for w in watches.iter_mut() {
+                if let Some(r) = w.summary.rollback.as_mut().filter(|r| r.verdict == "requested") {
+                    r.verdict = "interrupted";
+                    ctx.log.warn(&w.name, format_args!("{again}: the rollback is left to ECS"));
+                }
+            }
         }
     }
 }

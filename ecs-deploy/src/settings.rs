@@ -1,7 +1,7 @@
 //! The command line turned into plain settings: the input read and parsed, the services
 //! checked. The only module besides `main` that reads `cli.rs`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cli_support::aws::AwsArgs;
@@ -72,6 +72,9 @@ impl Settings {
                 r.follow,
             ));
         }
+        if let Some(path) = &cli.follow.summary {
+            check_summary_path(path)?;
+        }
         let services = check_services(cli.target.service)?;
         let cluster = cli.target.cluster.unwrap_or_default();
         let input = match (&cli.task_definition, &cli.file) {
@@ -118,6 +121,33 @@ impl Settings {
             aws: follow.aws,
         }
     }
+}
+
+/// `--summary FILE` can be written at the end, as far as can be told without writing it: not
+/// a directory, in a directory that exists (a deploy that ran must not end in "cannot write
+/// the summary"). `-` and descriptors are written through.
+fn check_summary_path(path: &Path) -> anyhow::Result<()> {
+    if path == Path::new("-") || path.starts_with("/dev/") || path.starts_with("/proc/self/fd/") {
+        return Ok(());
+    }
+    if path.is_dir() {
+        return Err(usage(format!(
+            "--summary {}: is a directory",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(usage(format!(
+            "--summary {}: directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The services, each once: a service named twice would be updated twice.

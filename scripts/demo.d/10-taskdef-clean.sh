@@ -1,23 +1,11 @@
 # shellcheck shell=bash
 # taskdef-clean: describe -> clean (new image, new env) -> register, against the emulator.
-# Sourced by scripts/demo (set -euo pipefail; stage, show, DEMO_WORK, DEMO_ROOT, AWS_* set).
+# Sourced by scripts/demo (set -euo pipefail; stage, show, run_shown, DEMO_WORK, DEMO_ROOT, AWS_* set).
 # The commands given to run_shown are the README's examples (taskdef-clean/README.md), run
 # exactly as printed; a test checks that every example is one of them.
 
 stage "taskdef-clean: describe -> clean -> register a new revision"
 pushd "$DEMO_WORK" >/dev/null
-# run_shown [OUT] <<'CMD': print the command on stdin, then run exactly that text (stdin
-# /dev/null; with OUT, its stdout goes to that file).
-run_shown() {
-  local cmd
-  cmd=$(cat)
-  echo_cmd "$cmd"
-  if [ $# -gt 0 ]; then
-    eval "$cmd" </dev/null >"$1"
-  else
-    eval "$cmd" </dev/null
-  fi
-}
 
 # A realistic task definition to start from: two containers (an app and a FireLens log
 # router), secrets, an EFS volume, a health check, tags.

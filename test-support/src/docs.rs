@@ -110,8 +110,8 @@ pub fn run_shown_bodies(stage: &str) -> Vec<Vec<String>> {
 
 /// Assert that the demo stage `scripts/demo.d/<stage>` runs every example of the ```sh
 /// blocks of `<manifest_dir>/README.md`, exactly as written (continuations joined,
-/// whitespace collapsed), through its `run_shown` helper, which must print its command and
-/// run exactly that text (`eval`): what a reader copies from the README is what the demo
+/// whitespace collapsed), through the `run_shown` helper (scripts/demo's, or the stage's
+/// own), which must print its command and run exactly that text (`eval`): what a reader copies from the README is what the demo
 /// shows working. Returns the examples, for the caller's own checks.
 pub fn assert_demo_runs_readme_examples(manifest_dir: &str, stage: &str) -> Vec<String> {
     let readme_path = std::path::Path::new(manifest_dir).join("README.md");
@@ -120,17 +120,24 @@ pub fn assert_demo_runs_readme_examples(manifest_dir: &str, stage: &str) -> Vec<
     let stage_path = crate::workspace_root().join("scripts/demo.d").join(stage);
     let demo = std::fs::read_to_string(&stage_path)
         .unwrap_or_else(|e| panic!("{}: {e}", stage_path.display()));
-    // The helper runs what it prints, nothing else.
+    // The helper runs what it prints, nothing else: the stage's own, or scripts/demo's.
+    let helper_path = if demo.contains("\nrun_shown() {\n") {
+        stage_path.clone()
+    } else {
+        crate::workspace_root().join("scripts/demo")
+    };
+    let helper = std::fs::read_to_string(&helper_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", helper_path.display()));
     assert!(
-        demo.contains("  cmd=$(cat)\n  echo_cmd \"$cmd\"\n"),
-        "{}: run_shown must print its command:\n{demo}",
-        stage_path.display()
+        helper.contains("\nrun_shown() {\n  local cmd\n  cmd=$(cat)\n  echo_cmd \"$cmd\"\n"),
+        "{}: run_shown must print its command:\n{helper}",
+        helper_path.display()
     );
     assert!(
-        demo.contains("    eval \"$cmd\" </dev/null >\"$1\"\n")
-            && demo.contains("    eval \"$cmd\" </dev/null\n"),
-        "{}: run_shown must run the text it printed:\n{demo}",
-        stage_path.display()
+        helper.contains("    eval \"$cmd\" </dev/null >\"$1\"\n")
+            && helper.contains("    eval \"$cmd\" </dev/null\n"),
+        "{}: run_shown must run the text it printed:\n{helper}",
+        helper_path.display()
     );
     let run: Vec<String> = run_shown_bodies(&demo)
         .iter()

@@ -26,7 +26,7 @@ fn tool_sections_are_the_tools_readmes() {
         .step_by(2)
         .filter(|m| workspace_root().join(m).join("src/main.rs").is_file())
         .collect();
-    assert_eq!(tools.len(), 5, "{tools:?}");
+    assert_eq!(tools.len(), 6, "{tools:?}");
     let readme = read("README.md");
     let start = readme.find(BEGIN).expect("README.md has the begin marker") + BEGIN.len();
     let end = readme.find(END).expect("README.md has the end marker");

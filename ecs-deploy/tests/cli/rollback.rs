@@ -113,3 +113,27 @@ fn a_timeout_with_rollback_stops_the_deployment_with_a_rollback() {
     assert_eq!(svc["rollback"]["verdict"], "back");
     assert_eq!(svc["rollback"]["status"], "ROLLBACK_SUCCESSFUL");
 }
+
+#[test]
+fn a_failed_ecs_rollback_is_not_known_healthy() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    // from now on every revision of the family fails, the one ECS rolls back to as well
+    env.moto.set_rollout(
+        &serde_json::json!({"seconds": crate::fixture::ROLLOUT_SECONDS,
+        "failures": [{"family": "web", "mode": "CannotPullContainerError"}]}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("deploy.json");
+    env.cmd()
+        .args(["--service", "web", "--summary"])
+        .arg(&summary)
+        .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("web: rollback failed: "));
+    let s = read_json(&summary);
+    assert_eq!(s["services"][0]["verdict"], "rollback_failed");
+    assert_eq!(s["services"][0]["status"], "ROLLBACK_FAILED");
+}

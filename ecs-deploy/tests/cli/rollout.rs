@@ -213,3 +213,82 @@ fn invalid_input_is_refused_before_any_call() {
             "<stdin>: .containerDefinitions[0]",
         ));
 }
+
+#[test]
+fn force_new_deployment_alone_redeploys_what_runs() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    let before = env.describe("web")["currentServiceDeployment"].clone();
+    env.cmd()
+        .args(["--service", "web", "--force-new-deployment"])
+        .assert()
+        .code(0)
+        .stdout(format!("{v1}\n"))
+        .stderr(predicate::str::contains("web: deployed"));
+    assert_eq!(env.revisions("web"), std::slice::from_ref(&v1));
+    assert_ne!(env.describe("web")["currentServiceDeployment"], before);
+}
+
+#[test]
+fn a_deployment_replaced_by_another_is_a_failure_named() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    let other = env.register("web", "registry.example/app:other");
+    env.service("web", &v1, Breaker::Off);
+    // ours never finishes: its tasks fail, the breaker is off
+    env.fail_image("*:bad", "*");
+    let mut cmd = env.std_cmd();
+    cmd.args(["--service", "web", "--task-definition"])
+        .arg(env.register("web", "registry.example/app:bad"));
+    let mut running = test_support::process::Running::start(&mut cmd);
+    running.collect_stdout();
+    running.wait_for_stderr("deployment IN_PROGRESS");
+    // someone else deploys meanwhile
+    env.ecs(
+        "UpdateService",
+        &serde_json::json!({"cluster": "ci", "service": "web", "taskDefinition": other}),
+    );
+    let out = running.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("web: replaced: replaced by service deployment arn:aws:ecs:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn quiet_success_prints_nothing_on_stderr() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    env.cmd()
+        .args(["--service", "web", "-q"])
+        .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::ends_with(":2\n"))
+        .stderr("");
+}
+
+#[test]
+fn an_essential_container_exit_is_explained_with_its_code() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    env.moto.set_rollout(
+        &serde_json::json!({"seconds": crate::fixture::ROLLOUT_SECONDS,
+        "failures": [{"image": "*:crash", "mode": "EssentialContainerExited", "exitCode": 3}]}),
+    );
+    env.cmd()
+        .args(["--service", "web"])
+        .write_stdin(taskdef("web", "registry.example/app:crash").to_string())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "stopped (EssentialContainerExited): Essential container in task exited; \
+             container app: exit code 3",
+        ));
+    assert_eq!(env.service_td("web"), v1);
+}

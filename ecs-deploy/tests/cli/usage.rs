@@ -103,3 +103,54 @@ fn what_is_not_done_yet_says_so() {
         .stdout("")
         .stderr(predicate::str::contains("not implemented yet"));
 }
+
+#[test]
+fn a_summary_that_cannot_be_written_is_refused_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/s.json");
+    cmd()
+        .args([
+            "--cluster",
+            "c",
+            "--service",
+            "s",
+            "--force-new-deployment",
+            "--summary",
+        ])
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("does not exist"));
+    cmd()
+        .args([
+            "--cluster",
+            "c",
+            "--service",
+            "s",
+            "--force-new-deployment",
+            "--summary",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a directory"));
+}
+
+#[test]
+fn a_service_given_twice_is_a_usage_error() {
+    cmd()
+        .args([
+            "--cluster",
+            "c",
+            "--service",
+            "s",
+            "--service",
+            "s",
+            "--force-new-deployment",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("ecs-deploy: error: --service s is given twice\n");
+}

@@ -82,7 +82,11 @@ fn a_summary_to_dash_is_stdout_even_from_a_directory_that_takes_no_file() {
         .into_iter()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(docs.last().expect("a summary")["outcome"], "exited", "{text}");
+    assert_eq!(
+        docs.last().expect("a summary")["outcome"],
+        "exited",
+        "{text}"
+    );
 }
 
 #[test]

@@ -14,9 +14,14 @@ use crate::fake_github::{FakeGithub, TOKEN};
 
 /// The tool pointed at the fake, with its token in GH_TOKEN.
 fn to(fake: &FakeGithub) -> assert_cmd::Command {
+    to_with(fake, "GH_TOKEN", TOKEN)
+}
+
+/// The tool pointed at the fake, with `token` in the variable `var`.
+fn to_with(fake: &FakeGithub, var: &str, token: &str) -> assert_cmd::Command {
     let mut cmd = tool();
     cmd.env("GITHUB_API_URL", fake.url())
-        .env("GH_TOKEN", TOKEN)
+        .env(var, token)
         .arg("-f")
         .arg(fixture("outputs"));
     cmd

@@ -4,18 +4,14 @@
 use predicates::prelude::*;
 use test_support::http::Reply;
 
-use super::to;
+use super::{to, to_with};
 use crate::common::{fixture, stderr_of, tool};
 use crate::fake_github::{FakeGithub, TOKEN};
 
 #[test]
 fn a_rejected_token_fails_before_any_write() {
     let fake = FakeGithub::start();
-    let out = tool()
-        .env("GITHUB_API_URL", fake.url())
-        .env("GH_TOKEN", "wrong")
-        .arg("-f")
-        .arg(fixture("outputs"))
+    let out = to_with(&fake, "GH_TOKEN", "wrong")
         .args(["--to-github", "octo/app", "DB_PASSWORD=db_password"])
         .assert()
         .code(1)
@@ -43,11 +39,7 @@ fn a_403_explains_that_the_workflow_token_cannot_write_secrets() {
         ),
         1,
     );
-    let out = tool()
-        .env("GITHUB_API_URL", fake.url())
-        .env("GITHUB_TOKEN", TOKEN)
-        .arg("-f")
-        .arg(fixture("outputs"))
+    let out = to_with(&fake, "GITHUB_TOKEN", TOKEN)
         .args(["--to-github", "octo/app", "DB_PASSWORD=db_password"])
         .assert()
         .code(1)
