@@ -16,6 +16,7 @@ mod rollback_target;
 mod run;
 mod settings;
 mod summary;
+mod until;
 mod verdict;
 mod verify;
 

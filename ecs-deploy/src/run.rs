@@ -7,16 +7,15 @@
 //! service, in parallel: UpdateService, the rollout followed to its verdict (`follow.rs`) and,
 //! with `--rollback-on-failure`, rolled back (`rollback.rs`).
 //!
-//! Call points for what is not done yet (each a usage error "not implemented yet" until then):
-//! `--verify` (verify.rs, before anything is registered), `--until` (the follow loop),
-//! `ecs-deploy rollback` (rollback_target.rs), GitHub Actions outputs (gha.rs, at the end).
+//! Call points ("CALL POINT") of the parts in their own modules: `--verify` (verify.rs, before
+//! anything is registered), `--until` (until.rs, in the follow loop), `ecs-deploy rollback`
+//! (rollback_target.rs: a deploy of its target), GitHub Actions outputs (gha.rs).
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use aws_sdk_ecs::Client;
 use cli_support::signal::{Signal, Signals};
-use cli_support::usage;
 use tokio::time::Instant;
 
 use crate::exit;
@@ -48,10 +47,6 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         }
         Mode::Deploy(d) => d,
     };
-    // CALL POINT (follow.rs): `--until STAGE` ends `follow::follow` at that lifecycle stage.
-    if d.until.is_some() {
-        return Err(usage("--until: not implemented yet"));
-    }
     let signals = cli_support::signal::listen().context("cannot handle signals")?;
     let log = Log { quiet: s.quiet };
     let started = log::now();
@@ -190,7 +185,9 @@ async fn deploy(
     }
     let standings: Vec<Standing> = watches.iter().map(standing).collect();
     let code = verdict::exit_code(&standings);
+    let reached = |w: &Watch| matches!(w.verdict, Some(Verdict::Reached(_)));
     summary.outcome = match code {
+        exit::SUCCESS if watches.iter().any(reached) => "stage_reached",
         exit::SUCCESS => "deployed",
         exit::TIMEOUT => "timed_out",
         _ => "failed",
@@ -294,7 +291,11 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
         };
         ctx.log.service(&w.name, format_args!("updated to {td}"));
         w.updated(&svc, ctx.log);
-        follow::follow(ctx, w, &td, deadline).await
+        // CALL POINT (until.rs): `--until STAGE` for our deployment, not a rollback's.
+        w.until.clone_from(&d.until);
+        let v = follow::follow(ctx, w, &td, deadline).await;
+        w.until = None;
+        v
     }
     .await;
     let v = result.unwrap_or_else(|e| {
@@ -331,6 +332,7 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
     w.summary.reason = v.reason().map(str::to_owned);
     match v {
         Verdict::Deployed => ctx.log.service(&w.name, "deployed"),
+        Verdict::Reached(msg) => ctx.log.service(&w.name, msg),
         Verdict::RolledBackByEcs(why) if w.last_td.as_deref() == Some(w.recorded_td.as_str()) => {
             let msg = format!(
                 "failed, rolled back by ECS: {why}; the service runs {} again, stable",
@@ -437,7 +439,7 @@ fn standing(w: &Watch) -> Standing {
             .is_some_and(|r| r.verdict == "back")
     };
     match &w.verdict {
-        Some(Verdict::Deployed | Verdict::Unchanged) => Standing::Good,
+        Some(Verdict::Deployed | Verdict::Unchanged | Verdict::Reached(_)) => Standing::Good,
         Some(Verdict::TimedOut) => Standing::TimedOut,
         Some(Verdict::RolledBackByEcs(_))
             if w.last_td.as_deref() == Some(w.recorded_td.as_str()) =>

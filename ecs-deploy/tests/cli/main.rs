@@ -7,5 +7,6 @@ mod rollback;
 mod rollback_command;
 mod rollout;
 mod signals;
+mod until;
 mod usage;
 mod verify;
