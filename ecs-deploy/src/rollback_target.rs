@@ -15,11 +15,12 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::ServiceDeploymentStatus;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
-use cli_support::aws::{AwsArgs, AwsResultExt as _};
+use cli_support::aws::AwsResultExt as _;
 
 use crate::exit;
-use crate::log::Log;
-use crate::settings::{Deploy, Input, Rollback};
+use crate::log::{self, Log};
+use crate::settings::{Deploy, Input, Rollback, Settings};
+use crate::summary::{ServiceSummary, Summary};
 
 /// The task definition to roll back to, and why it is that one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,15 +31,44 @@ pub struct Target {
 }
 
 /// `ecs-deploy rollback` at its call point: [`deploy`] with a client of its own (from the
-/// same arguments).
-pub async fn at_call_point(
-    aws: &AwsArgs,
-    cluster: &str,
-    r: &Rollback,
-    quiet: bool,
-) -> anyhow::Result<Deploy> {
-    let config = cli_support::aws::load_config(aws, None).await?;
-    deploy(&Client::new(&config), cluster, r, quiet).await
+/// same arguments). When no target is found, the run ends here: the `--summary` file (and
+/// under GitHub Actions the step summary) still says why.
+pub async fn at_call_point(s: &Settings, r: &Rollback) -> anyhow::Result<Deploy> {
+    let started = log::now();
+    let result = async {
+        let config = cli_support::aws::load_config(&s.aws, None).await?;
+        deploy(&Client::new(&config), &s.cluster, r, s.quiet).await
+    }
+    .await;
+    if let Err(e) = &result {
+        let finished = log::now();
+        let summary = Summary {
+            outcome: "error",
+            exit_code: cli_support::report::code_for(e, exit::FAILED),
+            cluster: s.cluster.clone(),
+            started_at: log::rfc3339(&started).unwrap_or_default(),
+            finished_at: log::rfc3339(&finished),
+            elapsed_seconds: Some(log::seconds_between(started, finished)),
+            error: Some(format!("{e:#}")),
+            services: vec![ServiceSummary {
+                service: r.service.clone(),
+                verdict: "not_started",
+                reason: Some(format!("{e:#}")),
+                ..ServiceSummary::default()
+            }],
+            ..Summary::default()
+        };
+        if let Some(path) = &s.summary
+            && let Err(w) = summary.write(path)
+        {
+            cli_support::report::warn(format_args!(
+                "cannot write the summary to {}: {w:#}",
+                path.display()
+            ));
+        }
+        crate::gha::at_end(&summary)?;
+    }
+    result
 }
 
 /// Resolve the target and print it; the deploy that carries the rollback.

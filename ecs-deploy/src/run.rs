@@ -41,8 +41,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     let d = match &s.mode {
         // CALL POINT (rollback_target.rs): `ecs-deploy rollback` is a deploy of its target.
         Mode::Rollback(r) => {
-            rollback =
-                crate::rollback_target::at_call_point(&s.aws, &s.cluster, r, s.quiet).await?;
+            rollback = crate::rollback_target::at_call_point(&s, r).await?;
             &rollback
         }
         Mode::Deploy(d) => d,

@@ -8,7 +8,7 @@ use predicates::prelude::*;
 use serde_json::json;
 use test_support::CommandExt as _;
 
-use crate::fixture::{self, Breaker, CLUSTER, Env};
+use crate::fixture::{self, Breaker, CLUSTER, Env, read_json};
 
 /// UpdateService outside the tool, waited for like a deploy.
 fn update(env: &Env, service: &str, td: &str) {
@@ -124,7 +124,11 @@ fn nothing_to_roll_back_to_changes_nothing() {
     let td = env.register("web", "busybox:1");
     env.register("web", "busybox:2");
     env.service("web", &td, Breaker::Rollback);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("summary.json");
     rollback(&env)
+        .arg("--summary")
+        .arg(&path)
         .assert()
         .code(1)
         .stdout("")
@@ -133,6 +137,16 @@ fn nothing_to_roll_back_to_changes_nothing() {
              runs a task definition other than {td}: nothing to roll back to; name one with \
              --to; nothing was changed\n"
         )));
+    let summary = read_json(&path);
+    assert_eq!(summary["outcome"], "error");
+    assert_eq!(summary["exit_code"], 1);
+    assert_eq!(summary["services"][0]["verdict"], "not_started");
+    assert!(
+        summary["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing to roll back to")
+    );
     rollback(&env)
         .args(["--to", "web:9"])
         .assert()
