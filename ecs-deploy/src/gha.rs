@@ -206,10 +206,15 @@ fn stopped_tasks(md: &mut String, s: &ServiceSummary) {
                     if let Some(code) = c.exit_code {
                         parts.push(format!("exit {code}"));
                     }
-                    if let Some(h) = &c.health_status {
+                    if let Some(h) = c.health_status.as_deref().filter(|h| *h != "UNKNOWN") {
                         parts.push(text(h));
                     }
-                    if let Some(r) = &c.reason {
+                    // The task's reason is in its own column.
+                    if let Some(r) = c
+                        .reason
+                        .as_deref()
+                        .filter(|r| Some(*r) != t.stopped_reason.as_deref())
+                    {
                         parts.push(text(r));
                     }
                     if parts.is_empty() {
@@ -277,8 +282,9 @@ fn code(s: &str) -> String {
     }
 }
 
-/// AWS-provided text for a Markdown table cell: HTML and Markdown syntax escaped, line
-/// breaks made spaces, mentions and autolinks defused.
+/// AWS-provided text for a Markdown table cell: HTML and the Markdown syntax that can format
+/// (emphasis, code, links, images, headings, strikethrough, table cells, mentions) escaped,
+/// line breaks made spaces.
 pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in one_line(s).chars() {
@@ -286,8 +292,7 @@ pub fn text(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '~' | '!' | '@' | ':'
-            | '{' | '}' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -365,13 +370,13 @@ mod tests {
         assert!(md.contains("| Tripped | circuit breaker |\n"), "{md}");
         assert!(
             md.contains(
-                "| 05:36:06 | \\(service web\\) &lt;b&gt;failed&lt;/b&gt; \\| \\*x\\* \\@team |\n"
+                "| 05:36:06 | (service web) &lt;b&gt;failed&lt;/b&gt; \\| \\*x\\* \\@team |\n"
             ),
             "{md}"
         );
         assert!(
             md.contains(
-                "| `abc` | TaskFailedToStart | CannotPullContainerError\\: not found | app: exit 1, boom |"
+                "| `abc` | TaskFailedToStart | CannotPullContainerError: not found | app: exit 1, boom |"
             ),
             "{md}"
         );

@@ -81,7 +81,7 @@ fn a_good_deploy_reports_its_arn_events_and_a_summary() {
         "| Revision | `web:1` → `web:2` |\n",
         "| Verdict | **deployed** |\n",
         "#### Timeline\n\n| Time (UTC) | Event |\n|---|---|\n",
-        "\\(service web\\) has reached a steady state. |\n",
+        "| (service web) has reached a steady state. |\n",
     ] {
         assert!(md.contains(part), "{part}\nnot in:\n{md}");
     }
@@ -118,7 +118,7 @@ fn a_failed_deploy_is_one_error_and_explained_in_the_summary() {
         "#### Timeline\n",
         "rolling back to deployment",
         "#### Stopped tasks\n",
-        "| TaskFailedToStart | CannotPullContainerError\\: ",
+        "| TaskFailedToStart | CannotPullContainerError: ",
     ] {
         assert!(md.contains(part), "{part}\nnot in:\n{md}");
     }
