@@ -107,18 +107,52 @@ fn log_group(plan: &mut Plan, container: &str, config: Option<&Value>) {
     ));
 }
 
-/// `--verify` at its call point, for the input: JSON is checked; a task definition given by
-/// name or the services' own is not.
+/// `--verify` at its call point, for the input: JSON as it is, a registered revision
+/// (`--task-definition`: its images may have been deleted since) as DescribeTaskDefinition
+/// gives it; with `--force-new-deployment` alone nothing (what runs is what was pulled).
 pub async fn input(config: &SdkConfig, input: &Input, quiet: bool) -> anyhow::Result<()> {
-    let Input::Register { json, .. } = input else {
-        if !quiet {
-            cli_support::report::note(
-                "--verify: checks task definition JSON only (-f or stdin); nothing to check",
-            );
+    match input {
+        Input::Register { json, .. } => run(config, json, quiet).await,
+        Input::Existing(reference) => {
+            let out = aws_sdk_ecs::Client::new(config)
+                .describe_task_definition()
+                .task_definition(reference)
+                .send()
+                .await
+                .aws("DescribeTaskDefinition")?;
+            let containers = out
+                .task_definition()
+                .map_or(&[][..], |t| t.container_definitions());
+            run(config, &containers_json(containers), quiet).await
         }
-        return Ok(());
-    };
-    run(config, json, quiet).await
+        Input::Current => {
+            if !quiet {
+                cli_support::report::note(
+                    "--verify: nothing to check with --force-new-deployment alone (the services \
+                     run their task definitions already)",
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// What [`plan`] reads of a registered revision's containers, as register-ready JSON.
+fn containers_json(containers: &[aws_sdk_ecs::types::ContainerDefinition]) -> Value {
+    let containers: Vec<Value> = containers
+        .iter()
+        .map(|c| {
+            let mut v = serde_json::json!({"name": c.name(), "image": c.image()});
+            if let Some(l) = c.log_configuration() {
+                v["logConfiguration"] = serde_json::json!({
+                    "logDriver": l.log_driver().as_str(),
+                    "options": l.options(),
+                });
+            }
+            v
+        })
+        .collect();
+    serde_json::json!({ "containerDefinitions": containers })
 }
 
 /// `--verify` on task definition JSON: every problem printed (an annotation each under GitHub

@@ -194,3 +194,27 @@ fn when_everything_exists_it_deploys() {
     assert!(arn.trim_end().ends_with("task-definition/web:2"), "{arn}");
     assert_eq!(env.service_td("web"), arn.trim_end());
 }
+
+#[test]
+fn a_registered_revision_is_checked_too() {
+    let env = setup();
+    // Registered when its image was there; deleted since (an ECR lifecycle rule, ecr-purge).
+    let image = format!("{}/web:gone", registry());
+    env.ecs(
+        "RegisterTaskDefinition",
+        &json!({"family": "web", "containerDefinitions": [container("app", &image, "/ecs/gone")]}),
+    );
+    env.cmd()
+        .args(["--service", "web", "--verify", "--task-definition", "web:2"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "--verify: container \"app\": image {image}: tag gone is not in repository web"
+        )))
+        .stderr(predicate::str::contains(
+            "--verify: container \"app\": awslogs log group /ecs/gone does not exist",
+        ))
+        .stderr(predicate::str::contains("--verify found 2 problems"));
+    assert!(env.service_td("web").ends_with("task-definition/web:1"));
+}
