@@ -2,7 +2,11 @@
 //! with emulator/ext_ecs_deploy.py rolling services out).
 
 mod fixture;
+mod github;
 mod rollback;
+mod rollback_command;
 mod rollout;
 mod signals;
+mod until;
 mod usage;
+mod verify;
