@@ -253,8 +253,7 @@ fn record(ctx: Ctx<'_>, w: &mut Watch, sd: &ServiceDeployment) {
         format!("{status} {stage}{reason}{counts}")
     };
     if progress != w.progress {
-        ctx.log
-            .service(&w.name, format_args!("deployment {progress}"));
+        ctx.log.progress(&w.name, &progress);
         w.progress = progress;
     }
 }
@@ -284,8 +283,7 @@ fn step_legacy(ctx: Ctx<'_>, w: &mut Watch, svc: &Service, target: &str) -> Opti
             d.desired_count()
         );
         if progress != w.progress {
-            ctx.log
-                .service(&w.name, format_args!("deployment {progress}"));
+            ctx.log.progress(&w.name, &progress);
             w.progress = progress;
         }
     }

@@ -1,6 +1,6 @@
 //! GitHub Actions outputs, under `GITHUB_ACTIONS=true`: a failed service's verdict as one
-//! `::error::` annotation (in place of the plain line, see [`failure`]); at the end, each
-//! service's events in a `::group::`, `task-definition-arn` in `$GITHUB_OUTPUT`, and a
+//! `::error::` annotation (in place of the plain line, see [`failure`]); the follow's lines
+//! in one `::group::` while they stream; at the end `task-definition-arn` in `$GITHUB_OUTPUT`, and a
 //! Markdown report in `$GITHUB_STEP_SUMMARY`, built from the `--summary` document so that
 //! both say the same. Text from AWS (event messages, reasons) is escaped for Markdown and
 //! HTML; workflow commands are escaped by `cli_support::gha`.
@@ -27,31 +27,33 @@ pub fn failure(service: &str, message: &str) -> bool {
     true
 }
 
+/// Under GitHub Actions, the follow's lines (events, progress, stopped tasks) go into one
+/// `::group::` while they stream, so the step's log shows the verdicts and errors first
+/// (annotations show wherever they are printed). `true` when a group was opened.
+pub fn begin_follow(services: &[&str]) -> bool {
+    if !gha::active() {
+        return false;
+    }
+    gha::emit(&gha::group_command(&format!(
+        "ecs-deploy: following {} (service events, progress, stopped tasks)",
+        services.join(", ")
+    )));
+    true
+}
+
+/// The end of [`begin_follow`]'s group, then a verdict line per service outside it.
+pub fn end_follow(verdicts: &[(&str, &str)]) {
+    gha::emit(gha::END_GROUP);
+    for (service, verdict) in verdicts {
+        cli_support::report::note(format_args!("{service}: {}", verdict.replace('_', " ")));
+    }
+}
+
 /// Everything at the end of the run. A `$GITHUB_OUTPUT` that cannot be written fails a run
 /// that succeeded (the next step would miss the ARN); other write errors are warnings.
 pub fn at_end(summary: &Summary) -> anyhow::Result<()> {
     if !gha::active() {
         return Ok(());
-    }
-    for s in &summary.services {
-        if s.events.is_empty() {
-            continue;
-        }
-        gha::emit(&gha::group_command(&format!(
-            "{}: {} service event{}",
-            s.service,
-            s.events.len(),
-            if s.events.len() == 1 { "" } else { "s" }
-        )));
-        for e in &s.events {
-            // Never a command: each line starts with the time.
-            gha::emit(&format!(
-                "{} {}",
-                e.created_at.as_deref().unwrap_or("-"),
-                one_line(&e.message)
-            ));
-        }
-        gha::emit(gha::END_GROUP);
     }
     if let Some(path) = env_path("GITHUB_STEP_SUMMARY")
         && let Err(e) = cli_support::output::append(&path, markdown(summary).as_bytes())
@@ -129,6 +131,12 @@ pub fn markdown(summary: &Summary) -> String {
     let _ = writeln!(md, "{}\n", facts.join(" · "));
     if let Some(err) = &summary.error {
         let _ = writeln!(md, "**Error:** {}\n", text(err));
+    }
+    for p in &summary.verify_problems {
+        let _ = writeln!(md, "- {}", text(p));
+    }
+    if !summary.verify_problems.is_empty() {
+        md.push('\n');
     }
     for s in &summary.services {
         service(&mut md, s);

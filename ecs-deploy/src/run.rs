@@ -62,7 +62,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         let ecs = Client::new(&config);
         // CALL POINT (verify.rs): `--verify`, before anything is registered or changed.
         if d.verify {
-            crate::verify::input(&config, &d.input, s.quiet).await?;
+            crate::verify::input(&config, &d.input, s.quiet, &mut summary.verify_problems).await?;
         }
         let ctx = Ctx {
             ecs: &ecs,
@@ -167,6 +167,9 @@ async fn deploy(
         summary.outcome = "unchanged";
         return Ok(exit::SUCCESS);
     }
+    let names: Vec<&str> = d.services.iter().map(String::as_str).collect();
+    let grouped = crate::gha::begin_follow(&names);
+    ctx.log.start_progress();
     let pending = watches.iter_mut().filter(|w| w.verdict.is_none());
     let all = futures_util::future::join_all(pending.map(|w| {
         let td = w.summary.task_definition_arn.clone().unwrap_or_default();
@@ -176,11 +179,22 @@ async fn deploy(
         () = async { all.await; } => None,
         sig = signals.first() => Some(sig),
     };
+    ctx.log.stop_progress();
     if let Some(sig) = interrupted {
         Box::pin(interrupt(sig, d, ctx, watches, signals, s)).await;
+        if grouped {
+            crate::gha::end_follow(&[]);
+        }
         summary.outcome = "interrupted";
         summary.signal = Some(sig.name());
         return Ok(exit::signal(sig));
+    }
+    if grouped {
+        let verdicts: Vec<(&str, &str)> = watches
+            .iter()
+            .map(|w| (w.name.as_str(), w.summary.verdict))
+            .collect();
+        crate::gha::end_follow(&verdicts);
     }
     let standings: Vec<Standing> = watches.iter().map(standing).collect();
     let code = verdict::exit_code(&standings);
@@ -297,13 +311,9 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
         v
     }
     .await;
-    let v = result.unwrap_or_else(|e| {
-        // Said once, with the verdict (under GitHub Actions its `::error::`).
-        if !cli_support::gha::active() {
-            cli_support::report::error(format_args!("{}: {e:#}", w.name));
-        }
-        Verdict::Failed(format!("{e:#}"))
-    });
+    // An error is this service's verdict, said once by `conclude` (under GitHub Actions its
+    // `::error::`).
+    let v = result.unwrap_or_else(|e| Verdict::Failed(format!("{e:#}")));
     conclude(ctx, w, &v);
     let finished = log::now();
     w.summary.finished_at = log::rfc3339(&finished);
@@ -339,7 +349,7 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
             );
             // CALL POINT (gha.rs): under GitHub Actions the `::error::` in its place.
             if !crate::gha::failure(&w.name, &msg) {
-                ctx.log.warn(&w.name, msg);
+                ctx.log.error(&w.name, msg);
             }
         }
         _ => {
@@ -349,7 +359,7 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
                 v.reason().unwrap_or_default()
             );
             if !crate::gha::failure(&w.name, &msg) {
-                ctx.log.warn(&w.name, msg);
+                ctx.log.error(&w.name, msg);
             }
         }
     }

@@ -27,6 +27,9 @@ pub struct Summary {
     pub signal: Option<&'static str>,
     /// The error that stopped the run, if any.
     pub error: Option<String>,
+    /// What `--verify` found missing or invalid, one line each (then nothing was registered
+    /// or changed); empty when it found everything or did not run.
+    pub verify_problems: Vec<String>,
     pub services: Vec<ServiceSummary>,
 }
 

@@ -110,9 +110,14 @@ fn log_group(plan: &mut Plan, container: &str, config: Option<&Value>) {
 /// `--verify` at its call point, for the input: JSON as it is, a registered revision
 /// (`--task-definition`: its images may have been deleted since) as DescribeTaskDefinition
 /// gives it; with `--force-new-deployment` alone nothing (what runs is what was pulled).
-pub async fn input(config: &SdkConfig, input: &Input, quiet: bool) -> anyhow::Result<()> {
+pub async fn input(
+    config: &SdkConfig,
+    input: &Input,
+    quiet: bool,
+    found: &mut Vec<String>,
+) -> anyhow::Result<()> {
     match input {
-        Input::Register { json, .. } => run(config, json, quiet).await,
+        Input::Register { json, .. } => run(config, json, quiet, found).await,
         Input::Existing(reference) => {
             let out = aws_sdk_ecs::Client::new(config)
                 .describe_task_definition()
@@ -123,7 +128,7 @@ pub async fn input(config: &SdkConfig, input: &Input, quiet: bool) -> anyhow::Re
             let containers = out
                 .task_definition()
                 .map_or(&[][..], |t| t.container_definitions());
-            run(config, &containers_json(containers), quiet).await
+            run(config, &containers_json(containers), quiet, found).await
         }
         Input::Current => {
             if !quiet {
@@ -157,7 +162,12 @@ fn containers_json(containers: &[aws_sdk_ecs::types::ContainerDefinition]) -> Va
 
 /// `--verify` on task definition JSON: every problem printed (an annotation each under GitHub
 /// Actions), then an error (exit 1) saying that nothing was registered or changed.
-pub async fn run(config: &SdkConfig, taskdef: &Value, quiet: bool) -> anyhow::Result<()> {
+pub async fn run(
+    config: &SdkConfig,
+    taskdef: &Value,
+    quiet: bool,
+    found: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let problems = check(config, taskdef, |line| {
         if !quiet {
             cli_support::report::note(line);
@@ -170,6 +180,7 @@ pub async fn run(config: &SdkConfig, taskdef: &Value, quiet: bool) -> anyhow::Re
     for p in &problems {
         cli_support::report::error_annotated(format_args!("--verify: {p}"));
     }
+    found.clone_from(&problems);
     Err(cli_support::report::exit(
         crate::exit::FAILED,
         format!(

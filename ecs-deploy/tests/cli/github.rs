@@ -62,14 +62,20 @@ fn a_good_deploy_reports_its_arn_events_and_a_summary() {
         format!("earlier=1\ntask-definition-arn={arn}\n")
     );
     assert!(!stderr.contains("::error"), "{stderr}");
-    let group = stderr
-        .split("::group::web: ")
-        .nth(1)
-        .and_then(|g| g.split("::endgroup::").next())
+    // The follow's lines stream inside one group; the verdict comes after it.
+    let (group, after) = stderr
+        .split_once("::group::ecs-deploy: following web (")
+        .and_then(|(_, g)| g.split_once("::endgroup::"))
         .unwrap_or_else(|| panic!("no group:\n{stderr}"));
     assert!(
         group.contains(" (service web) has reached a steady state.\n"),
         "{group}"
+    );
+    assert!(after.contains("ecs-deploy: web: deployed\n"), "{after}");
+    assert_eq!(
+        stderr.matches("has reached a steady state.").count(),
+        1,
+        "{stderr}"
     );
     let md = std::fs::read_to_string(&f.step_summary).unwrap();
     assert!(

@@ -7,6 +7,7 @@ mod rollback;
 mod rollback_command;
 mod rollout;
 mod signals;
+mod terminal;
 mod until;
 mod usage;
 mod verify;

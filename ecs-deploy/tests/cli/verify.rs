@@ -117,7 +117,14 @@ fn every_problem_is_named_at_once_and_nothing_changes() {
 fn a_missing_log_group_alone_fails() {
     let env = setup();
     let image = format!("{}/web:1.0", registry());
-    deploy(&env, &[container("app", &image, "/ecs/missing")])
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let td = json!({"family": "web", "containerDefinitions": [container("app", &image, "/ecs/missing")]});
+    env.cmd()
+        .args(["--service", "web", "--verify", "--summary"])
+        .arg(&summary)
+        .write_stdin(td.to_string())
+        .assert()
         .code(1)
         .stdout("")
         .stderr(predicate::str::contains(
@@ -125,6 +132,18 @@ fn a_missing_log_group_alone_fails() {
         ))
         .stderr(predicate::str::contains("--verify found 1 problem:"));
     assert_nothing_changed(&env);
+    // The summary lists the problems themselves, not only their number.
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["exit_code"], 1);
+    let problems = s["verify_problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{s}");
+    assert!(
+        problems[0]
+            .as_str()
+            .unwrap()
+            .starts_with("container \"app\": awslogs log group /ecs/missing does not exist"),
+        "{s}"
+    );
 }
 
 #[test]
