@@ -220,6 +220,85 @@ def test_unmatched_task_behaves_as_before_and_knob_errors():
     assert get(s, "/moto-api/ext/ecs/runner")["commands"] == []
 
 
+def _own_emulator(tmp, via_wrapper):
+    """An emulator of this test's own (started through a wrapper process when asked), with a task
+    running `sh -c` that starts a background sleep; answers (process to kill, the shell's and
+    the background sleep's pids, the endpoint)."""
+    import subprocess
+    import tempfile
+
+    port_file = pathlib.Path(tempfile.mkdtemp(dir=tmp)) / "port"
+    cmd = [PY, str(pathlib.Path(__file__).resolve().parents[1] / "moto_server.py"), "--port-file", str(port_file)]
+    if via_wrapper:
+        cmd = [PY, "-c", "import subprocess, sys; subprocess.Popen(sys.argv[1:]).wait()", *cmd, "--exit-with-parent"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while not port_file.exists():
+        assert proc.poll() is None and time.time() < deadline, "the emulator did not start"
+        time.sleep(0.05)
+    s = Server.__new__(Server)
+    s.endpoint = f"http://127.0.0.1:{int(port_file.read_text())}"
+    kw = dict(endpoint_url=s.endpoint, region_name="us-east-2", aws_access_key_id="test",
+              aws_secret_access_key="test", config=_server.ecs.meta.config)
+    s.ecs, s.ec2, s.logs = (boto3.client(n, **kw) for n in ("ecs", "ec2", "logs"))
+    register(s, "bg", command=["echo $$; sleep 60 & echo $!; wait"])
+    s.post("/moto-api/ext/ecs/runner", {"commands": [{"family": "bg", "command": "echo $$; sleep 60 & echo $!; wait"}]})
+    task = run(s, "bg")
+    while len(lines(s, "bg", task["taskArn"])[0]) < 2:
+        assert time.time() < deadline, "the process did not start"
+        time.sleep(0.05)
+    return proc, [int(x) for x in lines(s, "bg", task["taskArn"])[0]], s.endpoint
+
+
+def _gone(pids, timeout=10):
+    deadline = time.time() + timeout
+    while True:
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+        if not alive:
+            return True
+        if time.time() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+def test_processes_die_with_the_emulator():
+    import signal
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    server()  # for its client configuration
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(3) as pool:
+        # three emulators side by side (each takes seconds to start)
+        (wrapper, pids1, endpoint), (term, pids2, _), (killed, pids3, _) = pool.map(
+            lambda wrapped: _own_emulator(tmp, wrapped), (True, False, False))
+        # --exit-with-parent: the wrapper is killed, the emulator stops its processes (all of
+        # the group: the shell and its background sleep)
+        wrapper.kill()
+        # SIGTERM: the same through atexit
+        term.terminate()
+        # SIGKILL: the kernel kills the direct child (the shell); its own children may stay
+        killed.kill()
+        for p in (wrapper, term, killed):
+            p.wait(20)
+        assert _gone(pids1), f"left behind after --exit-with-parent: {pids1}"
+        deadline = time.time() + 20
+        while True:  # and the emulator itself is gone
+            try:
+                urllib.request.urlopen(endpoint + "/moto-api/data.json", timeout=1).close()
+            except (urllib.error.URLError, ConnectionError):
+                break
+            assert time.time() < deadline, "the emulator outlived its parent"
+            time.sleep(0.1)
+        assert _gone(pids2), f"left behind after SIGTERM: {pids2}"
+        assert _gone(pids3[:1]), f"the shell outlived a killed emulator: {pids3[0]}"
+        _gone(pids3[1:], 0) or os.kill(pids3[1], signal.SIGKILL)
+
 def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
     failed = 0
