@@ -67,8 +67,9 @@ How this differs from ECS:
 - Only RunTask's tasks: the rollout model's service tasks (ext_ecs_deploy.py) are not run.
 - The task is RUNNING from RunTask's answer on (no PROVISIONING/PENDING), and goes straight
   from RUNNING to STOPPED when its processes are gone.
-- Lines are cut at newlines only (ECS also cuts at 16 KiB); stdout and stderr go to one stream,
-  in the order the runner read them.
+- Lines are cut at newlines only (ECS also cuts at 16 KiB). stdout and stderr share one pipe,
+  so their lines keep the order the process wrote them in (ECS reads two pipes, and lines
+  written close together may swap).
 - The processes are children of the emulator: each in its own process group (SIGTERM/SIGKILL go
   to the group), killed when the emulator exits (normally, on SIGTERM/SIGINT, or by
   --exit-with-parent) and, on Linux, sent SIGKILL by the kernel if the emulator dies abruptly
@@ -234,17 +235,15 @@ class Run:
     def start(self):
         for plan in self.plans:
             popen = _spawn(args=plan["argv"], cwd=plan["cwd"], env=plan["env"], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, close_fds=True,
                            start_new_session=True, preexec_fn=_preexec_for(os.getpid()))
             proc = Proc(plan["name"], plan["essential"], popen, plan["log"])
             self.procs.append(proc)
         _runs[self.task.task_arn] = self
         for proc in self.procs:
-            stream_lock = threading.Lock()
-            for pipe in (proc.popen.stdout, proc.popen.stderr):
-                t = threading.Thread(target=_forward, args=(pipe, proc.log, stream_lock), daemon=True)
-                t.start()
-                proc.readers.append(t)
+            t = threading.Thread(target=_forward, args=(proc.popen.stdout, proc.log), daemon=True)
+            t.start()
+            proc.readers.append(t)
             threading.Thread(target=self._wait, args=(proc,), daemon=True).start()
 
     def _wait(self, proc):
@@ -302,19 +301,18 @@ class Run:
                 _killpg(p.popen.pid, signal.SIGKILL)
 
 
-def _forward(pipe, log, stream_lock):
-    """Each line of pipe -> one log event (timestamp: when it was read)."""
+def _forward(pipe, log):
+    """Each line of pipe (stdout and stderr) -> one log event (timestamp: when it was read)."""
     with pipe:
         for raw in iter(pipe.readline, b""):
             if log is None:
                 continue
             message = raw.decode("utf-8", "replace").rstrip("\n").rstrip("\r")
-            with stream_lock:
-                event = {"timestamp": int(time.time() * 1000), "message": message}
-                try:
-                    log["backend"]().put_log_events(log["group"], log["stream"], [event])
-                except Exception:  # the group went away (a reset): the line is lost, as it would be
-                    pass
+            event = {"timestamp": int(time.time() * 1000), "message": message}
+            try:
+                log["backend"]().put_log_events(log["group"], log["stream"], [event])
+            except Exception:  # the group went away (a reset): the line is lost, as it would be
+                pass
 
 
 # --- what a task runs: command, environment, secrets, log stream ------------------------------
