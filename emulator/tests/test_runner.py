@@ -196,6 +196,27 @@ def test_stop_timeout_then_sigkill_and_missing_log_group():
     s.post("/moto-api/ext/ecs/runner", {"commands": [{"family": "nogroup"}]})
     t = wait_stopped(s, run(s, "nogroup")["taskArn"])
     assert t["stopCode"] == "TaskFailedToStart" and "log group does not exist" in t["stoppedReason"], t
+    # a command that does not exist on this machine: the task fails to start
+    register(s, "nocmd", command=["/nonexistent/migrate"])
+    s.post("/moto-api/ext/ecs/runner", {"commands": [{"family": "nocmd"}]})
+    t = wait_stopped(s, run(s, "nocmd")["taskArn"])
+    assert (t["stopCode"], t["lastStatus"]) == ("TaskFailedToStart", "STOPPED"), t
+    assert "/nonexistent/migrate" in t["containers"][0]["reason"], t
+
+
+def test_only_matched_containers_run():
+    """Two containers, the runner runs one: its exit stops the task, the other shows 0."""
+    s = server()
+    register(s, "pair", "print('app ran'); raise SystemExit(2)")
+    td = s.ecs.describe_task_definition(taskDefinition="pair")["taskDefinition"]
+    sidecar = dict(td["containerDefinitions"][0], name="sidecar", essential=False, command=["/nonexistent"])
+    s.ecs.register_task_definition(family="pair", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                   cpu="256", memory="512", containerDefinitions=[td["containerDefinitions"][0], sidecar])
+    s.post("/moto-api/ext/ecs/runner", {"commands": [{"family": "pair", "container": "app"}]})
+    task = run(s, "pair")
+    t = wait_stopped(s, task["taskArn"])
+    assert {c["name"]: c["exitCode"] for c in t["containers"]} == {"app": 2, "sidecar": 0}
+    assert lines(s, "pair", task["taskArn"])[0] == ["app ran"]
 
 
 def test_unmatched_task_behaves_as_before_and_knob_errors():
