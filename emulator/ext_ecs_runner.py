@@ -23,7 +23,8 @@ emulator, and the task follows the process:
   to pull secrets or registry auth: ..."). Under all of these: AWS_REGION and AWS_DEFAULT_REGION
   (the task's region, as Fargate sets them), the rule's `env` (what an image's ENV would give),
   and PATH, HOME, LANG, LC_ALL, TZ, TMPDIR and USER from the emulator's environment. Nothing else
-  of the emulator's environment is passed on.
+  of the emulator's environment is passed on. Secret values go into the process's environment
+  only: the emulator does not log them and DescribeTasks does not show them.
 - the command: the rule's `command` when given (an argv list, run without a shell; a string is
   run by /bin/sh -c), else the container's entryPoint followed by RunTask's command override or
   the container's command. No command at all, or one that does not exist on this machine, fails
@@ -54,6 +55,7 @@ The knob (per emulator; rules are read when RunTask creates the task):
                                          #   container's stopTimeout, else 5)
 
     POST /moto-api/ext/reset             # forget the rules and kill every running process
+                                         #   (moto's own /moto-api/reset kills none)
 
 Tasks that match no rule behave exactly as without this module (ext_ecs.py's knobs apply);
 ext_ecs's task-result knob does not apply to a task the runner runs (its exit codes are real).
@@ -63,7 +65,7 @@ How this differs from ECS:
   emulator's network namespace (the host's network: 127.0.0.1 is this machine, not the task),
   with the host's file system; the command must exist here. No cpu/memory limits, no health
   checks, no volumes, no environmentFiles, no user, no ulimits, no dependsOn ordering, no task
-  metadata endpoint and no task role credentials.
+  metadata endpoint and no task role credentials; secrets need no executionRoleArn here.
 - Only RunTask's tasks: the rollout model's service tasks (ext_ecs_deploy.py) are not run.
 - The task is RUNNING from RunTask's answer on (no PROVISIONING/PENDING), and goes straight
   from RUNNING to STOPPED when its processes are gone.
