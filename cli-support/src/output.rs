@@ -1,5 +1,9 @@
 //! Output: a stdout that goes quiet when its reader leaves, and atomic files.
 
+mod check;
+
+pub use check::{check_writable, names_stdout};
+
 use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
@@ -168,8 +172,9 @@ fn descriptor_of(path: &Path) -> Option<u32> {
 
 /// Follow `path` through symbolic links (at most 40, as the kernel does) to what is
 /// written: a path, or a descriptor when a step names one (`/dev/stdout` is a link to
-/// `/proc/self/fd/1`, whose "target" is the file or pipe behind the descriptor).
-fn resolve_links(path: &Path) -> anyhow::Result<Resolved> {
+/// `/proc/self/fd/1`, whose "target" is the file or pipe behind the descriptor). `label`
+/// starts the error messages (`cannot write FILE`, `--summary FILE`).
+fn resolve_links(path: &Path, label: &str) -> anyhow::Result<Resolved> {
     let mut current = path.to_path_buf();
     for _ in 0..40 {
         if let Some(fd) = descriptor_of(&current) {
@@ -177,9 +182,8 @@ fn resolve_links(path: &Path) -> anyhow::Result<Resolved> {
         }
         match std::fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let link = std::fs::read_link(&current).with_context(|| {
-                    format!("cannot write {}: cannot read the link", path.display())
-                })?;
+                let link = std::fs::read_link(&current)
+                    .with_context(|| format!("{label}: cannot read the link"))?;
                 current = match current.parent() {
                     Some(dir) if link.is_relative() => dir.join(link),
                     _ => link,
@@ -188,10 +192,7 @@ fn resolve_links(path: &Path) -> anyhow::Result<Resolved> {
             _ => return Ok(Resolved::Path(current)),
         }
     }
-    anyhow::bail!(
-        "cannot write {}: too many levels of symbolic links",
-        path.display()
-    )
+    anyhow::bail!("{label}: too many levels of symbolic links")
 }
 
 fn write_file(
@@ -204,7 +205,7 @@ fn write_file(
     if path == Path::new("-") {
         return print(bytes);
     }
-    let target = match resolve_links(path)? {
+    let target = match resolve_links(path, &format!("cannot write {}", path.display()))? {
         Resolved::Path(target) => target,
         Resolved::Descriptor(fd) => {
             return write_descriptor(fd, bytes)
@@ -461,7 +462,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let link = dir.path().join("out");
         std::os::unix::fs::symlink("/dev/stderr", &link).unwrap();
-        assert_eq!(resolve_links(&link).unwrap(), Resolved::Descriptor(2));
+        assert_eq!(resolve_links(&link, "x").unwrap(), Resolved::Descriptor(2));
         // The process's own descriptors (close-on-exec) are not written to.
         let file = std::fs::File::open("/dev/null").unwrap();
         let fd = std::os::fd::AsRawFd::as_raw_fd(&file);

@@ -104,115 +104,12 @@ fn check_client_token(token: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--summary FILE` can be written, checked before anything runs (a migration that ran must
-/// not end in "cannot write the summary"), by the rules `cli_support::output::write_atomic`
-/// writes by, without creating, opening or truncating FILE: links are followed; an open
-/// descriptor (`-`, `/dev/stdout`, `/dev/fd/N`), a FIFO or a device is fine (written through; a FIFO is not opened now: that would wait for a reader);
-/// a directory, a socket or a read-only file is refused; a regular file (or none) needs its
-/// directory to exist and take a new file, which a probe file created and removed at once
-/// tells (permissions alone would not: root, read-only mounts, ACLs). A failure that still
-/// happens at the end (the disk filled up) is reported then, with exit 125.
-fn check_summary_path(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
-    // `/dev/stdout`, `/dev/fd/N`...: a descriptor already open, whatever it leads to (a pipe's
-    // link names no file); whether it takes the summary is known when it is written.
-    if path == Path::new("-") {
-        return Ok(());
-    }
-    let descriptor = ["/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"]
-        .iter()
-        .any(|p| path.starts_with(p));
-    if descriptor && std::fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
-        return Ok(());
-    }
-    let target = resolve_links(path)?;
-    let shown = if target == path {
-        path.display().to_string()
-    } else {
-        format!("{} (-> {})", path.display(), target.display())
-    };
-    let refuse = |why: String| Err(usage(format!("--summary {shown}: {why}")));
-    if let Ok(meta) = std::fs::metadata(&target) {
-        let kind = meta.file_type();
-        if kind.is_fifo() || kind.is_char_device() || kind.is_block_device() {
-            return Ok(());
-        }
-        if kind.is_dir() {
-            return refuse("is a directory".into());
-        }
-        if kind.is_socket() {
-            return refuse("is a socket".into());
-        }
-        let denied = meta.permissions().mode() & 0o222 == 0
-            || matches!(
-                std::fs::OpenOptions::new().write(true).open(&target),
-                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied
-            );
-        if denied {
-            return refuse(
-                "the file is read-only (no write permission); make it writable, remove it or \
-                 choose another path"
-                    .into(),
-            );
-        }
-    }
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return refuse(format!("directory {} does not exist", dir.display()));
-    }
-    let probe = dir.join(format!(".ecs-run-wait-{}.probe", std::process::id()));
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-    {
-        Ok(_) => {
-            // Best effort: a probe that cannot be removed is only a stray empty file.
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => refuse(format!(
-            "cannot create a file in directory {}: {e}",
-            dir.display()
-        )),
-    }
-}
-
-/// Follow `path` through symbolic links (at most 40, as the kernel does) to the path that is
-/// written: the target of the last link, which may not exist yet.
-fn resolve_links(path: &Path) -> anyhow::Result<PathBuf> {
-    let mut current = path.to_path_buf();
-    for _ in 0..40 {
-        match std::fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let link = std::fs::read_link(&current).map_err(|e| {
-                    usage(format!(
-                        "--summary {}: cannot read the link: {e}",
-                        path.display()
-                    ))
-                })?;
-                current = match current.parent() {
-                    Some(dir) if link.is_relative() => dir.join(link),
-                    _ => link,
-                };
-            }
-            _ => return Ok(current),
-        }
-    }
-    Err(usage(format!(
-        "--summary {}: too many levels of symbolic links",
-        path.display()
-    )))
-}
-
 impl Settings {
     pub fn from_cli(cli: Cli) -> anyhow::Result<Settings> {
         if let Some(path) = &cli.summary {
-            check_summary_path(path)?;
+            // Checked before anything runs: a migration that ran must not end in "cannot
+            // write the summary".
+            cli_support::output::check_writable("--summary", path)?;
         }
         let mode = if let Some(task) = &cli.attach {
             let task = arn::parse_task(task).map_err(|e| usage(format!("--attach: {e}")))?;
@@ -302,63 +199,5 @@ impl Settings {
             report: Reporter::stderr(cli.quiet),
             aws: cli.aws,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn refused(path: &Path) -> String {
-        format!("{:#}", check_summary_path(path).unwrap_err())
-    }
-
-    #[test]
-    fn summary_paths_that_take_a_file_pass() {
-        let dir = tempfile::tempdir().unwrap();
-        let new = dir.path().join("s.json");
-        check_summary_path(&new).unwrap();
-        assert!(!new.exists());
-        std::fs::write(&new, "old").unwrap();
-        check_summary_path(&new).unwrap();
-        assert_eq!(std::fs::read_to_string(&new).unwrap(), "old");
-        // devices and open descriptors are written through, whatever stdout is here
-        for path in [
-            "/dev/null",
-            "/dev/full",
-            "/dev/stdout",
-            "/dev/stderr",
-            "/dev/fd/2",
-        ] {
-            check_summary_path(Path::new(path)).unwrap();
-        }
-        // nothing but the file the test wrote: the probe is gone
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn summary_paths_that_cannot_be_written_are_refused() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("s.json");
-        std::fs::write(&file, "old").unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
-        assert!(refused(&file).ends_with("the file is read-only (no write permission); make it writable, remove it or choose another path"));
-        assert!(refused(dir.path()).ends_with(": is a directory"));
-        assert!(refused(Path::new("/dev/fd")).ends_with(": is a directory"));
-        assert!(refused(&dir.path().join("no/s.json")).contains("does not exist"));
-        // a directory that takes no file, even for root
-        assert!(
-            refused(Path::new("/proc/self/s.json"))
-                .contains("cannot create a file in directory /proc/self")
-        );
-        let loop_link = dir.path().join("loop");
-        std::os::unix::fs::symlink(&loop_link, &loop_link).unwrap();
-        assert!(refused(&loop_link).contains("too many levels of symbolic links"));
-        assert!(
-            check_summary_path(&file)
-                .unwrap_err()
-                .is::<cli_support::UsageError>()
-        );
     }
 }
