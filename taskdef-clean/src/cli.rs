@@ -16,7 +16,8 @@ EXIT STATUS
        errors (warnings alone pass; --strict makes them errors)
     1  the input is not a task definition that can be made register-ready, or an edit or
        the filter failed: invalid JSON (line and column), wrong shape, null inside an
-       array, wrong member types, an image reference, cpu or memory ECS rejects, a task
+       array, wrong member types, a missing required member, a length, count or number
+       outside the model's bounds, an image reference, cpu or memory ECS rejects, a task
        size Fargate does not run, unknown container, a name in both environment and
        secrets, a filter that fails at run time or does not yield exactly one object;
        with --strict: unknown members or enum values too, and a size Fargate does not run
