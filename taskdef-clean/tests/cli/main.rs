@@ -4,6 +4,7 @@
 mod constraints;
 mod conventions;
 mod depth;
+mod diff;
 mod docs;
 mod edits;
 mod errors;
