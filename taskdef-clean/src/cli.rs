@@ -70,7 +70,11 @@ members are dropped at any depth, a null inside an array is an error; empty stri
 Members the ECS model does not know are kept with a warning (--strict: an error; --drop KEY \
 removes top-level ones): the output is register-ready whenever no warning was printed.
 
-Checks beyond types: image references, the task-level cpu and memory forms, a name in both \
+Every constraint the ECS model states is checked: types, required members, a string's \
+length, a list's items and a number's range (an empty tag key, nvidiaMps percentages outside 1 \
+to 100 are errors), enum values (a warning with a suggestion).
+
+Checks beyond the model: image references, the task-level cpu and memory forms, a name in both \
 environment and secrets of a container, and the task \
 sizes Fargate runs (an error when requiresCompatibilities has FARGATE, a warning when no \
 launch type is said).

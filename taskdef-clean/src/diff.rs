@@ -81,9 +81,9 @@ pub struct Change {
 
 /// The difference from `old` to `new` (both register-ready). `hide_values`: environment
 /// values are not in the result.
-pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>, hide_values: bool) -> Diff {
-    let old = normalized(old);
-    let new = normalized(new);
+pub fn diff(mut old: Map<String, Value>, mut new: Map<String, Value>, hide_values: bool) -> Diff {
+    normalize(&mut old);
+    normalize(&mut new);
     let mut members = Vec::new();
     let mut path = JsonPath::root();
     compare_members(
@@ -300,9 +300,8 @@ fn compare(
     }
 }
 
-/// The task definition without what the API fills in (see the module's documentation).
-fn normalized(td: &Map<String, Value>) -> Map<String, Value> {
-    let mut td = td.clone();
+/// Remove what the API fills in (see the module's documentation).
+fn normalize(td: &mut Map<String, Value>) {
     let host_is_container = td
         .get("networkMode")
         .and_then(Value::as_str)
@@ -321,8 +320,7 @@ fn normalized(td: &Map<String, Value>) -> Map<String, Value> {
             }
         }
     }
-    drop_empty(&mut td);
-    td
+    drop_empty(td);
 }
 
 fn drop_if(obj: &mut Map<String, Value>, key: &str, default: &Value) {

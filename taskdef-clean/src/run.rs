@@ -143,7 +143,7 @@ fn compare(settings: Settings) -> anyhow::Result<ExitCode> {
             "nothing compared: the task definitions above cannot be made register-ready",
         ));
     };
-    let diff = diff::diff(&old, &new, how.hide_values);
+    let diff = diff::diff(old, new, how.hide_values);
     let mut text = match how.format {
         Format::Text => diff::text(&diff),
         Format::Markdown => diff::markdown(&diff),

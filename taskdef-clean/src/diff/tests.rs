@@ -20,7 +20,7 @@ fn td(image: &str, env: Value) -> Map<String, Value> {
 #[test]
 fn equal_definitions_have_no_difference() {
     let a = td("web:1", json!([{"name": "A", "value": "1"}]));
-    let d = diff(&a, &a, false);
+    let d = diff(a.clone(), a.clone(), false);
     assert!(d.equal);
     assert_eq!(text(&d), "");
     assert_eq!(markdown(&d), "### Task definition changes\n\nNo changes.\n");
@@ -36,10 +36,10 @@ fn environment_order_does_not_count_but_command_order_does() {
         "web:1",
         json!([{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]),
     );
-    assert!(diff(&a, &b, false).equal);
+    assert!(diff(a.clone(), b.clone(), false).equal);
     let mut c = b.clone();
     c["containerDefinitions"][0]["command"] = json!(["b", "a"]);
-    let d = diff(&a, &c, false);
+    let d = diff(a.clone(), c.clone(), false);
     assert!(!d.equal);
     assert_eq!(
         text(&d),
@@ -67,7 +67,7 @@ fn images_variables_secrets_and_members_are_named() {
              "secrets": [{"name": "DB", "valueFrom": "arn:2"}]},
             {"name": "sidecar", "image": "envoy:1"}]}),
     );
-    let d = diff(&a, &b, false);
+    let d = diff(a.clone(), b.clone(), false);
     assert_eq!(
         text(&d),
         "container \"app\":\n\
@@ -85,7 +85,7 @@ fn images_variables_secrets_and_members_are_named() {
          \x20 tag team changed: \"a\" -> \"b\"\n\
          \x20 .cpu: \"256\" -> \"512\"\n"
     );
-    let hidden = diff(&a, &b, true);
+    let hidden = diff(a.clone(), b.clone(), true);
     assert!(text(&hidden).contains("  environment CHANGE changed: (value not shown)\n"));
     assert!(!serde_json::to_string(&hidden).unwrap().contains("\"n\""));
     let md = markdown(&d);
@@ -108,7 +108,7 @@ fn what_the_api_fills_in_is_no_difference() {
          "mountPoints": [], "volumesFrom": [],
          "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}]}]}),
     );
-    assert!(diff(&register, &described, false).equal);
+    assert!(diff(register.clone(), described.clone(), false).equal);
 }
 
 #[test]
