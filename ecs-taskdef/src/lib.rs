@@ -3,8 +3,10 @@
 //! built from register-ready JSON.
 //!
 //! - [`model`] (always available, no SDK): every shape RegisterTaskDefinition reaches, generated
-//!   from the botocore service model by `ecs-taskdef/codegen/gen_ecs_register.py`; the 9
-//!   read-only `TaskDefinition` members; where the model comes from ([`model::SOURCE`]).
+//!   from the botocore service model by `ecs-taskdef/codegen/gen_ecs_register.py`, with
+//!   their constraints (required members, enum values, [`Range`]s of lengths, counts and
+//!   numbers; [`model::CONSTRAINTS`] lists them all by JSON path pattern); the 9 read-only
+//!   `TaskDefinition` members; where the model comes from ([`model::SOURCE`]).
 //! - [`clean`] (no SDK): a DescribeTaskDefinition answer (or register-ready JSON) -> the
 //!   register-ready input, as taskdef-clean writes it ([`clean::register_input`]), e.g. to
 //!   tell whether a task definition is the one a service runs; problems are [`problem`]s,
