@@ -1,6 +1,7 @@
 //! ecs-deploy: deploy a task definition to ECS services, follow each rollout to a true
 //! verdict, explain failures, roll back to what ran.
 
+mod before;
 mod cli;
 mod ecs;
 mod exit;

@@ -3,6 +3,7 @@
 
 mod fixture;
 mod github;
+mod rerun;
 mod rollback;
 mod rollback_command;
 mod rollout;
