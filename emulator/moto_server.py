@@ -6,6 +6,8 @@ Flags are moto_server's (-H host, default 127.0.0.1; -p port), plus:
 
 --exit-with-parent  exit as soon as the process that started this one is gone, so that a test
                     run that dies (Rust never drops its statics) cannot leave a server behind.
+                    The atexit handlers run first (ext_ecs_runner.py stops its processes there),
+                    as they do on SIGTERM and SIGINT.
 --port-file FILE    instead of -p: listen on a port the system picks and write its number to
                     FILE once the server listens (no window in which another process could
                     take a port chosen in advance).
@@ -14,9 +16,11 @@ Every emulator/ext_*.py module next to this file is imported and its install() c
 the server starts: they patch moto where the tests need behaviour it does not model.
 """
 
+import atexit
 import importlib
 import os
 import pathlib
+import signal
 import sys
 import threading
 import time
@@ -25,14 +29,13 @@ import time
 def watch_parent(parent: int) -> None:
     while True:
         if os.getppid() != parent:
+            atexit._run_exitfuncs()  # e.g. the local task runner's processes
             os._exit(0)
         time.sleep(0.2)
 
 
 def serve_on_free_port(host: str, port_file: str) -> None:
     """What moto.server.main does, on port 0, announcing the port once bound."""
-    import signal
-
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -49,7 +52,6 @@ def serve_on_free_port(host: str, port_file: str) -> None:
     with open(tmp, "w") as f:
         f.write(f"{port}\n")
     os.replace(tmp, port_file)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server.serve_forever()
 
 
@@ -74,6 +76,7 @@ def main() -> None:
     for ext in sorted(here.glob("ext_*.py")):
         importlib.import_module(ext.stem).install()
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that atexit handlers run
     port_file = take_option(argv, "--port-file")
     if port_file is not None:
         host = take_option(argv, "-H") or take_option(argv, "--host") or "127.0.0.1"

@@ -108,6 +108,21 @@ pub fn write_output(path: &Path, bytes: &[u8], access: Access, force: bool) -> a
     write_file(path, bytes, access, read_only)
 }
 
+/// Append `bytes` to a file that others append to as well (`$GITHUB_OUTPUT`,
+/// `$GITHUB_STEP_SUMMARY`): opened with `O_APPEND` (created 0644 if missing), written with
+/// one `write_all`, never replaced. The runner reads such files after the step, so a
+/// partial write is reported as an error, not retried.
+pub fn append(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} to append to it", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.flush())
+        .with_context(|| format!("cannot append to {}", path.display()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ReadOnly {
     Refuse,
@@ -335,6 +350,17 @@ fn write_through(path: &Path, bytes: &[u8]) -> io::Result<()> {
 mod tests {
     use super::*;
     use std::os::unix::fs::FileTypeExt as _;
+
+    #[test]
+    fn append_adds_to_the_end_and_creates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("GITHUB_OUTPUT");
+        append(&path, b"a=1\n").unwrap();
+        append(&path, b"b=2\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"a=1\nb=2\n");
+        let err = append(dir.path(), b"x").unwrap_err();
+        assert!(format!("{err:#}").starts_with("cannot open "), "{err:#}");
+    }
 
     #[test]
     fn atomic_write_replaces_and_keeps_mode() {

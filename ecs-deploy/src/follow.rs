@@ -48,6 +48,8 @@ pub struct Watch {
     /// The service's task definition at the last poll.
     pub last_td: Option<String>,
     pub verdict: Option<Verdict>,
+    /// `--until STAGE` while our deployment is followed (until.rs).
+    pub until: Option<String>,
     pub seen: Seen,
     progress: String,
 }
@@ -188,6 +190,10 @@ async fn step(
         ))));
     };
     record(ctx, w, &sd);
+    // CALL POINT (until.rs): `--until STAGE`.
+    if let Some(v) = crate::until::reached(&sd, w.until.as_deref()) {
+        return Ok(Some(v));
+    }
     let verdict = match verdict::judge(&sd) {
         Some(Verdict::Deployed) => {
             let revision = sd.target_service_revision().and_then(|r| r.arn());
@@ -247,8 +253,7 @@ fn record(ctx: Ctx<'_>, w: &mut Watch, sd: &ServiceDeployment) {
         format!("{status} {stage}{reason}{counts}")
     };
     if progress != w.progress {
-        ctx.log
-            .service(&w.name, format_args!("deployment {progress}"));
+        ctx.log.progress(&w.name, &progress);
         w.progress = progress;
     }
 }
@@ -278,8 +283,7 @@ fn step_legacy(ctx: Ctx<'_>, w: &mut Watch, svc: &Service, target: &str) -> Opti
             d.desired_count()
         );
         if progress != w.progress {
-            ctx.log
-                .service(&w.name, format_args!("deployment {progress}"));
+            ctx.log.progress(&w.name, &progress);
             w.progress = progress;
         }
     }

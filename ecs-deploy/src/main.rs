@@ -6,15 +6,19 @@ mod ecs;
 mod exit;
 mod explain;
 mod follow;
+mod gha;
 mod log;
 #[cfg(test)]
 mod mock_tests;
 mod prepare;
 mod rollback;
+mod rollback_target;
 mod run;
 mod settings;
 mod summary;
+mod until;
 mod verdict;
+mod verify;
 
 use std::process::ExitCode;
 

@@ -23,8 +23,11 @@ pub fn wanted(w: &Watch, verdict: &Verdict) -> bool {
         | Verdict::Interrupted => w.updated,
         // ECS rolled back, but not to what ran before.
         Verdict::RolledBackByEcs(_) => w.last_td.as_deref() != Some(w.recorded_td.as_str()),
-        // Another deployment owns the service now; Deployed, Unchanged: nothing to undo.
-        Verdict::Replaced(_) | Verdict::Deployed | Verdict::Unchanged => false,
+        // Another deployment owns the service now; Deployed, Unchanged: nothing to undo;
+        // Reached (`--until`): no longer ours to judge.
+        Verdict::Replaced(_) | Verdict::Deployed | Verdict::Unchanged | Verdict::Reached(_) => {
+            false
+        }
     }
 }
 

@@ -7,16 +7,15 @@
 //! service, in parallel: UpdateService, the rollout followed to its verdict (`follow.rs`) and,
 //! with `--rollback-on-failure`, rolled back (`rollback.rs`).
 //!
-//! Call points for what is not done yet (each a usage error "not implemented yet" until then):
-//! `--verify` (verify.rs, before anything is registered), `--until` (the follow loop),
-//! `ecs-deploy rollback` (rollback_target.rs), GitHub Actions outputs (gha.rs, at the end).
+//! Call points ("CALL POINT") of the parts in their own modules: `--verify` (verify.rs, before
+//! anything is registered), `--until` (until.rs, in the follow loop), `ecs-deploy rollback`
+//! (rollback_target.rs: a deploy of its target), GitHub Actions outputs (gha.rs).
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use aws_sdk_ecs::Client;
 use cli_support::signal::{Signal, Signals};
-use cli_support::usage;
 use tokio::time::Instant;
 
 use crate::exit;
@@ -38,19 +37,15 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
+    let rollback;
     let d = match &s.mode {
-        // CALL POINT (rollback_target.rs): `ecs-deploy rollback`.
-        Mode::Rollback(_) => return Err(usage("rollback: not implemented yet")),
+        // CALL POINT (rollback_target.rs): `ecs-deploy rollback` is a deploy of its target.
+        Mode::Rollback(r) => {
+            rollback = crate::rollback_target::at_call_point(&s, r).await?;
+            &rollback
+        }
         Mode::Deploy(d) => d,
     };
-    // CALL POINT (verify.rs): `--verify` runs in `deploy`, before anything is registered.
-    if d.verify {
-        return Err(usage("--verify: not implemented yet"));
-    }
-    // CALL POINT (follow.rs): `--until STAGE` ends `follow::follow` at that lifecycle stage.
-    if d.until.is_some() {
-        return Err(usage("--until: not implemented yet"));
-    }
     let signals = cli_support::signal::listen().context("cannot handle signals")?;
     let log = Log { quiet: s.quiet };
     let started = log::now();
@@ -65,6 +60,10 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     let result = async {
         let config = cli_support::aws::load_config(&s.aws, None).await?;
         let ecs = Client::new(&config);
+        // CALL POINT (verify.rs): `--verify`, before anything is registered or changed.
+        if d.verify {
+            crate::verify::input(&config, &d.input, s.quiet, &mut summary.verify_problems).await?;
+        }
         let ctx = Ctx {
             ecs: &ecs,
             cluster: &s.cluster,
@@ -112,8 +111,8 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         ));
     }
     // CALL POINT (gha.rs): GitHub Actions outputs ($GITHUB_OUTPUT task-definition-arn,
-    // $GITHUB_STEP_SUMMARY Markdown, ::group:: for events, ::error:: with the reason), from
-    // `summary`.
+    // $GITHUB_STEP_SUMMARY Markdown, ::group:: for events), from `summary`.
+    crate::gha::at_end(&summary)?;
     match result {
         Ok(code) => Ok(ExitCode::from(code)),
         Err(e) if changed && cli_support::report::code_for(&e, 0) == 0 => {
@@ -168,6 +167,9 @@ async fn deploy(
         summary.outcome = "unchanged";
         return Ok(exit::SUCCESS);
     }
+    let names: Vec<&str> = d.services.iter().map(String::as_str).collect();
+    let grouped = crate::gha::begin_follow(&names);
+    ctx.log.start_progress();
     let pending = watches.iter_mut().filter(|w| w.verdict.is_none());
     let all = futures_util::future::join_all(pending.map(|w| {
         let td = w.summary.task_definition_arn.clone().unwrap_or_default();
@@ -177,15 +179,28 @@ async fn deploy(
         () = async { all.await; } => None,
         sig = signals.first() => Some(sig),
     };
+    ctx.log.stop_progress();
     if let Some(sig) = interrupted {
         Box::pin(interrupt(sig, d, ctx, watches, signals, s)).await;
+        if grouped {
+            crate::gha::end_follow(&[]);
+        }
         summary.outcome = "interrupted";
         summary.signal = Some(sig.name());
         return Ok(exit::signal(sig));
     }
+    if grouped {
+        let verdicts: Vec<(&str, &str)> = watches
+            .iter()
+            .map(|w| (w.name.as_str(), w.summary.verdict))
+            .collect();
+        crate::gha::end_follow(&verdicts);
+    }
     let standings: Vec<Standing> = watches.iter().map(standing).collect();
     let code = verdict::exit_code(&standings);
+    let reached = |w: &Watch| matches!(w.verdict, Some(Verdict::Reached(_)));
     summary.outcome = match code {
+        exit::SUCCESS if watches.iter().any(reached) => "stage_reached",
         exit::SUCCESS => "deployed",
         exit::TIMEOUT => "timed_out",
         _ => "failed",
@@ -253,7 +268,6 @@ async fn prepare(
                     registered: false,
                 }));
             }
-            // CALL POINT (verify.rs): `--verify` checks images and log groups here.
             prepare::register(ctx.ecs, &checked, ctx.log)
                 .await
                 .map(Some)
@@ -290,13 +304,16 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
         };
         ctx.log.service(&w.name, format_args!("updated to {td}"));
         w.updated(&svc, ctx.log);
-        follow::follow(ctx, w, &td, deadline).await
+        // CALL POINT (until.rs): `--until STAGE` for our deployment, not a rollback's.
+        w.until.clone_from(&d.until);
+        let v = follow::follow(ctx, w, &td, deadline).await;
+        w.until = None;
+        v
     }
     .await;
-    let v = result.unwrap_or_else(|e| {
-        cli_support::report::error(format_args!("{}: {e:#}", w.name));
-        Verdict::Failed(format!("{e:#}"))
-    });
+    // An error is this service's verdict, said once by `conclude` (under GitHub Actions its
+    // `::error::`).
+    let v = result.unwrap_or_else(|e| Verdict::Failed(format!("{e:#}")));
     conclude(ctx, w, &v);
     let finished = log::now();
     w.summary.finished_at = log::rfc3339(&finished);
@@ -324,23 +341,27 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
     w.summary.reason = v.reason().map(str::to_owned);
     match v {
         Verdict::Deployed => ctx.log.service(&w.name, "deployed"),
+        Verdict::Reached(msg) => ctx.log.service(&w.name, msg),
         Verdict::RolledBackByEcs(why) if w.last_td.as_deref() == Some(w.recorded_td.as_str()) => {
-            ctx.log.warn(
-                &w.name,
-                format_args!(
-                    "failed, rolled back by ECS: {why}; the service runs {} again, stable",
-                    w.recorded_td
-                ),
+            let msg = format!(
+                "failed, rolled back by ECS: {why}; the service runs {} again, stable",
+                w.recorded_td
             );
+            // CALL POINT (gha.rs): under GitHub Actions the `::error::` in its place.
+            if !crate::gha::failure(&w.name, &msg) {
+                ctx.log.error(&w.name, msg);
+            }
         }
-        _ => ctx.log.warn(
-            &w.name,
-            format_args!(
+        _ => {
+            let msg = format!(
                 "{}: {}",
                 v.name().replace('_', " "),
                 v.reason().unwrap_or_default()
-            ),
-        ),
+            );
+            if !crate::gha::failure(&w.name, &msg) {
+                ctx.log.error(&w.name, msg);
+            }
+        }
     }
     w.verdict = Some(v.clone());
 }
@@ -427,7 +448,7 @@ fn standing(w: &Watch) -> Standing {
             .is_some_and(|r| r.verdict == "back")
     };
     match &w.verdict {
-        Some(Verdict::Deployed | Verdict::Unchanged) => Standing::Good,
+        Some(Verdict::Deployed | Verdict::Unchanged | Verdict::Reached(_)) => Standing::Good,
         Some(Verdict::TimedOut) => Standing::TimedOut,
         Some(Verdict::RolledBackByEcs(_))
             if w.last_td.as_deref() == Some(w.recorded_td.as_str()) =>

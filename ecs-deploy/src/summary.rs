@@ -9,7 +9,8 @@ use serde::Serialize;
 /// The whole run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
-    /// `deployed`, `unchanged`, `failed`, `timed_out`, `interrupted`, `error`.
+    /// `deployed`, `unchanged`, `stage_reached` (`--until`), `failed`, `timed_out`,
+    /// `interrupted`, `error`.
     pub outcome: &'static str,
     /// The exit code the run ended with.
     pub exit_code: u8,
@@ -26,6 +27,9 @@ pub struct Summary {
     pub signal: Option<&'static str>,
     /// The error that stopped the run, if any.
     pub error: Option<String>,
+    /// What `--verify` found missing or invalid, one line each (then nothing was registered
+    /// or changed); empty when it found everything or did not run.
+    pub verify_problems: Vec<String>,
     pub services: Vec<ServiceSummary>,
 }
 
@@ -47,7 +51,8 @@ pub struct ServiceSummary {
     /// ..., or a rolloutState).
     pub status: Option<String>,
     pub status_reason: Option<String>,
-    /// The verdict: `deployed`, `unchanged`, `rolled_back_by_ecs`, `rollback_failed`,
+    /// The verdict: `deployed`, `unchanged`, `stage_reached` (`--until`: the deployment
+    /// continues), `rolled_back_by_ecs`, `rollback_failed`,
     /// `stopped`, `replaced`, `failed`, `timed_out`, `interrupted`, `not_started`.
     pub verdict: &'static str,
     /// Why, in a sentence, when it is not `deployed` or `unchanged`.

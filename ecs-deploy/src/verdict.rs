@@ -14,6 +14,8 @@ pub enum Verdict {
     Deployed,
     /// Nothing to do: the service runs the task definition already.
     Unchanged,
+    /// `--until STAGE` reached (until.rs): no longer followed, the deployment continues.
+    Reached(String),
     /// ECS rolled our deployment back (ROLLBACK_SUCCESSFUL; circuit breaker or alarm).
     RolledBackByEcs(String),
     /// ECS's rollback failed (ROLLBACK_FAILED).
@@ -37,6 +39,7 @@ impl Verdict {
         match self {
             Verdict::Deployed => "deployed",
             Verdict::Unchanged => "unchanged",
+            Verdict::Reached(_) => "stage_reached",
             Verdict::RolledBackByEcs(_) => "rolled_back_by_ecs",
             Verdict::RollbackFailed(_) => "rollback_failed",
             Verdict::Stopped(_) => "stopped",
@@ -54,7 +57,8 @@ impl Verdict {
             | Verdict::RollbackFailed(r)
             | Verdict::Stopped(r)
             | Verdict::Replaced(r)
-            | Verdict::Failed(r) => Some(r),
+            | Verdict::Failed(r)
+            | Verdict::Reached(r) => Some(r),
             Verdict::TimedOut => Some("still in progress when --timeout expired"),
             Verdict::Interrupted => Some("interrupted by a signal"),
             Verdict::Deployed | Verdict::Unchanged => None,
@@ -62,7 +66,10 @@ impl Verdict {
     }
 
     pub fn is_success(&self) -> bool {
-        matches!(self, Verdict::Deployed | Verdict::Unchanged)
+        matches!(
+            self,
+            Verdict::Deployed | Verdict::Unchanged | Verdict::Reached(_)
+        )
     }
 }
 

@@ -26,7 +26,11 @@ use std::path::PathBuf;
 
 /// The workspace root (where `Cargo.toml`, `.venv` and `emulator/` are).
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // Cargo sets CARGO_MANIFEST_DIR for a test it runs (a workspace member, one level below
+    // the root); the value compiled in is the fallback. Read at run time, a checkout that was
+    // moved (with its target directory) still finds its own files.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
         .parent()
         .expect("test-support lives in the workspace root")
         .to_owned()

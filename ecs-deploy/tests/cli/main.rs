@@ -3,7 +3,12 @@
 
 mod docs;
 mod fixture;
+mod github;
 mod rollback;
+mod rollback_command;
 mod rollout;
 mod signals;
+mod terminal;
+mod until;
 mod usage;
+mod verify;

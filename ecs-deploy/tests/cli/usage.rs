@@ -94,37 +94,6 @@ fn a_terminal_free_stdin_without_input_is_read() {
 }
 
 #[test]
-fn what_is_not_done_yet_says_so() {
-    for args in [
-        &["rollback", "--cluster", "c", "--service", "s"][..],
-        &[
-            "--cluster",
-            "c",
-            "--service",
-            "s",
-            "--force-new-deployment",
-            "--verify",
-        ][..],
-        &[
-            "--cluster",
-            "c",
-            "--service",
-            "s",
-            "--force-new-deployment",
-            "--until",
-            "BAKE_TIME",
-        ][..],
-    ] {
-        cmd()
-            .args(args)
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(predicate::str::contains("not implemented yet"));
-    }
-}
-
-#[test]
 fn a_summary_that_cannot_be_written_is_refused_first() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/dir/s.json");
