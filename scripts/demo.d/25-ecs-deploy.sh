@@ -2,7 +2,7 @@
 # ecs-deploy: the new revision (taskdef-clean's pipeline) deployed to the service web of
 # cluster prod, followed to its verdict; a re-run changes nothing; one revision to two
 # services; a redeploy; then a bad image caught, explained and rolled back, by ECS's circuit
-# breaker and by --rollback-on-failure, with the exit codes checked.
+# breaker and by --rollback-on-failure, with the exit codes checked; a rollback by hand.
 # Sourced by scripts/demo (set -euo pipefail; stage, show, run_shown, echo_cmd, fail,
 # wait_for, DEMO_WORK, AWS_* set). Runs after ecs-run-wait's stage, whose cluster prod and
 # service web it deploys to. The commands given to run_shown are the README's examples
@@ -126,6 +126,21 @@ grep -q CannotPullContainerError worker.err || fail "the stopped tasks' reason w
   || fail "unexpected summary: $(cat worker.json)"
 [ "$(svc worker taskDefinition)" = "$arn" ] || fail "worker is not back on $arn"
 echo "exit 1: rolled back by --rollback-on-failure, worker runs $arn again (checked)"
+
+# 7. By hand: back to what web ran before this release. Not web:4 (newer, failed) nor
+#    web:2 (the revision number before): the last SUCCESSFUL service deployment with another
+#    task definition than the one web runs, here the migrate revision it had from
+#    ecs-run-wait's stage. Then forward again to the release, named.
+run_shown rollback.arn <<'CMD'
+ecs-deploy rollback --cluster prod --service web            # to what ran before
+CMD
+[ "$(svc web taskDefinition)" = "$before" ] || fail "web was not rolled back to $before"
+[ "$(cat rollback.arn)" = "$before" ] || fail "the rollback printed $(cat rollback.arn), not $before"
+echo "rolled back to $before, what ran before the release (checked)"
+run_shown <<'CMD'
+ecs-deploy rollback --cluster prod --service web --to "web:$REVISION"
+CMD
+[ "$(svc web taskDefinition)" = "$arn" ] || fail "web is not back on $arn"
 
 # Leave the emulator as the next stages expect it.
 emulator ext/reset '{}'

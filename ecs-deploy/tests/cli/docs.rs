@@ -9,5 +9,5 @@ fn the_demo_runs_every_readme_example() {
         env!("CARGO_MANIFEST_DIR"),
         "25-ecs-deploy.sh",
     );
-    assert_eq!(examples.len(), 3, "{examples:?}");
+    assert_eq!(examples.len(), 5, "{examples:?}");
 }
