@@ -1,6 +1,7 @@
 //! ecs-deploy as a user runs it: the compiled binary against the local AWS emulator (moto,
 //! with emulator/ext_ecs_deploy.py rolling services out).
 
+mod docs;
 mod fixture;
 mod github;
 mod rerun;
