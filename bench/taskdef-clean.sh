@@ -5,6 +5,10 @@
 #
 # Side by side in one run, per invocation, on a describe-task-definition answer:
 #   taskdef-clean -f FILE            the tool (every cleaning rule and the model check)
+#   taskdef-clean --check -f FILE    the same, validate only (issue 14: within 2x of cleaning)
+#   taskdef-clean --diff FILE -f CHANGED   both cleaned and compared; CHANGED has a new
+#                                    image in every container, a variable changed, one
+#                                    added and the environment reversed (within 2x too)
 #   jq 'del(...)'                    the usual one-liner: unwrap, carry tags, delete the 9
 #                                    read-only members and every null (no checks at all)
 #   taskdef-clean --version          the tool's process start-up floor
@@ -46,6 +50,18 @@ for i in range(50):
     containers.append(c)
 td["containerDefinitions"] = containers
 json.dump(answer, open(f"{work}/large.json", "w"), indent=4)
+# The same task definitions, changed as a release changes them (for --diff).
+for name in ["typical", "large"]:
+    answer = json.load(open(f"{work}/{name}.json"))
+    for c in answer["taskDefinition"]["containerDefinitions"]:
+        c["image"] = c["image"].split("@")[0] + ":2.0.0"
+        env = c.get("environment", [])
+        env.reverse()
+        if env:
+            env[0]["value"] = "changed"
+        env.append({"name": "RELEASE", "value": "2.0.0"})
+        c["environment"] = env
+    json.dump(answer, open(f"{work}/{name}.changed.json", "w"), indent=4)
 PY
 
 # The equivalent jq: what CI scripts do instead (unchecked: a null in an array vanishes,
@@ -63,6 +79,13 @@ for input in typical large; do
   cmp -s "$work/$input.tool.json" "$work/$input.jq.json" \
     || { echo "bench: taskdef-clean and jq disagree on $input.json" >&2; exit 1; }
 done
+# --check passes and --diff finds the differences (exit 1), or hyperfine's --ignore-failure
+# below would hide a failure.
+for input in typical large; do
+  "$bin" --check -q -f "$work/$input.json"
+  rc=0; "$bin" --diff "$work/$input.json" -f "$work/$input.changed.json" >/dev/null || rc=$?
+  [ "$rc" = 1 ] || { echo "bench: --diff on $input.json exited $rc, not 1" >&2; exit 1; }
+done
 ls -l "$work/typical.json" "$work/large.json" | awk '{print "bench: input " $NF " " $5 " bytes"}' >&2
 
 summary=$results/taskdef-clean-$stamp.md
@@ -74,10 +97,13 @@ summary=$results/taskdef-clean-$stamp.md
 
 for input in typical large; do
   echo "== $input.json" >&2
-  hyperfine --warmup 20 --min-runs 200 --shell=none --style basic \
+  # --diff exits 1 (the inputs differ): that is its success.
+  hyperfine --warmup 20 --min-runs 200 --shell=none --style basic --ignore-failure \
     --export-json "$work/$input.hyperfine.json" \
     --export-markdown "$work/$input.hyperfine.md" \
     -n "taskdef-clean" "$bin -f $work/$input.json" \
+    -n "taskdef-clean --check" "$bin --check -q -f $work/$input.json" \
+    -n "taskdef-clean --diff" "$bin --diff $work/$input.json -f $work/$input.changed.json" \
     -n "jq del(...)" "jq -f $work/clean.jq $work/$input.json" \
     -n "taskdef-clean --version" "$bin --version" \
     -n "/bin/true" "/bin/true" >&2
@@ -110,12 +136,17 @@ mem = {"taskdef-clean": mem_tool, "jq del(...)": mem_jq,
 print(f"\n## {name}.json\n")
 print("| command | median ms | mean ms | user+sys ms | peak RSS KiB |")
 print("|---|---:|---:|---:|---:|")
-for k in ["taskdef-clean", "jq del(...)", "taskdef-clean --version", "/bin/true"]:
-    print(f"| `{k}` | {t[k]:.2f} | {mean[k]:.2f} | {cpu[k]:.2f} | {mem[k]} |")
+for k in ["taskdef-clean", "taskdef-clean --check", "taskdef-clean --diff", "jq del(...)",
+          "taskdef-clean --version", "/bin/true"]:
+    print(f"| `{k}` | {t[k]:.2f} | {mean[k]:.2f} | {cpu[k]:.2f} | {mem.get(k, '')} |")
 tool = t["taskdef-clean"]
 print()
 print(f"- jq / taskdef-clean: **{t['jq del(...)'] / tool:.1f}x** median, "
       f"{cpu['jq del(...)'] / cpu['taskdef-clean']:.1f}x CPU time (taskdef-clean is that many times faster)")
+print(f"- `--check` / plain cleaning: **{t['taskdef-clean --check'] / tool:.2f}x** median, "
+      f"{cpu['taskdef-clean --check'] / cpu['taskdef-clean']:.2f}x CPU time (target: within 2x)")
+print(f"- `--diff` (two inputs) / plain cleaning (one): **{t['taskdef-clean --diff'] / tool:.2f}x** median, "
+      f"{cpu['taskdef-clean --diff'] / cpu['taskdef-clean']:.2f}x CPU time (target: within 2x)")
 print(f"- taskdef-clean / its own start-up (`--version`): **{tool / t['taskdef-clean --version']:.2f}x** median")
 print(f"- taskdef-clean / `/bin/true`: **{tool / t['/bin/true']:.2f}x** median")
 print(f"- peak memory, taskdef-clean / jq: **{int(mem_tool) / int(mem_jq):.2f}x**")

@@ -90,7 +90,6 @@ pub fn task_definition_region(value: &str) -> Option<String> {
 /// `Settings::arn_regions` records them) names the region the tool calls (`configured`, from
 /// `--region`, the profile or the environment): else a usage error, before any call.
 // Called by run.rs once the AWS configuration is loaded.
-#[allow(dead_code)]
 pub fn check_regions(
     settings_regions: &[(String, String)],
     configured: &str,

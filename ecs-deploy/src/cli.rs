@@ -49,22 +49,6 @@ EXAMPLES
   ecs-deploy --cluster prod --service web --force-new-deployment
   ecs-deploy rollback --cluster prod --service web";
 
-/// The ECS service deployment lifecycle stages `--until` accepts, in the order ECS goes
-/// through them.
-pub const STAGES: [&str; 11] = [
-    "RECONCILE_SERVICE",
-    "PRE_SCALE_UP",
-    "SCALE_UP",
-    "POST_SCALE_UP",
-    "TEST_TRAFFIC_SHIFT",
-    "POST_TEST_TRAFFIC_SHIFT",
-    "PRE_PRODUCTION_TRAFFIC_SHIFT",
-    "PRODUCTION_TRAFFIC_SHIFT",
-    "POST_PRODUCTION_TRAFFIC_SHIFT",
-    "BAKE_TIME",
-    "CLEAN_UP",
-];
-
 // Each on/off flag is its own clap argument: bools are what clap gives them.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Parser)]
@@ -121,7 +105,7 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "STAGE",
-        value_parser = clap::builder::PossibleValuesParser::new(STAGES),
+        value_parser = clap::builder::PossibleValuesParser::new(crate::until::ORDER),
         help_heading = "Waiting"
     )]
     pub until: Option<String>,

@@ -36,7 +36,8 @@ pub async fn describe_services(
             .set_services(Some(chunk.to_vec()))
             .send()
             .await
-            .aws("DescribeServices")?;
+            .aws("DescribeServices")
+            .map_err(|e| anyhow::Error::from(e).context(format!("cluster {cluster}")))?;
         for f in out.failures() {
             let name = f.arn().unwrap_or_default();
             let name = name.rsplit('/').next().unwrap_or(name);

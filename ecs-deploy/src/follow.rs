@@ -26,6 +26,18 @@ pub struct Ctx<'a> {
     pub poll: Duration,
 }
 
+/// How a service's deployment starts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// UpdateService to the task definition.
+    #[default]
+    Update,
+    /// Our task definition is rolling out already: follow that deployment, update nothing.
+    Follow,
+    /// Our task definition's last rollout failed: UpdateService with a new deployment.
+    Again,
+}
+
 /// One service: what it ran before, what is followed, what was seen.
 #[derive(Debug, Default)]
 pub struct Watch {
@@ -47,6 +59,14 @@ pub struct Watch {
     pub updated: bool,
     /// The service's task definition at the last poll.
     pub last_td: Option<String>,
+    /// The service's desired count at the last poll.
+    pub desired: Option<i32>,
+    /// What the service ran before the update (`None` before DescribeServices).
+    pub before: Option<crate::before::Before>,
+    /// How our deployment starts.
+    pub start: Start,
+    /// The PRIMARY deployment's id before the update.
+    pub primary_id: Option<String>,
     pub verdict: Option<Verdict>,
     /// `--until STAGE` while our deployment is followed (until.rs).
     pub until: Option<String>,
@@ -137,6 +157,7 @@ async fn poll(ctx: Ctx<'_>, w: &mut Watch, target: &str) -> anyhow::Result<Optio
     let events = w.seen.new_events(&w.name, svc.events(), ctx.log);
     w.summary.events.extend(events);
     w.last_td = svc.task_definition().map(str::to_owned);
+    w.desired = Some(svc.desired_count());
     let verdict = step(ctx, w, &svc, target).await?;
     sweep_stopped(ctx, w).await?;
     if let Some(v) = &verdict

@@ -2,6 +2,7 @@
 //! verdict, explain failures, roll back to what ran.
 
 mod arn;
+mod before;
 mod cli;
 mod ecs;
 mod exit;

@@ -32,10 +32,58 @@ pub fn check(source: &str, json: &Value) -> anyhow::Result<Checked> {
         .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
     ecs_taskdef::register::register_task_definition_input(&cleaned)
         .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    let problems = containers_problems(&cleaned);
+    if !problems.is_empty() {
+        anyhow::bail!(
+            "{source}: {}; nothing was registered (`taskdef-clean --check --strict` checks \
+             the whole task definition)",
+            problems.join("; ")
+        );
+    }
     Ok(Checked {
         source: source.to_owned(),
         cleaned,
     })
+}
+
+/// What ECS would refuse, or run wrongly, in the containers, caught before registering: an
+/// image that is not an image reference (`/web:` from unset variables), a name in both
+/// `environment` and `secrets`. Values are never quoted (environment values may be secret).
+fn containers_problems(taskdef: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let containers = taskdef["containerDefinitions"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    for (i, c) in containers.iter().enumerate() {
+        let name = c["name"].as_str().unwrap_or("");
+        let at = format!(".containerDefinitions[{i}] (container {name:?})");
+        if let Some(image) = c["image"].as_str()
+            && let Err(e) = ecs_taskdef::image_ref::ImageRef::parse(image)
+        {
+            problems.push(format!(
+                "{at}: image {image:?} is not a valid image reference: {e} (did a variable \
+                 expand to nothing?)"
+            ));
+        }
+        let names = |member: &str| -> Vec<String> {
+            c[member].as_array().map_or_else(Vec::new, |items| {
+                items
+                    .iter()
+                    .filter_map(|kv| kv["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+        };
+        let secrets = names("secrets");
+        for env in names("environment") {
+            if secrets.contains(&env) {
+                problems.push(format!(
+                    "{at}: {env:?} is in both environment and secrets (ECS refuses a name in \
+                     both): keep one"
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// A revision that runs already and equals the input (one of `current`, the services' task

@@ -37,6 +37,7 @@ pub async fn at_call_point(s: &Settings, r: &Rollback) -> anyhow::Result<Deploy>
     let started = log::now();
     let result = async {
         let config = cli_support::aws::load_config(&s.aws, None).await?;
+        crate::arn::check_regions(&s.arn_regions, config.region().map_or("", |r| r.as_ref()))?;
         deploy(&Client::new(&config), &s.cluster, r, s.quiet).await
     }
     .await;

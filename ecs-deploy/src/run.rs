@@ -18,8 +18,9 @@ use aws_sdk_ecs::Client;
 use cli_support::signal::{Signal, Signals};
 use tokio::time::Instant;
 
+use crate::before::State;
 use crate::exit;
-use crate::follow::{self, Ctx, Watch};
+use crate::follow::{self, Ctx, Start, Watch};
 use crate::log::{self, Log};
 use crate::prepare;
 use crate::rollback;
@@ -59,6 +60,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     let mut watches: Vec<Watch> = d.services.iter().map(|name| Watch::new(name)).collect();
     let result = async {
         let config = cli_support::aws::load_config(&s.aws, None).await?;
+        crate::arn::check_regions(&s.arn_regions, config.region().map_or("", |r| r.as_ref()))?;
         let ecs = Client::new(&config);
         // CALL POINT (verify.rs): `--verify`, before anything is registered or changed.
         if d.verify {
@@ -144,19 +146,43 @@ async fn deploy(
     };
     let mut printed = Vec::new();
     for w in watches.iter_mut() {
+        let before = w
+            .before
+            .clone()
+            .unwrap_or_else(|| unreachable!("set by prepare"));
         let td = prepared
             .as_ref()
-            .map_or(w.recorded_td.clone(), |r| r.arn.clone());
+            .map_or(before.set_to.clone(), |r| r.arn.clone());
         if !printed.contains(&td) {
             cli_support::output::print(format!("{td}\n").as_bytes())?;
             printed.push(td.clone());
         }
         w.summary.task_definition_arn = Some(td.clone());
-        if td == w.recorded_td && !d.force_new_deployment {
-            ctx.log
-                .service(&w.name, format_args!("unchanged: runs {td} already"));
-            w.verdict = Some(Verdict::Unchanged);
-            w.summary.verdict = "unchanged";
+        if td == before.set_to && !d.force_new_deployment {
+            match before.state {
+                State::Stable => {
+                    ctx.log
+                        .service(&w.name, format_args!("unchanged: runs {td} already"));
+                    w.verdict = Some(Verdict::Unchanged);
+                    w.summary.verdict = "unchanged";
+                }
+                State::InProgress => {
+                    ctx.log.service(
+                        &w.name,
+                        format_args!(
+                            "a rollout of {td} is in progress already: following it (no update)"
+                        ),
+                    );
+                    w.start = Start::Follow;
+                }
+                State::Failed => {
+                    ctx.log.service(
+                        &w.name,
+                        format_args!("the last rollout of {td} failed: deploying it again"),
+                    );
+                    w.start = Start::Again;
+                }
+            }
         }
     }
     if let Some(r) = &prepared {
@@ -222,8 +248,15 @@ async fn prepare(
     };
     let services = crate::ecs::describe_services(ctx.ecs, ctx.cluster, &d.services).await?;
     for (w, svc) in watches.iter_mut().zip(&services) {
-        w.recorded_td = svc.task_definition().unwrap_or_default().to_owned();
+        let before = crate::before::assess(svc);
+        w.recorded_td.clone_from(&before.target);
         w.not_ours = svc.current_service_deployment().map(str::to_owned);
+        w.primary_id = svc
+            .deployments()
+            .iter()
+            .find(|d| d.status() == Some("PRIMARY"))
+            .and_then(|d| d.id())
+            .map(str::to_owned);
         w.seen.mark_events(svc.events());
         // The revisions running now (a finished deployment's target may be one that failed).
         let revisions: Vec<&str> = svc
@@ -238,25 +271,45 @@ async fn prepare(
             service_deployment_arn: w.not_ours.clone(),
             service_revision_arn: revision.clone(),
         };
+        let target = if before.state == State::Stable {
+            "the rollback target".to_owned()
+        } else {
+            format!("the rollback target is {}", before.target)
+        };
         ctx.log.service(
             &w.name,
             format_args!(
-                "runs {} (service deployment {}, revision {}): the rollback target",
-                w.recorded_td,
+                "{} (service deployment {}, revision {}): {target}",
+                crate::before::describe(&before),
                 w.not_ours.as_deref().unwrap_or("none"),
                 revision.as_deref().unwrap_or("none")
             ),
         );
+        if !before.target_completed {
+            ctx.log.warn(
+                &w.name,
+                format_args!(
+                    "no revision of the service is known to have completed a rollout: a \
+                     rollback returns to {}, which may not be healthy",
+                    before.target
+                ),
+            );
+        }
+        w.before = Some(before);
     }
     match &d.input {
         Input::Current => Ok(None),
         Input::Existing(reference) => prepare::existing(ctx.ecs, reference).await.map(Some),
         Input::Register { .. } => {
             let checked = checked.unwrap_or_else(|| unreachable!("checked above"));
+            // What each service is set to (a re-run finds its own deployment) and what it
+            // runs: the input may be either.
             let mut current: Vec<String> = Vec::new();
-            for w in watches.iter() {
-                if !current.contains(&w.recorded_td) {
-                    current.push(w.recorded_td.clone());
+            for b in watches.iter().filter_map(|w| w.before.as_ref()) {
+                for td in [&b.set_to, &b.target] {
+                    if !current.contains(td) {
+                        current.push(td.clone());
+                    }
                 }
             }
             if let Some(arn) = prepare::unchanged(ctx.ecs, &checked, &current).await? {
@@ -282,12 +335,24 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
     w.summary.started_at = log::rfc3339(&started);
     let result = async {
         w.updated = true;
+        if w.start == Start::Follow {
+            // Our task definition is rolling out already (a re-run after a timeout or a
+            // signal): follow that deployment to its verdict; a second one would restart it.
+            w.deployment_id.clone_from(&w.primary_id);
+            if let Some(arn) = w.not_ours.take() {
+                w.follow_deployment(&arn, ctx.log);
+            }
+            w.until.clone_from(&d.until);
+            let v = follow::follow(ctx, w, &td, deadline).await;
+            w.until = None;
+            return v;
+        }
         let svc = match crate::ecs::update_service(
             ctx.ecs,
             ctx.cluster,
             &w.name,
             &td,
-            d.force_new_deployment,
+            d.force_new_deployment || w.start == Start::Again,
         )
         .await
         {
@@ -340,7 +405,15 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
     w.summary.verdict = v.name();
     w.summary.reason = v.reason().map(str::to_owned);
     match v {
-        Verdict::Deployed => ctx.log.service(&w.name, "deployed"),
+        Verdict::Deployed => {
+            ctx.log.service(&w.name, "deployed");
+            if w.desired == Some(0) {
+                let warning = "desiredCount is 0: no task of the new task definition ran, so \
+                               the deployment did not exercise it";
+                ctx.log.warn(&w.name, warning);
+                w.summary.warnings.push(warning.to_owned());
+            }
+        }
         Verdict::Reached(msg) => ctx.log.service(&w.name, msg),
         Verdict::RolledBackByEcs(why) if w.last_td.as_deref() == Some(w.recorded_td.as_str()) => {
             let msg = format!(

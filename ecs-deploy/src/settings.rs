@@ -28,7 +28,7 @@ pub struct Deploy {
     pub force_new_deployment: bool,
     pub verify: bool,
     pub rollback_on_failure: bool,
-    /// `--until STAGE`: a lifecycle stage name (cli::STAGES).
+    /// `--until STAGE`: a lifecycle stage name (until::ORDER).
     pub until: Option<String>,
 }
 
@@ -59,7 +59,6 @@ pub struct Settings {
     /// The regions named by ARNs on the command line: (flag, region), for
     /// `arn::check_regions` once the configured region is known.
     // Read by run.rs once the AWS configuration is loaded.
-    #[allow(dead_code)]
     pub arn_regions: Vec<(String, String)>,
 }
 

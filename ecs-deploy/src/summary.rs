@@ -57,6 +57,9 @@ pub struct ServiceSummary {
     pub verdict: &'static str,
     /// Why, in a sentence, when it is not `deployed` or `unchanged`.
     pub reason: Option<String>,
+    /// What a careful reader should know about a verdict (a deploy to a service with
+    /// desiredCount 0 ran no task of the new task definition).
+    pub warnings: Vec<String>,
     /// The tripped circuit breaker (`circuit breaker`) or CloudWatch alarms, by name.
     pub tripped: Vec<String>,
     /// The service events seen while following, oldest first.

@@ -9,7 +9,10 @@ Reads the ECS service model of the botocore installed next to this Python (the w
 
   ecs-taskdef/src/model.rs             every shape RegisterTaskDefinition reaches, as Rust
                                        statics (no SDK): members, required members, enum
-                                       values; the read-only TaskDefinition members.
+                                       values, bounds (min/max length of strings, count of
+                                       lists, range of integers); the read-only
+                                       TaskDefinition members; CONSTRAINTS, every constraint
+                                       by JSON path pattern (for tests and documentation).
   ecs-taskdef/src/register/mapping.rs  register-ready JSON -> aws-sdk-ecs builders, one
                                        function per structure, member by member
                                        (feature `register`).
@@ -20,6 +23,12 @@ ecs-taskdef/src/register.rs (value helpers, errors, the public entry point, test
 When botocore knows a member that the pinned aws-sdk-ecs does not, list it in SDK_LACKS: the
 mapping then fails with a clear error for that member instead of dropping it. The test
 `no_member_is_lost` in register/tests.rs catches the other direction.
+
+Constraints: `required`, `min`/`max` and `enum` are emitted; a shape trait the generator does
+not know fails it (a new model version brings its constraints, or stops here). A `pattern` is
+checked only in the form the ECS model uses today, `(CLASS*)`: not anchored (Smithy patterns
+are not), so it matches every string and there is nothing to emit; any other pattern fails the
+generator until it is handled.
 """
 
 import gzip
@@ -121,6 +130,62 @@ def rust_str(s):
     return json.dumps(s)
 
 
+# Shape traits that constrain nothing a client can check, or that the generator handles.
+KNOWN_TRAITS = {
+    "type", "members", "member", "key", "value", "documentation", "enum", "required",
+    "union", "min", "max", "pattern", "box", "sensitive", "deprecated",
+    "deprecatedMessage", "deprecatedSince", "exception", "error", "fault",
+}
+UNANCHORED_STAR = re.compile(r"^\(\[[^\]]*\]\*\)$")
+
+
+def check_traits(name, shape):
+    unknown = set(shape) - KNOWN_TRAITS
+    if unknown:
+        raise SystemExit(f"shape {name} has traits the generator does not know: {sorted(unknown)}")
+    pattern = shape.get("pattern")
+    if pattern is not None and not UNANCHORED_STAR.match(pattern):
+        raise SystemExit(f"shape {name} has a pattern the generator does not handle: {pattern!r}")
+
+
+def rust_range(shape):
+    def opt(key):
+        return f"Some({shape[key]})" if key in shape else "None"
+
+    if "min" not in shape and "max" not in shape:
+        return "Range::ANY"
+    return f"Range {{ min: {opt('min')}, max: {opt('max')} }}"
+
+
+def constraints(shapes):
+    """(path pattern, shape name, rule) for every constraint, in model order: `[]` is any
+    item of a list or any value of a map."""
+    out = []
+
+    def walk(name, path, stack):
+        if name in stack:
+            return
+        shape = shapes[name]
+        stack = stack | {name}
+        if "min" in shape or "max" in shape:
+            out.append((path or ".", name, "Rule::Bounds"))
+        if shape.get("enum"):
+            out.append((path or ".", name, "Rule::Enum"))
+        if shape["type"] == "structure":
+            required = set(shape.get("required", []))
+            for m, spec in shape["members"].items():
+                if m in required:
+                    out.append((f"{path}.{m}", spec["shape"], "Rule::Required"))
+                walk(spec["shape"], f"{path}.{m}", stack)
+        elif shape["type"] == "list":
+            walk(shape["member"]["shape"], f"{path}[]", stack)
+        elif shape["type"] == "map":
+            walk(shape["value"]["shape"], f"{path}[]", stack)
+
+    walk(REQUEST, "", set())
+    return out
+
+
 def gen_model(model, shapes, order):
     out = [RUST_HEADER.format(version=botocore.__version__)]
     out.append(
@@ -128,7 +193,7 @@ def gen_model(model, shapes, order):
 //! The ECS API model as far as RegisterTaskDefinition reaches: every shape, its members and
 //! which of them are required, enum values. Plain statics, no SDK.
 
-use super::{Kind, Member, Shape};
+use super::{Constraint, Kind, Member, Range, Rule, Shape};
 """
     )
     api = model["metadata"]["apiVersion"]
@@ -170,8 +235,19 @@ use super::{Kind, Member, Shape};
         + ", ".join(rust_str(m) for (s, m) in sorted(SDK_LACKS) if s == REQUEST)
         + "];\n"
     )
+    out.append(
+        "/// Every constraint of the model on RegisterTaskDefinition input, by JSON path pattern\n"
+        "/// (`[]`: any item of a list, any value of a map), in model order.\n"
+        "pub static CONSTRAINTS: &[Constraint] = &["
+        + ", ".join(
+            f"Constraint {{ path: {rust_str(p)}, shape: &{screaming(n)}, rule: {r} }}"
+            for p, n, r in constraints(shapes)
+        )
+        + "];\n"
+    )
     for name in order:
         shape = shapes[name]
+        check_traits(name, shape)
         t = shape["type"]
         static = screaming(name)
         doc = f"/// `{name}`" + (" (the RegisterTaskDefinition input)" if name == REQUEST else "")
@@ -200,7 +276,8 @@ use super::{Kind, Member, Shape};
         else:
             raise SystemExit(f"unsupported shape type {t} ({name})")
         out.append(
-            f"{doc}\npub static {static}: Shape = Shape {{ name: {rust_str(name)}, kind: {kind} }};\n"
+            f"{doc}\npub static {static}: Shape = Shape {{ name: {rust_str(name)}, kind: {kind}, "
+            f"range: {rust_range(shape)} }};\n"
         )
     return "".join(out)
 

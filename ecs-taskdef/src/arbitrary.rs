@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use crate::{Kind, Shape, model};
 
 /// Any value of `shape`: optional members present about a third of the time, lists and
-/// maps of 0 to 2 items, any 32-bit integer, any printable string (empty included).
+/// maps of 0 to 2 items, any 32-bit integer, any printable string (empty included) of up to
+/// 12 characters, each within the shape's bounds ([`crate::Range`]).
 pub fn value_of(shape: &'static Shape) -> BoxedStrategy<Value> {
     match shape.kind {
         Kind::Structure {
@@ -41,7 +42,7 @@ pub fn value_of(shape: &'static Shape) -> BoxedStrategy<Value> {
                 .prop_map(|kvs| Value::Object(kvs.into_iter().flatten().collect()))
                 .boxed()
         }
-        Kind::List(item) => proptest::collection::vec(value_of(item), 0..3)
+        Kind::List(item) => proptest::collection::vec(value_of(item), counts(shape, 0, 2))
             .prop_map(Value::Array)
             .boxed(),
         Kind::Map(item) => {
@@ -52,10 +53,36 @@ pub fn value_of(shape: &'static Shape) -> BoxedStrategy<Value> {
         Kind::String { values } if !values.is_empty() => proptest::sample::select(values)
             .prop_map(|s| json!(s))
             .boxed(),
-        Kind::String { .. } => "\\PC{0,12}".prop_map(Value::String).boxed(),
-        Kind::Integer => any::<i32>().prop_map(|n| json!(n)).boxed(),
+        Kind::String { .. } => {
+            let len = counts(shape, 0, 12);
+            let pattern = format!("\\PC{{{},{}}}", len.start(), len.end());
+            proptest::string::string_regex(&pattern)
+                .expect("a valid pattern")
+                .prop_map(Value::String)
+                .boxed()
+        }
+        Kind::Integer => {
+            let min = shape
+                .range
+                .min
+                .map_or(i32::MIN, |m| i32::try_from(m).unwrap_or(i32::MAX));
+            let max = shape
+                .range
+                .max
+                .map_or(i32::MAX, |m| i32::try_from(m).unwrap_or(i32::MAX));
+            (min..=max).prop_map(|n| json!(n)).boxed()
+        }
         Kind::Boolean => any::<bool>().prop_map(Value::Bool).boxed(),
     }
+}
+
+/// From `low` to `high` (items or characters), within the shape's bounds.
+fn counts(shape: &Shape, low: usize, high: usize) -> std::ops::RangeInclusive<usize> {
+    let bound =
+        |b: Option<i64>, default: usize| b.map_or(default, |b| usize::try_from(b).unwrap_or(0));
+    let min = bound(shape.range.min, low).max(low);
+    let max = bound(shape.range.max, high).min(high).max(min);
+    min..=max
 }
 
 /// A register-ready task definition: the API rejects an empty tag list, so there is none;

@@ -3,8 +3,10 @@
 //! built from register-ready JSON.
 //!
 //! - [`model`] (always available, no SDK): every shape RegisterTaskDefinition reaches, generated
-//!   from the botocore service model by `ecs-taskdef/codegen/gen_ecs_register.py`; the 9
-//!   read-only `TaskDefinition` members; where the model comes from ([`model::SOURCE`]).
+//!   from the botocore service model by `ecs-taskdef/codegen/gen_ecs_register.py`, with
+//!   their constraints (required members, enum values, [`Range`]s of lengths, counts and
+//!   numbers; [`model::CONSTRAINTS`] lists them all by JSON path pattern); the 9 read-only
+//!   `TaskDefinition` members; where the model comes from ([`model::SOURCE`]).
 //! - [`clean`] (no SDK): a DescribeTaskDefinition answer (or register-ready JSON) -> the
 //!   register-ready input, as taskdef-clean writes it ([`clean::register_input`]), e.g. to
 //!   tell whether a task definition is the one a service runs; problems are [`problem`]s,
@@ -36,6 +38,61 @@ pub struct Shape {
     /// The model's name for it (`ContainerDefinition`, `BoxedInteger`, ...).
     pub name: &'static str,
     pub kind: Kind,
+    /// The model's bounds: characters of a string, items of a list, the value of an integer.
+    pub range: Range,
+}
+
+/// A minimum and a maximum, either or both absent (`min`/`max` in the model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+impl Range {
+    /// No bounds.
+    pub const ANY: Range = Range {
+        min: None,
+        max: None,
+    };
+
+    /// Whether `n` is within the bounds.
+    pub fn contains(&self, n: i64) -> bool {
+        self.min.is_none_or(|min| n >= min) && self.max.is_none_or(|max| n <= max)
+    }
+
+    /// The bounds as a message says them: `1 to 128`, `at least 1`, `at most 50`.
+    pub fn describe(&self) -> String {
+        match (self.min, self.max) {
+            (Some(min), Some(max)) => format!("{min} to {max}"),
+            (Some(min), None) => format!("at least {min}"),
+            (None, Some(max)) => format!("at most {max}"),
+            (None, None) => "any".to_owned(),
+        }
+    }
+}
+
+/// One constraint of the model on RegisterTaskDefinition input, where it applies
+/// ([`model::CONSTRAINTS`], generated): for tests that violate each one, and documentation.
+#[derive(Debug)]
+pub struct Constraint {
+    /// A JSON path pattern, as jq writes paths, with `[]` for any item of a list or any value
+    /// of a map: `.tags[].key`.
+    pub path: &'static str,
+    /// The shape of the value there; its [`Range`] or enum values are the constraint.
+    pub shape: &'static Shape,
+    pub rule: Rule,
+}
+
+/// What a [`Constraint`] asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// The member must be present.
+    Required,
+    /// The shape's [`Range`]: a string's length in characters, a list's items, an integer.
+    Bounds,
+    /// One of the shape's enum values (a warning: AWS adds values).
+    Enum,
 }
 
 /// What a shape is.
@@ -178,6 +235,31 @@ mod tests {
             panic!("networkMode is a string")
         };
         assert!(values.contains(&"awsvpc"));
+    }
+
+    #[test]
+    fn the_constraints_of_the_model_are_generated_by_path() {
+        let find = |path: &str, rule: Rule| {
+            model::CONSTRAINTS
+                .iter()
+                .find(|c| c.path == path && c.rule == rule)
+                .unwrap_or_else(|| panic!("{path} {rule:?}"))
+        };
+        let key = find(".tags[].key", Rule::Bounds);
+        assert_eq!(key.shape.name, "TagKey");
+        assert_eq!(
+            (key.shape.range.min, key.shape.range.max),
+            (Some(1), Some(128))
+        );
+        assert_eq!(find(".tags", Rule::Bounds).shape.range.max, Some(50));
+        let mps = ".containerDefinitions[].resourceRequirements[].sharingStrategy.nvidiaMps";
+        let percent = find(&format!("{mps}.maxComputePercent"), Rule::Bounds);
+        assert!(!percent.shape.range.contains(0) && percent.shape.range.contains(100));
+        assert!(!percent.shape.range.contains(101));
+        assert_eq!(percent.shape.range.describe(), "1 to 100");
+        find(".family", Rule::Required);
+        find(".networkMode", Rule::Enum);
+        assert_eq!(model::STRING.range, Range::ANY);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! The ECS API model as far as RegisterTaskDefinition reaches: every shape, its members and
 //! which of them are required, enum values. Plain statics, no SDK.
 
-use super::{Kind, Member, Shape};
+use super::{Constraint, Kind, Member, Range, Rule, Shape};
 /// Where the model comes from.
 pub const SOURCE: &str = "botocore 1.44.8, ECS API 2014-11-13";
 /// The same text as [`SOURCE`], as a macro for `concat!` (a tool's `--version`).
@@ -30,6 +30,330 @@ pub const READ_ONLY: &[&str] = &[
 pub const DESCRIBE_RESPONSE: &[&str] = &["taskDefinition", "tags"];
 /// RegisterTaskDefinition members the pinned aws-sdk-ecs cannot send (its model is older).
 pub const SDK_LACKS: &[&str] = &["trustedExecutionConfiguration"];
+/// Every constraint of the model on RegisterTaskDefinition input, by JSON path pattern
+/// (`[]`: any item of a list, any value of a map), in model order.
+pub static CONSTRAINTS: &[Constraint] = &[
+    Constraint {
+        path: ".family",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".networkMode",
+        shape: &NETWORK_MODE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions",
+        shape: &CONTAINER_DEFINITIONS,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].repositoryCredentials.credentialsParameter",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].portMappings[].protocol",
+        shape: &TRANSPORT_PROTOCOL,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].portMappings[].appProtocol",
+        shape: &APPLICATION_PROTOCOL,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].restartPolicy.enabled",
+        shape: &BOXED_BOOLEAN,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].environmentFiles[].value",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].environmentFiles[].type",
+        shape: &ENVIRONMENT_FILE_TYPE,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].environmentFiles[].type",
+        shape: &ENVIRONMENT_FILE_TYPE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].linuxParameters.devices[].hostPath",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].linuxParameters.devices[].permissions[]",
+        shape: &DEVICE_CGROUP_PERMISSION,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].linuxParameters.tmpfs[].containerPath",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].linuxParameters.tmpfs[].size",
+        shape: &INTEGER,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].secrets[].name",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].secrets[].valueFrom",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].dependsOn[].containerName",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].dependsOn[].condition",
+        shape: &CONTAINER_CONDITION,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].dependsOn[].condition",
+        shape: &CONTAINER_CONDITION,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].versionConsistency",
+        shape: &VERSION_CONSISTENCY,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].extraHosts[].hostname",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].extraHosts[].ipAddress",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].ulimits[].name",
+        shape: &ULIMIT_NAME,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].ulimits[].name",
+        shape: &ULIMIT_NAME,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].ulimits[].softLimit",
+        shape: &INTEGER,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].ulimits[].hardLimit",
+        shape: &INTEGER,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].logConfiguration.logDriver",
+        shape: &LOG_DRIVER,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].logConfiguration.logDriver",
+        shape: &LOG_DRIVER,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].logConfiguration.secretOptions[].name",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].logConfiguration.secretOptions[].valueFrom",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].healthCheck.command",
+        shape: &STRING_LIST,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].resourceRequirements[].type",
+        shape: &RESOURCE_TYPE,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].resourceRequirements[].type",
+        shape: &RESOURCE_TYPE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".containerDefinitions[].resourceRequirements[].sharingStrategy.nvidiaMps.memory",
+        shape: &NVIDIA_MPS_ALLOCATION_MEMORY_INTEGER,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].resourceRequirements[].sharingStrategy.nvidiaMps.memory",
+        shape: &NVIDIA_MPS_ALLOCATION_MEMORY_INTEGER,
+        rule: Rule::Bounds,
+    },
+    Constraint {
+        path: ".containerDefinitions[].resourceRequirements[].sharingStrategy.nvidiaMps.maxComputePercent",
+        shape: &NVIDIA_MPS_ALLOCATION_MAX_COMPUTE_PERCENT_INTEGER,
+        rule: Rule::Bounds,
+    },
+    Constraint {
+        path: ".containerDefinitions[].firelensConfiguration.type",
+        shape: &FIRELENS_CONFIGURATION_TYPE,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".containerDefinitions[].firelensConfiguration.type",
+        shape: &FIRELENS_CONFIGURATION_TYPE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".volumes[].dockerVolumeConfiguration.scope",
+        shape: &SCOPE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".volumes[].efsVolumeConfiguration.fileSystemId",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".volumes[].efsVolumeConfiguration.transitEncryption",
+        shape: &EFS_TRANSIT_ENCRYPTION,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".volumes[].efsVolumeConfiguration.authorizationConfig.iam",
+        shape: &EFS_AUTHORIZATION_CONFIG_IAM,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".volumes[].s3filesVolumeConfiguration.fileSystemArn",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".volumes[].fsxWindowsFileServerVolumeConfiguration.fileSystemId",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".volumes[].fsxWindowsFileServerVolumeConfiguration.rootDirectory",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".volumes[].fsxWindowsFileServerVolumeConfiguration.authorizationConfig",
+        shape: &F_SX_WINDOWS_FILE_SERVER_AUTHORIZATION_CONFIG,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".volumes[].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".volumes[].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.domain",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".placementConstraints[].type",
+        shape: &TASK_DEFINITION_PLACEMENT_CONSTRAINT_TYPE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".requiresCompatibilities[]",
+        shape: &COMPATIBILITY,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".tags",
+        shape: &TAGS,
+        rule: Rule::Bounds,
+    },
+    Constraint {
+        path: ".tags[].key",
+        shape: &TAG_KEY,
+        rule: Rule::Bounds,
+    },
+    Constraint {
+        path: ".tags[].value",
+        shape: &TAG_VALUE,
+        rule: Rule::Bounds,
+    },
+    Constraint {
+        path: ".pidMode",
+        shape: &PID_MODE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".ipcMode",
+        shape: &IPC_MODE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".proxyConfiguration.type",
+        shape: &PROXY_CONFIGURATION_TYPE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".proxyConfiguration.containerName",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".inferenceAccelerators[].deviceName",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".inferenceAccelerators[].deviceType",
+        shape: &STRING,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".ephemeralStorage.sizeInGiB",
+        shape: &INTEGER,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".runtimePlatform.cpuArchitecture",
+        shape: &CPU_ARCHITECTURE,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".runtimePlatform.operatingSystemFamily",
+        shape: &OS_FAMILY,
+        rule: Rule::Enum,
+    },
+    Constraint {
+        path: ".trustedExecutionConfiguration.isolationMode",
+        shape: &ISOLATION_MODE,
+        rule: Rule::Required,
+    },
+    Constraint {
+        path: ".trustedExecutionConfiguration.isolationMode",
+        shape: &ISOLATION_MODE,
+        rule: Rule::Enum,
+    },
+];
 /// `RegisterTaskDefinitionRequest` (the RegisterTaskDefinition input)
 pub static REGISTER_TASK_DEFINITION_REQUEST: Shape = Shape {
     name: "RegisterTaskDefinitionRequest",
@@ -133,11 +457,13 @@ pub static REGISTER_TASK_DEFINITION_REQUEST: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `String`
 pub static STRING: Shape = Shape {
     name: "String",
     kind: Kind::String { values: &[] },
+    range: Range::ANY,
 };
 /// `NetworkMode`
 pub static NETWORK_MODE: Shape = Shape {
@@ -145,11 +471,13 @@ pub static NETWORK_MODE: Shape = Shape {
     kind: Kind::String {
         values: &["bridge", "host", "awsvpc", "none"],
     },
+    range: Range::ANY,
 };
 /// `ContainerDefinitions`
 pub static CONTAINER_DEFINITIONS: Shape = Shape {
     name: "ContainerDefinitions",
     kind: Kind::List(&CONTAINER_DEFINITION),
+    range: Range::ANY,
 };
 /// `ContainerDefinition`
 pub static CONTAINER_DEFINITION: Shape = Shape {
@@ -369,6 +697,7 @@ pub static CONTAINER_DEFINITION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `RepositoryCredentials`
 pub static REPOSITORY_CREDENTIALS: Shape = Shape {
@@ -381,26 +710,31 @@ pub static REPOSITORY_CREDENTIALS: Shape = Shape {
         }],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `Integer`
 pub static INTEGER: Shape = Shape {
     name: "Integer",
     kind: Kind::Integer,
+    range: Range::ANY,
 };
 /// `BoxedInteger`
 pub static BOXED_INTEGER: Shape = Shape {
     name: "BoxedInteger",
     kind: Kind::Integer,
+    range: Range::ANY,
 };
 /// `StringList`
 pub static STRING_LIST: Shape = Shape {
     name: "StringList",
     kind: Kind::List(&STRING),
+    range: Range::ANY,
 };
 /// `PortMappingList`
 pub static PORT_MAPPING_LIST: Shape = Shape {
     name: "PortMappingList",
     kind: Kind::List(&PORT_MAPPING),
+    range: Range::ANY,
 };
 /// `PortMapping`
 pub static PORT_MAPPING: Shape = Shape {
@@ -440,6 +774,7 @@ pub static PORT_MAPPING: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `TransportProtocol`
 pub static TRANSPORT_PROTOCOL: Shape = Shape {
@@ -447,6 +782,7 @@ pub static TRANSPORT_PROTOCOL: Shape = Shape {
     kind: Kind::String {
         values: &["tcp", "udp"],
     },
+    range: Range::ANY,
 };
 /// `ApplicationProtocol`
 pub static APPLICATION_PROTOCOL: Shape = Shape {
@@ -454,11 +790,13 @@ pub static APPLICATION_PROTOCOL: Shape = Shape {
     kind: Kind::String {
         values: &["http", "http2", "grpc"],
     },
+    range: Range::ANY,
 };
 /// `BoxedBoolean`
 pub static BOXED_BOOLEAN: Shape = Shape {
     name: "BoxedBoolean",
     kind: Kind::Boolean,
+    range: Range::ANY,
 };
 /// `ContainerRestartPolicy`
 pub static CONTAINER_RESTART_POLICY: Shape = Shape {
@@ -483,16 +821,19 @@ pub static CONTAINER_RESTART_POLICY: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `IntegerList`
 pub static INTEGER_LIST: Shape = Shape {
     name: "IntegerList",
     kind: Kind::List(&BOXED_INTEGER),
+    range: Range::ANY,
 };
 /// `EnvironmentVariables`
 pub static ENVIRONMENT_VARIABLES: Shape = Shape {
     name: "EnvironmentVariables",
     kind: Kind::List(&KEY_VALUE_PAIR),
+    range: Range::ANY,
 };
 /// `KeyValuePair`
 pub static KEY_VALUE_PAIR: Shape = Shape {
@@ -512,11 +853,13 @@ pub static KEY_VALUE_PAIR: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `EnvironmentFiles`
 pub static ENVIRONMENT_FILES: Shape = Shape {
     name: "EnvironmentFiles",
     kind: Kind::List(&ENVIRONMENT_FILE),
+    range: Range::ANY,
 };
 /// `EnvironmentFile`
 pub static ENVIRONMENT_FILE: Shape = Shape {
@@ -536,16 +879,19 @@ pub static ENVIRONMENT_FILE: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `EnvironmentFileType`
 pub static ENVIRONMENT_FILE_TYPE: Shape = Shape {
     name: "EnvironmentFileType",
     kind: Kind::String { values: &["s3"] },
+    range: Range::ANY,
 };
 /// `MountPointList`
 pub static MOUNT_POINT_LIST: Shape = Shape {
     name: "MountPointList",
     kind: Kind::List(&MOUNT_POINT),
+    range: Range::ANY,
 };
 /// `MountPoint`
 pub static MOUNT_POINT: Shape = Shape {
@@ -570,11 +916,13 @@ pub static MOUNT_POINT: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `VolumeFromList`
 pub static VOLUME_FROM_LIST: Shape = Shape {
     name: "VolumeFromList",
     kind: Kind::List(&VOLUME_FROM),
+    range: Range::ANY,
 };
 /// `VolumeFrom`
 pub static VOLUME_FROM: Shape = Shape {
@@ -594,6 +942,7 @@ pub static VOLUME_FROM: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `LinuxParameters`
 pub static LINUX_PARAMETERS: Shape = Shape {
@@ -638,6 +987,7 @@ pub static LINUX_PARAMETERS: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `KernelCapabilities`
 pub static KERNEL_CAPABILITIES: Shape = Shape {
@@ -657,11 +1007,13 @@ pub static KERNEL_CAPABILITIES: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `DevicesList`
 pub static DEVICES_LIST: Shape = Shape {
     name: "DevicesList",
     kind: Kind::List(&DEVICE),
+    range: Range::ANY,
 };
 /// `Device`
 pub static DEVICE: Shape = Shape {
@@ -686,11 +1038,13 @@ pub static DEVICE: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `DeviceCgroupPermissions`
 pub static DEVICE_CGROUP_PERMISSIONS: Shape = Shape {
     name: "DeviceCgroupPermissions",
     kind: Kind::List(&DEVICE_CGROUP_PERMISSION),
+    range: Range::ANY,
 };
 /// `DeviceCgroupPermission`
 pub static DEVICE_CGROUP_PERMISSION: Shape = Shape {
@@ -698,11 +1052,13 @@ pub static DEVICE_CGROUP_PERMISSION: Shape = Shape {
     kind: Kind::String {
         values: &["read", "write", "mknod"],
     },
+    range: Range::ANY,
 };
 /// `TmpfsList`
 pub static TMPFS_LIST: Shape = Shape {
     name: "TmpfsList",
     kind: Kind::List(&TMPFS),
+    range: Range::ANY,
 };
 /// `Tmpfs`
 pub static TMPFS: Shape = Shape {
@@ -727,11 +1083,13 @@ pub static TMPFS: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `SecretList`
 pub static SECRET_LIST: Shape = Shape {
     name: "SecretList",
     kind: Kind::List(&SECRET),
+    range: Range::ANY,
 };
 /// `Secret`
 pub static SECRET: Shape = Shape {
@@ -751,11 +1109,13 @@ pub static SECRET: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `ContainerDependencies`
 pub static CONTAINER_DEPENDENCIES: Shape = Shape {
     name: "ContainerDependencies",
     kind: Kind::List(&CONTAINER_DEPENDENCY),
+    range: Range::ANY,
 };
 /// `ContainerDependency`
 pub static CONTAINER_DEPENDENCY: Shape = Shape {
@@ -775,6 +1135,7 @@ pub static CONTAINER_DEPENDENCY: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `ContainerCondition`
 pub static CONTAINER_CONDITION: Shape = Shape {
@@ -782,6 +1143,7 @@ pub static CONTAINER_CONDITION: Shape = Shape {
     kind: Kind::String {
         values: &["START", "COMPLETE", "SUCCESS", "HEALTHY"],
     },
+    range: Range::ANY,
 };
 /// `VersionConsistency`
 pub static VERSION_CONSISTENCY: Shape = Shape {
@@ -789,11 +1151,13 @@ pub static VERSION_CONSISTENCY: Shape = Shape {
     kind: Kind::String {
         values: &["enabled", "disabled"],
     },
+    range: Range::ANY,
 };
 /// `HostEntryList`
 pub static HOST_ENTRY_LIST: Shape = Shape {
     name: "HostEntryList",
     kind: Kind::List(&HOST_ENTRY),
+    range: Range::ANY,
 };
 /// `HostEntry`
 pub static HOST_ENTRY: Shape = Shape {
@@ -813,16 +1177,19 @@ pub static HOST_ENTRY: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `DockerLabelsMap`
 pub static DOCKER_LABELS_MAP: Shape = Shape {
     name: "DockerLabelsMap",
     kind: Kind::Map(&STRING),
+    range: Range::ANY,
 };
 /// `UlimitList`
 pub static ULIMIT_LIST: Shape = Shape {
     name: "UlimitList",
     kind: Kind::List(&ULIMIT),
+    range: Range::ANY,
 };
 /// `Ulimit`
 pub static ULIMIT: Shape = Shape {
@@ -847,6 +1214,7 @@ pub static ULIMIT: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `UlimitName`
 pub static ULIMIT_NAME: Shape = Shape {
@@ -870,6 +1238,7 @@ pub static ULIMIT_NAME: Shape = Shape {
             "stack",
         ],
     },
+    range: Range::ANY,
 };
 /// `LogConfiguration`
 pub static LOG_CONFIGURATION: Shape = Shape {
@@ -894,6 +1263,7 @@ pub static LOG_CONFIGURATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `LogDriver`
 pub static LOG_DRIVER: Shape = Shape {
@@ -910,11 +1280,13 @@ pub static LOG_DRIVER: Shape = Shape {
             "awsfirelens",
         ],
     },
+    range: Range::ANY,
 };
 /// `LogConfigurationOptionsMap`
 pub static LOG_CONFIGURATION_OPTIONS_MAP: Shape = Shape {
     name: "LogConfigurationOptionsMap",
     kind: Kind::Map(&STRING),
+    range: Range::ANY,
 };
 /// `HealthCheck`
 pub static HEALTH_CHECK: Shape = Shape {
@@ -949,11 +1321,13 @@ pub static HEALTH_CHECK: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `SystemControls`
 pub static SYSTEM_CONTROLS: Shape = Shape {
     name: "SystemControls",
     kind: Kind::List(&SYSTEM_CONTROL),
+    range: Range::ANY,
 };
 /// `SystemControl`
 pub static SYSTEM_CONTROL: Shape = Shape {
@@ -973,11 +1347,13 @@ pub static SYSTEM_CONTROL: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `ResourceRequirements`
 pub static RESOURCE_REQUIREMENTS: Shape = Shape {
     name: "ResourceRequirements",
     kind: Kind::List(&RESOURCE_REQUIREMENT),
+    range: Range::ANY,
 };
 /// `ResourceRequirement`
 pub static RESOURCE_REQUIREMENT: Shape = Shape {
@@ -1002,6 +1378,7 @@ pub static RESOURCE_REQUIREMENT: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `ResourceType`
 pub static RESOURCE_TYPE: Shape = Shape {
@@ -1009,6 +1386,7 @@ pub static RESOURCE_TYPE: Shape = Shape {
     kind: Kind::String {
         values: &["GPU", "InferenceAccelerator", "NeuronDevice"],
     },
+    range: Range::ANY,
 };
 /// `SharingStrategy`
 pub static SHARING_STRATEGY: Shape = Shape {
@@ -1021,6 +1399,7 @@ pub static SHARING_STRATEGY: Shape = Shape {
         }],
         union: true,
     },
+    range: Range::ANY,
 };
 /// `NvidiaMpsAllocation`
 pub static NVIDIA_MPS_ALLOCATION: Shape = Shape {
@@ -1040,16 +1419,25 @@ pub static NVIDIA_MPS_ALLOCATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `NvidiaMpsAllocationMemoryInteger`
 pub static NVIDIA_MPS_ALLOCATION_MEMORY_INTEGER: Shape = Shape {
     name: "NvidiaMpsAllocationMemoryInteger",
     kind: Kind::Integer,
+    range: Range {
+        min: Some(1),
+        max: None,
+    },
 };
 /// `NvidiaMpsAllocationMaxComputePercentInteger`
 pub static NVIDIA_MPS_ALLOCATION_MAX_COMPUTE_PERCENT_INTEGER: Shape = Shape {
     name: "NvidiaMpsAllocationMaxComputePercentInteger",
     kind: Kind::Integer,
+    range: Range {
+        min: Some(1),
+        max: Some(100),
+    },
 };
 /// `FirelensConfiguration`
 pub static FIRELENS_CONFIGURATION: Shape = Shape {
@@ -1069,6 +1457,7 @@ pub static FIRELENS_CONFIGURATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `FirelensConfigurationType`
 pub static FIRELENS_CONFIGURATION_TYPE: Shape = Shape {
@@ -1076,16 +1465,19 @@ pub static FIRELENS_CONFIGURATION_TYPE: Shape = Shape {
     kind: Kind::String {
         values: &["fluentd", "fluentbit"],
     },
+    range: Range::ANY,
 };
 /// `FirelensConfigurationOptionsMap`
 pub static FIRELENS_CONFIGURATION_OPTIONS_MAP: Shape = Shape {
     name: "FirelensConfigurationOptionsMap",
     kind: Kind::Map(&STRING),
+    range: Range::ANY,
 };
 /// `VolumeList`
 pub static VOLUME_LIST: Shape = Shape {
     name: "VolumeList",
     kind: Kind::List(&VOLUME),
+    range: Range::ANY,
 };
 /// `Volume`
 pub static VOLUME: Shape = Shape {
@@ -1130,6 +1522,7 @@ pub static VOLUME: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `HostVolumeProperties`
 pub static HOST_VOLUME_PROPERTIES: Shape = Shape {
@@ -1142,6 +1535,7 @@ pub static HOST_VOLUME_PROPERTIES: Shape = Shape {
         }],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `DockerVolumeConfiguration`
 pub static DOCKER_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1176,6 +1570,7 @@ pub static DOCKER_VOLUME_CONFIGURATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `Scope`
 pub static SCOPE: Shape = Shape {
@@ -1183,11 +1578,13 @@ pub static SCOPE: Shape = Shape {
     kind: Kind::String {
         values: &["task", "shared"],
     },
+    range: Range::ANY,
 };
 /// `StringMap`
 pub static STRING_MAP: Shape = Shape {
     name: "StringMap",
     kind: Kind::Map(&STRING),
+    range: Range::ANY,
 };
 /// `EFSVolumeConfiguration`
 pub static EFS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1222,6 +1619,7 @@ pub static EFS_VOLUME_CONFIGURATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `EFSTransitEncryption`
 pub static EFS_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -1229,6 +1627,7 @@ pub static EFS_TRANSIT_ENCRYPTION: Shape = Shape {
     kind: Kind::String {
         values: &["ENABLED", "DISABLED"],
     },
+    range: Range::ANY,
 };
 /// `EFSAuthorizationConfig`
 pub static EFS_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1248,6 +1647,7 @@ pub static EFS_AUTHORIZATION_CONFIG: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `EFSAuthorizationConfigIAM`
 pub static EFS_AUTHORIZATION_CONFIG_IAM: Shape = Shape {
@@ -1255,6 +1655,7 @@ pub static EFS_AUTHORIZATION_CONFIG_IAM: Shape = Shape {
     kind: Kind::String {
         values: &["ENABLED", "DISABLED"],
     },
+    range: Range::ANY,
 };
 /// `S3FilesVolumeConfiguration`
 pub static S_3_FILES_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1284,6 +1685,7 @@ pub static S_3_FILES_VOLUME_CONFIGURATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `FSxWindowsFileServerVolumeConfiguration`
 pub static F_SX_WINDOWS_FILE_SERVER_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1308,6 +1710,7 @@ pub static F_SX_WINDOWS_FILE_SERVER_VOLUME_CONFIGURATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `FSxWindowsFileServerAuthorizationConfig`
 pub static F_SX_WINDOWS_FILE_SERVER_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1327,11 +1730,13 @@ pub static F_SX_WINDOWS_FILE_SERVER_AUTHORIZATION_CONFIG: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `TaskDefinitionPlacementConstraints`
 pub static TASK_DEFINITION_PLACEMENT_CONSTRAINTS: Shape = Shape {
     name: "TaskDefinitionPlacementConstraints",
     kind: Kind::List(&TASK_DEFINITION_PLACEMENT_CONSTRAINT),
+    range: Range::ANY,
 };
 /// `TaskDefinitionPlacementConstraint`
 pub static TASK_DEFINITION_PLACEMENT_CONSTRAINT: Shape = Shape {
@@ -1351,6 +1756,7 @@ pub static TASK_DEFINITION_PLACEMENT_CONSTRAINT: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `TaskDefinitionPlacementConstraintType`
 pub static TASK_DEFINITION_PLACEMENT_CONSTRAINT_TYPE: Shape = Shape {
@@ -1358,11 +1764,13 @@ pub static TASK_DEFINITION_PLACEMENT_CONSTRAINT_TYPE: Shape = Shape {
     kind: Kind::String {
         values: &["memberOf"],
     },
+    range: Range::ANY,
 };
 /// `CompatibilityList`
 pub static COMPATIBILITY_LIST: Shape = Shape {
     name: "CompatibilityList",
     kind: Kind::List(&COMPATIBILITY),
+    range: Range::ANY,
 };
 /// `Compatibility`
 pub static COMPATIBILITY: Shape = Shape {
@@ -1370,11 +1778,16 @@ pub static COMPATIBILITY: Shape = Shape {
     kind: Kind::String {
         values: &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"],
     },
+    range: Range::ANY,
 };
 /// `Tags`
 pub static TAGS: Shape = Shape {
     name: "Tags",
     kind: Kind::List(&TAG),
+    range: Range {
+        min: Some(0),
+        max: Some(50),
+    },
 };
 /// `Tag`
 pub static TAG: Shape = Shape {
@@ -1394,16 +1807,25 @@ pub static TAG: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `TagKey`
 pub static TAG_KEY: Shape = Shape {
     name: "TagKey",
     kind: Kind::String { values: &[] },
+    range: Range {
+        min: Some(1),
+        max: Some(128),
+    },
 };
 /// `TagValue`
 pub static TAG_VALUE: Shape = Shape {
     name: "TagValue",
     kind: Kind::String { values: &[] },
+    range: Range {
+        min: Some(0),
+        max: Some(256),
+    },
 };
 /// `PidMode`
 pub static PID_MODE: Shape = Shape {
@@ -1411,6 +1833,7 @@ pub static PID_MODE: Shape = Shape {
     kind: Kind::String {
         values: &["host", "task"],
     },
+    range: Range::ANY,
 };
 /// `IpcMode`
 pub static IPC_MODE: Shape = Shape {
@@ -1418,6 +1841,7 @@ pub static IPC_MODE: Shape = Shape {
     kind: Kind::String {
         values: &["host", "task", "none"],
     },
+    range: Range::ANY,
 };
 /// `ProxyConfiguration`
 pub static PROXY_CONFIGURATION: Shape = Shape {
@@ -1442,6 +1866,7 @@ pub static PROXY_CONFIGURATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `ProxyConfigurationType`
 pub static PROXY_CONFIGURATION_TYPE: Shape = Shape {
@@ -1449,16 +1874,19 @@ pub static PROXY_CONFIGURATION_TYPE: Shape = Shape {
     kind: Kind::String {
         values: &["APPMESH"],
     },
+    range: Range::ANY,
 };
 /// `ProxyConfigurationProperties`
 pub static PROXY_CONFIGURATION_PROPERTIES: Shape = Shape {
     name: "ProxyConfigurationProperties",
     kind: Kind::List(&KEY_VALUE_PAIR),
+    range: Range::ANY,
 };
 /// `InferenceAccelerators`
 pub static INFERENCE_ACCELERATORS: Shape = Shape {
     name: "InferenceAccelerators",
     kind: Kind::List(&INFERENCE_ACCELERATOR),
+    range: Range::ANY,
 };
 /// `InferenceAccelerator`
 pub static INFERENCE_ACCELERATOR: Shape = Shape {
@@ -1478,6 +1906,7 @@ pub static INFERENCE_ACCELERATOR: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `EphemeralStorage`
 pub static EPHEMERAL_STORAGE: Shape = Shape {
@@ -1490,6 +1919,7 @@ pub static EPHEMERAL_STORAGE: Shape = Shape {
         }],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `RuntimePlatform`
 pub static RUNTIME_PLATFORM: Shape = Shape {
@@ -1509,6 +1939,7 @@ pub static RUNTIME_PLATFORM: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `CPUArchitecture`
 pub static CPU_ARCHITECTURE: Shape = Shape {
@@ -1516,6 +1947,7 @@ pub static CPU_ARCHITECTURE: Shape = Shape {
     kind: Kind::String {
         values: &["X86_64", "ARM64"],
     },
+    range: Range::ANY,
 };
 /// `OSFamily`
 pub static OS_FAMILY: Shape = Shape {
@@ -1534,6 +1966,7 @@ pub static OS_FAMILY: Shape = Shape {
             "LINUX",
         ],
     },
+    range: Range::ANY,
 };
 /// `TrustedExecutionConfiguration`
 pub static TRUSTED_EXECUTION_CONFIGURATION: Shape = Shape {
@@ -1553,6 +1986,7 @@ pub static TRUSTED_EXECUTION_CONFIGURATION: Shape = Shape {
         ],
         union: false,
     },
+    range: Range::ANY,
 };
 /// `IsolationMode`
 pub static ISOLATION_MODE: Shape = Shape {
@@ -1560,4 +1994,5 @@ pub static ISOLATION_MODE: Shape = Shape {
     kind: Kind::String {
         values: &["SHARED", "ISOLATED_SANDBOX", "CONFIDENTIAL_SANDBOX"],
     },
+    range: Range::ANY,
 };

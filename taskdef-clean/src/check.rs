@@ -1,7 +1,8 @@
 //! Check a clean task definition against the ECS model (generated from botocore, in
-//! ecs-taskdef): wrong types and missing required members are errors; members and enum
-//! values the model does not know are kept with a warning (errors with --strict), because
-//! AWS adds them faster than any model is updated.
+//! ecs-taskdef): wrong types, missing required members, and values outside the model's bounds
+//! (a string's length, a list's items, an integer's range: `ecs_taskdef::Range`) are errors;
+//! members and enum values the model does not know are kept with a warning (errors with
+//! --strict), because AWS adds them faster than any model is updated.
 
 use cli_support::json_path::{JsonPath, Segment};
 use ecs_taskdef::image_ref;
@@ -288,6 +289,7 @@ impl<'a> Checker<'a> {
         match (&shape.kind, value) {
             (Kind::Structure { .. }, Value::Object(obj)) => self.structure(shape, obj),
             (Kind::List(item), Value::Array(items)) => {
+                self.bounds(shape, items.len(), value);
                 for (i, v) in items.iter().enumerate() {
                     self.steps.push_index(i);
                     self.value(item, v);
@@ -302,6 +304,7 @@ impl<'a> Checker<'a> {
                 }
             }
             (Kind::String { values }, Value::String(s)) => {
+                self.bounds(shape, s.chars().count(), value);
                 if !values.is_empty() && !values.contains(&s.as_str()) && self.hidden() {
                     let what = format!(
                         "a string that is not a {} value the ECS model knows ({}); model: {}; \
@@ -342,6 +345,8 @@ impl<'a> Checker<'a> {
                         "expected an integer, found {} ({hint})",
                         self.show(value)
                     ));
+                } else if let Some(n) = n.as_i64() {
+                    self.range(shape, n);
                 }
             }
             (Kind::Boolean, Value::Bool(_)) => {}
@@ -369,6 +374,70 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
+    }
+
+    /// An integer within the shape's bounds.
+    fn range(&mut self, shape: &'static Shape, n: i64) {
+        if shape.range.contains(n) {
+            return;
+        }
+        let shown = if self.hidden() {
+            "the value".to_owned()
+        } else {
+            n.to_string()
+        };
+        let todo = match (shape.range.min, shape.range.max) {
+            (Some(min), Some(max)) => format!("a value from {min} to {max}"),
+            (Some(min), None) => format!("{min} or more"),
+            (None, Some(max)) => format!("{max} or less"),
+            (None, None) => unreachable!("a value out of no bounds"),
+        };
+        self.error(format!(
+            "{shown} is out of range: {} takes {} (the ECS model, {}); write {todo}",
+            shape.name,
+            shape.range.describe(),
+            model::SOURCE,
+        ));
+    }
+
+    /// A string's length (`len` characters) or a list's items within the shape's bounds;
+    /// the message says what the AWS CLI would (`invalid length ..., valid min length: 1`).
+    fn bounds(&mut self, shape: &'static Shape, len: usize, value: &Value) {
+        let range = shape.range;
+        let n = i64::try_from(len).unwrap_or(i64::MAX);
+        if range.contains(n) {
+            return;
+        }
+        let list = matches!(value, Value::Array(_));
+        let unit = |k: i64| match (list, k) {
+            (true, 1) => "item",
+            (true, _) => "items",
+            (false, 1) => "character",
+            (false, _) => "characters",
+        };
+        let (side, bound) = match range.min {
+            Some(min) if n < min => ("min", min),
+            _ => ("max", range.max.unwrap_or_default()),
+        };
+        let what = match value {
+            Value::Array(_) => format!("the list has {n} {}", unit(n)),
+            Value::String(s) if s.is_empty() => "the string is empty".to_owned(),
+            _ if self.hidden() => format!("the string is {n} {} long", unit(n)),
+            _ => format!("{} is {n} {} long", describe_value(value), unit(n)),
+        };
+        let todo = match (side, list) {
+            ("min", true) => format!("give it at least {bound} {}", unit(bound)),
+            ("min", false) => format!("write at least {bound} {}", unit(bound)),
+            (_, true) => format!("keep at most {bound} {}", unit(bound)),
+            _ => format!("shorten it to at most {bound} {}", unit(bound)),
+        };
+        let valid = if list { "count" } else { "length" };
+        self.error(format!(
+            "{what}, and {} takes {} {} (invalid {valid}, valid {side} {valid}: {bound}); {todo}",
+            shape.name,
+            range.describe(),
+            unit(2)
+        ));
     }
 
     fn structure(&mut self, shape: &'static Shape, obj: &'a Map<String, Value>) {

@@ -13,18 +13,22 @@ use crate::edit::{ContainerKey, ContainerKeyValue, ImageEdit};
 pub const EXIT_STATUS: &str = "\
 EXIT STATUS
     0  register-ready JSON written (warnings, if any, were printed); with --check: no
-       errors (warnings alone pass; --strict makes them errors)
+       errors (warnings alone pass; --strict makes them errors); with --diff: the two
+       task definitions are the same registration
     1  the input is not a task definition that can be made register-ready, or an edit or
        the filter failed: invalid JSON (line and column), wrong shape, null inside an
-       array, wrong member types, an image reference, cpu or memory ECS rejects, a task
+       array, wrong member types, a missing required member, a length, count or number
+       outside the model's bounds, an image reference, cpu or memory ECS rejects, a task
        size Fargate does not run, unknown container, a name in both environment and
        secrets, a filter that fails at run time or does not yield exactly one object;
        with --strict: unknown members or enum values too, and a size Fargate does not run
        where the launch type is not said; with --check: any of these errors, all listed;
-       the input or the output file cannot be read or written
+       the input or the output file cannot be read or written; with --diff: the two task
+       definitions differ (the differences were printed)
     2  usage: unknown or malformed options (--image, --cpu, --memory, --env, --secret,
        ...), one container given two images, a filter that does not compile, a terminal
-       on stdin
+       on stdin; with --diff: also either input cannot be read or made register-ready
+       (its problems were printed), as diff's trouble
   130  stopped by SIGINT (Ctrl-C) after the input was read: the filter was stopped,
        nothing written (no partial output, no temporary file)
   143  stopped by SIGTERM, likewise";
@@ -66,10 +70,19 @@ members are dropped at any depth, a null inside an array is an error; empty stri
 Members the ECS model does not know are kept with a warning (--strict: an error; --drop KEY \
 removes top-level ones): the output is register-ready whenever no warning was printed.
 
-Checks beyond types: image references, the task-level cpu and memory forms, a name in both \
+Every constraint the ECS model states is checked: types, required members, a string's \
+length, a list's items and a number's range (an empty tag key, nvidiaMps percentages outside 1 \
+to 100 are errors), enum values (a warning with a suggestion).
+
+Checks beyond the model: image references, the task-level cpu and memory forms, a name in both \
 environment and secrets of a container, and the task \
 sizes Fargate runs (an error when requiresCompatibilities has FARGATE, a warning when no \
 launch type is said).
+
+--diff OLD compares OLD (cleaned) with the input (cleaned, edited, filtered): per container the \
+image, environment and secrets added, removed or changed (by name), any other member as a JSON \
+path with its old and new values, the tags by key; what the API fills in when it registers \
+(empty lists, essential: true, protocol \"tcp\") is no difference.
 
 Edits apply after cleaning, in this order: task-level options, --image, --unset-env, --env, \
 --unset-secret, --secret (a name given twice: the last one wins); then --filter sees the clean \
@@ -213,8 +226,43 @@ pub struct Cli {
     )]
     pub arg: Vec<String>,
 
+    /// Compare with OLD (a describe answer or a task definition; '-' is stdin when the
+    /// input is a file): both are cleaned, the edits and filter apply to the input; print
+    /// what differs, exit 0 when equal, 1 when they differ.
+    #[arg(
+        long = "diff",
+        value_name = "OLD",
+        conflicts_with_all = ["output", "check"],
+        help_heading = "Diff"
+    )]
+    pub diff: Option<PathBuf>,
+
+    /// How --diff prints: text (lines by container), json (for machines), markdown (a
+    /// table, for $GITHUB_STEP_SUMMARY or a pull request comment). Default: text.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        requires = "diff",
+        help_heading = "Diff"
+    )]
+    pub format: Option<DiffFormat>,
+
+    /// With --diff: do not show environment values (only which variables were added,
+    /// removed or changed).
+    #[arg(long, requires = "diff", help_heading = "Diff")]
+    pub diff_hide_values: bool,
+
     #[command(flatten)]
     pub generate: GenerateArgs,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 fn parse_cpu(s: &str) -> Result<String, String> {

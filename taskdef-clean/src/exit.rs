@@ -8,6 +8,11 @@ use cli_support::signal::Signal;
 /// an error was found: every problem was printed, nothing was written. Other failures (a
 /// file that cannot be read or written) exit 1 too, through `report::finish`.
 pub const PROBLEMS: u8 = 1;
+/// With --diff: the two task definitions differ (as diff(1)).
+pub const DIFFERENT: u8 = 1;
+/// With --diff: an input cannot be read or made register-ready (as diff(1)'s trouble; the
+/// code usage errors have too).
+pub const DIFF_TROUBLE: u8 = 2;
 /// Stopped by SIGINT (Ctrl-C) after the input was read: the filter's worker was stopped,
 /// nothing was written.
 pub const INTERRUPTED: u8 = 130;

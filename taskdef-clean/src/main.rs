@@ -2,6 +2,7 @@
 
 mod check;
 mod cli;
+mod diff;
 mod edit;
 mod exit;
 mod pipeline;

@@ -1,4 +1,5 @@
-//! The job, from settings to an exit code: read, process, report, write.
+//! The job, from settings to an exit code: read, process, report, write; with --diff, read
+//! and process both inputs, print what differs.
 //!
 //! Once the input is read, SIGINT and SIGTERM stop the run cleanly (`cli_support::signal`):
 //! a filter's worker is stopped, nothing is written (no partial output, no temporary file)
@@ -14,9 +15,9 @@ use cli_support::report;
 use cli_support::signal::{Signal, Signals};
 use serde_json::Value;
 
-use crate::exit;
-use crate::pipeline::{Options, process};
-use crate::settings::{Destination, Settings};
+use crate::pipeline::{Options, Outcome, process};
+use crate::settings::{Destination, Format, Settings};
+use crate::{diff, exit};
 
 /// The input: [`cli_support::input::JSON_LIMIT`] (64 MiB), a thousand times the largest task
 /// definition ECS registers.
@@ -26,63 +27,38 @@ const INPUT_LIMIT: cli_support::input::Limit = cli_support::input::Limit {
 };
 
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
-    let input = cli_support::input::read_input_limited(
-        settings.input.as_deref(),
-        "describe-task-definition JSON",
-        "aws ecs describe-task-definition --task-definition web --include TAGS | taskdef-clean",
-        INPUT_LIMIT,
-    )?;
+    if settings.diff.is_some() {
+        // As diff(1): trouble is 2, so that 1 means "different" only. A signal keeps its code.
+        return compare(settings).map_err(|e| {
+            if e.chain()
+                .any(|c| c.downcast_ref::<report::Exit>().is_some())
+            {
+                e
+            } else {
+                report::exit(exit::DIFF_TROUBLE, format!("{e:#}"))
+            }
+        });
+    }
+    let input = read(settings.input.as_deref())?;
     let json = input.json()?;
     let note = |message: String| {
         if !settings.quiet {
             cli_support::note(message);
         }
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let signals = {
-        let _runtime = rt.enter();
-        cli_support::signal::listen().context("cannot handle SIGINT and SIGTERM")?
-    };
-    // The filter runs in its worker until it is done or a signal comes (then the worker is
-    // killed: dropping the run kills it).
-    let run_filter = |filter: &Filter, input: &Value| -> Result<Vec<Value>, RunError> {
-        rt.block_on(async {
-            tokio::select! {
-                outputs = filter.run_async(jq::from_json(input)) => {
-                    outputs?.iter().map(jq::to_json).collect()
-                }
-                signal = signals.first() => Err(RunError {
-                    message: format!("stopped by {signal}"),
-                    raised: None,
-                }),
-            }
-        })
-    };
+    let job = Job::start()?;
     let opts = Options {
         strict: settings.strict,
         drop: &settings.drop,
         edits: settings.edits,
         filter: settings.filter.as_ref(),
-        run_filter: Some(&run_filter),
+        run_filter: None,
     };
-    let outcome = process(json, &opts);
-    if let Some(signal) = signal_came(&rt, &signals) {
+    let outcome = job.process(json, opts);
+    if let Some(signal) = job.signal_came() {
         return Err(stopped(signal, "nothing written"));
     }
-    for problem in &outcome.problems {
-        let text = match problem.location {
-            Some(_) => format!("{}: {problem}", input.source),
-            None => problem.to_string(),
-        };
-        // Under GitHub Actions, each problem is also an annotation on the run.
-        if problem.is_error() {
-            report::error_annotated(text);
-        } else {
-            report::warn_annotated(text);
-        }
-    }
+    print_problems(&outcome, &input.source);
     let errors = outcome.errors();
     let Some(output) = outcome.output else {
         if errors > 1 {
@@ -114,7 +90,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut bytes, &output)?;
     }
     bytes.push(b'\n');
-    if let Some(signal) = signal_came(&rt, &signals) {
+    if let Some(signal) = job.signal_came() {
         return Err(stopped(signal, "nothing written"));
     }
     match file {
@@ -123,10 +99,144 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     }
     // A signal during the write: the output is complete (it is written atomically); the
     // exit code still says that the run was asked to stop.
-    if let Some(signal) = signal_came(&rt, &signals) {
+    if let Some(signal) = job.signal_came() {
         return Err(stopped(signal, "the output was written completely first"));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--diff OLD`: clean OLD, clean (edit, filter) the input, print what differs.
+fn compare(settings: Settings) -> anyhow::Result<ExitCode> {
+    let Some(how) = settings.diff.clone() else {
+        unreachable!("compare runs with --diff")
+    };
+    let new_input = read(settings.input.as_deref())?;
+    let old_input = read(Some(&how.old))?;
+    let (new_json, old_json) = (new_input.json()?, old_input.json()?);
+    let job = Job::start()?;
+    let old = job.process(
+        old_json,
+        Options {
+            strict: settings.strict,
+            drop: &settings.drop,
+            ..Options::default()
+        },
+    );
+    let new = job.process(
+        new_json,
+        Options {
+            strict: settings.strict,
+            drop: &settings.drop,
+            edits: settings.edits,
+            filter: settings.filter.as_ref(),
+            run_filter: None,
+        },
+    );
+    if let Some(signal) = job.signal_came() {
+        return Err(stopped(signal, "nothing compared"));
+    }
+    print_problems(&old, &old_input.source);
+    print_problems(&new, &new_input.source);
+    let (Some(Value::Object(old)), Some(Value::Object(new))) = (old.output, new.output) else {
+        return Err(report::exit(
+            exit::DIFF_TROUBLE,
+            "nothing compared: the task definitions above cannot be made register-ready",
+        ));
+    };
+    let diff = diff::diff(old, new, how.hide_values);
+    let mut text = match how.format {
+        Format::Text => diff::text(&diff),
+        Format::Markdown => diff::markdown(&diff),
+        Format::Json => serde_json::to_string_pretty(&diff)?,
+    };
+    if how.format == Format::Json {
+        text.push('\n');
+    }
+    output::print(text.as_bytes())?;
+    if diff.equal {
+        if !settings.quiet && how.format == Format::Text {
+            cli_support::note(format!(
+                "{} and {} are the same registration",
+                old_input.source, new_input.source
+            ));
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(exit::DIFFERENT))
+    }
+}
+
+fn read(file: Option<&std::path::Path>) -> anyhow::Result<cli_support::input::Input> {
+    cli_support::input::read_input_limited(
+        file,
+        "describe-task-definition JSON",
+        "aws ecs describe-task-definition --task-definition web --include TAGS | taskdef-clean",
+        INPUT_LIMIT,
+    )
+}
+
+/// Each problem on stderr, located in its input (and, under GitHub Actions, as an
+/// annotation on the run).
+fn print_problems(outcome: &Outcome, source: &cli_support::input::Source) {
+    for problem in &outcome.problems {
+        let text = match problem.location {
+            Some(_) => format!("{source}: {problem}"),
+            None => problem.to_string(),
+        };
+        if problem.is_error() {
+            report::error_annotated(text);
+        } else {
+            report::warn_annotated(text);
+        }
+    }
+}
+
+/// The runtime a filter runs on, and the signals that stop it.
+struct Job {
+    rt: tokio::runtime::Runtime,
+    signals: Signals,
+}
+
+impl Job {
+    fn start() -> anyhow::Result<Job> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let signals = {
+            let _runtime = rt.enter();
+            cli_support::signal::listen().context("cannot handle SIGINT and SIGTERM")?
+        };
+        Ok(Job { rt, signals })
+    }
+
+    /// The pipeline on one input. The filter runs in its worker until it is done or a
+    /// signal comes (then the worker is killed: dropping the run kills it).
+    fn process(&self, json: Value, opts: Options<'_>) -> Outcome {
+        let run_filter = |filter: &Filter, input: &Value| -> Result<Vec<Value>, RunError> {
+            self.rt.block_on(async {
+                tokio::select! {
+                    outputs = filter.run_async(jq::from_json(input)) => {
+                        outputs?.iter().map(jq::to_json).collect()
+                    }
+                    signal = self.signals.first() => Err(RunError {
+                        message: format!("stopped by {signal}"),
+                        raised: None,
+                    }),
+                }
+            })
+        };
+        process(
+            json,
+            &Options {
+                run_filter: Some(&run_filter),
+                ..opts
+            },
+        )
+    }
+
+    fn signal_came(&self) -> Option<Signal> {
+        signal_came(&self.rt, &self.signals)
+    }
 }
 
 /// The signal that came, if one did. Its listener runs only while the runtime is driven:

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use cli_support::jq::Filter;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, DiffFormat};
 use crate::edit::Edits;
 
 /// Where the register-ready JSON goes (`-o` and `--check` exclude each other).
@@ -19,6 +19,24 @@ pub enum Destination {
         path: PathBuf,
         force: bool,
     },
+}
+
+/// `--diff OLD`: compare instead of writing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffSettings {
+    /// OLD; `-` is stdin.
+    pub old: PathBuf,
+    pub format: Format,
+    /// `--diff-hide-values`: environment values are not shown.
+    pub hide_values: bool,
+}
+
+/// How a diff is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
 }
 
 /// What one run does.
@@ -40,6 +58,8 @@ pub struct Settings {
     /// `-q`: no status lines (`register-ready`, the count of errors); errors and warnings
     /// still show.
     pub quiet: bool,
+    /// `--diff OLD`: print what differs from OLD instead of the JSON.
+    pub diff: Option<DiffSettings>,
 }
 
 impl Settings {
@@ -54,6 +74,21 @@ impl Settings {
             None => None,
         };
         crate::edit::repeated_image(&cli.image).map_err(cli_support::usage)?;
+        let stdin = |p: &Option<PathBuf>| p.as_deref().is_none_or(|p| p.as_os_str() == "-");
+        if cli.diff.as_ref().is_some_and(|old| old.as_os_str() == "-") && stdin(&cli.input.file) {
+            return Err(cli_support::usage(
+                "--diff - and the input both read stdin; give one of them as a file (-f FILE)",
+            ));
+        }
+        let diff = cli.diff.map(|old| DiffSettings {
+            old,
+            format: match cli.format {
+                None | Some(DiffFormat::Text) => Format::Text,
+                Some(DiffFormat::Json) => Format::Json,
+                Some(DiffFormat::Markdown) => Format::Markdown,
+            },
+            hide_values: cli.diff_hide_values,
+        });
         Ok(Settings {
             input: cli.input.file,
             destination: match (cli.check, cli.output) {
@@ -81,6 +116,7 @@ impl Settings {
             },
             filter,
             quiet: cli.quiet,
+            diff,
         })
     }
 }

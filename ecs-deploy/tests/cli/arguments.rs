@@ -162,7 +162,6 @@ fn names_and_arns_of_the_configured_region_are_deployed_to() {
 }
 
 #[test]
-#[ignore = "arn::check_regions is called from run.rs in a separate change"]
 fn an_arn_of_another_region_is_a_usage_error() {
     let (env, v1) = web();
     env.cmd()

@@ -2,8 +2,10 @@
 //! with emulator/ext_ecs_deploy.py rolling services out).
 
 mod arguments;
+mod docs;
 mod fixture;
 mod github;
+mod rerun;
 mod rollback;
 mod rollback_command;
 mod rollout;

@@ -292,3 +292,31 @@ fn an_essential_container_exit_is_explained_with_its_code() {
         ));
     assert_eq!(env.service_td("web"), v1);
 }
+
+#[test]
+fn an_image_of_unset_variables_and_a_name_in_environment_and_secrets_register_nothing() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    let mut td = taskdef("web", "/web:");
+    td["containerDefinitions"][0]["environment"] =
+        serde_json::json!([{"name": "API_KEY", "value": "hunter2-value"}]);
+    td["containerDefinitions"][0]["secrets"] = serde_json::json!(
+        [{"name": "API_KEY", "valueFrom": "arn:aws:ssm:us-east-2:123456789012:parameter/k"}]
+    );
+    env.cmd()
+        .args(["--service", "web"])
+        .write_stdin(td.to_string())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            ".containerDefinitions[0] (container \"app\"): image \"/web:\" is not a valid image \
+             reference",
+        ))
+        .stderr(predicate::str::contains(
+            "\"API_KEY\" is in both environment and secrets",
+        ))
+        .stderr(predicate::str::contains("hunter2").not());
+    assert_eq!(env.revisions("web"), std::slice::from_ref(&v1));
+}

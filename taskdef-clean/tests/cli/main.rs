@@ -1,8 +1,10 @@
 //! The taskdef-clean binary, tested as a user runs it: real stdin and stdout, exit codes,
 //! stdout and stderr checked separately.
 
+mod constraints;
 mod conventions;
 mod depth;
+mod diff;
 mod docs;
 mod edits;
 mod errors;

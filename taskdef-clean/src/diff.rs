@@ -1,0 +1,354 @@
+//! `--diff OLD`: what differs between two register-ready task definitions, in the terms a
+//! reviewer reads. Containers are matched by name; per container the image, the environment
+//! (by name: its order does not count) and the secrets (by name), then any other member as a
+//! JSON path relative to the container; the tags by key; any other member of the task
+//! definition as a JSON path. Arrays other than those are compared item by item (`command`,
+//! `entryPoint`: their order counts, as for the API).
+//!
+//! What the API fills in when it registers is no difference (a describe answer has it, the
+//! register input that made it may not): an empty list or object and an absent member, a
+//! container's `essential: true` and `cpu: 0`, a port mapping's `protocol: "tcp"`, its
+//! `hostPort: 0`, and a `hostPort` equal to the `containerPort` in `awsvpc` or `host` mode.
+
+mod render;
+
+use cli_support::json_path::JsonPath;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use render::{markdown, text};
+
+/// The difference between two task definitions (`--diff --format json` writes it).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Diff {
+    /// No difference at all.
+    pub equal: bool,
+    /// Containers added, removed or changed: the new definition's order, then the removed.
+    pub containers: Vec<ContainerDiff>,
+    /// Tags added, removed or changed, by key.
+    pub tags: Vec<Entry>,
+    /// Other members of the task definition that differ.
+    pub members: Vec<Change>,
+}
+
+/// What happened to a container, a variable, a secret or a tag.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// One container that differs.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ContainerDiff {
+    pub name: String,
+    pub status: Status,
+    /// The image, when it changed (an added container's image as `new`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Change>,
+    /// Environment variables added, removed or changed, by name.
+    pub environment: Vec<Entry>,
+    /// Secrets added, removed or changed, by name; the values are their `valueFrom`.
+    pub secrets: Vec<Entry>,
+    /// Other members of the container that differ (paths from the container).
+    pub members: Vec<Change>,
+}
+
+/// A named entry (an environment variable, a secret, a tag) that differs. `old` and `new`
+/// are absent where there is none, and for environment values with `--diff-hide-values`.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Entry {
+    pub name: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<Value>,
+}
+
+/// A member that differs, at `path` (as jq writes it); `old` or `new` absent where the
+/// member is.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Change {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<Value>,
+}
+
+/// The difference from `old` to `new` (both register-ready). `hide_values`: environment
+/// values are not in the result.
+pub fn diff(mut old: Map<String, Value>, mut new: Map<String, Value>, hide_values: bool) -> Diff {
+    normalize(&mut old);
+    normalize(&mut new);
+    let mut members = Vec::new();
+    let mut path = JsonPath::root();
+    compare_members(
+        &old,
+        &new,
+        &["containerDefinitions", "tags"],
+        &mut path,
+        &mut members,
+    );
+    let tags = entries(old.get("tags"), new.get("tags"), "key", "value", false);
+    let containers = containers(
+        old.get("containerDefinitions"),
+        new.get("containerDefinitions"),
+        hide_values,
+    );
+    Diff {
+        equal: members.is_empty() && tags.is_empty() && containers.is_empty(),
+        containers,
+        tags,
+        members,
+    }
+}
+
+/// The containers of a definition, by name.
+fn by_name(list: Option<&Value>) -> Vec<(&str, &Map<String, Value>)> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let c = c.as_object()?;
+            Some((c.get("name").and_then(Value::as_str).unwrap_or(""), c))
+        })
+        .collect()
+}
+
+fn containers(old: Option<&Value>, new: Option<&Value>, hide_values: bool) -> Vec<ContainerDiff> {
+    let old = by_name(old);
+    let new = by_name(new);
+    let mut out = Vec::new();
+    for (name, n) in &new {
+        let o = old.iter().find(|(k, _)| k == name).map(|(_, c)| *c);
+        let status = if o.is_some() {
+            Status::Changed
+        } else {
+            Status::Added
+        };
+        let empty = Map::new();
+        let o = o.unwrap_or(&empty);
+        let image = match (o.get("image"), n.get("image")) {
+            (a, b) if a == b => None,
+            (a, b) => Some(Change {
+                path: ".image".to_owned(),
+                old: a.cloned(),
+                new: b.cloned(),
+            }),
+        };
+        let environment = entries(
+            o.get("environment"),
+            n.get("environment"),
+            "name",
+            "value",
+            hide_values,
+        );
+        let secrets = entries(
+            o.get("secrets"),
+            n.get("secrets"),
+            "name",
+            "valueFrom",
+            false,
+        );
+        let mut members = Vec::new();
+        if status == Status::Changed {
+            compare_members(
+                o,
+                n,
+                &["name", "image", "environment", "secrets"],
+                &mut JsonPath::root(),
+                &mut members,
+            );
+        }
+        let changed = image.is_some()
+            || !environment.is_empty()
+            || !secrets.is_empty()
+            || !members.is_empty();
+        if status == Status::Added || changed {
+            out.push(ContainerDiff {
+                name: (*name).to_owned(),
+                status,
+                image,
+                environment,
+                secrets,
+                members,
+            });
+        }
+    }
+    for (name, _) in old.iter().filter(|(k, _)| !new.iter().any(|(n, _)| n == k)) {
+        out.push(ContainerDiff {
+            name: (*name).to_owned(),
+            status: Status::Removed,
+            image: None,
+            environment: Vec::new(),
+            secrets: Vec::new(),
+            members: Vec::new(),
+        });
+    }
+    out
+}
+
+/// Named entries (`[{key, value}]`) compared by name, in the new list's order, then the
+/// removed ones. A name given twice counts once, with its last value (as the container
+/// sees it).
+fn entries(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    key: &str,
+    value: &str,
+    hide_values: bool,
+) -> Vec<Entry> {
+    let pairs = |list: Option<&Value>| -> Vec<(String, Option<Value>)> {
+        let mut out: Vec<(String, Option<Value>)> = Vec::new();
+        for item in list.and_then(Value::as_array).into_iter().flatten() {
+            let Some(name) = item.get(key).and_then(Value::as_str) else {
+                continue;
+            };
+            let v = item.get(value).cloned();
+            match out.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = v,
+                None => out.push((name.to_owned(), v)),
+            }
+        }
+        out
+    };
+    let (old, new) = (pairs(old), pairs(new));
+    let shown = |v: &Option<Value>| if hide_values { None } else { v.clone() };
+    let mut out = Vec::new();
+    for (name, v) in &new {
+        match old.iter().find(|(n, _)| n == name) {
+            Some((_, o)) if o == v => {}
+            Some((_, o)) => out.push(Entry {
+                name: name.clone(),
+                status: Status::Changed,
+                old: shown(o),
+                new: shown(v),
+            }),
+            None => out.push(Entry {
+                name: name.clone(),
+                status: Status::Added,
+                old: None,
+                new: shown(v),
+            }),
+        }
+    }
+    for (name, o) in &old {
+        if !new.iter().any(|(n, _)| n == name) {
+            out.push(Entry {
+                name: name.clone(),
+                status: Status::Removed,
+                old: shown(o),
+                new: None,
+            });
+        }
+    }
+    out
+}
+
+/// The members of two objects, but `skip`, compared at `path`.
+fn compare_members(
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    skip: &[&str],
+    path: &mut JsonPath<'_>,
+    out: &mut Vec<Change>,
+) {
+    for (key, n) in new {
+        if skip.contains(&key.as_str()) {
+            continue;
+        }
+        path.push_key(key.clone());
+        compare(old.get(key), Some(n), path, out);
+        path.pop();
+    }
+    for (key, o) in old {
+        if skip.contains(&key.as_str()) || new.contains_key(key) {
+            continue;
+        }
+        path.push_key(key.clone());
+        compare(Some(o), None, path, out);
+        path.pop();
+    }
+}
+
+/// Two values at `path`: objects member by member, arrays item by item, else whole.
+fn compare(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    path: &mut JsonPath<'_>,
+    out: &mut Vec<Change>,
+) {
+    match (old, new) {
+        (Some(a), Some(b)) if a == b => {}
+        (Some(Value::Object(a)), Some(Value::Object(b))) => compare_members(a, b, &[], path, out),
+        (Some(Value::Array(a)), Some(Value::Array(b))) => {
+            for i in 0..a.len().max(b.len()) {
+                path.push_index(i);
+                compare(a.get(i), b.get(i), path, out);
+                path.pop();
+            }
+        }
+        _ => out.push(Change {
+            path: path.to_string(),
+            old: old.cloned(),
+            new: new.cloned(),
+        }),
+    }
+}
+
+/// Remove what the API fills in (see the module's documentation).
+fn normalize(td: &mut Map<String, Value>) {
+    let host_is_container = td
+        .get("networkMode")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m == "awsvpc" || m == "host");
+    if let Some(Value::Array(containers)) = td.get_mut("containerDefinitions") {
+        for c in containers.iter_mut().filter_map(Value::as_object_mut) {
+            drop_if(c, "essential", &Value::Bool(true));
+            drop_if(c, "cpu", &Value::from(0));
+            let ports = c.get_mut("portMappings").and_then(Value::as_array_mut);
+            for p in ports.into_iter().flatten().filter_map(Value::as_object_mut) {
+                drop_if(p, "protocol", &Value::from("tcp"));
+                drop_if(p, "hostPort", &Value::from(0));
+                if host_is_container && p.get("hostPort") == p.get("containerPort") {
+                    p.shift_remove("hostPort");
+                }
+            }
+        }
+    }
+    drop_empty(td);
+}
+
+fn drop_if(obj: &mut Map<String, Value>, key: &str, default: &Value) {
+    if obj.get(key).is_some_and(|v| {
+        v.as_i64()
+            .zip(default.as_i64())
+            .map_or(v == default, |(a, b)| a == b)
+    }) {
+        obj.shift_remove(key);
+    }
+}
+
+/// Members whose value is an empty list or object, at any depth.
+fn drop_empty(obj: &mut Map<String, Value>) {
+    obj.retain(|_, v| {
+        match v {
+            Value::Object(o) => drop_empty(o),
+            Value::Array(items) => {
+                for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                    drop_empty(item);
+                }
+            }
+            _ => {}
+        }
+        !matches!(v, Value::Array(a) if a.is_empty())
+            && !matches!(v, Value::Object(o) if o.is_empty())
+    });
+}
+
+#[cfg(test)]
+mod tests;

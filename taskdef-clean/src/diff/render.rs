@@ -1,0 +1,182 @@
+//! A [`Diff`] as text (a terminal, a log) and as Markdown (`$GITHUB_STEP_SUMMARY`, a pull
+//! request comment). Values are JSON (`"1.4.2"`, `512`); an environment value hidden by
+//! `--diff-hide-values` is said to be hidden.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::{Change, ContainerDiff, Diff, Entry, Status};
+
+/// One line of a diff: where, what, old, new (`None`: absent; hidden values are `None` too,
+/// with `hidden`).
+struct Row<'a> {
+    container: Option<&'a str>,
+    what: String,
+    old: Option<&'a Value>,
+    new: Option<&'a Value>,
+    hidden: bool,
+    /// An entry added or removed (one value to show), not a member.
+    entry: bool,
+}
+
+fn rows(diff: &Diff) -> Vec<Row<'_>> {
+    let mut rows = Vec::new();
+    for c in &diff.containers {
+        container_rows(c, &mut rows);
+    }
+    for t in &diff.tags {
+        rows.push(entry_row(None, "tag", t, false));
+    }
+    for m in &diff.members {
+        rows.push(change_row(None, m));
+    }
+    rows
+}
+
+fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
+    let name = Some(c.name.as_str());
+    match c.status {
+        Status::Added | Status::Removed => {
+            let verb = if c.status == Status::Added {
+                "container added"
+            } else {
+                "container removed"
+            };
+            rows.push(Row {
+                container: name,
+                what: verb.to_owned(),
+                old: None,
+                new: c.image.as_ref().and_then(|i| i.new.as_ref()),
+                hidden: false,
+                entry: true,
+            });
+        }
+        Status::Changed => {
+            if let Some(image) = &c.image {
+                rows.push(Row {
+                    container: name,
+                    what: "image".to_owned(),
+                    old: image.old.as_ref(),
+                    new: image.new.as_ref(),
+                    hidden: false,
+                    entry: false,
+                });
+            }
+        }
+    }
+    if c.status == Status::Removed {
+        return;
+    }
+    let hidden = |e: &Entry| e.old.is_none() && e.new.is_none();
+    for e in &c.environment {
+        rows.push(entry_row(name, "environment", e, hidden(e)));
+    }
+    for e in &c.secrets {
+        rows.push(entry_row(name, "secret", e, false));
+    }
+    for m in &c.members {
+        rows.push(change_row(name, m));
+    }
+}
+
+fn entry_row<'a>(container: Option<&'a str>, kind: &str, e: &'a Entry, hidden: bool) -> Row<'a> {
+    let status = match e.status {
+        Status::Added => "added",
+        Status::Removed => "removed",
+        Status::Changed => "changed",
+    };
+    Row {
+        container,
+        what: format!("{kind} {} {status}", e.name),
+        old: e.old.as_ref(),
+        new: e.new.as_ref(),
+        hidden,
+        entry: e.status != Status::Changed,
+    }
+}
+
+fn change_row<'a>(container: Option<&'a str>, c: &'a Change) -> Row<'a> {
+    Row {
+        container,
+        what: c.path.clone(),
+        old: c.old.as_ref(),
+        new: c.new.as_ref(),
+        hidden: false,
+        entry: false,
+    }
+}
+
+fn show(v: Option<&Value>) -> String {
+    v.map_or_else(|| "(absent)".to_owned(), Value::to_string)
+}
+
+/// The diff for a terminal or a log: one line per difference, by container, then the tags
+/// and the task's members; nothing when equal.
+pub fn text(diff: &Diff) -> String {
+    let mut out = String::new();
+    let mut current: Option<Option<&str>> = None;
+    for row in rows(diff) {
+        if current != Some(row.container) {
+            current = Some(row.container);
+            match row.container {
+                Some(name) => writeln!(out, "container {name:?}:"),
+                None => writeln!(out, "task definition:"),
+            }
+            .expect("a String takes every write");
+        }
+        let change = match (row.hidden, row.entry, row.old, row.new) {
+            (true, ..) => "(value not shown)".to_owned(),
+            (false, true, None, None) => String::new(),
+            (false, true, old, new) => show(new.or(old)),
+            (false, false, old, new) => format!("{} -> {}", show(old), show(new)),
+        };
+        let sep = if change.is_empty() { "" } else { ": " };
+        writeln!(out, "  {}{sep}{change}", row.what).expect("a String takes every write");
+    }
+    out
+}
+
+/// The diff as a Markdown table (a heading, then one row per difference), or a line saying
+/// there is none.
+pub fn markdown(diff: &Diff) -> String {
+    let mut out = String::from("### Task definition changes\n\n");
+    if diff.equal {
+        out.push_str("No changes.\n");
+        return out;
+    }
+    out.push_str("| container | what | old | new |\n|---|---|---|---|\n");
+    for row in rows(diff) {
+        let cell = |v: Option<&Value>| match (row.hidden, v) {
+            (true, _) => "*(not shown)*".to_owned(),
+            (false, None) => String::new(),
+            (false, Some(v)) => code(&v.to_string()),
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            row.container.map(code).unwrap_or_default(),
+            code(&row.what),
+            cell(row.old),
+            cell(row.new)
+        )
+        .expect("a String takes every write");
+    }
+    out
+}
+
+/// `text` as inline code in a table cell: backticks long enough for the ones inside, `|`
+/// escaped, line breaks as spaces.
+pub(super) fn code(text: &str) -> String {
+    let text = text.replace('|', "\\|").replace(['\n', '\r'], " ");
+    let mut ticks = "`".to_owned();
+    while text.contains(ticks.as_str()) {
+        ticks.push('`');
+    }
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}

@@ -1,0 +1,118 @@
+use serde_json::{Map, Value, json};
+
+use super::*;
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(o) => o,
+        _ => panic!("an object"),
+    }
+}
+
+fn td(image: &str, env: Value) -> Map<String, Value> {
+    let mut td = obj(json!({"family": "web", "containerDefinitions": [
+        {"name": "app", "image": image, "command": ["a", "b"]}
+    ]}));
+    td["containerDefinitions"][0]["environment"] = env;
+    td
+}
+
+#[test]
+fn equal_definitions_have_no_difference() {
+    let a = td("web:1", json!([{"name": "A", "value": "1"}]));
+    let d = diff(a.clone(), a.clone(), false);
+    assert!(d.equal);
+    assert_eq!(text(&d), "");
+    assert_eq!(markdown(&d), "### Task definition changes\n\nNo changes.\n");
+}
+
+#[test]
+fn environment_order_does_not_count_but_command_order_does() {
+    let a = td(
+        "web:1",
+        json!([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]),
+    );
+    let b = td(
+        "web:1",
+        json!([{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]),
+    );
+    assert!(diff(a.clone(), b.clone(), false).equal);
+    let mut c = b.clone();
+    c["containerDefinitions"][0]["command"] = json!(["b", "a"]);
+    let d = diff(a.clone(), c.clone(), false);
+    assert!(!d.equal);
+    assert_eq!(
+        text(&d),
+        "container \"app\":\n  .command[0]: \"a\" -> \"b\"\n  .command[1]: \"b\" -> \"a\"\n"
+    );
+}
+
+#[test]
+fn images_variables_secrets_and_members_are_named() {
+    let a = obj(
+        json!({"family": "web", "cpu": "256", "tags": [{"key": "team", "value": "a"}],
+        "containerDefinitions": [
+            {"name": "app", "image": "web:1", "memory": 512,
+             "environment": [{"name": "KEEP", "value": "k"}, {"name": "OLD", "value": "o"},
+                             {"name": "CHANGE", "value": "1"}],
+             "secrets": [{"name": "DB", "valueFrom": "arn:1"}]},
+            {"name": "gone", "image": "x"}]}),
+    );
+    let b = obj(
+        json!({"family": "web", "cpu": "512", "tags": [{"key": "team", "value": "b"}],
+        "containerDefinitions": [
+            {"name": "app", "image": "web:2", "memory": 1024,
+             "environment": [{"name": "CHANGE", "value": "2"}, {"name": "KEEP", "value": "k"},
+                             {"name": "NEW", "value": "n"}],
+             "secrets": [{"name": "DB", "valueFrom": "arn:2"}]},
+            {"name": "sidecar", "image": "envoy:1"}]}),
+    );
+    let d = diff(a.clone(), b.clone(), false);
+    assert_eq!(
+        text(&d),
+        "container \"app\":\n\
+         \x20 image: \"web:1\" -> \"web:2\"\n\
+         \x20 environment CHANGE changed: \"1\" -> \"2\"\n\
+         \x20 environment NEW added: \"n\"\n\
+         \x20 environment OLD removed: \"o\"\n\
+         \x20 secret DB changed: \"arn:1\" -> \"arn:2\"\n\
+         \x20 .memory: 512 -> 1024\n\
+         container \"sidecar\":\n\
+         \x20 container added: \"envoy:1\"\n\
+         container \"gone\":\n\
+         \x20 container removed\n\
+         task definition:\n\
+         \x20 tag team changed: \"a\" -> \"b\"\n\
+         \x20 .cpu: \"256\" -> \"512\"\n"
+    );
+    let hidden = diff(a.clone(), b.clone(), true);
+    assert!(text(&hidden).contains("  environment CHANGE changed: (value not shown)\n"));
+    assert!(!serde_json::to_string(&hidden).unwrap().contains("\"n\""));
+    let md = markdown(&d);
+    assert!(
+        md.contains("| `app` | `image` | `\"web:1\"` | `\"web:2\"` |\n"),
+        "{md}"
+    );
+}
+
+#[test]
+fn what_the_api_fills_in_is_no_difference() {
+    let register = obj(
+        json!({"family": "web", "networkMode": "awsvpc", "containerDefinitions": [
+        {"name": "app", "image": "web:1", "portMappings": [{"containerPort": 80}]}]}),
+    );
+    let described = obj(
+        json!({"family": "web", "networkMode": "awsvpc", "volumes": [],
+        "placementConstraints": [], "containerDefinitions": [
+        {"name": "app", "image": "web:1", "cpu": 0, "essential": true, "environment": [],
+         "mountPoints": [], "volumesFrom": [],
+         "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}]}]}),
+    );
+    assert!(diff(register.clone(), described.clone(), false).equal);
+}
+
+#[test]
+fn markdown_cells_stay_in_their_column() {
+    assert_eq!(render::code("a|b"), "`a\\|b`");
+    assert_eq!(render::code("x`y"), "``x`y``");
+}

@@ -1,0 +1,244 @@
+//! `--diff OLD` (issue 14): what differs between two task definitions, for a reviewer; exit
+//! 0 when equal, 1 when different, 2 for usage and inputs that cannot be compared.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::{cmd, fixture, fixture_text, stderr_of};
+
+fn web() -> Value {
+    serde_json::from_str(&fixture_text("web-register.json")).unwrap()
+}
+
+fn write(dir: &Path, name: &str, v: &Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// `--diff OLD -f NEW ARGS`: exit code, stdout, stderr.
+fn diff(old: &Value, new: &Value, args: &[&str], code: i32) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (
+        write(dir.path(), "old.json", old),
+        write(dir.path(), "new.json", new),
+    );
+    let assert = cmd()
+        .args(["--diff", &old, "-f", &new])
+        .args(args)
+        .assert()
+        .code(code);
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    (stdout, stderr_of(&assert))
+}
+
+#[test]
+fn equal_inputs_exit_0_and_print_nothing() {
+    let (stdout, stderr) = diff(&web(), &web(), &[], 0);
+    assert_eq!(stdout, "");
+    assert!(stderr.ends_with("are the same registration\n"), "{stderr}");
+    let (stdout, stderr) = diff(&web(), &web(), &["-q"], 0);
+    assert_eq!((stdout.as_str(), stderr.as_str()), ("", ""));
+}
+
+#[test]
+fn a_new_image_and_an_edit_are_what_changes() {
+    // The edits apply to the input: what `--image` would change.
+    let (stdout, stderr) = diff(
+        &web(),
+        &web(),
+        &["--image", "app=web:2", "--env", "app:RELEASE=abc"],
+        1,
+    );
+    assert_eq!(stderr, "");
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  image: \
+         \"123456789012.dkr.ecr.us-east-2.amazonaws.com/web:1.4.2\" -> \"web:2\"\n  \
+         environment RELEASE added: \"abc\"\n"
+    );
+}
+
+#[test]
+fn environment_order_does_not_count_command_order_does() {
+    let mut new = web();
+    new["containerDefinitions"][0]["environment"]
+        .as_array_mut()
+        .unwrap()
+        .reverse();
+    new["tags"].as_array_mut().unwrap().reverse();
+    diff(&web(), &new, &[], 0);
+    new["containerDefinitions"][0]["command"] = json!(["bin/web", "8080", "--port"]);
+    let (stdout, _) = diff(&web(), &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  .command[1]: \"--port\" -> \"8080\"\n  .command[2]: \"8080\" -> \
+         \"--port\"\n"
+    );
+}
+
+#[test]
+fn nested_members_are_json_paths_with_old_and_new_values() {
+    let mut new = web();
+    new["containerDefinitions"][1]["logConfiguration"]["options"]["awslogs-group"] =
+        json!("/ecs/web/router");
+    new["containerDefinitions"][0]["healthCheck"]["retries"] = json!(5);
+    new["volumes"][0]["efsVolumeConfiguration"]["rootDirectory"] = json!("/data");
+    new["cpu"] = json!("2048");
+    new["memory"] = json!("4096");
+    new["tags"][1]["value"] = json!("cc-42");
+    new.as_object_mut().unwrap().shift_remove("taskRoleArn");
+    let (stdout, _) = diff(&web(), &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  .healthCheck.retries: 3 -> 5\n\
+         container \"log-router\":\n  .logConfiguration.options[\"awslogs-group\"]: \
+         \"/ecs/web/firelens\" -> \"/ecs/web/router\"\n\
+         task definition:\n  tag cost-center changed: \"\" -> \"cc-42\"\n  \
+         .cpu: \"1024\" -> \"2048\"\n  .memory: \"2048\" -> \"4096\"\n  \
+         .volumes[0].efsVolumeConfiguration.rootDirectory: \"/\" -> \"/data\"\n  \
+         .taskRoleArn: \"arn:aws:iam::123456789012:role/web-task\" -> (absent)\n"
+    );
+}
+
+#[test]
+fn a_describe_answer_equals_the_register_input_of_the_same_revision() {
+    // What DescribeTaskDefinition returns for web-register.json: read-only members, tags
+    // beside it, and the members the API fills in.
+    let mut td = web();
+    let tags = td.as_object_mut().unwrap().shift_remove("tags").unwrap();
+    let obj = td.as_object_mut().unwrap();
+    obj.insert(
+        "taskDefinitionArn".into(),
+        json!("arn:aws:ecs:us-east-2:123456789012:task-definition/web:7"),
+    );
+    obj.insert("revision".into(), json!(7));
+    obj.insert("status".into(), json!("ACTIVE"));
+    obj.insert("compatibilities".into(), json!(["EC2", "FARGATE"]));
+    obj.insert("placementConstraints".into(), json!([]));
+    obj.insert(
+        "registeredAt".into(),
+        json!("2026-02-03T04:05:06.789000+00:00"),
+    );
+    for c in obj["containerDefinitions"].as_array_mut().unwrap() {
+        let c = c.as_object_mut().unwrap();
+        c.insert("cpu".into(), json!(0));
+        c.entry("portMappings").or_insert(json!([]));
+        c.entry("environment").or_insert(json!([]));
+        c.entry("mountPoints").or_insert(json!([]));
+        c.insert("volumesFrom".into(), json!([]));
+        c.insert("systemControls".into(), json!([]));
+        for p in c["portMappings"].as_array_mut().unwrap() {
+            p["hostPort"] = p["containerPort"].clone();
+        }
+    }
+    let answer = json!({"taskDefinition": td, "tags": tags});
+    let (stdout, _) = diff(&answer, &web(), &["-q"], 0);
+    assert_eq!(stdout, "");
+    let (stdout, _) = diff(&web(), &answer, &["-q"], 0);
+    assert_eq!(stdout, "");
+    // The fixture pair: a describe answer and its clean output.
+    let described: Value = serde_json::from_str(&fixture_text("gpu-describe.json")).unwrap();
+    let clean: Value = serde_json::from_str(&fixture_text("gpu-clean.json")).unwrap();
+    diff(&described, &clean, &["-q"], 0);
+}
+
+#[test]
+fn json_for_machines_and_markdown_for_a_summary() {
+    let mut new = web();
+    new["containerDefinitions"][0]["image"] = json!("web:2");
+    new["containerDefinitions"][0]["environment"][0]["value"] = json!("debug");
+    new["containerDefinitions"][0]["secrets"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    let (stdout, _) = diff(&web(), &new, &["--format", "json"], 1);
+    let out: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        out,
+        json!({
+            "equal": false,
+            "containers": [{
+                "name": "app",
+                "status": "changed",
+                "image": {"path": ".image",
+                          "old": "123456789012.dkr.ecr.us-east-2.amazonaws.com/web:1.4.2",
+                          "new": "web:2"},
+                "environment": [{"name": "LOG_LEVEL", "status": "changed", "old": "info", "new": "debug"}],
+                "secrets": [{"name": "API_KEY", "status": "removed",
+                             "old": "arn:aws:ssm:us-east-2:123456789012:parameter/web/api-key"}],
+                "members": []
+            }],
+            "tags": [],
+            "members": []
+        })
+    );
+    let (stdout, _) = diff(&web(), &new, &["--format", "json", "--diff-hide-values"], 1);
+    let out: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        out["containers"][0]["environment"],
+        json!([{"name": "LOG_LEVEL", "status": "changed"}])
+    );
+    let (stdout, _) = diff(&web(), &new, &["--format", "markdown"], 1);
+    assert!(
+        stdout.starts_with(
+            "### Task definition changes\n\n| container | what | old | new |\n|---|---|---|---|\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| `app` | `environment LOG_LEVEL changed` | `\"info\"` | `\"debug\"` |\n"),
+        "{stdout}"
+    );
+    let (stdout, _) = diff(
+        &web(),
+        &new,
+        &["--format", "markdown", "--diff-hide-values"],
+        1,
+    );
+    assert!(!stdout.contains("debug"), "{stdout}");
+    let (stdout, _) = diff(&web(), &web(), &["--format", "markdown"], 0);
+    assert_eq!(stdout, "### Task definition changes\n\nNo changes.\n");
+    let (stdout, _) = diff(&web(), &web(), &["--format", "json"], 0);
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap(),
+        json!({"equal": true, "containers": [], "tags": [], "members": []})
+    );
+}
+
+#[test]
+fn inputs_that_cannot_be_compared_and_usage_errors_exit_2() {
+    // A problem in either input: printed with its source, nothing compared.
+    let mut bad = web();
+    bad["tags"][0]["key"] = json!("");
+    let (stdout, stderr) = diff(&bad, &web(), &[], 2);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("old.json: .tags[0].key: the string is empty"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing compared"), "{stderr}");
+    let missing = fixture("no-such-file.json");
+    let assert = cmd()
+        .args(["--diff", missing.to_str().unwrap(), "-f"])
+        .arg(fixture("web-register.json"))
+        .assert()
+        .code(2)
+        .stdout("");
+    assert!(stderr_of(&assert).contains("no-such-file.json"));
+    for args in [
+        &["--format", "json"][..],
+        &["--diff-hide-values"],
+        &["--diff", "-", "--check"],
+        &["--diff", "-", "-o", "out.json"],
+        &["--diff", "-"],
+    ] {
+        cmd()
+            .args(args)
+            .write_stdin("{}")
+            .assert()
+            .code(2)
+            .stdout("");
+    }
+}
