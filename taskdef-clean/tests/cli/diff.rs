@@ -242,3 +242,69 @@ fn inputs_that_cannot_be_compared_and_usage_errors_exit_2() {
             .stdout("");
     }
 }
+
+/// A character that must not reach a terminal raw: C0 and C1 controls, DEL, and the
+/// bidirectional formatting characters.
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
+        )
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+#[test]
+fn names_and_values_are_escaped_one_way_in_text_and_markdown() {
+    let nasty = "EV\u{1b}[2J\u{1b}]0;pwned\u{7}\rX\u{9b}1m\u{202e}\u{7f}";
+    let mut old = web();
+    old["containerDefinitions"][0]["name"] = json!(format!("app{nasty}"));
+    let mut new = old.clone();
+    new["containerDefinitions"][0]["environment"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": nasty, "value": nasty}));
+    new["containerDefinitions"][0]["secrets"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": format!("S{nasty}"), "valueFrom": "arn:aws:ssm:us-east-2:123456789012:parameter/x"}));
+    new["tags"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"key": nasty, "value": nasty}));
+    new["containerDefinitions"][0]["dockerLabels"] = json!({ nasty: nasty });
+    let escaped = "EV\\u001b[2J\\u001b]0;pwned\\u0007\\rX\\u009b1m\\u202e\\u007f";
+    let (stdout, _) = diff(&old, &new, &[], 1);
+    assert!(!stdout.chars().any(unsafe_char), "{stdout:?}");
+    assert!(
+        stdout.starts_with(&format!("container \"app{escaped}\":\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("  environment {escaped} added: \"{escaped}\"\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("  secret S{escaped} added: ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("  tag {escaped} added: \"{escaped}\"\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "  .dockerLabels[\"{escaped}\"]: (absent) -> \"{escaped}\"\n"
+        )),
+        "{stdout}"
+    );
+    let (stdout, _) = diff(&old, &new, &["--format", "markdown"], 1);
+    assert!(!stdout.chars().any(unsafe_char), "{stdout:?}");
+    assert!(
+        stdout.contains(&format!(
+            "| `app{escaped}` | `environment {escaped} added` |"
+        )),
+        "{stdout}"
+    );
+}
