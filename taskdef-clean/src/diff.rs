@@ -45,14 +45,16 @@ pub enum Status {
 pub struct ContainerDiff {
     pub name: String,
     pub status: Status,
-    /// The image, when it changed (an added container's image as `new`).
+    /// The image, when it changed (an added container's image as `new`, a removed one's as
+    /// `old`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Change>,
     /// Environment variables added, removed or changed, by name.
     pub environment: Vec<Entry>,
     /// Secrets added, removed or changed, by name; the values are their `valueFrom`.
     pub secrets: Vec<Entry>,
-    /// Other members of the container that differ (paths from the container).
+    /// Other members of the container that differ (paths from the container); all of an
+    /// added or a removed container.
     pub members: Vec<Change>,
 }
 
@@ -122,6 +124,7 @@ fn by_name(list: Option<&Value>) -> Vec<(&str, &Map<String, Value>)> {
 fn containers(old: Option<&Value>, new: Option<&Value>, hide_values: bool) -> Vec<ContainerDiff> {
     let old = by_name(old);
     let new = by_name(new);
+    let empty = Map::new();
     let mut out = Vec::new();
     for (name, n) in &new {
         let o = old.iter().find(|(k, _)| k == name).map(|(_, c)| *c);
@@ -130,66 +133,74 @@ fn containers(old: Option<&Value>, new: Option<&Value>, hide_values: bool) -> Ve
         } else {
             Status::Added
         };
-        let empty = Map::new();
-        let o = o.unwrap_or(&empty);
-        let image = match (o.get("image"), n.get("image")) {
-            (a, b) if a == b => None,
-            (a, b) => Some(Change {
-                path: ".image".to_owned(),
-                old: a.cloned(),
-                new: b.cloned(),
-            }),
-        };
-        let environment = entries(
-            o.get("environment"),
-            n.get("environment"),
-            "name",
-            "value",
-            hide_values,
-        );
-        let secrets = entries(
-            o.get("secrets"),
-            n.get("secrets"),
-            "name",
-            "valueFrom",
-            false,
-        );
-        let mut members = Vec::new();
-        if status == Status::Changed {
-            compare_members(
-                o,
-                n,
-                &["name", "image", "environment", "secrets"],
-                &mut JsonPath::root(),
-                &mut members,
-            );
-        }
-        let changed = image.is_some()
-            || !environment.is_empty()
-            || !secrets.is_empty()
-            || !members.is_empty();
-        if status == Status::Added || changed {
-            out.push(ContainerDiff {
-                name: (*name).to_owned(),
-                status,
-                image,
-                environment,
-                secrets,
-                members,
-            });
+        let c = container(name, status, o.unwrap_or(&empty), n, hide_values);
+        if status == Status::Added || !c.is_unchanged() {
+            out.push(c);
         }
     }
-    for (name, _) in old.iter().filter(|(k, _)| !new.iter().any(|(n, _)| n == k)) {
-        out.push(ContainerDiff {
-            name: (*name).to_owned(),
-            status: Status::Removed,
-            image: None,
-            environment: Vec::new(),
-            secrets: Vec::new(),
-            members: Vec::new(),
-        });
+    for (name, o) in old.iter().filter(|(k, _)| !new.iter().any(|(n, _)| n == k)) {
+        out.push(container(name, Status::Removed, o, &empty, hide_values));
     }
     out
+}
+
+/// One container from `old` to `new` (an added one from nothing, a removed one to nothing:
+/// every member of it is shown).
+fn container(
+    name: &str,
+    status: Status,
+    o: &Map<String, Value>,
+    n: &Map<String, Value>,
+    hide_values: bool,
+) -> ContainerDiff {
+    let image = match (o.get("image"), n.get("image")) {
+        (a, b) if a == b => None,
+        (a, b) => Some(Change {
+            path: ".image".to_owned(),
+            old: a.cloned(),
+            new: b.cloned(),
+        }),
+    };
+    let environment = entries(
+        o.get("environment"),
+        n.get("environment"),
+        "name",
+        "value",
+        hide_values,
+    );
+    let secrets = entries(
+        o.get("secrets"),
+        n.get("secrets"),
+        "name",
+        "valueFrom",
+        false,
+    );
+    let mut members = Vec::new();
+    compare_members(
+        o,
+        n,
+        &["name", "image", "environment", "secrets"],
+        &mut JsonPath::root(),
+        &mut members,
+    );
+    ContainerDiff {
+        name: name.to_owned(),
+        status,
+        image,
+        environment,
+        secrets,
+        members,
+    }
+}
+
+impl ContainerDiff {
+    /// Nothing differs in it.
+    fn is_unchanged(&self) -> bool {
+        self.image.is_none()
+            && self.environment.is_empty()
+            && self.secrets.is_empty()
+            && self.members.is_empty()
+    }
 }
 
 /// Named entries (`[{key, value}]`) compared by name, in the new list's order, then the

@@ -40,8 +40,9 @@ fn rows(diff: &Diff) -> Vec<Row<'_>> {
 
 fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
     let name = Some(c.name.as_str());
-    match c.status {
-        Status::Added | Status::Removed => {
+    let whole = c.status != Status::Changed;
+    match (c.status, &c.image) {
+        (Status::Added | Status::Removed, image) => {
             let verb = if c.status == Status::Added {
                 "container added"
             } else {
@@ -50,27 +51,21 @@ fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
             rows.push(Row {
                 container: name,
                 what: verb.to_owned(),
-                old: None,
-                new: c.image.as_ref().and_then(|i| i.new.as_ref()),
+                old: image.as_ref().and_then(|i| i.old.as_ref()),
+                new: image.as_ref().and_then(|i| i.new.as_ref()),
                 hidden: false,
                 entry: true,
             });
         }
-        Status::Changed => {
-            if let Some(image) = &c.image {
-                rows.push(Row {
-                    container: name,
-                    what: "image".to_owned(),
-                    old: image.old.as_ref(),
-                    new: image.new.as_ref(),
-                    hidden: false,
-                    entry: false,
-                });
-            }
-        }
-    }
-    if c.status == Status::Removed {
-        return;
+        (Status::Changed, Some(image)) => rows.push(Row {
+            container: name,
+            what: "image".to_owned(),
+            old: image.old.as_ref(),
+            new: image.new.as_ref(),
+            hidden: false,
+            entry: false,
+        }),
+        (Status::Changed, None) => {}
     }
     let hidden = |e: &Entry| e.old.is_none() && e.new.is_none();
     for e in &c.environment {
@@ -80,7 +75,11 @@ fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
         rows.push(entry_row(name, "secret", e, false));
     }
     for m in &c.members {
-        rows.push(change_row(name, m));
+        // A member of an added or removed container: one value, as an entry.
+        rows.push(Row {
+            entry: whole,
+            ..change_row(name, m)
+        });
     }
 }
 

@@ -80,7 +80,7 @@ fn images_variables_secrets_and_members_are_named() {
          container \"sidecar\":\n\
          \x20 container added: \"envoy:1\"\n\
          container \"gone\":\n\
-         \x20 container removed\n\
+         \x20 container removed: \"x\"\n\
          task definition:\n\
          \x20 tag team changed: \"a\" -> \"b\"\n\
          \x20 .cpu: \"256\" -> \"512\"\n"

@@ -308,3 +308,61 @@ fn names_and_values_are_escaped_one_way_in_text_and_markdown() {
         "{stdout}"
     );
 }
+
+#[test]
+fn an_added_or_removed_container_shows_its_image_and_every_member() {
+    let mut old = web();
+    old["containerDefinitions"].as_array_mut().unwrap().push(json!({
+        "name": "old",
+        "image": "busybox:1",
+        "essential": false,
+        "command": ["sleep", "1"],
+        "environment": [{"name": "A", "value": "1"}],
+        "secrets": [{"name": "S", "valueFrom": "arn:aws:ssm:us-east-2:123456789012:parameter/s"}]
+    }));
+    let mut new = web();
+    new["containerDefinitions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "name": "sidecar",
+            "image": "nginx:1",
+            "essential": false,
+            "command": ["rm", "-rf", "/"],
+            "privileged": true,
+            "portMappings": [{"containerPort": 80}]
+        }));
+    let (stdout, _) = diff(&old, &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"sidecar\":\n  container added: \"nginx:1\"\n  .essential: false\n  \
+         .command: [\"rm\",\"-rf\",\"/\"]\n  .privileged: true\n  \
+         .portMappings: [{\"containerPort\":80}]\n\
+         container \"old\":\n  container removed: \"busybox:1\"\n  environment A removed: \
+         \"1\"\n  secret S removed: \"arn:aws:ssm:us-east-2:123456789012:parameter/s\"\n  \
+         .essential: false\n  .command: [\"sleep\",\"1\"]\n"
+    );
+    let (stdout, _) = diff(&old, &new, &["--format", "json"], 1);
+    let out: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        out["containers"][0]["members"][2],
+        json!({"path": ".privileged", "new": true})
+    );
+    assert_eq!(
+        out["containers"][1]["image"],
+        json!({"path": ".image", "old": "busybox:1"})
+    );
+    assert_eq!(
+        out["containers"][1]["members"][1],
+        json!({"path": ".command", "old": ["sleep", "1"]})
+    );
+    let (stdout, _) = diff(&old, &new, &["--format", "markdown"], 1);
+    assert!(
+        stdout.contains("| `sidecar` | `.privileged` |  | `true` |\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| `old` | `container removed` | `\"busybox:1\"` |  |\n"),
+        "{stdout}"
+    );
+}
