@@ -60,9 +60,13 @@ pub struct ContainerDiff {
 
 /// A named entry (an environment variable, a secret, a tag) that differs. `old` and `new`
 /// are absent where there is none, and for environment values with `--diff-hide-values`.
+/// They are the entry's value, or the whole entry but its name where it has other members
+/// too (members the model does not know). An entry without a name (or with a name that is
+/// no string) has no `name`: it is compared as a whole, added or removed.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Entry {
-    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old: Option<Value>,
@@ -205,7 +209,7 @@ impl ContainerDiff {
 
 /// Named entries (`[{key, value}]`) compared by name, in the new list's order, then the
 /// removed ones. A name given twice counts once, with its last value (as the container
-/// sees it).
+/// sees it). Entries without a name: compared as a whole, the added then the removed.
 fn entries(
     old: Option<&Value>,
     new: Option<&Value>,
@@ -213,51 +217,94 @@ fn entries(
     value: &str,
     hide_values: bool,
 ) -> Vec<Entry> {
-    let pairs = |list: Option<&Value>| -> Vec<(String, Option<Value>)> {
-        let mut out: Vec<(String, Option<Value>)> = Vec::new();
-        for item in list.and_then(Value::as_array).into_iter().flatten() {
-            let Some(name) = item.get(key).and_then(Value::as_str) else {
-                continue;
-            };
-            let v = item.get(value).cloned();
-            match out.iter_mut().find(|(n, _)| n == name) {
-                Some(slot) => slot.1 = v,
-                None => out.push((name.to_owned(), v)),
-            }
+    let (old, old_unnamed) = keyed(old, key);
+    let (new, new_unnamed) = keyed(new, key);
+    // What is shown of an entry: its value, or all of it but the name when it has more.
+    let shown = |item: Option<&Map<String, Value>>| -> Option<Value> {
+        let item = item.filter(|_| !hide_values)?;
+        if item.keys().all(|k| k == key || k == value) {
+            item.get(value).cloned()
+        } else {
+            let mut rest = item.clone();
+            rest.shift_remove(key);
+            Some(Value::Object(rest))
         }
-        out
     };
-    let (old, new) = (pairs(old), pairs(new));
-    let shown = |v: &Option<Value>| if hide_values { None } else { v.clone() };
     let mut out = Vec::new();
-    for (name, v) in &new {
-        match old.iter().find(|(n, _)| n == name) {
-            Some((_, o)) if o == v => {}
+    for (name, n) in &new {
+        match old.iter().find(|(k, _)| k == name) {
+            Some((_, o)) if o == n => {}
             Some((_, o)) => out.push(Entry {
-                name: name.clone(),
+                name: Some((*name).to_owned()),
                 status: Status::Changed,
-                old: shown(o),
-                new: shown(v),
+                old: shown(Some(o)),
+                new: shown(Some(n)),
             }),
             None => out.push(Entry {
-                name: name.clone(),
+                name: Some((*name).to_owned()),
                 status: Status::Added,
                 old: None,
-                new: shown(v),
+                new: shown(Some(n)),
             }),
         }
     }
     for (name, o) in &old {
-        if !new.iter().any(|(n, _)| n == name) {
+        if !new.iter().any(|(k, _)| k == name) {
             out.push(Entry {
-                name: name.clone(),
+                name: Some((*name).to_owned()),
                 status: Status::Removed,
-                old: shown(o),
+                old: shown(Some(o)),
                 new: None,
             });
         }
     }
+    // Without a name: as a multiset (an entry in both lists, wherever, is no difference).
+    let mut unmatched: Vec<Option<&Value>> = old_unnamed.iter().map(|v| Some(*v)).collect();
+    let whole = |v: &Value| if hide_values { None } else { Some(v.clone()) };
+    for n in &new_unnamed {
+        if let Some(slot) = unmatched.iter_mut().find(|o| **o == Some(*n)) {
+            *slot = None;
+        } else {
+            out.push(Entry {
+                name: None,
+                status: Status::Added,
+                old: None,
+                new: whole(n),
+            });
+        }
+    }
+    for o in unmatched.into_iter().flatten() {
+        out.push(Entry {
+            name: None,
+            status: Status::Removed,
+            old: whole(o),
+            new: None,
+        });
+    }
     out
+}
+
+/// Entries by name, in their list's order.
+type Named<'a> = Vec<(&'a str, &'a Map<String, Value>)>;
+
+/// The entries of a list by their `key` (a name given twice: the last entry), and the
+/// items without one.
+fn keyed<'a>(list: Option<&'a Value>, key: &str) -> (Named<'a>, Vec<&'a Value>) {
+    let mut named: Named<'a> = Vec::new();
+    let mut unnamed = Vec::new();
+    for item in list.and_then(Value::as_array).into_iter().flatten() {
+        match item
+            .as_object()
+            .and_then(|o| Some((o.get(key)?.as_str()?, o)))
+        {
+            Some((name, o)) => match named.iter_mut().find(|(k, _)| *k == name) {
+                Some(slot) => slot.1 = o,
+                None => named.push((name, o)),
+            },
+            None => unnamed.push(item),
+        }
+    }
+    (named, unnamed)
 }
 
 /// The members of two objects, but `skip`, compared at `path`.

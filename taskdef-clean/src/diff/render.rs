@@ -91,7 +91,10 @@ fn entry_row<'a>(container: Option<&'a str>, kind: &str, e: &'a Entry, hidden: b
     };
     Row {
         container,
-        what: format!("{kind} {} {status}", escape(&e.name)),
+        what: match &e.name {
+            Some(name) => format!("{kind} {} {status}", escape(name)),
+            None => format!("{kind} without a name {status}"),
+        },
         old: e.old.as_ref(),
         new: e.new.as_ref(),
         hidden,

@@ -366,3 +366,58 @@ fn an_added_or_removed_container_shows_its_image_and_every_member() {
         "{stdout}"
     );
 }
+
+#[test]
+fn unknown_members_of_entries_and_entries_without_a_name_are_differences() {
+    let mut new = web();
+    new["tags"][0]["extra"] = json!(1);
+    let (stdout, _) = diff(&web(), &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "task definition:\n  tag team changed: \"web\" -> {\"value\":\"web\",\"extra\":1}\n"
+    );
+    let mut new = web();
+    new["containerDefinitions"][0]["environment"][0]["extra"] = json!(2);
+    let (stdout, _) = diff(&web(), &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  environment LOG_LEVEL changed: \"info\" -> \
+         {\"value\":\"info\",\"extra\":2}\n"
+    );
+    let (stdout, _) = diff(&web(), &new, &["--diff-hide-values"], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  environment LOG_LEVEL changed: (value not shown)\n"
+    );
+    // An entry without a name: compared as a whole, in any order.
+    let (mut old, mut new) = (web(), web());
+    let env = |td: &mut Value| {
+        td["containerDefinitions"][0]["environment"]
+            .as_array_mut()
+            .unwrap()
+            .clone()
+    };
+    let mut a = env(&mut old);
+    a.push(json!({"value": "A"}));
+    a.push(json!({"value": "C"}));
+    old["containerDefinitions"][0]["environment"] = Value::Array(a);
+    let mut b = env(&mut new);
+    b.insert(0, json!({"value": "C"}));
+    b.push(json!({"value": "B"}));
+    new["containerDefinitions"][0]["environment"] = Value::Array(b);
+    let (stdout, _) = diff(&old, &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  environment without a name added: {\"value\":\"B\"}\n  \
+         environment without a name removed: {\"value\":\"A\"}\n"
+    );
+    let (stdout, _) = diff(&old, &new, &["--format", "json"], 1);
+    let out: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        out["containers"][0]["environment"],
+        json!([{"status": "added", "new": {"value": "B"}},
+               {"status": "removed", "old": {"value": "A"}}])
+    );
+    old["containerDefinitions"][0]["environment"][3] = json!({"value": "B"});
+    diff(&old, &new, &[], 0);
+}
