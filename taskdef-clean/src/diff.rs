@@ -9,6 +9,8 @@
 //! register input that made it may not): an empty list or object and an absent member, a
 //! container's `essential: true` and `cpu: 0`, a port mapping's `protocol: "tcp"`, its
 //! `hostPort: 0`, and a `hostPort` equal to the `containerPort` in `awsvpc` or `host` mode.
+//! Where such a member differs from its default on one side, the other side shows the
+//! default (`.essential: true -> false`).
 
 mod render;
 
@@ -100,11 +102,7 @@ pub fn diff(mut old: Map<String, Value>, mut new: Map<String, Value>, hide_value
         &mut members,
     );
     let tags = entries(old.get("tags"), new.get("tags"), "key", "value", false);
-    let containers = containers(
-        old.get("containerDefinitions"),
-        new.get("containerDefinitions"),
-        hide_values,
-    );
+    let containers = containers(Side::of(&old), Side::of(&new), hide_values);
     Diff {
         equal: members.is_empty() && tags.is_empty() && containers.is_empty(),
         containers,
@@ -125,9 +123,33 @@ fn by_name(list: Option<&Value>) -> Vec<(&str, &Map<String, Value>)> {
         .collect()
 }
 
-fn containers(old: Option<&Value>, new: Option<&Value>, hide_values: bool) -> Vec<ContainerDiff> {
-    let old = by_name(old);
-    let new = by_name(new);
+/// One of the two task definitions, as the containers are compared.
+#[derive(Clone, Copy)]
+struct Side<'a> {
+    containers: Option<&'a Value>,
+    /// `networkMode` is `awsvpc` or `host`: a port mapping's `hostPort` defaults to its
+    /// `containerPort`.
+    host_is_container: bool,
+}
+
+impl<'a> Side<'a> {
+    fn of(td: &'a Map<String, Value>) -> Self {
+        Side {
+            containers: td.get("containerDefinitions"),
+            host_is_container: host_is_container(td),
+        }
+    }
+}
+
+fn host_is_container(td: &Map<String, Value>) -> bool {
+    td.get("networkMode")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m == "awsvpc" || m == "host")
+}
+
+fn containers(old_td: Side<'_>, new_td: Side<'_>, hide_values: bool) -> Vec<ContainerDiff> {
+    let old = by_name(old_td.containers);
+    let new = by_name(new_td.containers);
     let empty = Map::new();
     let mut out = Vec::new();
     for (name, n) in &new {
@@ -137,7 +159,16 @@ fn containers(old: Option<&Value>, new: Option<&Value>, hide_values: bool) -> Ve
         } else {
             Status::Added
         };
-        let c = container(name, status, o.unwrap_or(&empty), n, hide_values);
+        let c = match o {
+            // What the API fills in, written on one side only: its default on the other,
+            // so that the change reads `true -> false`, not `(absent) -> false`.
+            Some(o) => {
+                let (mut o, mut n) = (o.clone(), (*n).clone());
+                fill_defaults(&mut o, &mut n, old_td, new_td);
+                container(name, status, &o, &n, hide_values)
+            }
+            None => container(name, status, &empty, n, hide_values),
+        };
         if status == Status::Added || !c.is_unchanged() {
             out.push(c);
         }
@@ -358,12 +389,67 @@ fn compare(
     }
 }
 
+/// Where one container has a member the API fills in and the other has not (`normalize`
+/// removed the default), the default in the other.
+fn fill_defaults(
+    o: &mut Map<String, Value>,
+    n: &mut Map<String, Value>,
+    old_td: Side<'_>,
+    new_td: Side<'_>,
+) {
+    align(
+        o,
+        n,
+        "essential",
+        Some(Value::Bool(true)),
+        Some(Value::Bool(true)),
+    );
+    align(o, n, "cpu", Some(Value::from(0)), Some(Value::from(0)));
+    let (Some(Value::Array(op)), Some(Value::Array(np))) =
+        (o.get_mut("portMappings"), n.get_mut("portMappings"))
+    else {
+        return;
+    };
+    for (a, b) in op.iter_mut().zip(np.iter_mut()) {
+        let (Some(a), Some(b)) = (a.as_object_mut(), b.as_object_mut()) else {
+            continue;
+        };
+        let tcp = Some(Value::from("tcp"));
+        align(a, b, "protocol", tcp.clone(), tcp);
+        let host = |p: &Map<String, Value>, side: Side<'_>| {
+            if side.host_is_container {
+                p.get("containerPort").cloned()
+            } else {
+                Some(Value::from(0))
+            }
+        };
+        let (ha, hb) = (host(a, old_td), host(b, new_td));
+        align(a, b, "hostPort", ha, hb);
+    }
+}
+
+/// `key` in one of `a` and `b` only: its default (`in_a`, `in_b`) in the other.
+fn align(
+    a: &mut Map<String, Value>,
+    b: &mut Map<String, Value>,
+    key: &str,
+    in_a: Option<Value>,
+    in_b: Option<Value>,
+) {
+    match (a.contains_key(key), b.contains_key(key), in_a, in_b) {
+        (true, false, _, Some(d)) => {
+            b.insert(key.to_owned(), d);
+        }
+        (false, true, Some(d), _) => {
+            a.insert(key.to_owned(), d);
+        }
+        _ => {}
+    }
+}
+
 /// Remove what the API fills in (see the module's documentation).
 fn normalize(td: &mut Map<String, Value>) {
-    let host_is_container = td
-        .get("networkMode")
-        .and_then(Value::as_str)
-        .is_some_and(|m| m == "awsvpc" || m == "host");
+    let host_is_container = host_is_container(td);
     if let Some(Value::Array(containers)) = td.get_mut("containerDefinitions") {
         for c in containers.iter_mut().filter_map(Value::as_object_mut) {
             drop_if(c, "essential", &Value::Bool(true));

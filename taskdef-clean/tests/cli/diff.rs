@@ -421,3 +421,29 @@ fn unknown_members_of_entries_and_entries_without_a_name_are_differences() {
     old["containerDefinitions"][0]["environment"][3] = json!({"value": "B"});
     diff(&old, &new, &[], 0);
 }
+
+#[test]
+fn a_value_the_api_fills_in_is_shown_as_its_default_not_as_absent() {
+    let mut new = web();
+    new["containerDefinitions"][0]["essential"] = json!(false);
+    new["containerDefinitions"][0]["cpu"] = json!(256);
+    new["containerDefinitions"][0]["portMappings"][0]["protocol"] = json!("udp");
+    let (stdout, _) = diff(&web(), &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  .essential: true -> false\n  \
+         .portMappings[0].protocol: \"tcp\" -> \"udp\"\n  .cpu: 0 -> 256\n"
+    );
+    // The other way, and from a member left out.
+    let mut old = web();
+    old["containerDefinitions"][0]
+        .as_object_mut()
+        .unwrap()
+        .shift_remove("essential");
+    let (stdout, _) = diff(&new, &old, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  .portMappings[0].protocol: \"udp\" -> \"tcp\"\n  \
+         .essential: false -> true\n  .cpu: 256 -> 0\n"
+    );
+}
