@@ -14,6 +14,8 @@
 
 mod render;
 
+use std::collections::{HashMap, HashSet};
+
 use cli_support::json_path::JsonPath;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -150,10 +152,12 @@ fn host_is_container(td: &Map<String, Value>) -> bool {
 fn containers(old_td: Side<'_>, new_td: Side<'_>, hide_values: bool) -> Vec<ContainerDiff> {
     let old = by_name(old_td.containers);
     let new = by_name(new_td.containers);
+    let old_index: HashMap<&str, &Map<String, Value>> = old.iter().copied().collect();
+    let new_index: HashSet<&str> = new.iter().map(|(k, _)| *k).collect();
     let empty = Map::new();
     let mut out = Vec::new();
     for (name, n) in &new {
-        let o = old.iter().find(|(k, _)| k == name).map(|(_, c)| *c);
+        let o = old_index.get(name).copied();
         let status = if o.is_some() {
             Status::Changed
         } else {
@@ -173,7 +177,7 @@ fn containers(old_td: Side<'_>, new_td: Side<'_>, hide_values: bool) -> Vec<Cont
             out.push(c);
         }
     }
-    for (name, o) in old.iter().filter(|(k, _)| !new.iter().any(|(n, _)| n == k)) {
+    for (name, o) in old.iter().filter(|(k, _)| !new_index.contains(k)) {
         out.push(container(name, Status::Removed, o, &empty, hide_values));
     }
     out
@@ -261,11 +265,13 @@ fn entries(
             Some(Value::Object(rest))
         }
     };
+    let old_index: HashMap<&str, &Map<String, Value>> = old.iter().copied().collect();
+    let new_index: HashSet<&str> = new.iter().map(|(k, _)| *k).collect();
     let mut out = Vec::new();
     for (name, n) in &new {
-        match old.iter().find(|(k, _)| k == name) {
-            Some((_, o)) if o == n => {}
-            Some((_, o)) => out.push(Entry {
+        match old_index.get(name) {
+            Some(o) if o == n => {}
+            Some(o) => out.push(Entry {
                 name: Some((*name).to_owned()),
                 status: Status::Changed,
                 old: shown(Some(o)),
@@ -280,7 +286,7 @@ fn entries(
         }
     }
     for (name, o) in &old {
-        if !new.iter().any(|(k, _)| k == name) {
+        if !new_index.contains(name) {
             out.push(Entry {
                 name: Some((*name).to_owned()),
                 status: Status::Removed,
@@ -289,12 +295,19 @@ fn entries(
             });
         }
     }
-    // Without a name: as a multiset (an entry in both lists, wherever, is no difference).
-    let mut unmatched: Vec<Option<&Value>> = old_unnamed.iter().map(|v| Some(*v)).collect();
+    // Without a name: as a multiset (an entry in both lists, wherever, is no difference),
+    // by their JSON text.
+    let mut unmatched: HashMap<String, usize> = HashMap::new();
+    for o in &old_unnamed {
+        *unmatched.entry(o.to_string()).or_default() += 1;
+    }
+    let mut matched: HashMap<String, usize> = HashMap::new();
     let whole = |v: &Value| if hide_values { None } else { Some(v.clone()) };
     for n in &new_unnamed {
-        if let Some(slot) = unmatched.iter_mut().find(|o| **o == Some(*n)) {
-            *slot = None;
+        let text = n.to_string();
+        if let Some(count) = unmatched.get_mut(&text).filter(|c| **c > 0) {
+            *count -= 1;
+            *matched.entry(text).or_default() += 1;
         } else {
             out.push(Entry {
                 name: None,
@@ -304,7 +317,11 @@ fn entries(
             });
         }
     }
-    for o in unmatched.into_iter().flatten() {
+    for o in &old_unnamed {
+        if let Some(count) = matched.get_mut(&o.to_string()).filter(|c| **c > 0) {
+            *count -= 1;
+            continue;
+        }
         out.push(Entry {
             name: None,
             status: Status::Removed,
@@ -322,16 +339,21 @@ type Named<'a> = Vec<(&'a str, &'a Map<String, Value>)>;
 /// items without one.
 fn keyed<'a>(list: Option<&'a Value>, key: &str) -> (Named<'a>, Vec<&'a Value>) {
     let mut named: Named<'a> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
     let mut unnamed = Vec::new();
     for item in list.and_then(Value::as_array).into_iter().flatten() {
         match item
             .as_object()
             .and_then(|o| Some((o.get(key)?.as_str()?, o)))
         {
-            Some((name, o)) => match named.iter_mut().find(|(k, _)| *k == name) {
-                Some(slot) => slot.1 = o,
-                None => named.push((name, o)),
-            },
+            Some((name, o)) => {
+                if let Some(&i) = at.get(name) {
+                    named[i].1 = o;
+                } else {
+                    at.insert(name, named.len());
+                    named.push((name, o));
+                }
+            }
             None => unnamed.push(item),
         }
     }
