@@ -86,7 +86,9 @@ fn counts(shape: &Shape, low: usize, high: usize) -> std::ops::RangeInclusive<us
 }
 
 /// A register-ready task definition: the API rejects an empty tag list, so there is none;
-/// images are references Docker can pull, and the task-level cpu and memory are a size
+/// the family is not empty; there is a container at least, each with an image and a name,
+/// not empty and unique (the model requires none of these, the API all); images are
+/// references Docker can pull, and the task-level cpu and memory are a size
 /// Fargate runs (in either form the API takes), present when FARGATE is required. Which
 /// image and size follow from the generated strings, so shrinking still works.
 pub fn task_definition() -> impl Strategy<Value = Value> {
@@ -106,13 +108,33 @@ pub fn task_definition() -> impl Strategy<Value = Value> {
         {
             obj.shift_remove("tags");
         }
+        if obj.get("family").and_then(Value::as_str) == Some("") {
+            obj.insert("family".to_owned(), json!("f"));
+        }
         let containers = obj
             .get_mut("containerDefinitions")
             .and_then(Value::as_array_mut);
-        for c in containers.into_iter().flatten() {
-            if let Some(image) = c.get_mut("image") {
-                let n = image.as_str().map_or(0, str::len);
-                *image = json!(IMAGES[n % IMAGES.len()]);
+        let mut names = std::collections::HashSet::new();
+        if let Some(containers) = containers {
+            if containers.is_empty() {
+                containers.push(json!({}));
+            }
+            for (i, c) in containers.iter_mut().enumerate() {
+                let Some(c) = c.as_object_mut() else {
+                    continue;
+                };
+                let n = c.get("image").and_then(Value::as_str).map_or(0, str::len);
+                c.insert("image".to_owned(), json!(IMAGES[n % IMAGES.len()]));
+                let mut name = c
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .filter(|n| !n.is_empty())
+                    .map_or_else(|| format!("c{i}"), str::to_owned);
+                while names.contains(&name) {
+                    name.push('x');
+                }
+                names.insert(name.clone());
+                c.insert("name".to_owned(), json!(name));
             }
         }
         let fargate = obj

@@ -44,6 +44,7 @@ pub fn check(
         steps: JsonPath::root(),
     };
     checker.structure(&model::REGISTER_TASK_DEFINITION_REQUEST, taskdef);
+    checker.required_by_ecs();
     checker.images();
     checker.task_size();
     checker.env_and_secrets();
@@ -107,6 +108,72 @@ impl<'a> Checker<'a> {
         let saved = std::mem::replace(&mut self.steps, steps);
         self.error(message);
         self.steps = saved;
+    }
+
+    /// What the API refuses although the model has no bound for it: an empty family, no
+    /// container, a container without a name or an image, an empty or a repeated container
+    /// name. (A missing family and an empty image are found elsewhere.)
+    fn required_by_ecs(&mut self) {
+        if let Some(Value::String(family)) = self.taskdef.get("family")
+            && family.is_empty()
+        {
+            self.error_at(
+                JsonPath::root().key("family"),
+                "the family is empty; ECS needs one (letters, digits, '-' and '_', up to 255): \
+                 write one or set it with --family NAME",
+            );
+        }
+        let Some(Value::Array(containers)) = self.taskdef.get("containerDefinitions") else {
+            return;
+        };
+        let list = JsonPath::root().key("containerDefinitions");
+        if containers.is_empty() {
+            self.error_at(
+                list,
+                "no container; ECS needs at least one: add a container definition",
+            );
+            return;
+        }
+        let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, container) in containers.iter().enumerate() {
+            let Some(container) = container.as_object() else {
+                continue;
+            };
+            let at = || JsonPath::root().key("containerDefinitions").index(i);
+            match container.get("name") {
+                None => self.error_at(
+                    at(),
+                    "the container has no name; ECS needs a name, unique in the task \
+                     definition: write one",
+                ),
+                Some(Value::String(name)) if name.is_empty() => self.error_at(
+                    at().key("name"),
+                    "the container name is empty; ECS needs a name, unique in the task \
+                     definition: write one",
+                ),
+                Some(Value::String(name)) => {
+                    if let Some(j) = first.get(name.as_str()) {
+                        self.error_at(
+                            at().key("name"),
+                            format!(
+                                "the container name is the name of .containerDefinitions[{j}] \
+                                 too; ECS needs names unique in the task definition: rename one"
+                            ),
+                        );
+                    } else {
+                        first.insert(name, i);
+                    }
+                }
+                Some(_) => {}
+            }
+            if !container.contains_key("image") {
+                self.error_at(
+                    at(),
+                    "the container has no image; ECS needs one: write one or set it with \
+                     --image NAME=IMAGE",
+                );
+            }
+        }
     }
 
     /// Every container's image is a reference ECS (and Docker) can pull.

@@ -1,6 +1,10 @@
 //! A [`Diff`] as text (a terminal, a log) and as Markdown (`$GITHUB_STEP_SUMMARY`, a pull
 //! request comment). Values are JSON (`"1.4.2"`, `512`); an environment value hidden by
 //! `--diff-hide-values` is said to be hidden.
+//!
+//! Every name and value is escaped one way, as a JSON string is, and further: DEL, the C1
+//! controls and the bidirectional formatting characters are written `\uXXXX` too, so that no
+//! input reaches a terminal or a rendered page as a control sequence.
 
 use std::fmt::Write as _;
 
@@ -36,8 +40,9 @@ fn rows(diff: &Diff) -> Vec<Row<'_>> {
 
 fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
     let name = Some(c.name.as_str());
-    match c.status {
-        Status::Added | Status::Removed => {
+    let whole = c.status != Status::Changed;
+    match (c.status, &c.image) {
+        (Status::Added | Status::Removed, image) => {
             let verb = if c.status == Status::Added {
                 "container added"
             } else {
@@ -46,27 +51,21 @@ fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
             rows.push(Row {
                 container: name,
                 what: verb.to_owned(),
-                old: None,
-                new: c.image.as_ref().and_then(|i| i.new.as_ref()),
+                old: image.as_ref().and_then(|i| i.old.as_ref()),
+                new: image.as_ref().and_then(|i| i.new.as_ref()),
                 hidden: false,
                 entry: true,
             });
         }
-        Status::Changed => {
-            if let Some(image) = &c.image {
-                rows.push(Row {
-                    container: name,
-                    what: "image".to_owned(),
-                    old: image.old.as_ref(),
-                    new: image.new.as_ref(),
-                    hidden: false,
-                    entry: false,
-                });
-            }
-        }
-    }
-    if c.status == Status::Removed {
-        return;
+        (Status::Changed, Some(image)) => rows.push(Row {
+            container: name,
+            what: "image".to_owned(),
+            old: image.old.as_ref(),
+            new: image.new.as_ref(),
+            hidden: false,
+            entry: false,
+        }),
+        (Status::Changed, None) => {}
     }
     let hidden = |e: &Entry| e.old.is_none() && e.new.is_none();
     for e in &c.environment {
@@ -76,7 +75,11 @@ fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
         rows.push(entry_row(name, "secret", e, false));
     }
     for m in &c.members {
-        rows.push(change_row(name, m));
+        // A member of an added or removed container: one value, as an entry.
+        rows.push(Row {
+            entry: whole,
+            ..change_row(name, m)
+        });
     }
 }
 
@@ -88,7 +91,10 @@ fn entry_row<'a>(container: Option<&'a str>, kind: &str, e: &'a Entry, hidden: b
     };
     Row {
         container,
-        what: format!("{kind} {} {status}", e.name),
+        what: match &e.name {
+            Some(name) => format!("{kind} {} {status}", escape(name)),
+            None => format!("{kind} without a name {status}"),
+        },
         old: e.old.as_ref(),
         new: e.new.as_ref(),
         hidden,
@@ -99,7 +105,7 @@ fn entry_row<'a>(container: Option<&'a str>, kind: &str, e: &'a Entry, hidden: b
 fn change_row<'a>(container: Option<&'a str>, c: &'a Change) -> Row<'a> {
     Row {
         container,
-        what: c.path.clone(),
+        what: harden(&c.path),
         old: c.old.as_ref(),
         new: c.new.as_ref(),
         hidden: false,
@@ -108,7 +114,46 @@ fn change_row<'a>(container: Option<&'a str>, c: &'a Change) -> Row<'a> {
 }
 
 fn show(v: Option<&Value>) -> String {
-    v.map_or_else(|| "(absent)".to_owned(), Value::to_string)
+    v.map_or_else(|| "(absent)".to_owned(), json)
+}
+
+/// A value as JSON, escaped (see the module's documentation).
+fn json(v: &Value) -> String {
+    harden(&v.to_string())
+}
+
+/// A name as the inside of a JSON string, escaped (see the module's documentation).
+fn escape(name: &str) -> String {
+    let quoted = json(&Value::from(name));
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
+/// A name in double quotes, escaped.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", escape(name))
+}
+
+/// JSON text (or a path, whose keys are JSON strings) with the characters JSON leaves raw
+/// but a terminal acts on written `\uXXXX`: DEL, C1 controls, bidirectional formatting and
+/// the line and paragraph separators. Those can only be inside strings, where the escape is
+/// the same character.
+fn harden(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control()
+            || matches!(
+                c,
+                '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
+            )
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+        {
+            write!(out, "\\u{:04x}", u32::from(c)).expect("a String takes every write");
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The diff for a terminal or a log: one line per difference, by container, then the tags
@@ -120,7 +165,7 @@ pub fn text(diff: &Diff) -> String {
         if current != Some(row.container) {
             current = Some(row.container);
             match row.container {
-                Some(name) => writeln!(out, "container {name:?}:"),
+                Some(name) => writeln!(out, "container {}:", quoted(name)),
                 None => writeln!(out, "task definition:"),
             }
             .expect("a String takes every write");
@@ -150,12 +195,12 @@ pub fn markdown(diff: &Diff) -> String {
         let cell = |v: Option<&Value>| match (row.hidden, v) {
             (true, _) => "*(not shown)*".to_owned(),
             (false, None) => String::new(),
-            (false, Some(v)) => code(&v.to_string()),
+            (false, Some(v)) => code(&json(v)),
         };
         writeln!(
             out,
             "| {} | {} | {} | {} |",
-            row.container.map(code).unwrap_or_default(),
+            row.container.map(|c| code(&escape(c))).unwrap_or_default(),
             code(&row.what),
             cell(row.old),
             cell(row.new)

@@ -80,7 +80,7 @@ fn images_variables_secrets_and_members_are_named() {
          container \"sidecar\":\n\
          \x20 container added: \"envoy:1\"\n\
          container \"gone\":\n\
-         \x20 container removed\n\
+         \x20 container removed: \"x\"\n\
          task definition:\n\
          \x20 tag team changed: \"a\" -> \"b\"\n\
          \x20 .cpu: \"256\" -> \"512\"\n"
@@ -115,4 +115,33 @@ fn what_the_api_fills_in_is_no_difference() {
 fn markdown_cells_stay_in_their_column() {
     assert_eq!(render::code("a|b"), "`a\\|b`");
     assert_eq!(render::code("x`y"), "``x`y``");
+}
+
+#[test]
+fn a_host_port_written_on_one_side_is_compared_with_its_default() {
+    let td = |mode: &str, port: Value| {
+        obj(
+            json!({"family": "web", "networkMode": mode, "containerDefinitions": [
+        {"name": "app", "image": "web:1", "portMappings": [port]}]}),
+        )
+    };
+    let bridge = diff(
+        td("bridge", json!({"containerPort": 80})),
+        td("bridge", json!({"containerPort": 80, "hostPort": 8080})),
+        false,
+    );
+    assert_eq!(
+        text(&bridge),
+        "container \"app\":\n  .portMappings[0].hostPort: 0 -> 8080\n"
+    );
+    let to_awsvpc = diff(
+        td("bridge", json!({"containerPort": 80, "hostPort": 8080})),
+        td("awsvpc", json!({"containerPort": 80})),
+        false,
+    );
+    assert_eq!(
+        text(&to_awsvpc),
+        "container \"app\":\n  .portMappings[0].hostPort: 8080 -> 80\n\
+         task definition:\n  .networkMode: \"bridge\" -> \"awsvpc\"\n"
+    );
 }

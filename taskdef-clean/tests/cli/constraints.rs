@@ -306,3 +306,47 @@ fn nvidia_mps_percentages_take_1_to_100_and_every_problem_is_listed() {
     );
     assert!(stderr.contains("<stdin>: .tags[1].key"), "{stderr}");
 }
+
+#[test]
+fn what_ecs_requires_beyond_the_model_is_an_error_every_problem_listed() {
+    // The model has no bounds here; the API refuses each of them.
+    for (td, path, needle) in [
+        (
+            json!({"family": "", "containerDefinitions": [{"name": "app", "image": "nginx"}]}),
+            ".family",
+            "the family is empty",
+        ),
+        (
+            json!({"family": "web", "containerDefinitions": []}),
+            ".containerDefinitions",
+            "no container",
+        ),
+        (
+            json!({"family": "web", "containerDefinitions": [{"name": "", "image": "nginx"}]}),
+            ".containerDefinitions[0].name",
+            "the container name is empty",
+        ),
+        (
+            json!({"family": "web", "containerDefinitions": [{"image": "nginx"}]}),
+            ".containerDefinitions[0]",
+            "the container has no name",
+        ),
+        (
+            json!({"family": "web", "containerDefinitions": [{"name": "app"}]}),
+            ".containerDefinitions[0] (container \"app\")",
+            "the container has no image",
+        ),
+        (
+            json!({"family": "web", "containerDefinitions": [
+                {"name": "app", "image": "nginx"}, {"name": "app", "image": "nginx"}]}),
+            ".containerDefinitions[1].name (container \"app\")",
+            "is the name of .containerDefinitions[0] too",
+        ),
+    ] {
+        assert_one_error(&td, path, needle, &td.to_string());
+    }
+    // Every problem at once.
+    let td = json!({"family": "", "containerDefinitions": [{}, {"name": "", "image": "nginx"}]});
+    let stderr = check(&td, &["-q"], 1);
+    assert_eq!(errors(&stderr).len(), 4, "{stderr}");
+}

@@ -176,7 +176,7 @@ fn check_says_register_ready_and_prints_no_data() {
         ));
     let assert = cmd()
         .arg("--check")
-        .write_stdin(r#"{"family": "f", "containerDefinitions": [], "newMember": 1}"#)
+        .write_stdin(r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx"}], "newMember": 1}"#)
         .assert()
         .success()
         .stdout("");
@@ -189,7 +189,7 @@ fn check_says_register_ready_and_prints_no_data() {
 
 #[test]
 fn check_passes_with_warnings_unless_strict() {
-    let input = r#"{"family": "f", "containerDefinitions": [], "newMember": 1}"#;
+    let input = r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx"}], "newMember": 1}"#;
     cmd()
         .arg("--check")
         .write_stdin(input)
@@ -232,7 +232,7 @@ fn completions_and_man_page_are_generated() {
 
 #[test]
 fn under_github_actions_problems_are_annotations_too() {
-    let input = json!({"family": "f", "containerDefinitions": [], "newMember": 1});
+    let input = json!({"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx"}], "newMember": 1});
     let assert = cmd()
         .env("GITHUB_ACTIONS", "true")
         .write_stdin(input.to_string())
