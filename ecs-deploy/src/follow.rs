@@ -211,7 +211,7 @@ async fn step(
         ))));
     };
     record(ctx, w, &sd);
-    // CALL POINT (until.rs): `--until STAGE`.
+    // until.rs: `--until STAGE`.
     if let Some(v) = crate::until::reached(&sd, w.until.as_deref()) {
         return Ok(Some(v));
     }

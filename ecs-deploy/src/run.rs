@@ -7,7 +7,7 @@
 //! service, in parallel: UpdateService, the rollout followed to its verdict (`follow.rs`) and,
 //! with `--rollback-on-failure`, rolled back (`rollback.rs`).
 //!
-//! Call points ("CALL POINT") of the parts in their own modules: `--verify` (verify.rs, before
+//! Where the parts in their own modules are called (a comment naming the module marks each): `--verify` (verify.rs, before
 //! anything is registered), `--until` (until.rs, in the follow loop), `ecs-deploy rollback`
 //! (rollback_target.rs: a deploy of its target), GitHub Actions outputs (gha.rs).
 
@@ -40,7 +40,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
 async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     let rollback;
     let d = match &s.mode {
-        // CALL POINT (rollback_target.rs): `ecs-deploy rollback` is a deploy of its target.
+        // rollback_target.rs: `ecs-deploy rollback` is a deploy of its target.
         Mode::Rollback(r) => {
             rollback = crate::rollback_target::at_call_point(&s, r).await?;
             &rollback
@@ -62,7 +62,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         let config = cli_support::aws::load_config(&s.aws, None).await?;
         crate::arn::check_regions(&s.arn_regions, config.region().map_or("", |r| r.as_ref()))?;
         let ecs = Client::new(&config);
-        // CALL POINT (verify.rs): `--verify`, before anything is registered or changed.
+        // verify.rs: `--verify`, before anything is registered or changed.
         if d.verify {
             crate::verify::input(&config, &d.input, s.quiet, &mut summary.verify_problems).await?;
         }
@@ -112,7 +112,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
             path.display()
         ));
     }
-    // CALL POINT (gha.rs): GitHub Actions outputs ($GITHUB_OUTPUT task-definition-arn,
+    // gha.rs: GitHub Actions outputs ($GITHUB_OUTPUT task-definition-arn,
     // $GITHUB_STEP_SUMMARY Markdown, ::group:: for events), from `summary`.
     crate::gha::at_end(&summary)?;
     match result {
@@ -369,7 +369,7 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
         };
         ctx.log.service(&w.name, format_args!("updated to {td}"));
         w.updated(&svc, ctx.log);
-        // CALL POINT (until.rs): `--until STAGE` for our deployment, not a rollback's.
+        // until.rs: `--until STAGE` for our deployment, not a rollback's.
         w.until.clone_from(&d.until);
         let v = follow::follow(ctx, w, &td, deadline).await;
         w.until = None;
@@ -420,7 +420,7 @@ fn conclude(ctx: Ctx<'_>, w: &mut Watch, v: &Verdict) {
                 "failed, rolled back by ECS: {why}; the service runs {} again, stable",
                 w.recorded_td
             );
-            // CALL POINT (gha.rs): under GitHub Actions the `::error::` in its place.
+            // gha.rs: under GitHub Actions the `::error::` in its place.
             if !crate::gha::failure(&w.name, &msg) {
                 ctx.log.error(&w.name, msg);
             }

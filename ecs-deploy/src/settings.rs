@@ -32,9 +32,7 @@ pub struct Deploy {
     pub until: Option<String>,
 }
 
-/// `ecs-deploy rollback`.
-// Read by rollback_target.rs, which is not written yet.
-#[allow(dead_code)]
+/// `ecs-deploy rollback` (rollback_target.rs finds its target).
 pub struct Rollback {
     pub service: String,
     /// `--to`: FAMILY:REVISION or ARN; without it, the last SUCCESSFUL deployment's.
@@ -43,7 +41,6 @@ pub struct Rollback {
 
 pub enum Mode {
     Deploy(Deploy),
-    #[allow(dead_code)] // see `Rollback`
     Rollback(Rollback),
 }
 
