@@ -7,9 +7,10 @@
 //! service, in parallel: UpdateService, the rollout followed to its verdict (`follow.rs`) and,
 //! with `--rollback-on-failure`, rolled back (`rollback.rs`).
 //!
-//! Where the parts in their own modules are called (a comment naming the module marks each): `--verify` (verify.rs, before
-//! anything is registered), `--until` (until.rs, in the follow loop), `ecs-deploy rollback`
-//! (rollback_target.rs: a deploy of its target), GitHub Actions outputs (gha.rs).
+//! The parts in their own modules are called where a comment names the module: `--verify`
+//! (verify.rs, before anything is registered), `--until` (until.rs, in the follow loop),
+//! `ecs-deploy rollback` (rollback_target.rs: a deploy of its target), GitHub Actions outputs
+//! (gha.rs).
 
 use std::process::ExitCode;
 
