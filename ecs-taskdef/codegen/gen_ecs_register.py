@@ -10,9 +10,10 @@ Reads the ECS service model of the botocore installed next to this Python (the w
   ecs-taskdef/src/model.rs             every shape RegisterTaskDefinition reaches, as Rust
                                        statics (no SDK): members, required members, enum
                                        values, bounds (min/max length of strings, count of
-                                       lists, range of integers); the read-only
-                                       TaskDefinition members; CONSTRAINTS, every constraint
-                                       by JSON path pattern (for tests and documentation).
+                                       lists, range of integers), patterns of strings; the
+                                       read-only TaskDefinition members; CONSTRAINTS, every
+                                       constraint by JSON path pattern (for tests and
+                                       documentation).
   ecs-taskdef/src/register/mapping.rs  register-ready JSON -> aws-sdk-ecs builders, one
                                        function per structure, member by member
                                        (feature `register`).
@@ -24,11 +25,13 @@ When botocore knows a member that the pinned aws-sdk-ecs does not, list it in SD
 mapping then fails with a clear error for that member instead of dropping it. The test
 `no_member_is_lost` in register/tests.rs catches the other direction.
 
-Constraints: `required`, `min`/`max` and `enum` are emitted; a shape trait the generator does
-not know fails it (a new model version brings its constraints, or stops here). A `pattern` is
-checked only in the form the ECS model uses today, `(CLASS*)`: not anchored (Smithy patterns
-are not), so it matches every string and there is nothing to emit; any other pattern fails the
-generator until it is handled.
+Constraints: `required`, `min`/`max`, `enum` and `pattern` are emitted; a shape trait the
+generator does not know fails it (a new model version brings its constraints, or stops here).
+A `pattern` is emitted as the model writes it (a `Pattern` static beside its shape); the
+crate matches it against the whole value, as the AWS API does (its validation messages say
+"Member must satisfy regular expression pattern: [...]*" for a value with one character
+outside the class), although Smithy patterns are not anchored. ecs-taskdef's tests compile
+every pattern with the `regex` crate: one it cannot take fails them.
 """
 
 import gzip
@@ -136,16 +139,14 @@ KNOWN_TRAITS = {
     "union", "min", "max", "pattern", "box", "sensitive", "deprecated",
     "deprecatedMessage", "deprecatedSince", "exception", "error", "fault",
 }
-UNANCHORED_STAR = re.compile(r"^\(\[[^\]]*\]\*\)$")
 
 
 def check_traits(name, shape):
     unknown = set(shape) - KNOWN_TRAITS
     if unknown:
         raise SystemExit(f"shape {name} has traits the generator does not know: {sorted(unknown)}")
-    pattern = shape.get("pattern")
-    if pattern is not None and not UNANCHORED_STAR.match(pattern):
-        raise SystemExit(f"shape {name} has a pattern the generator does not handle: {pattern!r}")
+    if "pattern" in shape and shape["type"] != "string":
+        raise SystemExit(f"shape {name} has a pattern but is no string")
 
 
 def rust_range(shape):
@@ -171,6 +172,8 @@ def constraints(shapes):
             out.append((path or ".", name, "Rule::Bounds"))
         if shape.get("enum"):
             out.append((path or ".", name, "Rule::Enum"))
+        if "pattern" in shape:
+            out.append((path or ".", name, "Rule::Pattern"))
         if shape["type"] == "structure":
             required = set(shape.get("required", []))
             for m, spec in shape["members"].items():
@@ -191,9 +194,9 @@ def gen_model(model, shapes, order):
     out.append(
         """
 //! The ECS API model as far as RegisterTaskDefinition reaches: every shape, its members and
-//! which of them are required, enum values. Plain statics, no SDK.
+//! which of them are required, enum values, bounds and patterns. Plain statics, no SDK.
 
-use super::{Constraint, Kind, Member, Range, Rule, Shape};
+use super::{Constraint, Kind, Member, Pattern, Range, Rule, Shape};
 """
     )
     api = model["metadata"]["apiVersion"]
@@ -268,7 +271,14 @@ use super::{Constraint, Kind, Member, Range, Rule, Shape};
             kind = f"Kind::Map(&{screaming(shape['value']['shape'])})"
         elif t == "string":
             values = ", ".join(rust_str(v) for v in shape.get("enum", []))
-            kind = f"Kind::String {{ values: &[{values}] }}"
+            pattern = "None"
+            if "pattern" in shape:
+                pattern = f"Some(&{static}_PATTERN)"
+                out.append(
+                    f"/// The pattern of `{name}`, as the model writes it (the whole value must match).\n"
+                    f"pub static {static}_PATTERN: Pattern = Pattern::new({rust_str(shape['pattern'])});\n"
+                )
+            kind = f"Kind::String {{ values: &[{values}], pattern: {pattern} }}"
         elif t == "integer":
             kind = "Kind::Integer"
         elif t == "boolean":

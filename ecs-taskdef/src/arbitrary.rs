@@ -3,7 +3,7 @@
 //! tool against them checks it against botocore's model, not against the tool's own code.
 
 use proptest::prelude::*;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::{Kind, Shape, model};
 
@@ -50,15 +50,18 @@ pub fn value_of(shape: &'static Shape) -> BoxedStrategy<Value> {
                 .prop_map(|m| Value::Object(m.into_iter().collect()))
                 .boxed()
         }
-        Kind::String { values } if !values.is_empty() => proptest::sample::select(values)
+        Kind::String { values, .. } if !values.is_empty() => proptest::sample::select(values)
             .prop_map(|s| json!(s))
             .boxed(),
-        Kind::String { .. } => {
+        Kind::String { pattern, .. } => {
             let len = counts(shape, 0, 12);
-            let pattern = format!("\\PC{{{},{}}}", len.start(), len.end());
-            proptest::string::string_regex(&pattern)
+            let any = format!("\\PC{{{},{}}}", len.start(), len.end());
+            proptest::string::string_regex(&any)
                 .expect("a valid pattern")
-                .prop_map(Value::String)
+                .prop_map(move |s| match pattern {
+                    Some(pattern) => Value::String(to_pattern(pattern, &s)),
+                    None => Value::String(s),
+                })
                 .boxed()
         }
         Kind::Integer => {
@@ -76,6 +79,29 @@ pub fn value_of(shape: &'static Shape) -> BoxedStrategy<Value> {
     }
 }
 
+/// `s` made to match `pattern`: each character the pattern does not take alone becomes
+/// `x` (the model's patterns are classes of characters repeated, `([...]*)`).
+fn to_pattern(pattern: &crate::Pattern, s: &str) -> String {
+    let mut buf = [0; 4];
+    let out: String = s
+        .chars()
+        .map(|c| {
+            if pattern.matches(c.encode_utf8(&mut buf)) == Some(true) {
+                c
+            } else {
+                'x'
+            }
+        })
+        .collect();
+    assert_eq!(
+        pattern.matches(&out),
+        Some(true),
+        "{}: not a class of characters repeated; teach arbitrary::value_of this pattern",
+        pattern.source
+    );
+    out
+}
+
 /// From `low` to `high` (items or characters), within the shape's bounds.
 fn counts(shape: &Shape, low: usize, high: usize) -> std::ops::RangeInclusive<usize> {
     let bound =
@@ -86,12 +112,24 @@ fn counts(shape: &Shape, low: usize, high: usize) -> std::ops::RangeInclusive<us
 }
 
 /// A register-ready task definition: the API rejects an empty tag list, so there is none;
-/// the family is not empty; there is a container at least, each with an image and a name,
-/// not empty and unique (the model requires none of these, the API all); images are
-/// references Docker can pull, and the task-level cpu and memory are a size
-/// Fargate runs (in either form the API takes), present when FARGATE is required. Which
-/// image and size follow from the generated strings, so shrinking still works.
+/// tag keys are unique and none starts with `aws:`; the family and the container names are
+/// names ECS takes (letters, digits, `-` and `_`), the names unique; there is a container at
+/// least, each with an image (a reference Docker can pull); the task-level cpu and memory
+/// are a size Fargate runs (in either form the API takes), present when FARGATE is
+/// required; and the values ECS refuses beyond the model are made ones it takes: container
+/// memory and memoryReservation positive (a reservation at most the memory; one of them when
+/// the task has no memory), ephemeral storage 21 to 200 GiB, stop and start timeouts 2 to
+/// 120 s on Fargate, a port mapping's hostPort its containerPort (or none) in awsvpc and host
+/// mode. Which image and size follow from the generated strings, and each value made from
+/// the one generated, so shrinking still works.
 pub fn task_definition() -> impl Strategy<Value = Value> {
+    value_of(&model::REGISTER_TASK_DEFINITION_REQUEST).prop_map(|mut td| {
+        register_ready(td.as_object_mut().expect("a structure is an object"));
+        td
+    })
+}
+
+fn register_ready(obj: &mut Map<String, Value>) {
     const IMAGES: [&str; 4] = [
         "nginx",
         "amazon/amazon-ecs-agent:latest",
@@ -99,59 +137,139 @@ pub fn task_definition() -> impl Strategy<Value = Value> {
         "localhost:5000/a/b@sha256:94afd1f2e64d908bc90dbca0035a5b567e94afd1f2e64d908bc90dbca0035a5b",
     ];
     const SIZES: [(&str, &str); 3] = [("256", "512"), ("1 vCPU", "2 GB"), ("0.5 vCPU", "4096")];
-    value_of(&model::REGISTER_TASK_DEFINITION_REQUEST).prop_map(|mut td| {
-        let obj = td.as_object_mut().unwrap();
-        if obj
-            .get("tags")
-            .and_then(Value::as_array)
-            .is_some_and(Vec::is_empty)
-        {
-            obj.shift_remove("tags");
+    tags(obj);
+    let family = obj.get("family").and_then(Value::as_str).unwrap_or("");
+    obj.insert("family".to_owned(), json!(ecs_name(family, "f")));
+    let fargate = obj
+        .get("requiresCompatibilities")
+        .and_then(Value::as_array)
+        .is_some_and(|c| c.iter().any(|c| c == "FARGATE"));
+    let seed = ["cpu", "memory"]
+        .iter()
+        .filter_map(|k| obj.get(*k).and_then(Value::as_str))
+        .map(str::len)
+        .sum::<usize>();
+    let (cpu, memory) = SIZES[seed % SIZES.len()];
+    for (key, value) in [("cpu", cpu), ("memory", memory)] {
+        if fargate || obj.contains_key(key) {
+            obj.insert(key.to_owned(), json!(value));
         }
-        if obj.get("family").and_then(Value::as_str) == Some("") {
-            obj.insert("family".to_owned(), json!("f"));
+    }
+    let task_memory = obj.contains_key("memory");
+    let host_is_container = obj
+        .get("networkMode")
+        .is_some_and(|m| m == "awsvpc" || m == "host");
+    if let Some(size) = obj
+        .get_mut("ephemeralStorage")
+        .and_then(|e| e.get_mut("sizeInGiB"))
+    {
+        *size = json!(21 + int(size).rem_euclid(180));
+    }
+    let containers = obj
+        .get_mut("containerDefinitions")
+        .and_then(Value::as_array_mut);
+    let mut names = std::collections::HashSet::new();
+    let Some(containers) = containers else {
+        return;
+    };
+    if containers.is_empty() {
+        containers.push(json!({}));
+    }
+    for (i, c) in containers.iter_mut().enumerate() {
+        let Some(c) = c.as_object_mut() else {
+            continue;
+        };
+        let n = c.get("image").and_then(Value::as_str).map_or(0, str::len);
+        c.insert("image".to_owned(), json!(IMAGES[n % IMAGES.len()]));
+        let given = c.get("name").and_then(Value::as_str).unwrap_or("");
+        let mut name = ecs_name(given, &format!("c{i}"));
+        while names.contains(&name) {
+            name.push('x');
         }
-        let containers = obj
-            .get_mut("containerDefinitions")
-            .and_then(Value::as_array_mut);
-        let mut names = std::collections::HashSet::new();
-        if let Some(containers) = containers {
-            if containers.is_empty() {
-                containers.push(json!({}));
-            }
-            for (i, c) in containers.iter_mut().enumerate() {
-                let Some(c) = c.as_object_mut() else {
-                    continue;
-                };
-                let n = c.get("image").and_then(Value::as_str).map_or(0, str::len);
-                c.insert("image".to_owned(), json!(IMAGES[n % IMAGES.len()]));
-                let mut name = c
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .filter(|n| !n.is_empty())
-                    .map_or_else(|| format!("c{i}"), str::to_owned);
-                while names.contains(&name) {
-                    name.push('x');
+        names.insert(name.clone());
+        c.insert("name".to_owned(), json!(name));
+        container_memory(c, task_memory);
+        if fargate {
+            for key in ["stopTimeout", "startTimeout"] {
+                if let Some(t) = c.get_mut(key) {
+                    *t = json!(2 + int(t).rem_euclid(119));
                 }
-                names.insert(name.clone());
-                c.insert("name".to_owned(), json!(name));
             }
         }
-        let fargate = obj
-            .get("requiresCompatibilities")
-            .and_then(Value::as_array)
-            .is_some_and(|c| c.iter().any(|c| c == "FARGATE"));
-        let seed = ["cpu", "memory"]
-            .iter()
-            .filter_map(|k| obj.get(*k).and_then(Value::as_str))
-            .map(str::len)
-            .sum::<usize>();
-        let (cpu, memory) = SIZES[seed % SIZES.len()];
-        for (key, value) in [("cpu", cpu), ("memory", memory)] {
-            if fargate || obj.contains_key(key) {
-                obj.insert(key.to_owned(), json!(value));
+        let ports = c.get_mut("portMappings").and_then(Value::as_array_mut);
+        for p in ports.into_iter().flatten().filter_map(Value::as_object_mut) {
+            if host_is_container && p.contains_key("hostPort") {
+                match p.get("containerPort").cloned() {
+                    Some(port) => p.insert("hostPort".to_owned(), port),
+                    None => p.shift_remove("hostPort"),
+                };
             }
         }
-        td
-    })
+    }
+}
+
+/// An integer value as i64 (the model's are 32-bit).
+fn int(v: &Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}
+
+/// `given` with the characters ECS does not take in a name as `x`, or `default` if empty.
+fn ecs_name(given: &str, default: &str) -> String {
+    if given.is_empty() {
+        return default.to_owned();
+    }
+    given
+        .chars()
+        .map(|c| if crate::is_name_char(c) { c } else { 'x' })
+        .collect()
+}
+
+/// Tags: none when the list is empty; keys unique, none with the reserved `aws:` prefix.
+fn tags(obj: &mut Map<String, Value>) {
+    let Some(Value::Array(tags)) = obj.get_mut("tags") else {
+        return;
+    };
+    if tags.is_empty() {
+        obj.shift_remove("tags");
+        return;
+    }
+    let mut keys = std::collections::HashSet::new();
+    for tag in tags.iter_mut().filter_map(Value::as_object_mut) {
+        let Some(mut key) = tag.get("key").and_then(Value::as_str).map(str::to_owned) else {
+            continue;
+        };
+        if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+            key.replace_range(..1, "x");
+        }
+        while keys.contains(&key) {
+            // Within the key's 128 characters: the generated ones have at most 12.
+            key.push('x');
+        }
+        keys.insert(key.clone());
+        tag.insert("key".to_owned(), json!(key));
+    }
+}
+
+/// A container's memory and memoryReservation positive, the reservation at most the memory,
+/// and one of them when the task has no memory.
+fn container_memory(c: &mut Map<String, Value>, task_memory: bool) {
+    let positive = |v: &Value| 6 + int(v).rem_euclid(1 << 20);
+    let memory = c.get("memory").map(positive);
+    let reservation = c.get("memoryReservation").map(positive);
+    match (memory, reservation) {
+        (Some(m), Some(r)) => {
+            c.insert("memory".to_owned(), json!(m));
+            c.insert("memoryReservation".to_owned(), json!(r.min(m)));
+        }
+        (Some(m), None) => {
+            c.insert("memory".to_owned(), json!(m));
+        }
+        (None, Some(r)) => {
+            c.insert("memoryReservation".to_owned(), json!(r));
+        }
+        (None, None) if !task_memory => {
+            c.insert("memory".to_owned(), json!(512));
+        }
+        (None, None) => {}
+    }
 }

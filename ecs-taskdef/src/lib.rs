@@ -5,7 +5,8 @@
 //! - [`model`] (always available, no SDK): every shape RegisterTaskDefinition reaches, generated
 //!   from the botocore service model by `ecs-taskdef/codegen/gen_ecs_register.py`, with
 //!   their constraints (required members, enum values, [`Range`]s of lengths, counts and
-//!   numbers; [`model::CONSTRAINTS`] lists them all by JSON path pattern); the 9 read-only
+//!   numbers, [`Pattern`]s of strings matched whole; [`model::CONSTRAINTS`] lists them all by
+//!   JSON path pattern); the 9 read-only
 //!   `TaskDefinition` members; where the model comes from ([`model::SOURCE`]).
 //! - [`clean`] (no SDK): a DescribeTaskDefinition answer (or register-ready JSON) -> the
 //!   register-ready input, as taskdef-clean writes it ([`clean::register_input`]), e.g. to
@@ -18,6 +19,8 @@
 //!   `register_task_definition_input(&json)` builds the aws-sdk-ecs
 //!   `RegisterTaskDefinitionInputBuilder` member by member, recursively, and names the JSON
 //!   path of an unknown member or a wrong type.
+//! - [`text`] (no SDK): names and values escaped for messages (no control sequence reaches
+//!   a terminal).
 //! - `arbitrary` (feature `arbitrary`, for tests): random task definitions from the model
 //!   (proptest strategies).
 
@@ -29,6 +32,9 @@ pub mod model;
 pub mod problem;
 #[cfg(feature = "register")]
 pub mod register;
+pub mod text;
+
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -93,6 +99,8 @@ pub enum Rule {
     Bounds,
     /// One of the shape's enum values (a warning: AWS adds values).
     Enum,
+    /// The shape's [`Pattern`], matched against the whole string.
+    Pattern,
 }
 
 /// What a shape is.
@@ -107,13 +115,51 @@ pub enum Kind {
     List(&'static Shape),
     /// A JSON object with string keys and values of the shape.
     Map(&'static Shape),
-    /// A string; `values` lists the enum values the model knows (empty: any string).
+    /// A string; `values` lists the enum values the model knows (empty: any string), and
+    /// `pattern` is the one the whole string must match, if the model has one.
     String {
         values: &'static [&'static str],
+        pattern: Option<&'static Pattern>,
     },
     /// A 32-bit integer.
     Integer,
     Boolean,
+}
+
+/// A regular expression of the model (`pattern`), as the model writes it.
+///
+/// The AWS API matches it against the whole value (its validation messages say "Member must
+/// satisfy regular expression pattern: `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`" for a tag value
+/// with a `,` in it), although Smithy patterns are not anchored: [`Pattern::matches`]
+/// anchors it. It is compiled the first time it is used, with the `regex` crate (Unicode
+/// classes as `\p{L}`; the tests compile every pattern of the model).
+#[derive(Debug)]
+pub struct Pattern {
+    /// The pattern as the model writes it (unanchored).
+    pub source: &'static str,
+    compiled: OnceLock<Option<regex::Regex>>,
+}
+
+impl Pattern {
+    pub const fn new(source: &'static str) -> Pattern {
+        Pattern {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The pattern anchored at both ends, compiled; `None` when the `regex` crate cannot
+    /// take it (a construct it lacks, such as look-around: the tests catch that).
+    pub fn regex(&self) -> Option<&regex::Regex> {
+        self.compiled
+            .get_or_init(|| regex::Regex::new(&format!(r"\A(?:{})\z", self.source)).ok())
+            .as_ref()
+    }
+
+    /// Whether the whole of `text` matches (`None`: the pattern cannot be compiled).
+    pub fn matches(&self, text: &str) -> Option<bool> {
+        self.regex().map(|r| r.is_match(text))
+    }
 }
 
 /// A member of a structure.
@@ -150,6 +196,17 @@ impl Shape {
             Kind::Boolean => "true or false".to_owned(),
         }
     }
+}
+
+/// The most characters of a family or a container name.
+pub const NAME_MAX: usize = 255;
+
+/// A character ECS takes in a family or a container name: "Up to 255 letters (uppercase and
+/// lowercase), numbers, underscores, and hyphens are allowed" (the model's documentation of
+/// `RegisterTaskDefinitionRequest.family` and `ContainerDefinition.name`; the model has no
+/// pattern for them). Letters and numbers are ASCII ones, as the API enforces.
+pub fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
 /// How a JSON value reads in a message: `the number 256`, `a string "80"`, `an array`, ...
@@ -231,7 +288,7 @@ mod tests {
         let network = model::REGISTER_TASK_DEFINITION_REQUEST
             .member("networkMode")
             .unwrap();
-        let Kind::String { values } = network.shape.kind else {
+        let Kind::String { values, .. } = network.shape.kind else {
             panic!("networkMode is a string")
         };
         assert!(values.contains(&"awsvpc"));
@@ -260,6 +317,42 @@ mod tests {
         find(".family", Rule::Required);
         find(".networkMode", Rule::Enum);
         assert_eq!(model::STRING.range, Range::ANY);
+        let key = find(".tags[].key", Rule::Pattern);
+        let Kind::String {
+            pattern: Some(pattern),
+            ..
+        } = key.shape.kind
+        else {
+            panic!("TagKey has a pattern")
+        };
+        assert_eq!(pattern.source, r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)");
+        find(".tags[].value", Rule::Pattern);
+    }
+
+    #[test]
+    fn every_pattern_compiles_and_matches_whole_values() {
+        let patterns: Vec<&Pattern> = model::CONSTRAINTS
+            .iter()
+            .filter(|c| c.rule == Rule::Pattern)
+            .filter_map(|c| match c.shape.kind {
+                Kind::String { pattern, .. } => pattern,
+                _ => None,
+            })
+            .collect();
+        assert!(!patterns.is_empty());
+        for p in &patterns {
+            assert!(p.regex().is_some(), "{} does not compile", p.source);
+        }
+        let tag = &model::TAG_KEY_PATTERN;
+        for ok in ["team", "Équipe 2", "a.b:c/d=e+f-g@h_i", "数据", ""] {
+            assert_eq!(tag.matches(ok), Some(true), "{ok:?}");
+        }
+        // One character outside the class anywhere: the whole value does not match.
+        for bad in ["a#b", "#", "team!", "tab\there", "new\nline", "x\u{1b}"] {
+            assert_eq!(tag.matches(bad), Some(false), "{bad:?}");
+        }
+        // Not anchored in the model, anchored here: a trailing newline is no match either.
+        assert_eq!(tag.matches("team\n"), Some(false));
     }
 
     #[test]

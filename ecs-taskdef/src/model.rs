@@ -2,9 +2,9 @@
 // Do not edit: change the generator and run it again.
 
 //! The ECS API model as far as RegisterTaskDefinition reaches: every shape, its members and
-//! which of them are required, enum values. Plain statics, no SDK.
+//! which of them are required, enum values, bounds and patterns. Plain statics, no SDK.
 
-use super::{Constraint, Kind, Member, Range, Rule, Shape};
+use super::{Constraint, Kind, Member, Pattern, Range, Rule, Shape};
 /// Where the model comes from.
 pub const SOURCE: &str = "botocore 1.44.8, ECS API 2014-11-13";
 /// The same text as [`SOURCE`], as a macro for `concat!` (a tool's `--version`).
@@ -294,9 +294,19 @@ pub static CONSTRAINTS: &[Constraint] = &[
         rule: Rule::Bounds,
     },
     Constraint {
+        path: ".tags[].key",
+        shape: &TAG_KEY,
+        rule: Rule::Pattern,
+    },
+    Constraint {
         path: ".tags[].value",
         shape: &TAG_VALUE,
         rule: Rule::Bounds,
+    },
+    Constraint {
+        path: ".tags[].value",
+        shape: &TAG_VALUE,
+        rule: Rule::Pattern,
     },
     Constraint {
         path: ".pidMode",
@@ -462,7 +472,10 @@ pub static REGISTER_TASK_DEFINITION_REQUEST: Shape = Shape {
 /// `String`
 pub static STRING: Shape = Shape {
     name: "String",
-    kind: Kind::String { values: &[] },
+    kind: Kind::String {
+        values: &[],
+        pattern: None,
+    },
     range: Range::ANY,
 };
 /// `NetworkMode`
@@ -470,6 +483,7 @@ pub static NETWORK_MODE: Shape = Shape {
     name: "NetworkMode",
     kind: Kind::String {
         values: &["bridge", "host", "awsvpc", "none"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -781,6 +795,7 @@ pub static TRANSPORT_PROTOCOL: Shape = Shape {
     name: "TransportProtocol",
     kind: Kind::String {
         values: &["tcp", "udp"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -789,6 +804,7 @@ pub static APPLICATION_PROTOCOL: Shape = Shape {
     name: "ApplicationProtocol",
     kind: Kind::String {
         values: &["http", "http2", "grpc"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -884,7 +900,10 @@ pub static ENVIRONMENT_FILE: Shape = Shape {
 /// `EnvironmentFileType`
 pub static ENVIRONMENT_FILE_TYPE: Shape = Shape {
     name: "EnvironmentFileType",
-    kind: Kind::String { values: &["s3"] },
+    kind: Kind::String {
+        values: &["s3"],
+        pattern: None,
+    },
     range: Range::ANY,
 };
 /// `MountPointList`
@@ -1051,6 +1070,7 @@ pub static DEVICE_CGROUP_PERMISSION: Shape = Shape {
     name: "DeviceCgroupPermission",
     kind: Kind::String {
         values: &["read", "write", "mknod"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1142,6 +1162,7 @@ pub static CONTAINER_CONDITION: Shape = Shape {
     name: "ContainerCondition",
     kind: Kind::String {
         values: &["START", "COMPLETE", "SUCCESS", "HEALTHY"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1150,6 +1171,7 @@ pub static VERSION_CONSISTENCY: Shape = Shape {
     name: "VersionConsistency",
     kind: Kind::String {
         values: &["enabled", "disabled"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1237,6 +1259,7 @@ pub static ULIMIT_NAME: Shape = Shape {
             "sigpending",
             "stack",
         ],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1279,6 +1302,7 @@ pub static LOG_DRIVER: Shape = Shape {
             "splunk",
             "awsfirelens",
         ],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1385,6 +1409,7 @@ pub static RESOURCE_TYPE: Shape = Shape {
     name: "ResourceType",
     kind: Kind::String {
         values: &["GPU", "InferenceAccelerator", "NeuronDevice"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1464,6 +1489,7 @@ pub static FIRELENS_CONFIGURATION_TYPE: Shape = Shape {
     name: "FirelensConfigurationType",
     kind: Kind::String {
         values: &["fluentd", "fluentbit"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1577,6 +1603,7 @@ pub static SCOPE: Shape = Shape {
     name: "Scope",
     kind: Kind::String {
         values: &["task", "shared"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1626,6 +1653,7 @@ pub static EFS_TRANSIT_ENCRYPTION: Shape = Shape {
     name: "EFSTransitEncryption",
     kind: Kind::String {
         values: &["ENABLED", "DISABLED"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1654,6 +1682,7 @@ pub static EFS_AUTHORIZATION_CONFIG_IAM: Shape = Shape {
     name: "EFSAuthorizationConfigIAM",
     kind: Kind::String {
         values: &["ENABLED", "DISABLED"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1763,6 +1792,7 @@ pub static TASK_DEFINITION_PLACEMENT_CONSTRAINT_TYPE: Shape = Shape {
     name: "TaskDefinitionPlacementConstraintType",
     kind: Kind::String {
         values: &["memberOf"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1777,6 +1807,7 @@ pub static COMPATIBILITY: Shape = Shape {
     name: "Compatibility",
     kind: Kind::String {
         values: &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1809,19 +1840,29 @@ pub static TAG: Shape = Shape {
     },
     range: Range::ANY,
 };
+/// The pattern of `TagKey`, as the model writes it (the whole value must match).
+pub static TAG_KEY_PATTERN: Pattern = Pattern::new("([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)");
 /// `TagKey`
 pub static TAG_KEY: Shape = Shape {
     name: "TagKey",
-    kind: Kind::String { values: &[] },
+    kind: Kind::String {
+        values: &[],
+        pattern: Some(&TAG_KEY_PATTERN),
+    },
     range: Range {
         min: Some(1),
         max: Some(128),
     },
 };
+/// The pattern of `TagValue`, as the model writes it (the whole value must match).
+pub static TAG_VALUE_PATTERN: Pattern = Pattern::new("([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)");
 /// `TagValue`
 pub static TAG_VALUE: Shape = Shape {
     name: "TagValue",
-    kind: Kind::String { values: &[] },
+    kind: Kind::String {
+        values: &[],
+        pattern: Some(&TAG_VALUE_PATTERN),
+    },
     range: Range {
         min: Some(0),
         max: Some(256),
@@ -1832,6 +1873,7 @@ pub static PID_MODE: Shape = Shape {
     name: "PidMode",
     kind: Kind::String {
         values: &["host", "task"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1840,6 +1882,7 @@ pub static IPC_MODE: Shape = Shape {
     name: "IpcMode",
     kind: Kind::String {
         values: &["host", "task", "none"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1873,6 +1916,7 @@ pub static PROXY_CONFIGURATION_TYPE: Shape = Shape {
     name: "ProxyConfigurationType",
     kind: Kind::String {
         values: &["APPMESH"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1946,6 +1990,7 @@ pub static CPU_ARCHITECTURE: Shape = Shape {
     name: "CPUArchitecture",
     kind: Kind::String {
         values: &["X86_64", "ARM64"],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1965,6 +2010,7 @@ pub static OS_FAMILY: Shape = Shape {
             "WINDOWS_SERVER_20H2_CORE",
             "LINUX",
         ],
+        pattern: None,
     },
     range: Range::ANY,
 };
@@ -1993,6 +2039,7 @@ pub static ISOLATION_MODE: Shape = Shape {
     name: "IsolationMode",
     kind: Kind::String {
         values: &["SHARED", "ISOLATED_SANDBOX", "CONFIDENTIAL_SANDBOX"],
+        pattern: None,
     },
     range: Range::ANY,
 };

@@ -7,6 +7,8 @@ use std::fmt;
 use cli_support::json_path::{JsonPath, Segment};
 use serde_json::{Map, Value};
 
+use crate::text::{harden, quoted};
+
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -49,11 +51,15 @@ impl Problem {
     }
 }
 
+/// The location and the message, with every character a terminal acts on escaped
+/// ([`crate::text::harden`]): names and values in them are quoted already, and whatever
+/// else came from the input cannot move the cursor or reorder the line either.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = harden(&self.message);
         match &self.location {
-            Some(location) => write!(f, "{location}: {}", self.message),
-            None => f.write_str(&self.message),
+            Some(location) => write!(f, "{}: {message}", harden(location)),
+            None => f.write_str(&message),
         }
     }
 }
@@ -151,10 +157,11 @@ impl Origin {
         self.renumber(steps, input_index, input_len);
     }
 
-    /// The location of `steps` (relative to `taskdef`, as it is now), with the container's
-    /// name when the path is inside a container definition. Indexes are the input's (for
-    /// arrays that lost items).
-    pub fn locate(&self, steps: &JsonPath<'_>, taskdef: &Map<String, Value>) -> String {
+    /// The path of `steps` (relative to the task definition as it is now) in the input:
+    /// inside the describe answer's `taskDefinition` where it was, with the input's indexes
+    /// (for arrays that lost items). Without the label and the container: for a message
+    /// that refers to another place (`the key of .tags[0].key too`).
+    pub fn path(&self, steps: &JsonPath<'_>) -> JsonPath<'static> {
         let segments = steps.segments();
         let prefix = match segments.first().and_then(Segment::key) {
             Some("tags") => self.tags_prefix,
@@ -175,7 +182,15 @@ impl Origin {
             });
             now.push(segment.clone());
         }
-        let container = match segments {
+        path.into_owned()
+    }
+
+    /// The location of `steps` (relative to `taskdef`, as it is now), with the container's
+    /// name when the path is inside a container definition. Indexes are the input's (for
+    /// arrays that lost items).
+    pub fn locate(&self, steps: &JsonPath<'_>, taskdef: &Map<String, Value>) -> String {
+        let path = self.path(steps);
+        let container = match steps.segments() {
             [first, Segment::Index(i), ..] if first.key() == Some("containerDefinitions") => {
                 taskdef
                     .get("containerDefinitions")
@@ -186,7 +201,7 @@ impl Origin {
             _ => None,
         };
         match container {
-            Some(name) => format!("{}{path} (container {name:?})", self.label),
+            Some(name) => format!("{}{path} (container {})", self.label, quoted(name)),
             None => format!("{}{path}", self.label),
         }
     }
@@ -238,6 +253,35 @@ mod tests {
         assert_eq!(
             Origin::BARE.locate(&steps(&["dockerLabels", "com.example.x"]), td),
             ".dockerLabels[\"com.example.x\"]"
+        );
+    }
+
+    #[test]
+    fn container_names_and_messages_are_escaped() {
+        let td = json!({"containerDefinitions": [{"name": "a\u{1b}[2J\u{9b}\u{202e}"}]});
+        let td = td.as_object().unwrap();
+        let at = Origin::BARE.locate(&steps(&["containerDefinitions", "0", "cpu"]), td);
+        assert_eq!(
+            at,
+            ".containerDefinitions[0].cpu (container \"a\\u001b[2J\\u009b\\u202e\")"
+        );
+        let p = Problem::error(Some(at), "raw \u{7} and \u{2066} in a message");
+        assert_eq!(
+            p.to_string(),
+            ".containerDefinitions[0].cpu (container \"a\\u001b[2J\\u009b\\u202e\"): raw \\u0007 \
+             and \\u2066 in a message"
+        );
+        assert_eq!(
+            Origin::FILTER
+                .path(&steps(&["tags", "0", "key"]))
+                .to_string(),
+            ".tags[0].key"
+        );
+        assert_eq!(
+            Origin::wrapped(false)
+                .path(&steps(&["tags", "0", "key"]))
+                .to_string(),
+            ".taskDefinition.tags[0].key"
         );
     }
 

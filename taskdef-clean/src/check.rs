@@ -1,13 +1,16 @@
 //! Check a clean task definition against the ECS model (generated from botocore, in
 //! ecs-taskdef): wrong types, missing required members, and values outside the model's bounds
-//! (a string's length, a list's items, an integer's range: `ecs_taskdef::Range`) are errors;
+//! (a string's length, a list's items, an integer's range: `ecs_taskdef::Range`) or patterns
+//! (`ecs_taskdef::Pattern`, matched against the whole string) are errors;
 //! members and enum values the model does not know are kept with a warning (errors with
-//! --strict), because AWS adds them faster than any model is updated.
+//! --strict), because AWS adds them faster than any model is updated. What ECS refuses
+//! beyond the model is in [`ecs`].
 
 use cli_support::json_path::{JsonPath, Segment};
 use ecs_taskdef::image_ref;
 use ecs_taskdef::problem::{Origin, Problem};
-use ecs_taskdef::{Kind, Shape, describe_value, model};
+use ecs_taskdef::text::quoted;
+use ecs_taskdef::{Kind, Pattern, Shape, describe_value, model};
 use serde_json::{Map, Value};
 
 use crate::problem::{did_you_mean, type_only};
@@ -47,7 +50,7 @@ pub fn check(
     checker.required_by_ecs();
     checker.images();
     checker.task_size();
-    checker.env_and_secrets();
+    checker.beyond_the_model();
 }
 
 struct Checker<'a> {
@@ -110,72 +113,6 @@ impl<'a> Checker<'a> {
         self.steps = saved;
     }
 
-    /// What the API refuses although the model has no bound for it: an empty family, no
-    /// container, a container without a name or an image, an empty or a repeated container
-    /// name. (A missing family and an empty image are found elsewhere.)
-    fn required_by_ecs(&mut self) {
-        if let Some(Value::String(family)) = self.taskdef.get("family")
-            && family.is_empty()
-        {
-            self.error_at(
-                JsonPath::root().key("family"),
-                "the family is empty; ECS needs one (letters, digits, '-' and '_', up to 255): \
-                 write one or set it with --family NAME",
-            );
-        }
-        let Some(Value::Array(containers)) = self.taskdef.get("containerDefinitions") else {
-            return;
-        };
-        let list = JsonPath::root().key("containerDefinitions");
-        if containers.is_empty() {
-            self.error_at(
-                list,
-                "no container; ECS needs at least one: add a container definition",
-            );
-            return;
-        }
-        let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for (i, container) in containers.iter().enumerate() {
-            let Some(container) = container.as_object() else {
-                continue;
-            };
-            let at = || JsonPath::root().key("containerDefinitions").index(i);
-            match container.get("name") {
-                None => self.error_at(
-                    at(),
-                    "the container has no name; ECS needs a name, unique in the task \
-                     definition: write one",
-                ),
-                Some(Value::String(name)) if name.is_empty() => self.error_at(
-                    at().key("name"),
-                    "the container name is empty; ECS needs a name, unique in the task \
-                     definition: write one",
-                ),
-                Some(Value::String(name)) => {
-                    if let Some(j) = first.get(name.as_str()) {
-                        self.error_at(
-                            at().key("name"),
-                            format!(
-                                "the container name is the name of .containerDefinitions[{j}] \
-                                 too; ECS needs names unique in the task definition: rename one"
-                            ),
-                        );
-                    } else {
-                        first.insert(name, i);
-                    }
-                }
-                Some(_) => {}
-            }
-            if !container.contains_key("image") {
-                self.error_at(
-                    at(),
-                    "the container has no image; ECS needs one: write one or set it with \
-                     --image NAME=IMAGE",
-                );
-            }
-        }
-    }
-
     /// Every container's image is a reference ECS (and Docker) can pull.
     fn images(&mut self) {
         let Some(Value::Array(containers)) = self.taskdef.get("containerDefinitions") else {
@@ -191,7 +128,10 @@ impl<'a> Checker<'a> {
                         e.kinds_only()
                     )
                 } else {
-                    format!("{image:?} is not an image reference ECS can pull: {e}")
+                    format!(
+                        "{} is not an image reference ECS can pull: {e}",
+                        quoted(image)
+                    )
                 };
                 self.error_at(
                     JsonPath::root()
@@ -307,51 +247,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A name both in a container's environment and in its secrets: ECS rejects the
-    /// definition, so it is an error (where --env or --secret set it too).
-    fn env_and_secrets(&mut self) {
-        let Some(Value::Array(containers)) = self.taskdef.get("containerDefinitions") else {
-            return;
-        };
-        for (i, container) in containers.iter().enumerate() {
-            let names = |member: &str| -> Vec<(usize, &'a str)> {
-                let items = container.get(member).and_then(Value::as_array);
-                items
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                    .filter_map(|(j, e)| Some((j, e.get("name")?.as_str()?)))
-                    .collect()
-            };
-            let env = names("environment");
-            for (j, name) in names("secrets") {
-                if !env.iter().any(|(_, n)| *n == name) {
-                    continue;
-                }
-                let both = "and ECS rejects a name in both environment and secrets";
-                let message = match container.get("name").and_then(Value::as_str) {
-                    _ if self.hide_values => format!(
-                        "this secret's name is an environment variable's too, {both}; remove \
-                         one; {NOT_SHOWN}"
-                    ),
-                    Some(c) => format!(
-                        "{name:?} is an environment variable too, {both}; remove one \
-                         (--unset-env {c}:{name} or --unset-secret {c}:{name})"
-                    ),
-                    None => format!("{name:?} is an environment variable too, {both}; remove one"),
-                };
-                self.error_at(
-                    JsonPath::root()
-                        .key("containerDefinitions")
-                        .index(i)
-                        .key("secrets")
-                        .index(j),
-                    message,
-                );
-            }
-        }
-    }
-
     fn value(&mut self, shape: &'static Shape, value: &'a Value) {
         match (&shape.kind, value) {
             (Kind::Structure { .. }, Value::Object(obj)) => self.structure(shape, obj),
@@ -370,8 +265,11 @@ impl<'a> Checker<'a> {
                     self.steps.pop();
                 }
             }
-            (Kind::String { values }, Value::String(s)) => {
+            (Kind::String { values, pattern }, Value::String(s)) => {
                 self.bounds(shape, s.chars().count(), value);
+                if let Some(pattern) = pattern {
+                    self.pattern(shape, pattern, s);
+                }
                 if !values.is_empty() && !values.contains(&s.as_str()) && self.hidden() {
                     let what = format!(
                         "a string that is not a {} value the ECS model knows ({}); model: {}; \
@@ -386,7 +284,8 @@ impl<'a> Checker<'a> {
                         .map(|v| format!(" (did you mean {v:?}?)"))
                         .unwrap_or_default();
                     let what = format!(
-                        "{s:?} is not a {} value the ECS model knows ({}){hint}; model: {}",
+                        "{} is not a {} value the ECS model knows ({}){hint}; model: {}",
+                        quoted(s),
                         shape.name,
                         values.join(", "),
                         model::SOURCE
@@ -464,6 +363,53 @@ impl<'a> Checker<'a> {
             shape.name,
             shape.range.describe(),
             model::SOURCE,
+        ));
+    }
+
+    /// A string the whole of which matches the shape's pattern (the model's, anchored as
+    /// the API does). The message names the first character the pattern does not take
+    /// alone (the model's patterns are classes of characters repeated).
+    fn pattern(&mut self, shape: &'static Shape, pattern: &'static Pattern, s: &str) {
+        if pattern.matches(s) != Some(false) {
+            return;
+        }
+        let mut buf = [0; 4];
+        let odd = s
+            .chars()
+            .enumerate()
+            .find(|(_, c)| pattern.matches(c.encode_utf8(&mut buf)) == Some(false));
+        let what = match odd {
+            Some((k, _)) if self.hidden() => {
+                format!(
+                    "the string has a character {} does not take (character {})",
+                    shape.name,
+                    k + 1
+                )
+            }
+            Some((k, c)) => format!(
+                "{} has {} (character {}), which {} does not take",
+                describe_value(&Value::from(s)),
+                quoted(c.encode_utf8(&mut buf)),
+                k + 1,
+                shape.name
+            ),
+            None if self.hidden() => format!("the string does not match {}'s pattern", shape.name),
+            None => format!(
+                "{} does not match {}'s pattern",
+                describe_value(&Value::from(s)),
+                shape.name
+            ),
+        };
+        let takes = if pattern.source == r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)" {
+            " (letters, digits, spaces and _ . : / = + - @)"
+        } else {
+            ""
+        };
+        self.error(format!(
+            "{what}: the whole value must match {}{takes} (the ECS model, {}); remove or \
+             replace it",
+            pattern.source,
+            model::SOURCE
         ));
     }
 
@@ -583,5 +529,6 @@ fn size_key(cpu: u64) -> &'static str {
     }
 }
 
+mod ecs;
 #[cfg(test)]
 mod tests;

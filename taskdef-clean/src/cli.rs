@@ -18,8 +18,9 @@ EXIT STATUS
     1  the input is not a task definition that can be made register-ready, or an edit or
        the filter failed: invalid JSON (line and column), wrong shape, null inside an
        array, wrong member types, a missing required member, a length, count or number
-       outside the model's bounds, an image reference, cpu or memory ECS rejects, a task
-       size Fargate does not run, unknown container, a name in both environment and
+       outside the model's bounds, a tag outside its pattern, an image reference, cpu or
+       memory ECS rejects, a task size Fargate does not run, a name, tag key or value ECS
+       refuses beyond the model, unknown container, a name in both environment and
        secrets, a filter that fails at run time or does not yield exactly one object;
        with --strict: unknown members or enum values too, and a size Fargate does not run
        where the launch type is not said; with --check: any of these errors, all listed;
@@ -137,7 +138,7 @@ pub struct Cli {
     #[arg(long = "drop", value_name = "KEY")]
     pub drop: Vec<String>,
 
-    /// Print the JSON on one line instead of indented.
+    /// Print the JSON on one line instead of indented (the output, and --diff --format json).
     #[arg(long)]
     pub compact: bool,
 

@@ -10,17 +10,22 @@
 //! container's `essential: true` and `cpu: 0`, a port mapping's `protocol: "tcp"`, its
 //! `hostPort: 0`, and a `hostPort` equal to the `containerPort` in `awsvpc` or `host` mode.
 //! Where such a member differs from its default on one side, the other side shows the
-//! default (`.essential: true -> false`).
+//! default (`.essential: true -> false`). The task-level cpu and memory are compared as
+//! sizes: `"1 vCPU"` is `"1024"` (ECS registers the number; a describe answer never has
+//! the unit).
 
+mod defaults;
 mod render;
 
 use std::collections::{HashMap, HashSet};
+
+use self::defaults::{Side, fill_defaults, normalize, same_size};
 
 use cli_support::json_path::JsonPath;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use render::{markdown, text};
+pub use render::{markdown, text, to_json};
 
 /// The difference between two task definitions (`--diff --format json` writes it).
 #[derive(Debug, Serialize, PartialEq)]
@@ -33,6 +38,10 @@ pub struct Diff {
     pub tags: Vec<Entry>,
     /// Other members of the task definition that differ.
     pub members: Vec<Change>,
+    /// The new values are not shown (`--diff-hide-values` with a `--filter` over
+    /// environment values: see [`Diff::hide_new_values`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub new_values_hidden: bool,
 }
 
 /// What happened to a container, a variable, a secret or a tag.
@@ -66,7 +75,8 @@ pub struct ContainerDiff {
 /// are absent where there is none, and for environment values with `--diff-hide-values`.
 /// They are the entry's value, or the whole entry but its name where it has other members
 /// too (members the model does not know). An entry without a name (or with a name that is
-/// no string) has no `name`: it is compared as a whole, added or removed.
+/// no string) has no `name`: it is compared as a whole, added or removed; so is a tag whose
+/// key an earlier tag has (ECS refuses that, `--check` says so), with its `name`.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -76,6 +86,9 @@ pub struct Entry {
     pub old: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new: Option<Value>,
+    /// There is a new value, not shown ([`Diff::hide_new_values`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub new_hidden: bool,
 }
 
 /// A member that differs, at `path` (as jq writes it); `old` or `new` absent where the
@@ -87,6 +100,9 @@ pub struct Change {
     pub old: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new: Option<Value>,
+    /// There is a new value, not shown ([`Diff::hide_new_values`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub new_hidden: bool,
 }
 
 /// The difference from `old` to `new` (both register-ready). `hide_values`: environment
@@ -94,6 +110,8 @@ pub struct Change {
 pub fn diff(mut old: Map<String, Value>, mut new: Map<String, Value>, hide_values: bool) -> Diff {
     normalize(&mut old);
     normalize(&mut new);
+    same_size(&old, &mut new, "cpu", crate::task_size::cpu_units);
+    same_size(&old, &mut new, "memory", crate::task_size::memory_mib);
     let mut members = Vec::new();
     let mut path = JsonPath::root();
     compare_members(
@@ -103,13 +121,35 @@ pub fn diff(mut old: Map<String, Value>, mut new: Map<String, Value>, hide_value
         &mut path,
         &mut members,
     );
-    let tags = entries(old.get("tags"), new.get("tags"), "key", "value", false);
+    let tags = entries(old.get("tags"), new.get("tags"), Keys::TAGS, false);
     let containers = containers(Side::of(&old), Side::of(&new), hide_values);
     Diff {
         equal: members.is_empty() && tags.is_empty() && containers.is_empty(),
         containers,
         tags,
         members,
+        new_values_hidden: false,
+    }
+}
+
+impl Diff {
+    /// Show no new value: the paths, names and old values stay. For `--diff-hide-values`
+    /// when a `--filter` ran over a task definition with environment values: the filter may
+    /// have copied one, whole or transformed (a slice, lower case), into any member, where
+    /// no comparison with the environment's values can recognise it. (As `--check` then
+    /// quotes no value, only paths and types.) The old side ran no filter.
+    pub fn hide_new_values(&mut self) {
+        self.new_values_hidden = true;
+        let hide_change = |c: &mut Change| c.new_hidden |= c.new.take().is_some();
+        let hide_entry = |e: &mut Entry| e.new_hidden |= e.new.take().is_some();
+        for c in &mut self.containers {
+            c.image.iter_mut().for_each(hide_change);
+            c.environment.iter_mut().for_each(hide_entry);
+            c.secrets.iter_mut().for_each(hide_entry);
+            c.members.iter_mut().for_each(hide_change);
+        }
+        self.tags.iter_mut().for_each(hide_entry);
+        self.members.iter_mut().for_each(hide_change);
     }
 }
 
@@ -123,30 +163,6 @@ fn by_name(list: Option<&Value>) -> Vec<(&str, &Map<String, Value>)> {
             Some((c.get("name").and_then(Value::as_str).unwrap_or(""), c))
         })
         .collect()
-}
-
-/// One of the two task definitions, as the containers are compared.
-#[derive(Clone, Copy)]
-struct Side<'a> {
-    containers: Option<&'a Value>,
-    /// `networkMode` is `awsvpc` or `host`: a port mapping's `hostPort` defaults to its
-    /// `containerPort`.
-    host_is_container: bool,
-}
-
-impl<'a> Side<'a> {
-    fn of(td: &'a Map<String, Value>) -> Self {
-        Side {
-            containers: td.get("containerDefinitions"),
-            host_is_container: host_is_container(td),
-        }
-    }
-}
-
-fn host_is_container(td: &Map<String, Value>) -> bool {
-    td.get("networkMode")
-        .and_then(Value::as_str)
-        .is_some_and(|m| m == "awsvpc" || m == "host")
 }
 
 fn containers(old_td: Side<'_>, new_td: Side<'_>, hide_values: bool) -> Vec<ContainerDiff> {
@@ -198,22 +214,16 @@ fn container(
             path: ".image".to_owned(),
             old: a.cloned(),
             new: b.cloned(),
+            new_hidden: false,
         }),
     };
     let environment = entries(
         o.get("environment"),
         n.get("environment"),
-        "name",
-        "value",
+        Keys::ENVIRONMENT,
         hide_values,
     );
-    let secrets = entries(
-        o.get("secrets"),
-        n.get("secrets"),
-        "name",
-        "valueFrom",
-        false,
-    );
+    let secrets = entries(o.get("secrets"), n.get("secrets"), Keys::SECRETS, false);
     let mut members = Vec::new();
     compare_members(
         o,
@@ -242,18 +252,43 @@ impl ContainerDiff {
     }
 }
 
+/// How the entries of a list are named and what their value is.
+#[derive(Clone, Copy)]
+struct Keys {
+    key: &'static str,
+    value: &'static str,
+    /// A name given twice counts once, with its last value (environment variables and
+    /// secrets, as the container sees them); else (tags, which ECS refuses twice) the
+    /// entries after the first are compared whole.
+    merge: bool,
+}
+
+impl Keys {
+    const TAGS: Keys = Keys {
+        key: "key",
+        value: "value",
+        merge: false,
+    };
+    const ENVIRONMENT: Keys = Keys {
+        key: "name",
+        value: "value",
+        merge: true,
+    };
+    const SECRETS: Keys = Keys {
+        key: "name",
+        value: "valueFrom",
+        merge: true,
+    };
+}
+
 /// Named entries (`[{key, value}]`) compared by name, in the new list's order, then the
-/// removed ones. A name given twice counts once, with its last value (as the container
-/// sees it). Entries without a name: compared as a whole, the added then the removed.
-fn entries(
-    old: Option<&Value>,
-    new: Option<&Value>,
-    key: &str,
-    value: &str,
-    hide_values: bool,
-) -> Vec<Entry> {
-    let (old, old_unnamed) = keyed(old, key);
-    let (new, new_unnamed) = keyed(new, key);
+/// removed ones. A name given twice (see [`Keys::merge`]) counts once, with its last value,
+/// or its later entries are compared whole. Entries without a name: compared as a whole,
+/// the added then the removed.
+fn entries(old: Option<&Value>, new: Option<&Value>, keys: Keys, hide_values: bool) -> Vec<Entry> {
+    let Keys { key, value, .. } = keys;
+    let (old, old_unnamed) = keyed(old, keys);
+    let (new, new_unnamed) = keyed(new, keys);
     // What is shown of an entry: its value, or all of it but the name when it has more.
     let shown = |item: Option<&Map<String, Value>>| -> Option<Value> {
         let item = item.filter(|_| !hide_values)?;
@@ -276,12 +311,14 @@ fn entries(
                 status: Status::Changed,
                 old: shown(Some(o)),
                 new: shown(Some(n)),
+                new_hidden: false,
             }),
             None => out.push(Entry {
                 name: Some((*name).to_owned()),
                 status: Status::Added,
                 old: None,
                 new: shown(Some(n)),
+                new_hidden: false,
             }),
         }
     }
@@ -292,11 +329,13 @@ fn entries(
                 status: Status::Removed,
                 old: shown(Some(o)),
                 new: None,
+                new_hidden: false,
             });
         }
     }
-    // Without a name: as a multiset (an entry in both lists, wherever, is no difference),
-    // by their JSON text.
+    // Without a name (or a repeated one): as a multiset (an entry in both lists, wherever,
+    // is no difference), by their JSON text; named by their name if they have one.
+    let name_of = |v: &Value| v.get(key).and_then(Value::as_str).map(str::to_owned);
     let mut unmatched: HashMap<String, usize> = HashMap::new();
     for o in &old_unnamed {
         *unmatched.entry(o.to_string()).or_default() += 1;
@@ -310,10 +349,11 @@ fn entries(
             *matched.entry(text).or_default() += 1;
         } else {
             out.push(Entry {
-                name: None,
+                name: name_of(n),
                 status: Status::Added,
                 old: None,
                 new: whole(n),
+                new_hidden: false,
             });
         }
     }
@@ -323,10 +363,11 @@ fn entries(
             continue;
         }
         out.push(Entry {
-            name: None,
+            name: name_of(o),
             status: Status::Removed,
             old: whole(o),
             new: None,
+            new_hidden: false,
         });
     }
     out
@@ -335,9 +376,11 @@ fn entries(
 /// Entries by name, in their list's order.
 type Named<'a> = Vec<(&'a str, &'a Map<String, Value>)>;
 
-/// The entries of a list by their `key` (a name given twice: the last entry), and the
-/// items without one.
-fn keyed<'a>(list: Option<&'a Value>, key: &str) -> (Named<'a>, Vec<&'a Value>) {
+/// The entries of a list by their key (a name given twice: the last entry, or with
+/// [`Keys::merge`] off the first), and the items without one (and the later entries of a
+/// name given twice, without merging).
+fn keyed<'a>(list: Option<&'a Value>, keys: Keys) -> (Named<'a>, Vec<&'a Value>) {
+    let key = keys.key;
     let mut named: Named<'a> = Vec::new();
     let mut at: HashMap<&str, usize> = HashMap::new();
     let mut unnamed = Vec::new();
@@ -348,7 +391,11 @@ fn keyed<'a>(list: Option<&'a Value>, key: &str) -> (Named<'a>, Vec<&'a Value>) 
         {
             Some((name, o)) => {
                 if let Some(&i) = at.get(name) {
-                    named[i].1 = o;
+                    if keys.merge {
+                        named[i].1 = o;
+                    } else {
+                        unnamed.push(item);
+                    }
                 } else {
                     at.insert(name, named.len());
                     named.push((name, o));
@@ -407,113 +454,9 @@ fn compare(
             path: path.to_string(),
             old: old.cloned(),
             new: new.cloned(),
+            new_hidden: false,
         }),
     }
-}
-
-/// Where one container has a member the API fills in and the other has not (`normalize`
-/// removed the default), the default in the other.
-fn fill_defaults(
-    o: &mut Map<String, Value>,
-    n: &mut Map<String, Value>,
-    old_td: Side<'_>,
-    new_td: Side<'_>,
-) {
-    align(
-        o,
-        n,
-        "essential",
-        Some(Value::Bool(true)),
-        Some(Value::Bool(true)),
-    );
-    align(o, n, "cpu", Some(Value::from(0)), Some(Value::from(0)));
-    let (Some(Value::Array(op)), Some(Value::Array(np))) =
-        (o.get_mut("portMappings"), n.get_mut("portMappings"))
-    else {
-        return;
-    };
-    for (a, b) in op.iter_mut().zip(np.iter_mut()) {
-        let (Some(a), Some(b)) = (a.as_object_mut(), b.as_object_mut()) else {
-            continue;
-        };
-        let tcp = Some(Value::from("tcp"));
-        align(a, b, "protocol", tcp.clone(), tcp);
-        let host = |p: &Map<String, Value>, side: Side<'_>| {
-            if side.host_is_container {
-                p.get("containerPort").cloned()
-            } else {
-                Some(Value::from(0))
-            }
-        };
-        let (ha, hb) = (host(a, old_td), host(b, new_td));
-        align(a, b, "hostPort", ha, hb);
-    }
-}
-
-/// `key` in one of `a` and `b` only: its default (`in_a`, `in_b`) in the other.
-fn align(
-    a: &mut Map<String, Value>,
-    b: &mut Map<String, Value>,
-    key: &str,
-    in_a: Option<Value>,
-    in_b: Option<Value>,
-) {
-    match (a.contains_key(key), b.contains_key(key), in_a, in_b) {
-        (true, false, _, Some(d)) => {
-            b.insert(key.to_owned(), d);
-        }
-        (false, true, Some(d), _) => {
-            a.insert(key.to_owned(), d);
-        }
-        _ => {}
-    }
-}
-
-/// Remove what the API fills in (see the module's documentation).
-fn normalize(td: &mut Map<String, Value>) {
-    let host_is_container = host_is_container(td);
-    if let Some(Value::Array(containers)) = td.get_mut("containerDefinitions") {
-        for c in containers.iter_mut().filter_map(Value::as_object_mut) {
-            drop_if(c, "essential", &Value::Bool(true));
-            drop_if(c, "cpu", &Value::from(0));
-            let ports = c.get_mut("portMappings").and_then(Value::as_array_mut);
-            for p in ports.into_iter().flatten().filter_map(Value::as_object_mut) {
-                drop_if(p, "protocol", &Value::from("tcp"));
-                drop_if(p, "hostPort", &Value::from(0));
-                if host_is_container && p.get("hostPort") == p.get("containerPort") {
-                    p.shift_remove("hostPort");
-                }
-            }
-        }
-    }
-    drop_empty(td);
-}
-
-fn drop_if(obj: &mut Map<String, Value>, key: &str, default: &Value) {
-    if obj.get(key).is_some_and(|v| {
-        v.as_i64()
-            .zip(default.as_i64())
-            .map_or(v == default, |(a, b)| a == b)
-    }) {
-        obj.shift_remove(key);
-    }
-}
-
-/// Members whose value is an empty list or object, at any depth.
-fn drop_empty(obj: &mut Map<String, Value>) {
-    obj.retain(|_, v| {
-        match v {
-            Value::Object(o) => drop_empty(o),
-            Value::Array(items) => {
-                for item in items.iter_mut().filter_map(Value::as_object_mut) {
-                    drop_empty(item);
-                }
-            }
-            _ => {}
-        }
-        !matches!(v, Value::Array(a) if a.is_empty())
-            && !matches!(v, Value::Object(o) if o.is_empty())
-    });
 }
 
 #[cfg(test)]

@@ -31,6 +31,10 @@ pub struct Options<'a> {
 pub struct Outcome {
     pub output: Option<Value>,
     pub problems: Vec<Problem>,
+    /// A --filter ran over a task definition with environment values: it may have copied
+    /// one anywhere, so no value of the output is quoted (--check's messages, and the new
+    /// side of --diff with --diff-hide-values).
+    pub values_hidden: bool,
 }
 
 impl Outcome {
@@ -49,6 +53,7 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
             return Outcome {
                 output: None,
                 problems,
+                values_hidden: false,
             };
         }
     };
@@ -72,6 +77,7 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
             return Outcome {
                 output: None,
                 problems,
+                values_hidden: false,
             };
         }
         let taskdef_value = Value::Object(taskdef);
@@ -91,6 +97,7 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
                 return Outcome {
                     output: None,
                     problems,
+                    values_hidden: mode.hide_values,
                 };
             }
         }
@@ -98,7 +105,11 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
 
     check(&taskdef, &origin, mode, &mut problems);
     let output = (!problems.iter().any(Problem::is_error)).then_some(Value::Object(taskdef));
-    Outcome { output, problems }
+    Outcome {
+        output,
+        problems,
+        values_hidden: mode.hide_values,
+    }
 }
 
 /// Run the filter; its failures are problems whose messages show no environment value.

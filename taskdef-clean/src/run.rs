@@ -137,17 +137,21 @@ fn compare(settings: Settings) -> anyhow::Result<ExitCode> {
     }
     print_problems(&old, &old_input.source);
     print_problems(&new, &new_input.source);
+    let new_values_hidden = new.values_hidden;
     let (Some(Value::Object(old)), Some(Value::Object(new))) = (old.output, new.output) else {
         return Err(report::exit(
             exit::DIFF_TROUBLE,
             "nothing compared: the task definitions above cannot be made register-ready",
         ));
     };
-    let diff = diff::diff(old, new, how.hide_values);
+    let mut diff = diff::diff(old, new, how.hide_values);
+    if how.hide_values && new_values_hidden {
+        diff.hide_new_values();
+    }
     let mut text = match how.format {
         Format::Text => diff::text(&diff),
         Format::Markdown => diff::markdown(&diff),
-        Format::Json => serde_json::to_string_pretty(&diff)?,
+        Format::Json => diff::to_json(&diff, settings.compact),
     };
     if how.format == Format::Json {
         text.push('\n');

@@ -62,7 +62,7 @@ fn sample(shape: &Shape, fill: Fill, counter: &mut i32) -> Value {
                     .collect(),
             )
         }
-        Kind::String { values } => match (values.is_empty(), fill) {
+        Kind::String { values, .. } => match (values.is_empty(), fill) {
             (false, _) => json!(values[usize::try_from(n).unwrap() % values.len()]),
             (true, Fill::Zero) => json!(""),
             (true, _) => json!(format!("value-{n} with \"quotes\", unicode é and \\")),

@@ -190,3 +190,57 @@ fn a_name_in_environment_and_secrets_is_an_error() {
         )]
     );
 }
+
+#[test]
+fn what_ecs_refuses_beyond_the_model_hides_values_where_asked() {
+    let mut td = valid();
+    td["family"] = json!("S3cret.x");
+    td["containerDefinitions"][0]["memory"] = json!(-77_777);
+    td["containerDefinitions"][0]["portMappings"][0]["hostPort"] = json!(55_555);
+    td["tags"] = json!([{"key": "S3cret", "value": "a"}, {"key": "S3cret", "value": "b"}]);
+    td["ephemeralStorage"] = json!({"sizeInGiB": 66_666});
+    let mut found = Vec::new();
+    let mode = Mode {
+        strict: true,
+        hide_values: true,
+    };
+    check(td.as_object().unwrap(), &Origin::BARE, mode, &mut found);
+    let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert_eq!(text.len(), 5, "{text:?}");
+    assert!(
+        text[4].contains(": the hostPort is not its containerPort; in awsvpc network mode"),
+        "{text:?}"
+    );
+    for t in &text {
+        for value in ["S3cret", "77777", "55555", "66666", "80"] {
+            assert!(!t.contains(value), "{value} in {t}");
+        }
+    }
+    assert!(
+        text[0].starts_with(".family: the family has a character ECS does not take (character 7)"),
+        "{text:?}"
+    );
+    // Shown without hide_values.
+    let text: Vec<String> = problems(&td, true).into_iter().map(|p| p.1).collect();
+    assert!(text.iter().any(|t| t.contains("\"S3cret.x\"")), "{text:?}");
+    assert!(text.iter().any(|t| t.contains("-77777 MiB")), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|t| t.contains("the tag key \"S3cret\" is the key of .tags[0].key too")),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn tag_patterns_name_the_first_character_they_do_not_take() {
+    let mut td = valid();
+    td["tags"] = json!([{"key": "ok key", "value": "a;b"}]);
+    let found = problems(&td, false);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.starts_with(
+            ".tags[0].value: the string \"a;b\" has \";\" (character 2), which TagValue does not take"
+        ),
+        "{found:?}"
+    );
+}

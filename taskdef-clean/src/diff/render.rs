@@ -2,12 +2,14 @@
 //! request comment). Values are JSON (`"1.4.2"`, `512`); an environment value hidden by
 //! `--diff-hide-values` is said to be hidden.
 //!
-//! Every name and value is escaped one way, as a JSON string is, and further: DEL, the C1
-//! controls and the bidirectional formatting characters are written `\uXXXX` too, so that no
-//! input reaches a terminal or a rendered page as a control sequence.
+//! Every name and value is escaped one way (`ecs_taskdef::text`, as taskdef-clean's messages
+//! are), as a JSON string is, and further: DEL, the C1 controls and the bidirectional
+//! formatting characters are written `\uXXXX` too, so that no input reaches a terminal or a
+//! rendered page as a control sequence.
 
 use std::fmt::Write as _;
 
+use ecs_taskdef::text::{escape, harden, json, quoted};
 use serde_json::Value;
 
 use super::{Change, ContainerDiff, Diff, Entry, Status};
@@ -20,6 +22,8 @@ struct Row<'a> {
     old: Option<&'a Value>,
     new: Option<&'a Value>,
     hidden: bool,
+    /// There is a new value, not shown ([`Diff::hide_new_values`]).
+    new_hidden: bool,
     /// An entry added or removed (one value to show), not a member.
     entry: bool,
 }
@@ -54,6 +58,7 @@ fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
                 old: image.as_ref().and_then(|i| i.old.as_ref()),
                 new: image.as_ref().and_then(|i| i.new.as_ref()),
                 hidden: false,
+                new_hidden: image.as_ref().is_some_and(|i| i.new_hidden),
                 entry: true,
             });
         }
@@ -63,6 +68,7 @@ fn container_rows<'a>(c: &'a ContainerDiff, rows: &mut Vec<Row<'a>>) {
             old: image.old.as_ref(),
             new: image.new.as_ref(),
             hidden: false,
+            new_hidden: image.new_hidden,
             entry: false,
         }),
         (Status::Changed, None) => {}
@@ -98,6 +104,7 @@ fn entry_row<'a>(container: Option<&'a str>, kind: &str, e: &'a Entry, hidden: b
         old: e.old.as_ref(),
         new: e.new.as_ref(),
         hidden,
+        new_hidden: e.new_hidden,
         entry: e.status != Status::Changed,
     }
 }
@@ -109,6 +116,7 @@ fn change_row<'a>(container: Option<&'a str>, c: &'a Change) -> Row<'a> {
         old: c.old.as_ref(),
         new: c.new.as_ref(),
         hidden: false,
+        new_hidden: c.new_hidden,
         entry: false,
     }
 }
@@ -117,43 +125,24 @@ fn show(v: Option<&Value>) -> String {
     v.map_or_else(|| "(absent)".to_owned(), json)
 }
 
-/// A value as JSON, escaped (see the module's documentation).
-fn json(v: &Value) -> String {
-    harden(&v.to_string())
-}
+/// Said of a diff whose new values are not shown.
+const NEW_HIDDEN: &str = "the new values are not shown: --diff-hide-values, and the --filter \
+     ran over environment values and may have copied one into any member";
 
-/// A name as the inside of a JSON string, escaped (see the module's documentation).
-fn escape(name: &str) -> String {
-    let quoted = json(&Value::from(name));
-    quoted[1..quoted.len() - 1].to_owned()
-}
-
-/// A name in double quotes, escaped.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", escape(name))
-}
-
-/// JSON text (or a path, whose keys are JSON strings) with the characters JSON leaves raw
-/// but a terminal acts on written `\uXXXX`: DEL, C1 controls, bidirectional formatting and
-/// the line and paragraph separators. Those can only be inside strings, where the escape is
-/// the same character.
-fn harden(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control()
-            || matches!(
-                c,
-                '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
-            )
-            || ('\u{202a}'..='\u{202e}').contains(&c)
-            || ('\u{2066}'..='\u{2069}').contains(&c)
-        {
-            write!(out, "\\u{:04x}", u32::from(c)).expect("a String takes every write");
-        } else {
-            out.push(c);
-        }
-    }
-    out
+/// The diff as JSON (`--format json`): indented, or on one line (`--compact`). Strings are
+/// escaped as in the text form (C1 controls, DEL and bidirectional formatting as `\uXXXX`
+/// too), so that the document is the same once parsed and shows nothing raw when printed.
+pub fn to_json(diff: &Diff, compact: bool) -> String {
+    let text = if compact {
+        serde_json::to_string(diff)
+    } else {
+        serde_json::to_string_pretty(diff)
+    };
+    // Made of strings, numbers and JSON values: serialising cannot fail. The only raw
+    // controls serde_json writes are the line breaks of the indented form (it escapes those
+    // in strings): line by line, they stay.
+    let text = text.expect("a diff serialises");
+    text.split('\n').map(harden).collect::<Vec<_>>().join("\n")
 }
 
 /// The diff for a terminal or a log: one line per difference, by container, then the tags
@@ -170,14 +159,23 @@ pub fn text(diff: &Diff) -> String {
             }
             .expect("a String takes every write");
         }
+        let new = if row.new_hidden {
+            "(not shown)".to_owned()
+        } else {
+            show(row.new)
+        };
         let change = match (row.hidden, row.entry, row.old, row.new) {
             (true, ..) => "(value not shown)".to_owned(),
+            _ if row.entry && row.new_hidden => new,
             (false, true, None, None) => String::new(),
             (false, true, old, new) => show(new.or(old)),
-            (false, false, old, new) => format!("{} -> {}", show(old), show(new)),
+            (false, false, old, _) => format!("{} -> {new}", show(old)),
         };
         let sep = if change.is_empty() { "" } else { ": " };
         writeln!(out, "  {}{sep}{change}", row.what).expect("a String takes every write");
+    }
+    if diff.new_values_hidden && !diff.equal {
+        writeln!(out, "({NEW_HIDDEN})").expect("a String takes every write");
     }
     out
 }
@@ -192,7 +190,7 @@ pub fn markdown(diff: &Diff) -> String {
     }
     out.push_str("| container | what | old | new |\n|---|---|---|---|\n");
     for row in rows(diff) {
-        let cell = |v: Option<&Value>| match (row.hidden, v) {
+        let cell = |v: Option<&Value>, hidden: bool| match (row.hidden || hidden, v) {
             (true, _) => "*(not shown)*".to_owned(),
             (false, None) => String::new(),
             (false, Some(v)) => code(&json(v)),
@@ -202,12 +200,23 @@ pub fn markdown(diff: &Diff) -> String {
             "| {} | {} | {} | {} |",
             row.container.map(|c| code(&escape(c))).unwrap_or_default(),
             code(&row.what),
-            cell(row.old),
-            cell(row.new)
+            cell(row.old, false),
+            cell(row.new, row.new_hidden)
         )
         .expect("a String takes every write");
     }
+    if diff.new_values_hidden {
+        writeln!(out, "\n*{}.*", capitalised(NEW_HIDDEN)).expect("a String takes every write");
+    }
     out
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// `text` as inline code in a table cell: backticks long enough for the ones inside, `|`

@@ -145,3 +145,76 @@ fn a_host_port_written_on_one_side_is_compared_with_its_default() {
          task definition:\n  .networkMode: \"bridge\" -> \"awsvpc\"\n"
     );
 }
+
+#[test]
+fn task_sizes_compare_as_sizes() {
+    // A describe answer has the number ECS converted the unit to.
+    let mut a = td("web:1", json!([]));
+    a.insert("cpu".into(), json!("1024"));
+    a.insert("memory".into(), json!("2048"));
+    let mut b = a.clone();
+    b.insert("cpu".into(), json!("1 vCPU"));
+    b.insert("memory".into(), json!("2 GB"));
+    assert!(diff(a.clone(), b.clone(), false).equal);
+    b.insert("cpu".into(), json!("2 vcpu"));
+    let d = diff(a, b, false);
+    assert_eq!(
+        text(&d),
+        "task definition:\n  .cpu: \"1024\" -> \"2 vcpu\"\n"
+    );
+}
+
+#[test]
+fn a_tag_key_given_twice_is_not_merged() {
+    let mut a = td("web:1", json!([]));
+    a.insert("tags".into(), json!([{"key": "team", "value": "a"}]));
+    let mut b = a.clone();
+    b.insert(
+        "tags".into(),
+        json!([{"key": "team", "value": "a"}, {"key": "team", "value": "b"}]),
+    );
+    let d = diff(a.clone(), b.clone(), false);
+    assert!(!d.equal);
+    assert_eq!(
+        text(&d),
+        "task definition:\n  tag team added: {\"key\":\"team\",\"value\":\"b\"}\n"
+    );
+    // Environment variables: the last value counts, as the container sees it.
+    let a = td(
+        "web:1",
+        json!([{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]),
+    );
+    let b = td("web:1", json!([{"name": "A", "value": "2"}]));
+    assert!(diff(a, b, false).equal);
+}
+
+#[test]
+fn new_values_can_be_hidden_everywhere() {
+    let a = td("web:1", json!([{"name": "A", "value": "1"}]));
+    let mut b = td("web:2", json!([{"name": "A", "value": "2"}]));
+    b["containerDefinitions"][0]["user"] = json!("s3cret");
+    b["containerDefinitions"][0]["secrets"] = json!([{"name": "S", "valueFrom": "s3cret"}]);
+    b.insert("tags".into(), json!([{"key": "k", "value": "s3cret"}]));
+    b.insert("taskRoleArn".into(), json!("s3cret"));
+    let mut d = diff(a, b, true);
+    d.hide_new_values();
+    let shown = format!("{}{}{}", text(&d), markdown(&d), to_json(&d, true));
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("web:2"),
+        "{shown}"
+    );
+    assert_eq!(
+        text(&d),
+        "container \"app\":\n  image: \"web:1\" -> (not shown)\n  environment A changed: \
+         (value not shown)\n  secret S added: (not shown)\n  .user: (absent) -> (not shown)\n\
+         task definition:\n  tag k added: (not shown)\n  .taskRoleArn: (absent) -> (not shown)\n\
+         (the new values are not shown: --diff-hide-values, and the --filter ran over \
+         environment values and may have copied one into any member)\n"
+    );
+    let json: Value = serde_json::from_str(&to_json(&d, false)).unwrap();
+    assert_eq!(json["new_values_hidden"], json!(true));
+    assert_eq!(
+        json["members"][0],
+        json!({"path": ".taskRoleArn", "new_hidden": true})
+    );
+}

@@ -127,9 +127,8 @@ pub fn repeated_image(images: &[ImageEdit]) -> Result<(), String> {
 /// `--family`: what ECS accepts (up to 255 letters, digits, hyphens and underscores).
 pub fn parse_family(s: &str) -> Result<String, String> {
     let valid = !s.is_empty()
-        && s.len() <= 255
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && s.len() <= ecs_taskdef::NAME_MAX
+        && s.chars().all(ecs_taskdef::is_name_char);
     if valid {
         Ok(s.to_owned())
     } else {

@@ -31,7 +31,7 @@ fn minimal(shape: &'static Shape) -> Value {
         ),
         Kind::List(item) => Value::Array(vec![minimal(item); count(shape.range.min)]),
         Kind::Map(_) => json!({}),
-        Kind::String { values } if !values.is_empty() => json!(values[0]),
+        Kind::String { values, .. } if !values.is_empty() => json!(values[0]),
         Kind::String { .. } => json!("x".repeat(count(shape.range.min).max(1))),
         Kind::Integer => json!(shape.range.min.unwrap_or(1)),
         Kind::Boolean => json!(false),
@@ -167,6 +167,30 @@ fn violations(c: &Constraint) -> Vec<(Value, String, String)> {
         // `missing the required member "family"`, or `no containerDefinitions: ...`.
         Rule::Required => violate(None, c.path.rsplit('.').next().unwrap().to_owned()),
         Rule::Enum => violate(Some(json!("NOT_A_VALUE")), "is not a".to_owned()),
+        // The minimal string (which matches) with one character the pattern does not take.
+        Rule::Pattern => {
+            let Kind::String {
+                pattern: Some(pattern),
+                ..
+            } = c.shape.kind
+            else {
+                panic!("{}: a pattern rule on {:?}", c.path, c.shape.kind)
+            };
+            let odd = ['#', '!', ',', '%', '~', '\u{7}', '\t']
+                .into_iter()
+                .find(|o| pattern.matches(&o.to_string()) == Some(false))
+                .unwrap_or_else(|| panic!("{}: no character outside {}", c.path, pattern.source));
+            let len = count(c.shape.range.min).max(1);
+            let value = format!("{}{odd}", "x".repeat(len - 1));
+            assert_eq!(pattern.matches(&"x".repeat(len)), Some(true), "{}", c.path);
+            violate(
+                Some(json!(value)),
+                format!(
+                    "(character {len}), which {} does not take: the whole value must match",
+                    c.shape.name
+                ),
+            );
+        }
         Rule::Bounds => {
             let range = c.shape.range;
             let mut sides = Vec::new();
@@ -232,8 +256,9 @@ fn every_constraint_of_the_model_is_checked_with_its_path() {
             ));
         }
     }
-    // Required members, enums, and bounds on strings, lists and integers at least.
-    assert!(kinds.len() >= 5, "{kinds:?}");
+    // Required members, enums, patterns, and bounds on strings, lists and integers at least.
+    assert!(kinds.len() >= 6, "{kinds:?}");
+    assert!(kinds.iter().any(|k| k.starts_with("Pattern")), "{kinds:?}");
 }
 
 #[test]

@@ -142,6 +142,84 @@ fn a_describe_answer_equals_the_register_input_of_the_same_revision() {
     let described: Value = serde_json::from_str(&fixture_text("gpu-describe.json")).unwrap();
     let clean: Value = serde_json::from_str(&fixture_text("gpu-clean.json")).unwrap();
     diff(&described, &clean, &["-q"], 0);
+    // The register input said "1 vCPU" and "2 GB": ECS registers (and describes) the
+    // numbers, "1024" and "2048". The same registration; another size is a difference.
+    let mut units = web();
+    units["cpu"] = json!("1 vCPU");
+    units["memory"] = json!("2 GB");
+    diff(&answer, &units, &["-q"], 0);
+    units["cpu"] = json!("2 vCPU");
+    units["memory"] = json!("4 GB");
+    let (stdout, _) = diff(&answer, &units, &["-q"], 1);
+    assert_eq!(
+        stdout,
+        "task definition:\n  .cpu: \"1024\" -> \"2 vCPU\"\n  .memory: \"2048\" -> \"4 GB\"\n"
+    );
+}
+
+#[test]
+fn a_tag_key_given_twice_is_an_error_not_merged() {
+    let mut new = web();
+    new["tags"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"key": "team", "value": "other"}));
+    let (stdout, stderr) = diff(&web(), &new, &[], 2);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(
+            "new.json: .tags[2].key: the tag key \"team\" is the key of .tags[0].key too"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn hidden_values_stay_hidden_where_a_filter_copied_them() {
+    // The filter copies an environment value into another member, and a lower-case copy
+    // of another into a label: with --diff-hide-values no new value is shown at all.
+    let mut new = web();
+    new["containerDefinitions"][0]["environment"][0]["value"] = json!("S3cretValue");
+    let filter = ".containerDefinitions[0].user = .containerDefinitions[0].environment[0].value \
+        | .containerDefinitions[0].dockerLabels.x = (.containerDefinitions[0].environment[0].value | ascii_downcase)";
+    for format in ["text", "json", "markdown"] {
+        let (stdout, _) = diff(
+            &web(),
+            &new,
+            &["--diff-hide-values", "--filter", filter, "--format", format],
+            1,
+        );
+        assert!(
+            !stdout.contains("S3cret") && !stdout.contains("s3cret"),
+            "{format}: {stdout}"
+        );
+        assert!(stdout.contains("user"), "{format}: {stdout}");
+        let said = if format == "json" {
+            "\"new_hidden\": true"
+        } else {
+            "not shown"
+        };
+        assert!(stdout.contains(said), "{format}: {stdout}");
+    }
+    let (stdout, _) = diff(&web(), &new, &["--diff-hide-values", "--filter", filter], 1);
+    assert!(
+        stdout.contains("  .user: (absent) -> (not shown)\n"),
+        "{stdout}"
+    );
+    // Without --diff-hide-values, or without a filter, the values are shown as before.
+    let (stdout, _) = diff(&web(), &new, &["--filter", filter], 1);
+    assert!(
+        stdout.contains("  .user: (absent) -> \"S3cretValue\"\n"),
+        "{stdout}"
+    );
+    let (stdout, _) = diff(
+        &web(),
+        &new,
+        &["--diff-hide-values", "--image", "app=web:2"],
+        1,
+    );
+    assert!(stdout.contains("-> \"web:2\""), "{stdout}");
+    assert!(!stdout.contains("S3cret"), "{stdout}");
 }
 
 #[test]
@@ -256,10 +334,11 @@ fn unsafe_char(c: char) -> bool {
 }
 
 #[test]
-fn names_and_values_are_escaped_one_way_in_text_and_markdown() {
+fn names_and_values_are_escaped_one_way_in_text_markdown_and_json() {
+    // Container names and tag keys like these are --check errors (see below); environment
+    // and secret names and label keys ECS takes as they are.
     let nasty = "EV\u{1b}[2J\u{1b}]0;pwned\u{7}\rX\u{9b}1m\u{202e}\u{7f}";
-    let mut old = web();
-    old["containerDefinitions"][0]["name"] = json!(format!("app{nasty}"));
+    let old = web();
     let mut new = old.clone();
     new["containerDefinitions"][0]["environment"]
         .as_array_mut()
@@ -269,28 +348,17 @@ fn names_and_values_are_escaped_one_way_in_text_and_markdown() {
         .as_array_mut()
         .unwrap()
         .push(json!({"name": format!("S{nasty}"), "valueFrom": "arn:aws:ssm:us-east-2:123456789012:parameter/x"}));
-    new["tags"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!({"key": nasty, "value": nasty}));
     new["containerDefinitions"][0]["dockerLabels"] = json!({ nasty: nasty });
     let escaped = "EV\\u001b[2J\\u001b]0;pwned\\u0007\\rX\\u009b1m\\u202e\\u007f";
     let (stdout, _) = diff(&old, &new, &[], 1);
     assert!(!stdout.chars().any(unsafe_char), "{stdout:?}");
-    assert!(
-        stdout.starts_with(&format!("container \"app{escaped}\":\n")),
-        "{stdout}"
-    );
+    assert!(stdout.starts_with("container \"app\":\n"), "{stdout}");
     assert!(
         stdout.contains(&format!("  environment {escaped} added: \"{escaped}\"\n")),
         "{stdout}"
     );
     assert!(
         stdout.contains(&format!("  secret S{escaped} added: ")),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(&format!("  tag {escaped} added: \"{escaped}\"\n")),
         "{stdout}"
     );
     assert!(
@@ -302,11 +370,68 @@ fn names_and_values_are_escaped_one_way_in_text_and_markdown() {
     let (stdout, _) = diff(&old, &new, &["--format", "markdown"], 1);
     assert!(!stdout.chars().any(unsafe_char), "{stdout:?}");
     assert!(
-        stdout.contains(&format!(
-            "| `app{escaped}` | `environment {escaped} added` |"
-        )),
+        stdout.contains(&format!("| `app` | `environment {escaped} added` |")),
         "{stdout}"
     );
+    // JSON: the same escapes (C1 and bidirectional characters too), the same strings once
+    // parsed; indented, or one line with --compact.
+    for (args, lines) in [
+        (&["--format", "json"][..], false),
+        (&["--format", "json", "--compact"][..], true),
+    ] {
+        let (stdout, _) = diff(&old, &new, args, 1);
+        assert!(!stdout.chars().any(unsafe_char), "{stdout:?}");
+        assert!(stdout.contains(escaped), "{stdout}");
+        assert_eq!(stdout.lines().count() == 1, lines, "{stdout}");
+        let parsed: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            parsed["containers"][0]["environment"][0]["name"],
+            json!(nasty)
+        );
+        assert_eq!(
+            parsed["containers"][0]["environment"][0]["new"],
+            json!(nasty)
+        );
+    }
+}
+
+#[test]
+fn check_messages_escape_names_as_the_diff_does() {
+    let nasty = "EV\u{1b}[2J\u{1b}]0;pwned\u{7}\rX\u{9b}1m\u{202e}\u{7f}";
+    let escaped = "EV\\u001b[2J\\u001b]0;pwned\\u0007\\rX\\u009b1m\\u202e\\u007f";
+    let mut td = web();
+    td["containerDefinitions"][0]["name"] = json!(format!("app{nasty}"));
+    td["containerDefinitions"][0]["environment"] = json!([{"name": nasty, "value": "1"}]);
+    td["containerDefinitions"][0]["secrets"] =
+        json!([{"name": nasty, "valueFrom": "arn:aws:ssm:us-east-2:123456789012:parameter/x"}]);
+    td["tags"] = json!([{"key": nasty, "value": "v"}]);
+    td["networkMode"] = json!(format!("awsvpc{nasty}"));
+    let assert = cmd()
+        .args(["--check", "--strict"])
+        .write_stdin(td.to_string())
+        .assert()
+        .code(1)
+        .stdout("");
+    let stderr = stderr_of(&assert);
+    assert!(
+        !stderr.chars().any(|c| c != '\n' && unsafe_char(c)),
+        "{stderr:?}"
+    );
+    let container = format!("(container \"app{escaped}\")");
+    for needle in [
+        format!(
+            ".containerDefinitions[0].name {container}: the container name \"app{escaped}\" has \"\\u001b\" (character 6); ECS takes 1 to 255 letters, digits, '-' and '_': rename it"
+        ),
+        format!(
+            ".containerDefinitions[0].secrets[0] {container}: \"{escaped}\" is an environment variable too"
+        ),
+        format!(
+            ".tags[0].key: the string \"{escaped}\" has \"\\u001b\" (character 3), which TagKey does not take"
+        ),
+        format!(".networkMode: \"awsvpc{escaped}\" is not a NetworkMode value"),
+    ] {
+        assert!(stderr.contains(&needle), "{needle}\n{stderr}");
+    }
 }
 
 #[test]

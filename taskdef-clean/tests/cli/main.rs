@@ -6,6 +6,7 @@ mod conventions;
 mod depth;
 mod diff;
 mod docs;
+mod ecs_rules;
 mod edits;
 mod errors;
 mod hidden_values;
