@@ -130,7 +130,19 @@ def reachable(shapes, root):
 
 
 def rust_str(s):
-    return json.dumps(s)
+    """A Rust string literal of `s`: quotes and backslashes escaped, controls as \\u{...},
+    the rest as it is (a pattern or an enum value may hold any character; JSON's \\uXXXX
+    escapes are not Rust's)."""
+    out = ['"']
+    for c in s:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0:
+            out.append(f"\\u{{{ord(c):x}}}")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
 
 
 # Shape traits that constrain nothing a client can check, or that the generator handles.
