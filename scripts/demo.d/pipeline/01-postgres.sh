@@ -28,6 +28,8 @@ command -v psql >/dev/null || export PATH="$PATH:$pg_bin"
 pg_as=()
 if [ "$(id -u)" = 0 ]; then
   pg_user=$(id -u postgres >/dev/null 2>&1 && echo postgres || echo nobody)
+  command -v setpriv >/dev/null || fail "running as root, the demo starts PostgreSQL as $pg_user
+with setpriv, which is missing: install util-linux, or run the demo as another user"
   pg_as=(setpriv "--reuid=$pg_user" "--regid=$(id -g "$pg_user")" --clear-groups --)
   chmod 711 "$DEMO_WORK" # the server's user may pass through to its own directory
   "${pg_as[@]}" test -x "$DEMO_WORK" || fail "the user $pg_user cannot reach $DEMO_WORK (PostgreSQL

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# terraform apply, for real, of demo/terraform: a configuration without providers (so init
-# needs no network) whose outputs describe what the infrastructure stage made, as a real
+# terraform apply, for real, of demo/terraform: a configuration without providers (so that
+# init has nothing to download) whose outputs describe what the infrastructure stage made, as a real
 # configuration's outputs would: the cluster, the service, the subnets, the repository URL,
 # the database endpoint with its port, and the database password, sensitive. Local state in
 # the demo's temporary directory; the teardown stage destroys it.

@@ -3,7 +3,7 @@
 # rule on it: its tasks fail to start with CannotPullContainerError). The service's circuit
 # breaker rolls the deployment back; ecs-deploy says why (the stopped tasks' reason) and exits
 # 1; the service runs the good revision again, and the app, which never stopped, stays healthy.
-# needs: deploy
+# needs: deploy migrate
 # Sourced by scripts/demo (set -euo pipefail; stage, run_shown, fail, DEMO_WORK;
 # TASK_DEFINITION, APP_URL, $GITHUB_ENV's values loaded).
 

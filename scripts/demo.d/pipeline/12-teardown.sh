@@ -2,7 +2,7 @@
 # Teardown: the repository emptied and deleted by ecr-purge (ECR refuses to delete a
 # repository that holds images, and so would Terraform's destroy), then terraform destroy.
 # The service's task (the app) is stopped with the service, the task runner's rules dropped.
-# needs: terraform
+# needs: secrets
 # Sourced by scripts/demo (set -euo pipefail; stage, run_shown, fail; TF_DIR, APP_PGID,
 # $GITHUB_ENV's values loaded).
 
