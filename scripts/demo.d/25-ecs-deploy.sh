@@ -10,6 +10,7 @@
 # checks that every example is one of them. Nothing runs in the emulator: its rollout model
 # (emulator/ext_ecs_deploy.py) moves each deployment along in ROLLOUT_SECONDS, and a failure
 # rule makes one image fail to pull.
+# needs: taskdef-clean ecs-run-wait
 
 stage "ecs-deploy: deploy, follow the rollout, roll a bad image back"
 pushd "$DEMO_WORK" >/dev/null
