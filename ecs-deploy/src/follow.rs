@@ -131,7 +131,12 @@ pub async fn follow(
     deadline: Instant,
 ) -> anyhow::Result<Verdict> {
     loop {
-        match poll(ctx, w, target).await {
+        // A poll that has not answered by the deadline (an API that stopped answering) is
+        // dropped: polls only read.
+        let Ok(polled) = tokio::time::timeout_at(deadline, poll(ctx, w, target)).await else {
+            return Ok(Verdict::TimedOut);
+        };
+        match polled {
             Ok(Some(v)) => return Ok(v),
             Ok(None) => {}
             // Throttled, a 5xx, a network failure: made again at the next poll.

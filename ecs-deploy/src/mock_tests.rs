@@ -16,7 +16,6 @@ use aws_sdk_ecs::types::{
     ServiceRevision, ServiceRevisionSummary,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use aws_smithy_types::retry::RetryConfig;
 use tokio::time::Instant;
 
 use crate::follow::{Ctx, Watch, follow};
@@ -31,7 +30,7 @@ const REV: &str = "arn:aws:ecs:us-east-2:1:service-revision/ci/web/2";
 /// What `aws_config` resolves by default: the production retry configuration.
 fn ecs(rules: &[&Rule]) -> Client {
     mock_client!(aws_sdk_ecs, RuleMode::MatchAny, rules, |c| c
-        .retry_config(RetryConfig::standard()))
+        .retry_config(cli_support::aws::default_retries()))
 }
 
 fn services(svc: Service) -> DescribeServicesOutput {
