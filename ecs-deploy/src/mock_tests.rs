@@ -114,8 +114,9 @@ async fn a_throttled_poll_is_made_again_at_the_next_one() {
     let client = ecs(&[&describe, &sd, &rev, &tasks]);
     let mut w = watch();
     assert_eq!(run(&client, &mut w).await, Verdict::Deployed);
-    // the SDK did not retry the throttled poll: the loop did, once
-    assert_eq!(describe.num_calls(), 2);
+    // the SDK did not retry the throttled poll: the loop did, once; then the last events
+    // are read after the verdict
+    assert_eq!(describe.num_calls(), 3);
     assert_eq!(w.summary.followed, Some("service_deployments"));
 }
 
@@ -154,11 +155,14 @@ async fn a_service_without_service_deployments_is_followed_through_deployments()
                     .build(),
             )
         })
+        // the last events, read after the verdict
+        .repeatedly()
         .build();
     let tasks = no_tasks();
     let client = ecs(&[&describe, &tasks]);
     let mut w = watch();
     assert_eq!(run(&client, &mut w).await, Verdict::Deployed);
+    assert_eq!(describe.num_calls(), 3);
     assert_eq!(w.summary.followed, Some("deployments"));
     assert_eq!(w.summary.deployment_arn.as_deref(), Some("ecs-svc/2"));
     assert_eq!(w.summary.status.as_deref(), Some("COMPLETED"));
