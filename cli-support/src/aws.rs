@@ -14,6 +14,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
 
 /// The AWS flags every AWS tool takes: flatten into its arguments.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -27,6 +29,33 @@ pub struct AwsArgs {
     /// Send AWS requests to URL (a local emulator, a VPC endpoint) [default: AWS_ENDPOINT_URL].
     #[arg(long, value_name = "URL", help_heading = "AWS")]
     pub endpoint_url: Option<String>,
+}
+
+/// The attempts per call (the first and the retries) when nothing else sets them: the SDK's
+/// own default is 3, which a run of a few hundred calls against an API that fails now and
+/// then (throttling in a busy account, a 503 storm) exhausts often enough to fail CI jobs.
+/// At 8, with the SDK's exponential backoff (up to 20 s) and jitter, a call fails only after
+/// about a minute of errors in a row.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+
+/// The SDK's retry configuration the tools run with when `AWS_MAX_ATTEMPTS` and the profile's
+/// `max_attempts` say nothing: the standard mode (backoff with jitter, a retry quota) with
+/// [`DEFAULT_MAX_ATTEMPTS`]. Mock clients in unit tests use it, so the calls they count are
+/// the calls production sends.
+pub fn default_retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS)
+}
+
+/// How long a call may take, so that an API that accepts connections and never answers
+/// cannot hang a tool (the SDK's own default is no limit): 5 s to connect, 30 s per attempt,
+/// 2 minutes for a call with all its retries. A tool with a `--timeout` bounds its calls by
+/// what is left of it as well.
+pub fn default_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .operation_attempt_timeout(std::time::Duration::from_secs(30))
+        .operation_timeout(std::time::Duration::from_mins(2))
+        .build()
 }
 
 /// Load the SDK configuration; fails when no region can be found. `fallback_region` (for
@@ -49,6 +78,20 @@ pub async fn load_config(
         loader = loader.endpoint_url(url);
     }
     let mut config = loader.load().await;
+    // The attempts: the user's (AWS_MAX_ATTEMPTS, the profile's max_attempts) if set, else
+    // ours. The SDK resolves an unset value to 3, which cannot be told apart from an
+    // explicit 3 in a profile; an explicit AWS_MAX_ATTEMPTS=3 is kept.
+    let resolved = config.retry_config().cloned();
+    let user_set = std::env::var_os("AWS_MAX_ATTEMPTS").is_some()
+        || resolved.as_ref().is_some_and(|r| r.max_attempts() != 3);
+    let mut builder = config.into_builder().timeout_config(default_timeouts());
+    if !user_set {
+        let retries = resolved
+            .unwrap_or_else(RetryConfig::standard)
+            .with_max_attempts(DEFAULT_MAX_ATTEMPTS);
+        builder = builder.retry_config(retries);
+    }
+    config = builder.build();
     let Some(region) = config.region().cloned() else {
         return Err(crate::usage(
             "no AWS region: pass --region, or set AWS_REGION (or a region in the profile)",
@@ -320,7 +363,18 @@ impl AwsError {
                 kind: ErrorKind::Transient,
             },
             SdkError::DispatchFailure(d) => {
-                let kind = if d.is_io() || d.is_timeout() {
+                // What the SDK's own retries treat as transient: I/O errors, timeouts, and
+                // the connector's "other" errors it marks retryable (a connection closed
+                // before the answer was complete: hyper's IncompleteMessage).
+                let retryable_other = matches!(
+                    d.as_other(),
+                    Some(
+                        aws_smithy_types::retry::ErrorKind::TransientError
+                            | aws_smithy_types::retry::ErrorKind::ServerError
+                            | aws_smithy_types::retry::ErrorKind::ThrottlingError
+                    )
+                );
+                let kind = if d.is_io() || d.is_timeout() || retryable_other {
                     ErrorKind::Transient
                 } else {
                     ErrorKind::Other
@@ -422,6 +476,38 @@ mod tests {
         let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
         let err: SdkError<ErrorMetadata, Response> = SdkError::service_error(meta.build(), raw);
         AwsError::from_sdk("DescribeTasks", err)
+    }
+
+    fn dispatch(err: aws_smithy_runtime_api::client::result::ConnectorError) -> AwsError {
+        let err: SdkError<ErrorMetadata, Response> = SdkError::dispatch_failure(err);
+        AwsError::from_sdk("DescribeTasks", err)
+    }
+
+    #[test]
+    fn a_connection_closed_mid_answer_is_transient_as_the_sdk_says() {
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let closed = || {
+            Box::new(std::io::Error::other(
+                "connection closed before message completed",
+            ))
+        };
+        let e = dispatch(ConnectorError::other(
+            closed(),
+            Some(aws_smithy_types::retry::ErrorKind::TransientError),
+        ));
+        assert_eq!(e.kind, ErrorKind::Transient);
+        assert!(e.is_retryable());
+        assert!(dispatch(ConnectorError::io(closed())).is_retryable());
+        assert!(dispatch(ConnectorError::timeout(closed())).is_retryable());
+        // What the SDK does not retry either.
+        assert_eq!(
+            dispatch(ConnectorError::other(closed(), None)).kind,
+            ErrorKind::Other
+        );
+        assert_eq!(
+            dispatch(ConnectorError::user(closed())).kind,
+            ErrorKind::Other
+        );
     }
 
     #[test]

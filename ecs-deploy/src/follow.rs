@@ -131,7 +131,12 @@ pub async fn follow(
     deadline: Instant,
 ) -> anyhow::Result<Verdict> {
     loop {
-        match poll(ctx, w, target).await {
+        // A poll that has not answered by the deadline (an API that stopped answering) is
+        // dropped: polls only read.
+        let Ok(polled) = tokio::time::timeout_at(deadline, poll(ctx, w, target)).await else {
+            return Ok(Verdict::TimedOut);
+        };
+        match polled {
             Ok(Some(v)) => return Ok(v),
             Ok(None) => {}
             // Throttled, a 5xx, a network failure: made again at the next poll.
@@ -160,10 +165,9 @@ async fn poll(ctx: Ctx<'_>, w: &mut Watch, target: &str) -> anyhow::Result<Optio
     w.desired = Some(svc.desired_count());
     let verdict = step(ctx, w, &svc, target).await?;
     sweep_stopped(ctx, w).await?;
-    if let Some(v) = &verdict
-        && !v.is_success()
-    {
-        // The last events (the rollback's), before the verdict.
+    if verdict.is_some() {
+        // The last events before the verdict: the rollback's, or the deployment's completion
+        // and steady state, which ECS may record between the two reads above.
         let svc = ecs::describe_service(ctx.ecs, ctx.cluster, &w.name).await?;
         let events = w.seen.new_events(&w.name, svc.events(), ctx.log);
         w.summary.events.extend(events);

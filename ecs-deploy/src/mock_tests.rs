@@ -16,7 +16,6 @@ use aws_sdk_ecs::types::{
     ServiceRevision, ServiceRevisionSummary,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use aws_smithy_types::retry::RetryConfig;
 use tokio::time::Instant;
 
 use crate::follow::{Ctx, Watch, follow};
@@ -31,7 +30,7 @@ const REV: &str = "arn:aws:ecs:us-east-2:1:service-revision/ci/web/2";
 /// What `aws_config` resolves by default: the production retry configuration.
 fn ecs(rules: &[&Rule]) -> Client {
     mock_client!(aws_sdk_ecs, RuleMode::MatchAny, rules, |c| c
-        .retry_config(RetryConfig::standard()))
+        .retry_config(cli_support::aws::default_retries()))
 }
 
 fn services(svc: Service) -> DescribeServicesOutput {
@@ -115,8 +114,9 @@ async fn a_throttled_poll_is_made_again_at_the_next_one() {
     let client = ecs(&[&describe, &sd, &rev, &tasks]);
     let mut w = watch();
     assert_eq!(run(&client, &mut w).await, Verdict::Deployed);
-    // the SDK did not retry the throttled poll: the loop did, once
-    assert_eq!(describe.num_calls(), 2);
+    // the SDK did not retry the throttled poll: the loop did, once; then the last events
+    // are read after the verdict
+    assert_eq!(describe.num_calls(), 3);
     assert_eq!(w.summary.followed, Some("service_deployments"));
 }
 
@@ -155,11 +155,14 @@ async fn a_service_without_service_deployments_is_followed_through_deployments()
                     .build(),
             )
         })
+        // the last events, read after the verdict
+        .repeatedly()
         .build();
     let tasks = no_tasks();
     let client = ecs(&[&describe, &tasks]);
     let mut w = watch();
     assert_eq!(run(&client, &mut w).await, Verdict::Deployed);
+    assert_eq!(describe.num_calls(), 3);
     assert_eq!(w.summary.followed, Some("deployments"));
     assert_eq!(w.summary.deployment_arn.as_deref(), Some("ecs-svc/2"));
     assert_eq!(w.summary.status.as_deref(), Some("COMPLETED"));

@@ -126,7 +126,6 @@ mod tests {
         use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
         use aws_sdk_ecs::types::Service;
         use aws_smithy_mocks::{RuleMode, mock, mock_client};
-        use aws_smithy_types::retry::RetryConfig;
 
         use crate::follow::{Ctx, Watch, follow};
         use crate::log::Log;
@@ -168,7 +167,7 @@ mod tests {
             aws_sdk_ecs,
             RuleMode::MatchAny,
             &[&describe, &sd, &tasks],
-            |c| c.retry_config(RetryConfig::standard())
+            |c| c.retry_config(cli_support::aws::default_retries())
         );
         let ctx = Ctx {
             ecs: &client,

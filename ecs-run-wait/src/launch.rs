@@ -14,12 +14,13 @@ use cli_support::usage;
 use crate::describe::{
     describe_service, describe_task_definition, explain_cluster_not_found, place_of,
 };
+use crate::exit;
 use crate::notfound::{self, short_name};
 use crate::overrides;
 use crate::plan::{Placement, RunRequest};
 use crate::session::Session;
 use crate::settings::{RunSettings, Settings};
-use crate::signals::or_interrupt;
+use crate::signals::{Cut, or_cut};
 use crate::start::{self, Started};
 use crate::stop::{StopPhase, StopResult, record_stop, stop_task};
 use crate::summary::Outcome;
@@ -41,9 +42,11 @@ pub async fn start(
         }
     };
     let both = async { tokio::join!(service, describe_task_definition(ecs, &run.task_definition)) };
-    let (service, td) = match Box::pin(or_interrupt(both, signals)).await {
+    let deadline = s.wait.timeout.map(|t| t.deadline);
+    let (service, td) = match Box::pin(or_cut(both, signals, deadline)).await {
         Ok(both) => both,
-        Err(sig) => return Ok(Err(session.interrupted(sig, None))),
+        Err(Cut::Signal(sig)) => return Ok(Err(session.interrupted(sig, None))),
+        Err(Cut::Deadline) => return Err(expired(s, "before the task was started")),
     };
     let td = td?;
     let service = service?;
@@ -52,31 +55,24 @@ pub async fn start(
     if let Some(c) = &s.container {
         td.check_container(c).map_err(usage)?;
     }
-    let fargate = match Box::pin(or_interrupt(
+    let fargate = match Box::pin(or_cut(
         default_to_fargate(s, run, &td, service.as_ref(), ecs, cluster),
         signals,
+        deadline,
     ))
     .await
     {
         Ok(fargate) => fargate?,
-        Err(sig) => return Ok(Err(session.interrupted(sig, None))),
+        Err(Cut::Signal(sig)) => return Ok(Err(session.interrupted(sig, None))),
+        Err(Cut::Deadline) => return Err(expired(s, "before the task was started")),
     };
     let input = request(s, run, &td, service.as_ref(), cluster, fargate)?;
     s.report.status(format_args!(
         "starting a task of {} in cluster {cluster}",
         td.label
     ));
-    let started = match start::start(
-        ecs,
-        &input,
-        run.client_token.as_deref(),
-        run.start_retries,
-        start::CAPACITY_PAUSE,
-        signals,
-        s.report,
-    )
-    .await
-    {
+    let started = Box::pin(send(s, run, ecs, &input, signals, deadline)).await?;
+    let started = match started {
         Ok(started) => started,
         Err(mut err) => {
             explain_cluster_not_found(&mut err, ecs, cluster).await;
@@ -249,4 +245,48 @@ fn request(
         overrides: overrides::build(run.overrides.clone(), &flags, &td.names()).map_err(usage)?,
     };
     request.input().map_err(usage)
+}
+
+/// RunTask (`start.rs`: the SDK's retries, the capacity retries), within `--timeout`: the
+/// deadline only, since `start` handles the signals (a task it started is handed back to be
+/// stopped). The inner result is RunTask's.
+async fn send(
+    s: &Settings,
+    run: &RunSettings,
+    ecs: &Client,
+    input: &RunTaskInputBuilder,
+    signals: &Signals,
+    deadline: Option<tokio::time::Instant>,
+) -> anyhow::Result<anyhow::Result<Started>> {
+    let starting = Box::pin(start::start(
+        ecs,
+        input,
+        run.client_token.as_deref(),
+        run.start_retries,
+        start::CAPACITY_PAUSE,
+        signals,
+        s.report,
+    ));
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d, starting).await.map_err(|_| {
+            expired(
+                s,
+                "before RunTask answered: if it started a task, that task keeps running \
+                 (look for it with aws ecs list-tasks)",
+            )
+        }),
+        None => Ok(starting.await),
+    }
+}
+
+/// `--timeout` expired before the wait began (exit 124): every call counts against it.
+pub fn expired(s: &Settings, when: &str) -> anyhow::Error {
+    let limit = s.wait.timeout.map(|t| t.limit).unwrap_or_default();
+    cli_support::report::exit(
+        exit::TIMEOUT,
+        format!(
+            "--timeout {} expired {when}",
+            cli_support::duration::format(limit)
+        ),
+    )
 }

@@ -21,7 +21,7 @@ pub const ARN: &str = "arn:aws:ecs:us-east-2:123456789012:task/ci/0123abcd";
 /// `AWS_RETRY_MODE`, the profile) changes it: what `aws_config` resolves by default. The calls
 /// ecs-run-wait retries itself turn it off per call (`retry.rs`), in production and here.
 pub fn production_retries() -> RetryConfig {
-    RetryConfig::standard()
+    cli_support::aws::default_retries()
 }
 
 /// An ECS client answering from `rules`, with the production retry configuration.

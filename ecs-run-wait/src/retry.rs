@@ -1,8 +1,8 @@
 //! Which layer retries which call: one layer per call, never both.
 //!
-//! The SDK's retries (its standard mode: 3 attempts, exponential backoff with jitter, a retry
-//! quota; `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE` and the profile's settings apply) are the
-//! default. ecs-run-wait retries a call itself only where the SDK cannot do what is needed, and
+//! The SDK's retries (its standard mode: exponential backoff with jitter, a retry quota, with
+//! `cli_support::aws::DEFAULT_MAX_ATTEMPTS` attempts; `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE` and
+//! the profile's settings apply) are the default. ecs-run-wait retries a call itself only where the SDK cannot do what is needed, and
 //! turns the SDK's retries off for that call ([`no_sdk_retries`]):
 //!
 //! - RunTask's throttling and transient errors: the SDK. It sends the same request again,

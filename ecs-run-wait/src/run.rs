@@ -4,11 +4,9 @@
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anyhow::Context as _;
 use aws_sdk_ecs::types::Task;
-use aws_smithy_types::timeout::TimeoutConfig;
 use cli_support::report::error_annotated;
 use cli_support::signal::Signals;
 use cli_support::{duration, gha, output, usage};
@@ -23,7 +21,7 @@ use crate::lookup::find_task;
 use crate::outcome::{Ended, Verdict, decide};
 use crate::session::{Session, Shutdown};
 use crate::settings::{Mode, Settings};
-use crate::signals::{self, or_interrupt};
+use crate::signals::{self, Cut, or_cut};
 use crate::start::StartFailed;
 use crate::stop::StopLog;
 use crate::summary::Outcome;
@@ -52,16 +50,9 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         Mode::Attach(t) => t.region.clone(),
         Mode::Run(_) => None,
     };
-    let config = cli_support::aws::load_config(&s.aws, fallback_region.as_deref())
-        .await?
-        .to_builder()
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .build();
+    // The SDK's timeouts: cli_support::aws::default_timeouts; the calls before the wait are
+    // bounded by --timeout as well (launch.rs), the wait's by its own deadline (wait.rs).
+    let config = cli_support::aws::load_config(&s.aws, fallback_region.as_deref()).await?;
     let ecs = aws_sdk_ecs::Client::new(&config);
     let mut session = Session {
         path: s.summary.clone(),
@@ -123,7 +114,12 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
                 session.failures.clone_from(&f.failures);
             }
             let code = cli_support::report::code_for(&err, exit::FAILURE);
-            session.write(Outcome::Error, Some(code), Some(format!("{err:#}")));
+            let outcome = if code == exit::TIMEOUT {
+                Outcome::TimedOut
+            } else {
+                Outcome::Error
+            };
+            session.write(outcome, Some(code), Some(format!("{err:#}")));
             Err(err)
         }
     }
@@ -180,9 +176,16 @@ async fn execute_in(
                 let td = describe_task_definition(ecs, &td_arn).await?;
                 anyhow::Ok((task, td))
             };
-            let (task, td) = match Box::pin(or_interrupt(found, signals)).await {
+            let deadline = s.wait.timeout.map(|t| t.deadline);
+            let (task, td) = match Box::pin(or_cut(found, signals, deadline)).await {
                 Ok(found) => found?,
-                Err(sig) => return Ok(session.interrupted(sig, None)),
+                Err(Cut::Signal(sig)) => return Ok(session.interrupted(sig, None)),
+                Err(Cut::Deadline) => {
+                    return Err(launch::expired(
+                        s,
+                        &format!("before task {} was found", t.task),
+                    ));
+                }
             };
             if let Some(c) = &s.container {
                 td.check_container(c).map_err(usage)?;

@@ -26,11 +26,31 @@ pub fn listen(shutdown: Arc<Mutex<Shutdown>>) -> anyhow::Result<Signals> {
     Ok(signals)
 }
 
-/// `fut`, unless a signal comes first.
-pub async fn or_interrupt<T>(fut: impl Future<Output = T>, signals: &Signals) -> Result<T, Signal> {
+/// Why a step before the wait was cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// SIGINT or SIGTERM.
+    Signal(Signal),
+    /// `--timeout` expired (it counts from the tool's start and bounds every call).
+    Deadline,
+}
+
+/// `fut`, unless a signal comes first or `deadline` passes (the call in flight is dropped).
+pub async fn or_cut<T>(
+    fut: impl Future<Output = T>,
+    signals: &Signals,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<T, Cut> {
+    let expired = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         biased;
-        s = signals.first() => Err(s),
+        s = signals.first() => Err(Cut::Signal(s)),
+        () = expired => Err(Cut::Deadline),
         v = fut => Ok(v),
     }
 }

@@ -348,7 +348,8 @@ mod tests {
         );
     }
 
-    // One retry layer: the SDK's attempts (3 in its standard mode), none added on top.
+    // One retry layer: the SDK's attempts (cli_support::aws::DEFAULT_MAX_ATTEMPTS unless the
+    // user sets them), none added on top.
     #[tokio::test(start_paused = true)]
     async fn throttling_that_lasts_fails_after_the_sdks_attempts() {
         let rule = mock!(Client::run_task)
@@ -357,7 +358,10 @@ mod tests {
         let err = start(&client, &input(), None, 3, FAST, &Signals::never(), QUIET)
             .await
             .unwrap_err();
-        assert_eq!(rule.num_calls(), 3);
+        assert_eq!(
+            rule.num_calls(),
+            cli_support::aws::DEFAULT_MAX_ATTEMPTS as usize
+        );
         assert_eq!(
             format!("{err:#}"),
             "RunTask: ThrottlingException: Rate exceeded"

@@ -4,6 +4,8 @@
 //!   started on a free 127.0.0.1 port, with reset, the ECS task state manager, the AWS CLI.
 //! - [`docs`]: the README section carries the exit-code table of `--help`.
 //! - [`process`]: a tool running in the background, watched with deadlines, killed on drop.
+//! - [`faults`]: a proxy between a tool and its API that injects faults (throttling, 5xx,
+//!   resets, latency, hangs) for a seeded share of the requests, and counts them.
 //! - [`http`]: local HTTP(S) servers whose answers the test decides.
 //! - [`port`]: a port held closed (refused) until a server takes it, never released to
 //!   others in between.
@@ -13,6 +15,7 @@
 //!   of the machine running the tests).
 
 pub mod docs;
+pub mod faults;
 pub mod http;
 pub mod moto;
 pub mod port;

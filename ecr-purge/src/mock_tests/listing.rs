@@ -51,7 +51,8 @@ async fn a_digest_listed_on_two_pages_is_deleted_once_with_all_its_tags() {
                 .image_details(ImageDetail::builder().image_digest(digest(2)).build())
                 .build()
         });
-    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&page1, &page2]);
+    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&page1, &page2], |c| c
+        .retry_config(cli_support::aws::default_retries()));
     let images = ecr::list_images(&client, &target()).await.unwrap();
     assert_eq!(images.len(), 2);
     assert_eq!(images[0].tags, ["a", "b"]);
@@ -107,7 +108,8 @@ async fn read_indexes_asks_at_most_100_ids_a_call_and_reports_what_it_cannot_rea
         }
         out.build()
     });
-    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&get]);
+    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [&get], |c| c
+        .retry_config(cli_support::aws::default_retries()));
     let digests: Vec<String> = (0..250).map(digest).collect();
     let (children, mut unreadable) = ecr::read_indexes(&client, &target(), &digests, 4)
         .await

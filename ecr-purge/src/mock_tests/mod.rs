@@ -240,7 +240,9 @@ impl Store {
 }
 
 fn client(store: &Shared) -> Client {
-    mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &store_rules(store))
+    // The production retry configuration: the calls counted are the calls production sends.
+    mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &store_rules(store), |c| c
+        .retry_config(cli_support::aws::default_retries()))
 }
 
 /// DescribeImages and BatchDeleteImage answered by the store.

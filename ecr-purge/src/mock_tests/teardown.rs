@@ -17,7 +17,8 @@ fn not_empty() -> DeleteRepositoryError {
 async fn teardown(store: &Shared, delete_repository: &Rule) -> Outcome {
     let mut rules = store_rules(store);
     rules.push(delete_repository.clone());
-    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &rules);
+    let client = mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &rules, |c| c
+        .retry_config(cli_support::aws::default_retries()));
     let options = Options {
         concurrency: 2,
         full: true,

@@ -72,7 +72,8 @@ async fn purge_with_throttling(
     let client = mock_client!(
         aws_sdk_ecr,
         RuleMode::MatchAny,
-        [&throttle, &describe, &delete]
+        [&throttle, &describe, &delete],
+        |c| c.retry_config(cli_support::aws::default_retries())
     );
     let mut rec = Recorder::default();
     let options = Options {
@@ -92,7 +93,8 @@ async fn purge_with_throttling(
     (outcome, rec, throttle.num_calls())
 }
 
-#[tokio::test]
+// The SDK's backoff passes in paused time.
+#[tokio::test(start_paused = true)]
 async fn throttling_mid_run_is_retried_and_the_run_completes() {
     // A call in the middle of the run is throttled twice: the SDK's retries absorb it.
     let store: Shared = Arc::new(Mutex::new(big_store()));
@@ -103,19 +105,21 @@ async fn throttling_mid_run_is_retried_and_the_run_completes() {
     assert!(store.lock().unwrap().images.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn throttling_beyond_the_sdk_retries_is_retried_next_round() {
-    // Three throttled answers in a row exhaust the SDK's 3 attempts for one batch; the
-    // purge sends that batch again in its next round, after the others.
+    // Throttled answers in a row exhaust the SDK's attempts for one batch
+    // (cli_support::aws::DEFAULT_MAX_ATTEMPTS); the purge sends that batch again in its next
+    // round, after the others.
     let mut s = Store::default();
     for i in 0..250 {
         s.add(&digest(i), &[], 1_000, MANIFEST);
     }
     let store: Shared = Arc::new(Mutex::new(s));
-    let (outcome, rec, calls) = purge_with_throttling(&store, digest(0), 3, 1).await;
+    let attempts = cli_support::aws::DEFAULT_MAX_ATTEMPTS as usize;
+    let (outcome, rec, calls) = purge_with_throttling(&store, digest(0), attempts, 1).await;
     assert!(outcome.ok(), "{}", brief(&outcome));
     assert_eq!(rec.lines.len(), 250);
-    assert_eq!(calls, 4);
+    assert_eq!(calls, attempts + 1);
     assert_eq!(
         rec.lines[..150],
         (100..250).map(digest).collect::<Vec<_>>()[..]

@@ -6,6 +6,7 @@
 mod args;
 mod common;
 mod conventions;
+mod faults;
 mod prune;
 mod purge;
 mod signals;

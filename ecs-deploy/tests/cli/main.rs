@@ -3,6 +3,7 @@
 
 mod arguments;
 mod docs;
+mod faults;
 mod fixture;
 mod github;
 mod rerun;

@@ -3,6 +3,7 @@
 
 mod conventions;
 mod errors;
+mod faults;
 mod fixture;
 mod io;
 mod lifecycle;

@@ -1,0 +1,103 @@
+//! Under injected API faults (test_support::faults between the tool and the emulator): the
+//! same verdicts as without faults at 30%; an API that stops answering mid-follow ends at
+//! `--timeout` with exit 124, never in a hang.
+
+use std::time::{Duration, Instant};
+
+use test_support::faults::{Fault, FaultProxy, Faults};
+
+use crate::fixture::{Breaker, read_json, setup, taskdef};
+
+#[test]
+fn a_good_and_a_bad_rollout_get_their_verdicts_under_30_percent_faults() {
+    for seed in [21, 22] {
+        let env = setup();
+        let v1 = env.register("web", "registry.example/app:1");
+        env.service("web", &v1, Breaker::Rollback);
+        let proxy = FaultProxy::start(&env.moto.endpoint(), Faults::seeded(seed).rate(0.3));
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("deploy.json");
+
+        // A good image: deployed.
+        let out = env
+            .cmd()
+            .env("AWS_ENDPOINT_URL", proxy.url())
+            .args(["--service", "web", "--summary"])
+            .arg(&summary)
+            .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "seed {seed}: {stderr}");
+        let s = read_json(&summary);
+        assert_eq!(s["services"][0]["verdict"], "deployed", "seed {seed}");
+        let revisions = env.revisions("web");
+        assert_eq!(
+            revisions.len(),
+            2,
+            "seed {seed}: registered once: {revisions:?}"
+        );
+        assert_eq!(env.service_td("web"), revisions[1]);
+
+        // A bad image: rolled back by ECS to what ran.
+        env.fail_image("*:bad", "*");
+        let out = env
+            .cmd()
+            .env("AWS_ENDPOINT_URL", proxy.url())
+            .args(["--service", "web", "--summary"])
+            .arg(&summary)
+            .write_stdin(taskdef("web", "registry.example/app:bad").to_string())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "seed {seed}: {stderr}");
+        let s = read_json(&summary);
+        assert_eq!(
+            s["services"][0]["verdict"], "rolled_back_by_ecs",
+            "seed {seed}"
+        );
+        assert_eq!(env.service_td("web"), revisions[1], "seed {seed}");
+        assert!(proxy.injected().total() > 0, "seed {seed}");
+    }
+}
+
+#[test]
+fn an_api_that_stops_answering_mid_follow_ends_at_the_timeout() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Off);
+    // A deployment that never finishes: its tasks fail and no breaker stops it.
+    env.fail_image("*:bad", "*");
+    let proxy = FaultProxy::start(&env.moto.endpoint(), Faults::none());
+    let mut cmd = env.std_cmd();
+    cmd.env("AWS_ENDPOINT_URL", proxy.url())
+        .args(["--service", "web", "--timeout", "6s"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(
+                taskdef("web", "registry.example/app:bad")
+                    .to_string()
+                    .as_bytes(),
+            )
+            .unwrap();
+    }
+    // Once the update went through, the API stops answering.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while env.service_td("web") == v1 {
+        assert!(Instant::now() < deadline, "the service was never updated");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    proxy.set(Faults::always(Fault::Hang));
+    let out = child.wait_with_output().unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(124), "{stderr}");
+    assert!(took < Duration::from_secs(20), "took {took:?}: {stderr}");
+}

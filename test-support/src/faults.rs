@@ -1,0 +1,537 @@
+//! A fault-injecting HTTP proxy for tests: it sits on a loopback port between a tool and its
+//! API (the emulator, a fake GitHub API) and, for a share of the requests, answers with a
+//! fault instead of (or on top of) the real answer.
+//!
+//! ```ignore
+//! let moto = Moto::start();
+//! let proxy = FaultProxy::start(&moto.endpoint(), Faults::seeded(7).rate(0.3));
+//! // the tool talks to proxy.url() instead of moto.endpoint()
+//! let injected = proxy.injected();
+//! assert!(injected.total() > 0);
+//! ```
+//!
+//! What it injects ([`Fault`]): the API's throttling error, 500 and 503 answers, a gateway's
+//! HTML page instead of JSON, a connection closed without an answer, added latency, a body
+//! sent slowly, no answer at all. Which requests: a share of them (`rate`), only during a
+//! time window counted from the proxy's start, only for named operations; the choice is a
+//! function of the seed and the request's number among the matching ones, so a run that
+//! makes its requests in the same order gets the same faults.
+//!
+//! Operations are named as AWS names them for the JSON protocols (the part of `X-Amz-Target`
+//! after the dot: `DescribeTasks`), and `METHOD /path` otherwise (`PUT /repos/o/r/...`);
+//! [`Faults::only`] matches an AWS name exactly or a `METHOD /path` by prefix.
+//!
+//! Requests are forwarded unchanged (the `Host` header included: neither the emulator nor
+//! the fake servers check signatures), one connection per request. The proxy runs on its own
+//! thread and stops when dropped.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+/// One kind of fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The API's throttling answer: for an AWS JSON request (it has `X-Amz-Target`), 400 with
+    /// `{"__type":"ThrottlingException"}` as ECS, ECR and CloudWatch Logs send it; otherwise
+    /// 429 with `Retry-After: 1` (GitHub's secondary rate limit answers 403 or 429).
+    Throttle,
+    /// 500 with an AWS error body (`InternalFailure`); the request is not forwarded.
+    ServerError,
+    /// 503 with a plain-text body; the request is not forwarded.
+    Unavailable,
+    /// 502 with an HTML page (what a gateway in front of an API answers): not JSON.
+    NotJson,
+    /// The connection is closed without an answer; the request is not forwarded.
+    Reset,
+    /// The request is forwarded after this delay.
+    Latency(Duration),
+    /// The request is forwarded; the answer's body is sent in pieces spread over this time.
+    SlowBody(Duration),
+    /// The request is read and never answered: the connection stays open until the client
+    /// gives up (an API that accepts connections and never answers).
+    Hang,
+}
+
+impl Fault {
+    /// The name used in [`Injected`] counts: `throttle`, `500`, `503`, `not-json`, `reset`,
+    /// `latency`, `slow-body`, `hang`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Throttle => "throttle",
+            Fault::ServerError => "500",
+            Fault::Unavailable => "503",
+            Fault::NotJson => "not-json",
+            Fault::Reset => "reset",
+            Fault::Latency(_) => "latency",
+            Fault::SlowBody(_) => "slow-body",
+            Fault::Hang => "hang",
+        }
+    }
+
+    /// The faults an API really produces and a client is expected to survive by retrying:
+    /// throttling, 500, 503, a gateway's HTML page, a reset, 200 ms of latency, a body sent
+    /// over 200 ms.
+    pub fn transient() -> Vec<Fault> {
+        vec![
+            Fault::Throttle,
+            Fault::ServerError,
+            Fault::Unavailable,
+            Fault::NotJson,
+            Fault::Reset,
+            Fault::Latency(Duration::from_millis(200)),
+            Fault::SlowBody(Duration::from_millis(200)),
+        ]
+    }
+}
+
+/// Which requests get which faults.
+#[derive(Debug, Clone)]
+pub struct Faults {
+    seed: u64,
+    rate: f64,
+    kinds: Vec<Fault>,
+    only: Vec<String>,
+    window: Option<(Duration, Duration)>,
+}
+
+impl Faults {
+    /// No faults yet: set a [`rate`](Faults::rate). The kinds default to [`Fault::transient`].
+    pub fn seeded(seed: u64) -> Faults {
+        Faults {
+            seed,
+            rate: 0.0,
+            kinds: Fault::transient(),
+            only: Vec::new(),
+            window: None,
+        }
+    }
+
+    /// No faults at all: every request forwarded.
+    pub fn none() -> Faults {
+        Faults::seeded(0)
+    }
+
+    /// Every matching request gets `fault`: a fault that never clears.
+    pub fn always(fault: Fault) -> Faults {
+        Faults::seeded(0).rate(1.0).kinds(&[fault])
+    }
+
+    /// The share of matching requests that get a fault (0.0 to 1.0).
+    #[must_use]
+    pub fn rate(mut self, rate: f64) -> Faults {
+        self.rate = rate.clamp(0.0, 1.0);
+        self
+    }
+
+    /// The kinds to choose from (evenly, by the seed).
+    #[must_use]
+    pub fn kinds(mut self, kinds: &[Fault]) -> Faults {
+        assert!(!kinds.is_empty(), "Faults::kinds needs at least one kind");
+        self.kinds = kinds.to_vec();
+        self
+    }
+
+    /// Only these operations (AWS names such as `DescribeTasks`, or `METHOD /path` prefixes).
+    #[must_use]
+    pub fn only(mut self, operations: &[&str]) -> Faults {
+        self.only = operations.iter().map(|o| (*o).to_owned()).collect();
+        self
+    }
+
+    /// Only for requests that arrive between `from` and `until` after the proxy started (or
+    /// after [`FaultProxy::set`]).
+    #[must_use]
+    pub fn window(mut self, from: Duration, until: Duration) -> Faults {
+        self.window = Some((from, until));
+        self
+    }
+
+    fn matches(&self, operation: &str) -> bool {
+        self.only.is_empty()
+            || self
+                .only
+                .iter()
+                .any(|o| o == operation || (o.contains(' ') && operation.starts_with(o.as_str())))
+    }
+
+    /// The fault for the `n`th matching request, if any.
+    fn choose(&self, n: u64) -> Option<Fault> {
+        let x = splitmix64(self.seed ^ splitmix64(n));
+        // The top 53 bits as a number in [0, 1).
+        #[allow(clippy::cast_precision_loss)]
+        let draw = (x >> 11) as f64 / (1u64 << 53) as f64;
+        if draw >= self.rate {
+            return None;
+        }
+        let pick = usize::try_from(splitmix64(x) % self.kinds.len() as u64).unwrap_or(0);
+        Some(self.kinds[pick])
+    }
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// What the proxy did so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Injected {
+    /// Requests received.
+    pub requests: usize,
+    /// Requests forwarded to the API (with or without latency or a slow body).
+    pub forwarded: usize,
+    /// Faults injected, by [`Fault::name`].
+    pub faults: BTreeMap<&'static str, usize>,
+    /// Faults injected, by operation.
+    pub by_operation: BTreeMap<String, usize>,
+    /// Every request in order: its operation and the fault it got.
+    pub log: Vec<(String, Option<&'static str>)>,
+}
+
+impl Injected {
+    /// How many faults were injected in all.
+    pub fn total(&self) -> usize {
+        self.faults.values().sum()
+    }
+
+    /// How many faults of this kind ([`Fault::name`]).
+    pub fn of(&self, name: &str) -> usize {
+        self.faults.get(name).copied().unwrap_or(0)
+    }
+}
+
+struct State {
+    upstream: SocketAddr,
+    plan: Mutex<(Faults, Instant)>,
+    matching: AtomicU64,
+    injected: Mutex<Injected>,
+}
+
+/// The running proxy; stops when dropped.
+pub struct FaultProxy {
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FaultProxy {
+    /// A proxy on a free 127.0.0.1 port to `upstream` (`http://127.0.0.1:PORT`, as
+    /// `Moto::endpoint` or `Server::url("")` give it).
+    pub fn start(upstream: &str, faults: Faults) -> FaultProxy {
+        let authority = upstream
+            .strip_prefix("http://")
+            .expect("the proxy forwards to http:// only")
+            .trim_end_matches('/');
+        let upstream: SocketAddr = authority
+            .parse()
+            .expect("the upstream is http://IP:PORT on loopback");
+        let listener =
+            std::net::TcpListener::bind(("127.0.0.1", 0)).expect("cannot bind the fault proxy");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("local address");
+        let state = Arc::new(State {
+            upstream,
+            plan: Mutex::new((faults, Instant::now())),
+            matching: AtomicU64::new(0),
+            injected: Mutex::new(Injected::default()),
+        });
+        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let shared = state.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = TcpListener::from_std(listener).expect("listener");
+                loop {
+                    let (stream, _) = tokio::select! {
+                        _ = &mut stop_rx => break,
+                        accepted = listener.accept() => match accepted {
+                            Ok(s) => s,
+                            Err(_) => continue,
+                        },
+                    };
+                    let state = shared.clone();
+                    tokio::spawn(async move {
+                        let service = service_fn(move |req| {
+                            let state = state.clone();
+                            async move { handle(&state, req).await }
+                        });
+                        let _ = http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+        });
+        FaultProxy {
+            addr,
+            state,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`: give it to the tool as its endpoint.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Replace the plan (e.g. [`Faults::none`] once an outage is over); the window and the
+    /// request numbering restart.
+    pub fn set(&self, faults: Faults) {
+        *self.state.plan.lock().unwrap() = (faults, Instant::now());
+        self.state.matching.store(0, Ordering::SeqCst);
+    }
+
+    /// What was injected so far.
+    pub fn injected(&self) -> Injected {
+        self.state.injected.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Why a connection is closed without an answer ([`Fault::Reset`], or the upstream failed).
+#[derive(Debug)]
+struct Closed(&'static str);
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Closed {}
+
+fn operation(parts: &hyper::http::request::Parts) -> String {
+    match parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(target) => target.rsplit('.').next().unwrap_or(target).to_owned(),
+        None => format!("{} {}", parts.method, parts.uri.path()),
+    }
+}
+
+async fn handle(
+    state: &State,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Body>, Closed> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|_| Closed("the request body could not be read"))?
+        .to_bytes();
+    let op = operation(&parts);
+    let fault = {
+        let plan = state.plan.lock().unwrap();
+        let (faults, since) = &*plan;
+        let in_window = faults.window.is_none_or(|(from, until)| {
+            let t = since.elapsed();
+            t >= from && t < until
+        });
+        if in_window && faults.matches(&op) {
+            faults.choose(state.matching.fetch_add(1, Ordering::SeqCst))
+        } else {
+            None
+        }
+    };
+    {
+        let mut injected = state.injected.lock().unwrap();
+        injected.requests += 1;
+        injected.log.push((op.clone(), fault.map(Fault::name)));
+        if let Some(f) = fault {
+            *injected.faults.entry(f.name()).or_default() += 1;
+            *injected.by_operation.entry(op).or_default() += 1;
+        }
+        if matches!(fault, None | Some(Fault::Latency(_) | Fault::SlowBody(_))) {
+            injected.forwarded += 1;
+        }
+    }
+    let aws_json = parts.headers.contains_key("x-amz-target");
+    match fault {
+        None => forward(state.upstream, parts, body).await,
+        Some(Fault::Latency(d)) => {
+            tokio::time::sleep(d).await;
+            forward(state.upstream, parts, body).await
+        }
+        Some(Fault::SlowBody(d)) => {
+            let response = forward(state.upstream, parts, body).await?;
+            let (head, body) = response.into_parts();
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|_| Closed("the upstream body could not be read"))?
+                .to_bytes();
+            Ok(hyper::Response::from_parts(head, slow(bytes, d)))
+        }
+        Some(Fault::Throttle) if aws_json => Ok(reply(
+            400,
+            "application/x-amz-json-1.1",
+            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+            &[("x-amzn-errortype", "ThrottlingException")],
+        )),
+        Some(Fault::Throttle) => Ok(reply(
+            429,
+            "application/json",
+            r#"{"message":"You have exceeded a secondary rate limit."}"#,
+            &[("retry-after", "1")],
+        )),
+        Some(Fault::ServerError) => Ok(reply(
+            500,
+            "application/x-amz-json-1.1",
+            r#"{"__type":"InternalFailure","message":"We encountered an internal error. Please try again."}"#,
+            &[("x-amzn-errortype", "InternalFailure")],
+        )),
+        Some(Fault::Unavailable) => Ok(reply(503, "text/plain", "Service Unavailable", &[])),
+        Some(Fault::NotJson) => Ok(reply(
+            502,
+            "text/html",
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+            &[],
+        )),
+        Some(Fault::Reset) => Err(Closed("fault injected: connection reset")),
+        Some(Fault::Hang) => std::future::pending().await,
+    }
+}
+
+fn reply(
+    status: u16,
+    content_type: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> hyper::Response<Body> {
+    let mut response = hyper::Response::builder()
+        .status(status)
+        .header("content-type", content_type);
+    for (k, v) in headers {
+        response = response.header(*k, *v);
+    }
+    response
+        .body(full(Bytes::from(body.to_owned())))
+        .expect("a valid response")
+}
+
+fn full(bytes: Bytes) -> Body {
+    Full::new(bytes)
+        .map_err(|never: Infallible| match never {})
+        .boxed()
+}
+
+/// `bytes` in eight pieces, the last one `over` after the first.
+fn slow(bytes: Bytes, over: Duration) -> Body {
+    let pieces = 8usize;
+    let step = bytes.len().div_ceil(pieces).max(1);
+    let pause = over / u32::try_from(pieces).unwrap_or(8);
+    let stream = futures_util::stream::unfold((bytes, true), move |(rest, first)| async move {
+        if rest.is_empty() {
+            return None;
+        }
+        if !first {
+            tokio::time::sleep(pause).await;
+        }
+        let mut rest = rest;
+        let piece = rest.split_to(step.min(rest.len()));
+        Some((
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(Frame::data(piece)),
+            (rest, false),
+        ))
+    });
+    StreamBody::new(stream).boxed()
+}
+
+async fn forward(
+    upstream: SocketAddr,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+) -> Result<hyper::Response<Body>, Closed> {
+    let stream = TcpStream::connect(upstream)
+        .await
+        .map_err(|_| Closed("the upstream refused the connection"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|_| Closed("the upstream connection failed"))?;
+    tokio::spawn(connection);
+    let request = hyper::Request::from_parts(parts, Full::new(body));
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|_| Closed("the upstream did not answer"))?;
+    let (head, body) = response.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map_err(|_| Closed("the upstream body could not be read"))?
+        .to_bytes();
+    Ok(hyper::Response::from_parts(head, full(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_choice_is_a_function_of_the_seed_and_the_request_number() {
+        let a = Faults::seeded(7).rate(0.3);
+        let b = Faults::seeded(7).rate(0.3);
+        let c = Faults::seeded(8).rate(0.3);
+        let seq = |f: &Faults| (0..1000).map(|n| f.choose(n)).collect::<Vec<_>>();
+        assert_eq!(seq(&a), seq(&b));
+        assert_ne!(seq(&a), seq(&c));
+        let hits = seq(&a).iter().filter(|f| f.is_some()).count();
+        assert!(
+            (250..350).contains(&hits),
+            "{hits} of 1000 at a rate of 0.3"
+        );
+        // Every kind is used.
+        for kind in Fault::transient() {
+            assert!(seq(&a).contains(&Some(kind)), "{kind:?} never chosen");
+        }
+    }
+
+    #[test]
+    fn rates_zero_and_one_are_exact() {
+        assert!((0..1000).all(|n| Faults::seeded(3).choose(n).is_none()));
+        assert!((0..1000).all(|n| Faults::always(Fault::Reset).choose(n) == Some(Fault::Reset)));
+    }
+
+    #[test]
+    fn only_matches_aws_names_exactly_and_paths_by_prefix() {
+        let f = Faults::seeded(1).only(&["DescribeTasks", "PUT /repos/"]);
+        assert!(f.matches("DescribeTasks"));
+        assert!(!f.matches("DescribeTasksX"));
+        assert!(f.matches("PUT /repos/o/r/actions/secrets/A"));
+        assert!(!f.matches("GET /repos/o/r"));
+    }
+}
