@@ -64,13 +64,6 @@ impl Verdict {
             Verdict::Deployed | Verdict::Unchanged => None,
         }
     }
-
-    pub fn is_success(&self) -> bool {
-        matches!(
-            self,
-            Verdict::Deployed | Verdict::Unchanged | Verdict::Reached(_)
-        )
-    }
 }
 
 /// What a service deployment's status says: `None` while it goes on; `Some(Deployed)` for
