@@ -5,6 +5,8 @@
 //! - [`docs`]: the README section carries the exit-code table of `--help`.
 //! - [`process`]: a tool running in the background, watched with deadlines, killed on drop.
 //! - [`http`]: local HTTP(S) servers whose answers the test decides.
+//! - [`invocations`]: the tool command lines of the READMEs and examples, cut out of their
+//!   shell as a shell would, for the test that hands each to the real binary.
 //! - [`port`]: a port held closed (refused) until a server takes it, never released to
 //!   others in between.
 //! - [`tools`]: [`require_tool`] for tests that need a program of the machine: they fail
@@ -14,6 +16,7 @@
 
 pub mod docs;
 pub mod http;
+pub mod invocations;
 pub mod moto;
 pub mod port;
 pub mod process;
