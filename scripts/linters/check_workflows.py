@@ -86,8 +86,9 @@ def actionlint(files):
                 problem("actionlint", f"exit {run.returncode}:\n{out}")
 
 
-def shellcheck_script(where, first_line, script):
-    """shellcheck on one `run:` script whose first line is line `first_line` of its file."""
+def shellcheck_script(where, first_line, script, indent=0):
+    """shellcheck on one `run:` script whose first line is line `first_line` of its file,
+    its lines indented by `indent` columns there."""
     blanked = EXPRESSION.sub(lambda m: "_" * len(m.group(0)), script)
     run = subprocess.run(
         [SHELLCHECK, "--norc", "-s", "bash", "-e", SHELLCHECK_EXCLUDE, "-f", "gcc", "-"],
@@ -99,7 +100,7 @@ def shellcheck_script(where, first_line, script):
     for line in run.stdout.splitlines():
         m = re.match(r"-:(\d+):(\d+): (.*)", line)
         if m:
-            problem(f"{where}:{first_line + int(m.group(1)) - 1}:{m.group(2)}", m.group(3))
+            problem(f"{where}:{first_line + int(m.group(1)) - 1}:{indent + int(m.group(2))}", m.group(3))
         else:
             problem(where, line)
     if run.returncode not in (0, 1) or (run.returncode == 1 and not run.stdout):
@@ -107,7 +108,7 @@ def shellcheck_script(where, first_line, script):
 
 
 def run_scripts(path):
-    """The `run:` scripts of a workflow or action: (first line, script, shell)."""
+    """The `run:` scripts of a workflow or action: (first line, script, indent)."""
     lines = read(path).splitlines()
     out = []
     i = 0
@@ -126,19 +127,19 @@ def run_scripts(path):
                     body.append(lines[j])
                     j += 1
                 indent = min((len(b) - len(b.lstrip()) for b in body if b.strip()), default=0)
-                out.append((i + 2, "\n".join(b[indent:] for b in body) + "\n"))
+                out.append((i + 2, "\n".join(b[indent:] for b in body) + "\n", indent))
                 i = j
                 continue
             if value:
-                out.append((i + 1, str(yaml.safe_load(value)) + "\n"))
+                out.append((i + 1, str(yaml.safe_load(value)) + "\n", len(line) - len(value)))
         i += 1
     return out
 
 
 def shellcheck_all(files):
     for path in files:
-        for first_line, script in run_scripts(path):
-            shellcheck_script(path, first_line, script)
+        for first_line, script, indent in run_scripts(path):
+            shellcheck_script(path, first_line, script, indent)
     for path in sorted(glob.glob("examples/*.sh")):
         shellcheck_script(path, 1, read(path))
 
@@ -213,7 +214,64 @@ def check_action(path):
                 problem(path, f"{expr} names step {name!r}, which no step has as id")
 
 
+BAD_ACTION = """\
+name: bad
+description: a composite action with one mistake of each kind
+inputs:
+  tools: {}
+outputs:
+  dir:
+    description: no value
+runs:
+  using: composite
+  steps:
+    - run: echo "${{ inputs.tool }}"
+    - id: twice
+      uses: actions/cache
+      with:
+        key: ${{ steps.nope.outputs.key }}
+    - id: twice
+      run: |
+        echo ok
+        rm -rf $DIR/cache
+      shell: bash
+      timeout-minutes: 5
+"""
+
+
+def self_test():
+    """The checks find what they are for (a check that cannot fail checks nothing): each
+    mistake of BAD_ACTION is reported, shellcheck's at the line of the file."""
+    global problems
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "action.yml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(BAD_ACTION)
+        check_action(path)
+        for first_line, script, indent in run_scripts(path):
+            shellcheck_script(path, first_line, script, indent)
+        found, problems = problems, []
+    expected = [
+        "input 'tools' needs a description",
+        "output 'dir' of a composite action needs a description and a value",
+        "step 1 (unnamed): a run step of a composite action needs 'shell'",
+        "step 2 (twice): uses 'actions/cache' is not OWNER/REPO@REF",
+        "step 3 (twice): unknown key 'timeout-minutes'",
+        "step 3 (twice): id 'twice' is used twice",
+        "names input 'tool', which is not defined",
+        "names step 'nope', which no step has as id",
+        "action.yml:19:16: note: Double quote to prevent globbing and word splitting. [SC2086]",
+    ]
+    missing = [e for e in expected if not any(e in p for p in found)]
+    if missing:
+        print("check-workflows: error: the self-test's mistakes were not all found:", file=sys.stderr)
+        print("\n".join(f"  missing: {m}" for m in missing), file=sys.stderr)
+        print("\n".join(f"  found: {p}" for p in found), file=sys.stderr)
+        sys.exit(1)
+
+
 def main():
+    self_test()
     files = workflows()
     actionlint(files)
     shellcheck_all(files + ["action.yml"])
