@@ -58,9 +58,11 @@ fn by_name(name: &str) -> String {
     }
 }
 
-/// The directory of the tools' binaries, built first (`cargo build --workspace --bins`, as
-/// scripts/demo builds them, in this test's profile and target directory: a stale binary
-/// would check old flags).
+/// The directory of the tools' binaries, built first, in this test's profile and target
+/// directory (a stale binary would check old flags): `cargo test --workspace --no-run`, the
+/// build `cargo test --workspace` makes, so that under it nothing is rebuilt, and no binary
+/// another test is running is replaced (`cargo build` resolves features without the
+/// dev-dependencies, and would build and put in place binaries of its own).
 fn bin_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -74,11 +76,11 @@ fn bin_dir() -> &'static Path {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut build = Command::new(cargo);
         build.current_dir(workspace_root()).args([
-            "build",
+            "test",
             "--quiet",
             "--locked",
             "--workspace",
-            "--bins",
+            "--no-run",
         ]);
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             build.arg("--release");
