@@ -127,9 +127,20 @@ where
         .and_then(|mut matches| C::from_arg_matches_mut(&mut matches))
         .map_err(|err| hide_value(err.format(&mut cmd), secret_flags));
     match parsed {
+        Ok(_) if parse_only() => std::process::exit(0),
         Ok(cli) => cli,
         Err(err) => exit_usage(&err),
     }
+}
+
+/// The environment variable that makes [`parse`] a check of the command line alone: set to
+/// `1`, a command line that parses exits 0 at once, before anything runs (no file read, no
+/// call made); one that does not is the usual usage error (exit 2). The docs test runs every
+/// invocation in the examples and READMEs this way, so that a renamed flag fails the build.
+pub const PARSE_ONLY_ENV: &str = "CI_TOOLS_PARSE_ONLY";
+
+fn parse_only() -> bool {
+    std::env::var_os(PARSE_ONLY_ENV).is_some_and(|v| v == "1")
 }
 
 /// `err` with [`HIDDEN_VALUE`] for the rejected value when it is a value of one of

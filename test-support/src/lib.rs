@@ -7,6 +7,8 @@
 //! - [`faults`]: a proxy between a tool and its API that injects faults (throttling, 5xx,
 //!   resets, latency, hangs) for a seeded share of the requests, and counts them.
 //! - [`http`]: local HTTP(S) servers whose answers the test decides.
+//! - [`invocations`]: the tool command lines of the READMEs and examples, cut out of their
+//!   shell as a shell would, for the test that hands each to the real binary.
 //! - [`port`]: a port held closed (refused) until a server takes it, never released to
 //!   others in between.
 //! - [`tools`]: [`require_tool`] for tests that need a program of the machine: they fail
@@ -17,6 +19,7 @@
 pub mod docs;
 pub mod faults;
 pub mod http;
+pub mod invocations;
 pub mod moto;
 pub mod port;
 pub mod process;
