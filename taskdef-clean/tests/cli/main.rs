@@ -16,6 +16,7 @@ mod property;
 mod register_ready;
 mod roundtrip;
 mod signals;
+mod step_summary;
 mod usage;
 
 use std::path::PathBuf;
