@@ -9,4 +9,5 @@ mod conventions;
 mod prune;
 mod purge;
 mod signals;
+mod step_summary;
 mod terminal;
