@@ -1,10 +1,13 @@
-//! GitHub Actions workflow commands, written to stderr (stdout carries data).
+//! GitHub Actions workflow commands, written to stderr (stdout carries data); the step
+//! summary in [`summary`].
 //!
 //! The runner reads workflow commands from both streams of a step; values are escaped as
 //! the runner expects (`%`, CR, LF; and `:` `,` in properties). A tool that forwards output
 //! on stdout inside a `::stop-commands::` fence calls [`commands_on_stdout`]: the runner
 //! does not keep the order between the two streams, so later commands (an `::error::` after
 //! the fence is lifted) must follow the fence on stdout to be processed at all.
+
+pub mod summary;
 
 use std::fmt::Write as _;
 

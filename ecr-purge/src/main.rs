@@ -15,6 +15,7 @@ mod report;
 mod run;
 mod selection;
 mod settings;
+mod step_summary;
 mod summary;
 
 use std::process::ExitCode;

@@ -301,6 +301,8 @@ fn finish(
         };
         reports.push(report);
     }
+    // step_summary.rs: under GitHub Actions, deleted / kept / failed per repository.
+    crate::step_summary::report(settings.dry_run, ok, interrupted, &reports);
     if settings.json {
         let doc = Document::new(settings.dry_run, ok, interrupted, &reports);
         let mut text = serde_json::to_string_pretty(&doc)?;

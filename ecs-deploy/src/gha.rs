@@ -3,12 +3,13 @@
 //! in one `::group::` while they stream; at the end `task-definition-arn` in `$GITHUB_OUTPUT`, and a
 //! Markdown report in `$GITHUB_STEP_SUMMARY`, built from the `--summary` document so that
 //! both say the same. Text from AWS (event messages, reasons) is escaped for Markdown and
-//! HTML; workflow commands are escaped by `cli_support::gha`.
+//! HTML (`cli_support::gha::summary`); workflow commands are escaped by `cli_support::gha`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use cli_support::gha;
+use cli_support::gha::summary::{code, text};
 
 use crate::exit;
 use crate::summary::{ServiceSummary, Summary};
@@ -50,16 +51,13 @@ pub fn end_follow(verdicts: &[(&str, &str)]) {
 }
 
 /// Everything at the end of the run. A `$GITHUB_OUTPUT` that cannot be written fails a run
-/// that succeeded (the next step would miss the ARN); other write errors are warnings.
+/// that succeeded (the next step would miss the ARN); a step summary that cannot be written
+/// is a warning (`gha::summary::append`).
 pub fn at_end(summary: &Summary) -> anyhow::Result<()> {
     if !gha::active() {
         return Ok(());
     }
-    if let Some(path) = env_path("GITHUB_STEP_SUMMARY")
-        && let Err(e) = cli_support::output::append(&path, markdown(summary).as_bytes())
-    {
-        cli_support::report::warn_annotated(format_args!("$GITHUB_STEP_SUMMARY: {e:#}"));
-    }
+    gha::summary::append(|| markdown(summary));
     if let (Some(path), Some(arn)) = (env_path("GITHUB_OUTPUT"), deployed_arn(summary))
         && let Err(e) =
             cli_support::output::append(&path, output_line("task-definition-arn", &arn).as_bytes())
@@ -279,39 +277,6 @@ fn clock(t: &str) -> &str {
     t.split_once('T')
         .and_then(|(_, rest)| rest.get(..8))
         .unwrap_or(t)
-}
-
-/// An identifier as inline code (text with a backtick: escaped text instead).
-fn code(s: &str) -> String {
-    if s.contains('`') || s.contains(['\n', '\r', '|']) {
-        text(s)
-    } else {
-        format!("`{s}`")
-    }
-}
-
-/// AWS-provided text for a Markdown table cell: HTML and the Markdown syntax that can format
-/// (emphasis, code, links, images, headings, strikethrough, table cells, mentions) escaped,
-/// line breaks made spaces.
-pub fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in one_line(s).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '@' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn one_line(s: &str) -> String {
-    s.replace("\r\n", " ").replace(['\n', '\r'], " ")
 }
 
 #[cfg(test)]

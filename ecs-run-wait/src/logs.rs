@@ -12,6 +12,7 @@ use cli_support::aws::AwsError;
 use crate::log_clients::LogsClients;
 use crate::retry::no_sdk_retries;
 use crate::status::Reporter;
+use crate::step_summary::Tail;
 use crate::taskdef::{LogState, LogTarget};
 
 /// Pages read from one stream in one poll before the others get their turn.
@@ -41,6 +42,8 @@ pub struct Follower {
     /// Output failed or its reader left: stop reading.
     done: bool,
     lines: u64,
+    /// The last lines written, for the step summary.
+    tail: Tail,
     report: Reporter,
 }
 
@@ -81,6 +84,7 @@ impl Follower {
             opened: false,
             done: false,
             lines: 0,
+            tail: Tail::default(),
             report,
         }
     }
@@ -93,6 +97,11 @@ impl Follower {
     /// Lines written so far.
     pub fn lines(&self) -> u64 {
         self.lines
+    }
+
+    /// The last lines written.
+    pub fn tail(&self) -> &Tail {
+        &self.tail
     }
 
     /// Read every stream up to its current end. True when every stream is caught up (or does
@@ -157,10 +166,12 @@ impl Follower {
             for event in page.events() {
                 let msg = event.message().unwrap_or_default();
                 let msg = msg.strip_suffix('\n').unwrap_or(msg);
+                let start = buf.len();
                 if self.prefix {
                     let _ = write!(buf, "[{}] ", self.streams[i].target.container);
                 }
                 buf.extend_from_slice(msg.as_bytes());
+                self.tail.push(&String::from_utf8_lossy(&buf[start..]));
                 buf.push(b'\n');
                 self.lines += 1;
             }

@@ -21,6 +21,7 @@ mod settings;
 mod signals;
 mod start;
 mod status;
+mod step_summary;
 mod stop;
 mod summary;
 mod taskdef;

@@ -74,6 +74,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         failures: Vec::new(),
         log_lines: None,
         logs: None,
+        log_tail: None,
         signals: Vec::new(),
         shutdown,
         unwritten: false,
@@ -86,7 +87,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         &signals,
     ))
     .await;
-    match result {
+    let result = match result {
         // A success the summary does not record is not reported as one.
         Ok(code) if code == ExitCode::SUCCESS && session.unwritten => {
             let detached = matches!(&s.mode, Mode::Run(r) if r.detach);
@@ -122,7 +123,20 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
             session.write(outcome, Some(code), Some(format!("{err:#}")));
             Err(err)
         }
+    };
+    // step_summary.rs: under GitHub Actions, the report of the last summary (not for a
+    // usage error: nothing ran).
+    let usage_error = result.as_ref().is_err_and(|e| {
+        e.chain()
+            .any(|c| c.downcast_ref::<cli_support::UsageError>().is_some())
+    });
+    if !usage_error {
+        let doc = crate::session::lock(&session.shutdown).doc.clone();
+        if let Some(doc) = doc {
+            crate::step_summary::report(&doc, session.log_tail.as_ref());
+        }
     }
+    result
 }
 
 /// A new task started (or `--attach`'s found), then watched.
@@ -247,6 +261,7 @@ async fn watch(
     if let Some(f) = follower.as_mut() {
         f.close(&mut out);
         session.log_lines = Some(f.lines());
+        session.log_tail = Some(f.tail().clone());
         // A stream still missing now that the task stopped and the grace passed will not
         // come: say so.
         let settled = matches!(ending, Ok(Ending::Stopped(_)));

@@ -13,6 +13,7 @@ use cli_support::signal::Signal;
 
 use crate::exit;
 use crate::start::StartFailure;
+use crate::step_summary::Tail;
 use crate::stop::{StopLog, StopPhase, StopResult};
 use crate::summary::{Facts, Outcome, Summary};
 use crate::taskdef::LogState;
@@ -54,6 +55,8 @@ pub struct Session {
     pub failures: Vec<StartFailure>,
     pub log_lines: Option<u64>,
     pub logs: Option<Vec<LogState>>,
+    /// The last log lines, for the step summary.
+    pub log_tail: Option<Tail>,
     /// The signal that ended the wait.
     pub signals: Vec<Signal>,
     pub shutdown: Arc<Mutex<Shutdown>>,

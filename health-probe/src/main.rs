@@ -14,6 +14,7 @@ mod report;
 mod request;
 mod run;
 mod settings;
+mod step_summary;
 mod summary;
 mod tls;
 

@@ -15,6 +15,7 @@ use crate::probe::{self, AnyProbe, HttpProbe, TcpProbe};
 use crate::report;
 use crate::request::Kind;
 use crate::settings::Settings;
+use crate::step_summary;
 use crate::summary;
 
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
@@ -25,7 +26,10 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(probe_all(&settings));
     // A DNS lookup stuck in a resolver thread must not hold the exit past the deadline.
     runtime.shutdown_background();
-    let (outcome, stats, elapsed) = result?;
+    let (outcome, stats, elapsed) = result.inspect_err(|e| {
+        // step_summary.rs: under GitHub Actions, said in the step summary too.
+        step_summary::failed(e);
+    })?;
     verdict(settings, outcome, &stats, elapsed)
 }
 
@@ -102,6 +106,7 @@ fn verdict(
 ) -> anyhow::Result<ExitCode> {
     let names: Vec<String> = setup.targets.into_iter().map(|t| t.shown).collect();
     let watch = setup.watch.as_ref();
+    step_summary::report(outcome, &names, stats, elapsed, watch);
     if setup.json {
         let report = summary::Summary::new(outcome, &names, stats, elapsed, watch);
         let mut text = serde_json::to_string_pretty(&report)?;

@@ -133,7 +133,7 @@ impl<'a> Summary<'a> {
     }
 }
 
-fn outcome_name(outcome: Outcome) -> &'static str {
+pub(crate) fn outcome_name(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Healthy => "healthy",
         Outcome::TimedOut => "timeout",
@@ -143,7 +143,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
-fn state_name(state: &State) -> &'static str {
+pub(crate) fn state_name(state: &State) -> &'static str {
     match state {
         State::Probing | State::Stopped => "stopped",
         State::Healthy => "healthy",

@@ -9,6 +9,7 @@ mod pipeline;
 mod problem;
 mod run;
 mod settings;
+mod step_summary;
 mod task_size;
 
 use std::process::ExitCode;

@@ -39,6 +39,24 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
             }
         });
     }
+    if settings.destination == Destination::Check {
+        // step_summary.rs: under GitHub Actions, the check's report, its failure included.
+        let result = clean(&settings);
+        if let Err(e) = &result
+            && !e
+                .chain()
+                .any(|c| c.downcast_ref::<cli_support::UsageError>().is_some())
+        {
+            let source = settings.input.as_deref().map(|p| p.display().to_string());
+            crate::step_summary::failed(source.as_deref(), e);
+        }
+        return result;
+    }
+    clean(&settings)
+}
+
+/// Read, process, report, write.
+fn clean(settings: &Settings) -> anyhow::Result<ExitCode> {
     let input = read(settings.input.as_deref())?;
     let json = input.json()?;
     let note = |message: String| {
@@ -50,7 +68,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let opts = Options {
         strict: settings.strict,
         drop: &settings.drop,
-        edits: settings.edits,
+        edits: settings.edits.clone(),
         filter: settings.filter.as_ref(),
         run_filter: None,
     };
@@ -59,6 +77,10 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         return Err(stopped(signal, "nothing written"));
     }
     print_problems(&outcome, &input.source);
+    if settings.destination == Destination::Check {
+        let source = input.source.to_string();
+        crate::step_summary::check(&source, &outcome.problems, settings.strict);
+    }
     let errors = outcome.errors();
     let Some(output) = outcome.output else {
         if errors > 1 {

@@ -13,6 +13,7 @@
 //!   others in between.
 //! - [`tools`]: [`require_tool`] for tests that need a program of the machine: they fail
 //!   under CI without it and say they are skipped elsewhere.
+//! - [`step_summary`]: a `$GITHUB_STEP_SUMMARY` file with an earlier step's text.
 //! - [`CommandExt`]: run a tool with a clean environment (no GitHub Actions or AWS variables
 //!   of the machine running the tests).
 
@@ -23,6 +24,7 @@ pub mod invocations;
 pub mod moto;
 pub mod port;
 pub mod process;
+pub mod step_summary;
 pub mod tools;
 
 pub use port::ClosedPort;

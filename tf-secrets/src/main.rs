@@ -12,6 +12,7 @@ mod outputs;
 mod run;
 mod select;
 mod settings;
+mod step_summary;
 mod write;
 
 use std::process::ExitCode;

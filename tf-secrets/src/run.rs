@@ -5,6 +5,7 @@ use std::fmt::{self, Write as _};
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
+use cli_support::gha::summary::text;
 use cli_support::redact::Redactor;
 use cli_support::{gha, output, usage};
 
@@ -15,6 +16,7 @@ use crate::notes;
 use crate::outputs::Outputs;
 use crate::select::{self, Item, Problems};
 use crate::settings::Settings;
+use crate::step_summary::{self, Line};
 use crate::write::{self, Outcome, Via, Writes};
 
 const EXAMPLE: &str = "terraform output -json | tf-secrets --dry-run DB_PASSWORD=db_password";
@@ -27,6 +29,19 @@ const INPUT_LIMIT: cli_support::input::Limit = cli_support::input::Limit {
 };
 
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
+    let result = read_and_execute(settings);
+    // step_summary.rs: under GitHub Actions a failure is named in the step summary too.
+    if let Err(e) = &result
+        && !e
+            .chain()
+            .any(|c| c.downcast_ref::<cli_support::UsageError>().is_some())
+    {
+        step_summary::failed(cli_support::report::code_for(e, exit::FAILURE));
+    }
+    result
+}
+
+fn read_and_execute(settings: Settings) -> anyhow::Result<ExitCode> {
     notes::set_quiet(settings.quiet);
     let input = cli_support::input::read_input_limited(
         settings.input.as_deref(),
@@ -73,6 +88,16 @@ fn execute(settings: Settings, outputs: &Outputs) -> anyhow::Result<ExitCode> {
             .map(|(item, kind)| row(item, kind.as_str(), "planned", None))
             .collect();
         show_plan(settings.json, &scope.describe(), &rows)?;
+        step_summary::report(
+            &format!(
+                "dry run, nothing written: would set {counts} in {}",
+                text(&scope.describe())
+            ),
+            &planned
+                .iter()
+                .map(|(item, kind)| line(item, kind.as_str(), "planned"))
+                .collect::<Vec<_>>(),
+        );
         notes::note(format_args!(
             "dry run: would set {counts} in {}{}; nothing was written",
             scope.describe(),
@@ -157,6 +182,20 @@ fn print(settings: &Settings, items: &[Item]) -> anyhow::Result<ExitCode> {
             .map(|i| row(i, "value", "planned", None))
             .collect();
         show_plan(settings.json, "stdout", &rows)?;
+        step_summary::report(
+            &format!(
+                "dry run, nothing printed: {} selected{}",
+                values(items.len()),
+                settings
+                    .format
+                    .map(|f| format!(" for `--format {f}`"))
+                    .unwrap_or_default()
+            ),
+            &items
+                .iter()
+                .map(|i| line(i, "value", "planned"))
+                .collect::<Vec<_>>(),
+        );
         // The plan went to stdout; the values did not.
         notes::note(format_args!(
             "dry run: {} selected{}; the plan above is on stdout, no value was printed",
@@ -192,7 +231,44 @@ fn print(settings: &Settings, items: &[Item]) -> anyhow::Result<ExitCode> {
         let _ = err.write_all(masks.as_bytes()).and_then(|()| err.flush());
     }
     output::print(&bytes)?;
+    step_summary::report(
+        &format!("{} printed with `--format {format}`", values(items.len())),
+        &items
+            .iter()
+            .map(|i| {
+                line(
+                    i,
+                    "value",
+                    if with_values {
+                        "printed"
+                    } else {
+                        "size printed"
+                    },
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
     Ok(ExitCode::from(exit::SUCCESS))
+}
+
+/// `1 value`, `2 values`
+fn values(n: usize) -> String {
+    if n == 1 {
+        "1 value".to_owned()
+    } else {
+        format!("{n} values")
+    }
+}
+
+/// A value in the step summary: its name and size, never the value.
+fn line<'a>(item: &'a Item, kind: &'a str, status: &'a str) -> Line<'a> {
+    Line {
+        name: &item.name,
+        kind,
+        bytes: item.value.len(),
+        sensitive: item.sensitive,
+        status,
+    }
 }
 
 fn report(
@@ -230,6 +306,14 @@ fn report(
     let failed = names(|o| matches!(o, Outcome::Failed(_)));
     let in_doubt = names(|o| *o == Outcome::InDoubt);
     let skipped = names(|o| *o == Outcome::NotAttempted);
+    summarize(
+        scope,
+        planned,
+        writes,
+        counts,
+        set.len(),
+        failed.len() + skipped.len(),
+    );
     if let Some(signal) = writes.interrupted {
         let list = |names: &[&str]| {
             if names.is_empty() {
@@ -280,5 +364,32 @@ fn report(
         );
     }
     let _ = write!(message, "; {} set; a re-run sets them all again", set.len());
+
     Err(anyhow::anyhow!(message))
+}
+
+/// The step summary of the writes: what became of each value, never the value.
+fn summarize(
+    scope: &Scope,
+    planned: &[(Item, Kind)],
+    writes: &Writes,
+    counts: &Counts,
+    set: usize,
+    not_set: usize,
+) {
+    let lines: Vec<Line<'_>> = planned
+        .iter()
+        .zip(&writes.outcomes)
+        .map(|((item, kind), outcome)| line(item, kind.as_str(), outcome.status()))
+        .collect();
+    let scope = text(&scope.describe());
+    let headline = match writes.interrupted {
+        Some(signal) => format!(
+            "interrupted by {signal}: {set} of {} set in {scope}",
+            planned.len()
+        ),
+        None if not_set == 0 => format!("set {counts} in {scope}"),
+        None => format!("failed: {not_set} of {} not set in {scope}", planned.len()),
+    };
+    step_summary::report(&headline, &lines);
 }

@@ -10,4 +10,5 @@ mod faults;
 mod prune;
 mod purge;
 mod signals;
+mod step_summary;
 mod terminal;

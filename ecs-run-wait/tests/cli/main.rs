@@ -10,4 +10,5 @@ mod lifecycle;
 mod logs;
 mod network;
 mod results;
+mod step_summary;
 mod usage;

@@ -11,6 +11,7 @@ mod probing;
 mod redirects;
 mod request;
 mod secrets;
+mod step_summary;
 mod tls_tcp;
 mod usage;
 mod watch;

@@ -17,6 +17,7 @@ mod property;
 mod register_ready;
 mod roundtrip;
 mod signals;
+mod step_summary;
 mod usage;
 
 use std::path::PathBuf;

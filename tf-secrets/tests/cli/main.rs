@@ -17,4 +17,5 @@ mod property;
 mod redirects;
 mod selection;
 mod signals;
+mod step_summary;
 pub mod via_gh;
