@@ -3,9 +3,10 @@
 //! the same: the outcome, the task and its task definition, each container's exit code, the
 //! stop code and reason, how long the task ran, and the last log lines.
 //!
-//! The log lines are the last [`TAIL_LINES`] that went to stdout (the step's log), each cut
-//! at [`TAIL_LINE_CHARS`] characters, in a code block whose fence is longer than any run of
-//! backticks in them. They are what the step's log shows already: ecs-run-wait adds no
+//! The log lines are the last [`TAIL_LINES`] that went to stdout (the step's log), in a code
+//! block whose fence is longer than any run of backticks in them. A line longer than
+//! [`TAIL_LINE_CHARS`] characters is named, not shown: the runner masks a registered secret
+//! only as a whole value, and a line cut in the middle of one would show its beginning. They are what the step's log shows already: ecs-run-wait adds no
 //! value of its own to them, and the runner masks registered secrets in the summary as it
 //! does in the log. Every other text from AWS is escaped for Markdown and HTML.
 
@@ -20,7 +21,7 @@ use crate::summary::{Outcome, Summary};
 
 /// How many log lines the report shows, at most.
 pub const TAIL_LINES: usize = 20;
-/// A longer log line is cut there (with `…`).
+/// A longer log line is not shown (its length is).
 pub const TAIL_LINE_CHARS: usize = 500;
 
 /// The last log lines written, for the report.
@@ -35,11 +36,12 @@ impl Tail {
         if self.lines.len() == TAIL_LINES {
             self.lines.pop_front();
         }
-        let mut kept: String = line.chars().take(TAIL_LINE_CHARS).collect();
-        if kept.len() < line.len() {
-            kept.push('…');
-        }
-        self.lines.push_back(kept);
+        let chars = line.chars().count();
+        self.lines.push_back(if chars > TAIL_LINE_CHARS {
+            format!("(a line of {chars} characters: see the step's log)")
+        } else {
+            line.to_owned()
+        });
     }
 
     pub fn lines(&self) -> impl Iterator<Item = &str> {
@@ -183,16 +185,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_tail_keeps_the_last_lines_cut_short() {
+    fn the_tail_keeps_the_last_lines_and_names_a_long_one_without_any_of_it() {
         let mut tail = Tail::default();
         for i in 0..25 {
             tail.push(&format!("line {i}"));
         }
-        tail.push(&"x".repeat(TAIL_LINE_CHARS + 10));
+        tail.push(&"x".repeat(TAIL_LINE_CHARS));
+        // A secret the runner would mask as a whole, straddling the limit: none of it shows.
+        tail.push(&format!("{}S3cretValue", "y".repeat(TAIL_LINE_CHARS - 4)));
         assert_eq!(tail.len(), TAIL_LINES);
         let lines: Vec<&str> = tail.lines().collect();
-        assert_eq!(lines[0], "line 6");
-        assert_eq!(lines[TAIL_LINES - 1].chars().count(), TAIL_LINE_CHARS + 1);
-        assert!(lines[TAIL_LINES - 1].ends_with('…'));
+        assert_eq!(lines[0], "line 7");
+        assert_eq!(lines[TAIL_LINES - 2], "x".repeat(TAIL_LINE_CHARS));
+        assert_eq!(
+            lines[TAIL_LINES - 1],
+            "(a line of 507 characters: see the step's log)"
+        );
     }
 }
