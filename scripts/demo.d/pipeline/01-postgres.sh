@@ -17,9 +17,25 @@ for dir in "" "$(pg_config --bindir 2>/dev/null || true)" /usr/lib/postgresql/*/
   fi
   if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then pg_bin=$dir; break; fi
 done
-[ -n "$pg_bin" ] || fail "PostgreSQL's server binaries (initdb, pg_ctl, postgres) are not on PATH:
+# Else (or with DEMO_POSTGRES=venv) a self-contained build, installed into .venv on first use:
+# the PyPI package pgserver ships PostgreSQL's binaries (relocatable, manylinux), pinned.
+if [ -z "$pg_bin" ] || [ "${DEMO_POSTGRES:-}" = venv ]; then
+  venv_pg=$("$DEMO_ROOT/.venv/bin/python" -c 'import importlib.util as u, os; s = u.find_spec("pgserver"); print(os.path.join(os.path.dirname(s.origin), "pginstall", "bin") if s else "")' 2>/dev/null || true)
+  if [ -z "$venv_pg" ]; then
+    echo "PostgreSQL is not installed here: installing a self-contained build into .venv (pgserver==0.1.4)"
+    "$DEMO_ROOT/.venv/bin/pip" install --quiet --disable-pip-version-check pgserver==0.1.4 \
+      || fail "PostgreSQL is not installed and the self-contained build (pip install pgserver) failed:
 install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql)
-or put their directory (pg_config --bindir) on PATH"
+or put its directory (pg_config --bindir) on PATH"
+    venv_pg=$("$DEMO_ROOT/.venv/bin/python" -c 'import importlib.util as u, os; s = u.find_spec("pgserver"); print(os.path.join(os.path.dirname(s.origin), "pginstall", "bin"))')
+  fi
+  pg_bin=$venv_pg
+fi
+[ -x "$pg_bin/initdb" ] && [ -x "$pg_bin/pg_ctl" ] || fail "PostgreSQL's server binaries (initdb,
+pg_ctl, postgres) are not in $pg_bin: install PostgreSQL (apt-get install postgresql)"
+if [ "${DEMO_POSTGRES:-}" = venv ] && [ -x "$pg_bin/psql" ]; then
+  export PATH="$pg_bin:$PATH"
+fi
 command -v psql >/dev/null || [ -x "$pg_bin/psql" ] \
   || fail "psql is missing: install PostgreSQL's client (apt-get install postgresql-client)"
 command -v psql >/dev/null || export PATH="$PATH:$pg_bin"
