@@ -449,23 +449,19 @@ fn full(bytes: Bytes) -> Body {
         .boxed()
 }
 
-/// `bytes` in eight pieces, the last one `over` after the first.
+/// `bytes` in up to eight pieces, each after a pause, the last one `over` after the headers.
 fn slow(bytes: Bytes, over: Duration) -> Body {
-    let pieces = 8usize;
-    let step = bytes.len().div_ceil(pieces).max(1);
+    let step = bytes.len().div_ceil(bytes.len().clamp(1, 8)).max(1);
+    let pieces = bytes.len().div_ceil(step).max(1);
     let pause = over / u32::try_from(pieces).unwrap_or(8);
-    let stream = futures_util::stream::unfold((bytes, true), move |(rest, first)| async move {
-        if rest.is_empty() {
-            return None;
-        }
-        if !first {
-            tokio::time::sleep(pause).await;
-        }
-        let mut rest = rest;
+    let stream = futures_util::stream::unfold(Some(bytes), move |rest| async move {
+        let mut rest = rest?;
+        tokio::time::sleep(pause).await;
         let piece = rest.split_to(step.min(rest.len()));
+        let next = (!rest.is_empty()).then_some(rest);
         Some((
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(Frame::data(piece)),
-            (rest, false),
+            next,
         ))
     });
     StreamBody::new(stream).boxed()
