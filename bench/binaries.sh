@@ -21,7 +21,8 @@
 #
 # Builds run under `nice -n 10`, one at a time; `install` deletes its temporary directories,
 # `workspace` keeps DIR (for `version`): delete it when done. Results: bench/results/binaries-<mode>-<time>.txt (and .md/.json
-# from hyperfine); a summary on stdout. The AWS CLI is looked up on PATH, then in `.venv/bin`.
+# from hyperfine); a summary on stdout (medians). The AWS CLI is the emulator venv's
+# (`.venv/bin/aws`), else the one on PATH.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -87,7 +88,8 @@ version)
   dir=${1:?usage: bench/binaries.sh version DIR [DIR2]}
   dir2=${2:-}
   command -v hyperfine >/dev/null || { echo "bench: hyperfine is not installed" >&2; exit 1; }
-  aws=$(command -v aws || echo "$root/.venv/bin/aws")
+  aws=$root/.venv/bin/aws
+  [ -x "$aws" ] || aws=$(command -v aws || true)
   [ -x "$aws" ] || { echo "bench: the AWS CLI is not installed" >&2; exit 1; }
   command -v jq >/dev/null || { echo "bench: jq is not installed" >&2; exit 1; }
   out=$results/binaries-version-$stamp
@@ -99,6 +101,7 @@ version)
     --export-markdown "$out-aws-jq.md" "$aws --version" "jq --version" >/dev/null
   cat "$out-aws-jq.md" >>"$out.txt"
   for t in "${tools[@]}"; do
+    [ -x "$dir/$t" ] || continue
     cmds=("$dir/$t --version")
     [ -z "$dir2" ] || cmds+=("$dir2/$t --version")
     cmds+=("jq --version")
@@ -107,6 +110,18 @@ version)
     cat "$out-$t.md" >>"$out.txt"
   done
   cat "$out.txt"
+  echo
+  echo "medians (ms), ratio to the first command of each run:"
+  python3 - "$out"-*.json <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    results = json.load(open(path))["results"]
+    base = results[0]["median"]
+    print("  " + "; ".join(
+        f"{r['command'].removesuffix(' --version')} {r['median'] * 1000:.2f}"
+        f" ({r['median'] / base:.2f}x)"
+        for r in results))
+PY
   ;;
 *)
   sed -n '2,25p' "$0" >&2
