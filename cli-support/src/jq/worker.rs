@@ -200,6 +200,14 @@ fn serve() -> ! {
         std::process::exit(WORKER_FAILED);
     }
     let request = std::sync::Arc::new(request);
+    // A panic (a bug in jaq) is answered here, not by the `join` below: the release profile
+    // aborts on panic (panic = "abort": smaller binaries), so nothing unwinds to the join
+    // there. The default hook prints the message first (forwarded to the tool's stderr).
+    let print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        print(info);
+        answer_and_exit(&encode_answer(&crashed()));
+    }));
     // Where 256 MiB cannot be reserved (a strict overcommit policy), a smaller stack still
     // runs every ordinary filter.
     let evaluation = [STACK, STACK / 16].into_iter().find_map(|size| {
@@ -213,15 +221,25 @@ fn serve() -> ! {
         eprintln!("cannot start the filter thread");
         std::process::exit(WORKER_FAILED);
     };
-    let bytes = evaluation.join().unwrap_or_else(|_| {
-        encode_answer(&Answer::RunError(RunError {
-            message: "the filter crashed (a bug in jaq)".to_owned(),
-            raised: None,
-        }))
-    });
+    let bytes = evaluation
+        .join()
+        .unwrap_or_else(|_| encode_answer(&crashed()));
+    answer_and_exit(&bytes);
+}
+
+/// The answer for a filter whose evaluation panicked.
+fn crashed() -> Answer {
+    Answer::RunError(RunError {
+        message: "the filter crashed (a bug in jaq)".to_owned(),
+        raised: None,
+    })
+}
+
+/// Send an encoded answer to the tool and end the worker.
+fn answer_and_exit(bytes: &[u8]) -> ! {
     let mut stdout = std::io::stdout().lock();
     let ok = stdout
-        .write_all(&bytes)
+        .write_all(bytes)
         .and_then(|()| stdout.flush())
         .is_ok();
     // Exit at once: no destructor walks a deep value on the way out.
