@@ -153,6 +153,36 @@ impl Diff {
     }
 }
 
+impl Diff {
+    /// Show every name (a container's, a variable's, a secret's, a tag key) and every path
+    /// for which `conceals` holds as `(not shown)`: with [`Diff::hide_new_values`], the
+    /// names that contain an environment value the filter may have copied.
+    pub fn hide_names(&mut self, conceals: impl Fn(&str) -> bool) {
+        let not_shown = || ecs_taskdef::problem::NOT_SHOWN.to_owned();
+        let hide_entry = |e: &mut Entry| {
+            if e.name.as_deref().is_some_and(&conceals) {
+                e.name = Some(not_shown());
+            }
+        };
+        let hide_change = |c: &mut Change| {
+            if conceals(&c.path) {
+                c.path = not_shown();
+            }
+        };
+        for c in &mut self.containers {
+            if conceals(&c.name) {
+                c.name = not_shown();
+            }
+            c.image.iter_mut().for_each(hide_change);
+            c.environment.iter_mut().for_each(hide_entry);
+            c.secrets.iter_mut().for_each(hide_entry);
+            c.members.iter_mut().for_each(hide_change);
+        }
+        self.tags.iter_mut().for_each(hide_entry);
+        self.members.iter_mut().for_each(hide_change);
+    }
+}
+
 /// The containers of a definition, by name.
 fn by_name(list: Option<&Value>) -> Vec<(&str, &Map<String, Value>)> {
     list.and_then(Value::as_array)

@@ -15,12 +15,21 @@ pub fn type_only(value: &Value) -> &'static str {
     }
 }
 
+/// The longest word [`did_you_mean`] looks at: the longest name of the ECS model
+/// (`firelensConfiguration`, `ECS_MANAGED_NETWORK_CONFIGURATION`...) with a wide margin.
+pub const SUGGESTED_MAX: usize = 64;
+
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo
-/// (Levenshtein distance in characters, ignoring case).
+/// (Levenshtein distance in characters, ignoring case). None for a word longer than
+/// [`SUGGESTED_MAX`] characters: no name of the model is that long, and the distance takes
+/// time in the product of the lengths.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    if word.len() > SUGGESTED_MAX * 4 || word.chars().count() > SUGGESTED_MAX {
+        return None;
+    }
     let lower = word.to_lowercase();
     candidates
         .into_iter()
@@ -45,5 +54,6 @@ mod tests {
         assert_eq!(did_you_mean("cpus", members), Some("cpu"));
         assert_eq!(did_you_mean("somethingElse", members), None);
         assert_eq!(did_you_mean("x", members), None);
+        assert_eq!(did_you_mean(&"cpu".repeat(100), members), None);
     }
 }

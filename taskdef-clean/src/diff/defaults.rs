@@ -27,6 +27,11 @@ fn host_is_container(td: &Map<String, Value>) -> bool {
         .is_some_and(|m| m == "awsvpc" || m == "host")
 }
 
+/// What ECS fills in a container's health check when it registers (`HealthCheck`: "The
+/// default value is 30 seconds", "The default value is 5", "The default value is 3";
+/// `startPeriod` has none: "By default, the startPeriod is off").
+const HEALTH_CHECK: [(&str, i64); 3] = [("interval", 30), ("timeout", 5), ("retries", 3)];
+
 /// Where one container has a member the API fills in and the other has not (`normalize`
 /// removed the default), the default in the other.
 pub(super) fn fill_defaults(
@@ -43,6 +48,19 @@ pub(super) fn fill_defaults(
         Some(Value::Bool(true)),
     );
     align(o, n, "cpu", Some(Value::from(0)), Some(Value::from(0)));
+    if let (Some(Value::Object(a)), Some(Value::Object(b))) =
+        (o.get_mut("healthCheck"), n.get_mut("healthCheck"))
+    {
+        for (key, default) in HEALTH_CHECK {
+            align(
+                a,
+                b,
+                key,
+                Some(Value::from(default)),
+                Some(Value::from(default)),
+            );
+        }
+    }
     let (Some(Value::Array(op)), Some(Value::Array(np))) =
         (o.get_mut("portMappings"), n.get_mut("portMappings"))
     else {
@@ -115,6 +133,11 @@ pub(super) fn normalize(td: &mut Map<String, Value>) {
         for c in containers.iter_mut().filter_map(Value::as_object_mut) {
             drop_if(c, "essential", &Value::Bool(true));
             drop_if(c, "cpu", &Value::from(0));
+            if let Some(Value::Object(check)) = c.get_mut("healthCheck") {
+                for (key, default) in HEALTH_CHECK {
+                    drop_if(check, key, &Value::from(default));
+                }
+            }
             let ports = c.get_mut("portMappings").and_then(Value::as_array_mut);
             for p in ports.into_iter().flatten().filter_map(Value::as_object_mut) {
                 drop_if(p, "protocol", &Value::from("tcp"));

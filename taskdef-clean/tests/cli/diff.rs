@@ -574,6 +574,31 @@ fn a_value_the_api_fills_in_is_shown_as_its_default_not_as_absent() {
 }
 
 #[test]
+fn a_health_check_the_api_completes_is_the_same_registration() {
+    // Registered with the command alone, described with ECS's defaults (interval 30, timeout
+    // 5, retries 3; no startPeriod).
+    let mut input = web();
+    input["containerDefinitions"][0]["healthCheck"] = json!({"command": ["CMD", "true"]});
+    let mut answer = input.clone();
+    answer["containerDefinitions"][0]["healthCheck"] =
+        json!({"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3});
+    let answer = json!({"taskDefinition": answer});
+    let (stdout, _) = diff(&answer, &input, &["-q"], 0);
+    assert_eq!(stdout, "");
+    let (stdout, _) = diff(&input, &answer, &["-q"], 0);
+    assert_eq!(stdout, "");
+    // Another value is a change from the default; a startPeriod is not a default.
+    input["containerDefinitions"][0]["healthCheck"]["interval"] = json!(10);
+    input["containerDefinitions"][0]["healthCheck"]["startPeriod"] = json!(0);
+    let (stdout, _) = diff(&answer, &input, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  .healthCheck.interval: 30 -> 10\n  \
+         .healthCheck.startPeriod: (absent) -> 0\n"
+    );
+}
+
+#[test]
 fn a_diff_of_many_variables_takes_about_as_long_as_cleaning() {
     // Quadratic matching took seconds here (a minute for 40,000); linear takes a fraction.
     let dir = tempfile::tempdir().unwrap();
