@@ -13,7 +13,7 @@ use ecs_taskdef::text::shown;
 use ecs_taskdef::{Kind, Pattern, Shape, describe_value, model};
 use serde_json::{Map, Value};
 
-use crate::problem::{did_you_mean, type_only};
+use crate::problem::{did_you_mean, removal_of_member, shell_quote, type_only};
 use crate::task_size::{self, fargate_pair};
 
 /// Why a value is not quoted in a message although it is not in an environment variable.
@@ -533,40 +533,6 @@ impl<'a> Checker<'a> {
             }
             self.steps.pop();
         }
-    }
-}
-
-/// How to remove the unknown top-level member `key`: `--drop=KEY`, shell-quoted, so that
-/// pasting the advice removes exactly that member whatever its name (a `;`, a quote, a
-/// leading `--`). A name with characters that messages escape (controls, invisibles) cannot
-/// be pasted as it is: the advice is then the `--filter` with the name as a jq string, where
-/// the escapes mean the characters themselves. A name too long to quote has no command.
-fn removal_of_member(key: &str) -> String {
-    if ecs_taskdef::text::capped(key).is_some() {
-        // Too long to quote in a message.
-        "remove it".to_owned()
-    } else if ecs_taskdef::text::is_plain(key) {
-        format!("remove it with --drop={}", shell_quote(key))
-    } else {
-        let path = JsonPath::root().key(key);
-        format!(
-            "remove it with --filter {}",
-            shell_quote(&format!("del({path})"))
-        )
-    }
-}
-
-/// `text` as one shell word: in single quotes, a `'` written `'\''`; bare when it is made
-/// of characters no shell treats specially.
-pub fn shell_quote(text: &str) -> String {
-    let bare = !text.is_empty()
-        && text.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | '+' | ',')
-        });
-    if bare {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 

@@ -32,7 +32,8 @@ use ecs_taskdef::text::{capped, shown};
 use ecs_taskdef::{NAME_MAX, is_name_char};
 use serde_json::{Map, Value};
 
-use super::{Checker, NOT_SHOWN, shell_quote};
+use super::{Checker, NOT_SHOWN};
+use crate::problem::shell_quote;
 
 /// What ECS takes in a family and a container name, for messages.
 const NAME_RULE: &str = "ECS takes 1 to 255 letters, digits, '-' and '_'";

@@ -344,7 +344,7 @@ fn removal(i: usize, key: &str) -> String {
         .key(key);
     format!(
         " (--filter {})",
-        super::shell_quote(&format!("del({path})"))
+        crate::problem::shell_quote(&format!("del({path})"))
     )
 }
 
