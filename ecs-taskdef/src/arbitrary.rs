@@ -262,13 +262,34 @@ fn references_and_essential(containers: &mut [Value]) {
 }
 
 /// No hostname or links in awsvpc mode, a health check in range, mount points of a volume
-/// there is (or none), Fargate's stop and start timeouts.
+/// there is (or none), Fargate's stop and start timeouts, secrets named unlike the
+/// environment's variables.
 fn container_rules(c: &mut Map<String, Value>, fargate: bool, awsvpc: bool, volumes: &[String]) {
     if awsvpc {
         c.shift_remove("hostname");
         c.shift_remove("links");
     }
     health_check(c);
+    // ECS rejects a name both in the environment and in the secrets.
+    let env: std::collections::HashSet<String> = c
+        .get("environment")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e.get("name")?.as_str()?.to_owned()))
+        .collect();
+    let secrets = c.get_mut("secrets").and_then(Value::as_array_mut);
+    for secret in secrets
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object_mut)
+    {
+        if let Some(Value::String(name)) = secret.get_mut("name") {
+            while env.contains(name.as_str()) {
+                name.push_str("_S");
+            }
+        }
+    }
     let mounts = c.get_mut("mountPoints").and_then(Value::as_array_mut);
     for m in mounts
         .into_iter()
