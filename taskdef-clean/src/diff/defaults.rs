@@ -66,7 +66,19 @@ pub(super) fn fill_defaults(
     else {
         return;
     };
-    for (a, b) in op.iter_mut().zip(np.iter_mut()) {
+    // Paired by containerPort and protocol, as the diff matches them (their order does not
+    // count).
+    let mut taken = vec![false; op.len()];
+    for b in np.iter_mut() {
+        let found = (0..2).find_map(|level| {
+            let key = port_key(b, level);
+            (0..op.len()).find(|&at| !taken[at] && port_key(&op[at], level) == key)
+        });
+        let Some(at) = found else {
+            continue;
+        };
+        taken[at] = true;
+        let a = &mut op[at];
         let (Some(a), Some(b)) = (a.as_object_mut(), b.as_object_mut()) else {
             continue;
         };
@@ -81,6 +93,21 @@ pub(super) fn fill_defaults(
         };
         let (ha, hb) = (host(a, old_td), host(b, new_td));
         align(a, b, "hostPort", ha, hb);
+    }
+}
+
+/// What identifies a port mapping: its containerPort and protocol (`tcp` when absent), or
+/// (`level` 1) its containerPort alone.
+pub(super) fn port_key(p: &Value, level: usize) -> Option<String> {
+    let port = p
+        .get("containerPort")
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let protocol = p.get("protocol").and_then(Value::as_str).unwrap_or("tcp");
+    match level {
+        0 => Some(format!("{port}/{protocol}")),
+        1 => Some(port),
+        _ => None,
     }
 }
 

@@ -599,6 +599,53 @@ fn a_health_check_the_api_completes_is_the_same_registration() {
 }
 
 #[test]
+fn lists_the_api_treats_as_sets_are_compared_without_order() {
+    let mut old = web();
+    old["requiresCompatibilities"] = json!(["FARGATE", "EC2"]);
+    old["volumes"] = json!([{"name": "a"}, {"name": "b"}, {"name": "c"}]);
+    old["placementConstraints"] = json!([
+        {"type": "memberOf", "expression": "attribute:x == 1"},
+        {"type": "memberOf", "expression": "attribute:y == 2"}
+    ]);
+    old["containerDefinitions"][0]["portMappings"] = json!([
+        {"containerPort": 8080}, {"containerPort": 53, "protocol": "udp"}, {"containerPort": 53}
+    ]);
+    old["containerDefinitions"][0]["mountPoints"] = json!([
+        {"sourceVolume": "a", "containerPath": "/a"}, {"sourceVolume": "b", "containerPath": "/b"}
+    ]);
+    // The same sets in another order: equal.
+    let mut new = old.clone();
+    new["requiresCompatibilities"] = json!(["EC2", "FARGATE"]);
+    new["volumes"] = json!([{"name": "c"}, {"name": "a"}, {"name": "b"}]);
+    new["placementConstraints"] = json!([
+        {"type": "memberOf", "expression": "attribute:y == 2"},
+        {"type": "memberOf", "expression": "attribute:x == 1"}
+    ]);
+    new["containerDefinitions"][0]["portMappings"] = json!([
+        {"containerPort": 53, "protocol": "tcp"}, {"containerPort": 8080},
+        {"containerPort": 53, "protocol": "udp"}
+    ]);
+    new["containerDefinitions"][0]["mountPoints"] = json!([
+        {"sourceVolume": "b", "containerPath": "/b"}, {"sourceVolume": "a", "containerPath": "/a"}
+    ]);
+    let (stdout, _) = diff(&old, &new, &["-q"], 0);
+    assert_eq!(stdout, "");
+    // A volume removed from the middle is one removal, not a cascade; a port's new protocol
+    // is a change of that mapping. Command order still counts.
+    new["volumes"] = json!([{"name": "a"}, {"name": "c"}]);
+    new["containerDefinitions"][0]["portMappings"] = json!([
+        {"containerPort": 53, "protocol": "tcp"}, {"containerPort": 8080, "protocol": "udp"},
+        {"containerPort": 53, "protocol": "udp"}
+    ]);
+    let (stdout, _) = diff(&old, &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  .portMappings[1].protocol: \"tcp\" -> \"udp\"\n\
+         task definition:\n  .volumes[1]: {\"name\":\"b\"} -> (absent)\n"
+    );
+}
+
+#[test]
 fn a_diff_of_many_variables_takes_about_as_long_as_cleaning() {
     // Quadratic matching took seconds here (a minute for 40,000); linear takes a fraction.
     let dir = tempfile::tempdir().unwrap();
