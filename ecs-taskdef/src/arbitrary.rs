@@ -120,7 +120,9 @@ fn counts(shape: &Shape, low: usize, high: usize) -> std::ops::RangeInclusive<us
 /// memory and memoryReservation positive (a reservation at most the memory; one of them when
 /// the task has no memory), ephemeral storage 21 to 200 GiB, stop and start timeouts 2 to
 /// 120 s on Fargate, a port mapping's hostPort its containerPort (or none) in awsvpc and host
-/// mode. Which image and size follow from the generated strings, and each value made from
+/// mode; on Fargate, awsvpc, an execution role and no host ipcMode or pidMode; no hostname
+/// or links in awsvpc mode; an essential container; health check values in range; container
+/// memory at most the task's; references to volumes and containers that exist. Which image and size follow from the generated strings, and each value made from
 /// the one generated, so shrinking still works.
 pub fn task_definition() -> impl Strategy<Value = Value> {
     value_of(&model::REGISTER_TASK_DEFINITION_REQUEST).prop_map(|mut td| {
@@ -155,7 +157,23 @@ fn register_ready(obj: &mut Map<String, Value>) {
             obj.insert(key.to_owned(), json!(value));
         }
     }
-    let task_memory = obj.contains_key("memory");
+    // Task memory in MiB (the sizes above), the most a container's memory can be.
+    let task_memory = obj.get("memory").map(|m| match m.as_str() {
+        Some("2 GB") => 2048,
+        Some("4096") => 4096,
+        _ => 512,
+    });
+    if fargate {
+        fargate_rules(obj);
+    }
+    let awsvpc = obj.get("networkMode").is_some_and(|m| m == "awsvpc");
+    let volumes: Vec<String> = obj
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| Some(v.get("name")?.as_str()?.to_owned()))
+        .collect();
     let host_is_container = obj
         .get("networkMode")
         .is_some_and(|m| m == "awsvpc" || m == "host");
@@ -189,13 +207,7 @@ fn register_ready(obj: &mut Map<String, Value>) {
         names.insert(name.clone());
         c.insert("name".to_owned(), json!(name));
         container_memory(c, task_memory);
-        if fargate {
-            for key in ["stopTimeout", "startTimeout"] {
-                if let Some(t) = c.get_mut(key) {
-                    *t = json!(2 + int(t).rem_euclid(119));
-                }
-            }
-        }
+        container_rules(c, fargate, awsvpc, &volumes);
         let ports = c.get_mut("portMappings").and_then(Value::as_array_mut);
         for p in ports.into_iter().flatten().filter_map(Value::as_object_mut) {
             if host_is_container && p.contains_key("hostPort") {
@@ -204,6 +216,113 @@ fn register_ready(obj: &mut Map<String, Value>) {
                     None => p.shift_remove("hostPort"),
                 };
             }
+        }
+    }
+    references_and_essential(containers);
+}
+
+/// On Fargate: awsvpc, an execution role, no host ipcMode or pidMode.
+fn fargate_rules(obj: &mut Map<String, Value>) {
+    obj.insert("networkMode".to_owned(), json!("awsvpc"));
+    obj.entry("executionRoleArn")
+        .or_insert_with(|| json!("arn:aws:iam::123456789012:role/exec"));
+    for key in ["ipcMode", "pidMode"] {
+        if obj.get(key).is_some_and(|m| m == "host") {
+            obj.shift_remove(key);
+        }
+    }
+}
+
+/// References to containers name the first; one container at least is essential.
+fn references_and_essential(containers: &mut [Value]) {
+    let first = containers
+        .iter()
+        .find_map(|c| c.get("name")?.as_str())
+        .unwrap_or("c0")
+        .to_owned();
+    for c in containers.iter_mut().filter_map(Value::as_object_mut) {
+        for (list, key) in [
+            ("dependsOn", "containerName"),
+            ("volumesFrom", "sourceContainer"),
+        ] {
+            let items = c.get_mut(list).and_then(Value::as_array_mut);
+            for item in items.into_iter().flatten().filter_map(Value::as_object_mut) {
+                if item.contains_key(key) {
+                    item.insert(key.to_owned(), json!(first));
+                }
+            }
+        }
+    }
+    let essential = |c: &Value| c.get("essential") != Some(&Value::Bool(false));
+    if !containers.iter().any(essential)
+        && let Some(c) = containers.first_mut().and_then(Value::as_object_mut)
+    {
+        c.shift_remove("essential");
+    }
+}
+
+/// No hostname or links in awsvpc mode, a health check in range, mount points of a volume
+/// there is (or none), Fargate's stop and start timeouts, secrets named unlike the
+/// environment's variables.
+fn container_rules(c: &mut Map<String, Value>, fargate: bool, awsvpc: bool, volumes: &[String]) {
+    if awsvpc {
+        c.shift_remove("hostname");
+        c.shift_remove("links");
+    }
+    health_check(c);
+    // ECS rejects a name both in the environment and in the secrets.
+    let env: std::collections::HashSet<String> = c
+        .get("environment")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e.get("name")?.as_str()?.to_owned()))
+        .collect();
+    let secrets = c.get_mut("secrets").and_then(Value::as_array_mut);
+    for secret in secrets
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object_mut)
+    {
+        if let Some(Value::String(name)) = secret.get_mut("name") {
+            while env.contains(name.as_str()) {
+                name.push_str("_S");
+            }
+        }
+    }
+    let mounts = c.get_mut("mountPoints").and_then(Value::as_array_mut);
+    for m in mounts
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object_mut)
+    {
+        match volumes.first() {
+            Some(v) => m.insert("sourceVolume".to_owned(), json!(v)),
+            None => m.shift_remove("sourceVolume"),
+        };
+    }
+    if fargate {
+        for key in ["stopTimeout", "startTimeout"] {
+            if let Some(t) = c.get_mut(key) {
+                *t = json!(2 + int(t).rem_euclid(119));
+            }
+        }
+    }
+}
+
+/// A health check's interval, timeout, retries and startPeriod within what ECS takes.
+fn health_check(c: &mut Map<String, Value>) {
+    let Some(Value::Object(check)) = c.get_mut("healthCheck") else {
+        return;
+    };
+    for (key, min, max) in [
+        ("interval", 5, 300),
+        ("timeout", 2, 60),
+        ("retries", 1, 10),
+        ("startPeriod", 0, 300),
+    ] {
+        if let Some(v) = check.get_mut(key) {
+            *v = json!(min + int(v).rem_euclid(max - min + 1));
         }
     }
 }
@@ -234,9 +353,11 @@ fn tags(obj: &mut Map<String, Value>) {
         return;
     }
     let mut keys = std::collections::HashSet::new();
-    for tag in tags.iter_mut().filter_map(Value::as_object_mut) {
-        let Some(mut key) = tag.get("key").and_then(Value::as_str).map(str::to_owned) else {
-            continue;
+    for (i, tag) in tags.iter_mut().filter_map(Value::as_object_mut).enumerate() {
+        // ECS refuses a tag without a key.
+        let mut key = match tag.get("key").and_then(Value::as_str) {
+            Some(key) => key.to_owned(),
+            None => format!("k{i}"),
         };
         if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
             key.replace_range(..1, "x");
@@ -252,8 +373,10 @@ fn tags(obj: &mut Map<String, Value>) {
 
 /// A container's memory and memoryReservation positive, the reservation at most the memory,
 /// and one of them when the task has no memory.
-fn container_memory(c: &mut Map<String, Value>, task_memory: bool) {
-    let positive = |v: &Value| 6 + int(v).rem_euclid(1 << 20);
+fn container_memory(c: &mut Map<String, Value>, task_memory: Option<i64>) {
+    // At most the task's memory when it has one (or a warning).
+    let most = task_memory.unwrap_or(1 << 20);
+    let positive = |v: &Value| 6 + int(v).rem_euclid(most - 5);
     let memory = c.get("memory").map(positive);
     let reservation = c.get("memoryReservation").map(positive);
     match (memory, reservation) {
@@ -267,7 +390,7 @@ fn container_memory(c: &mut Map<String, Value>, task_memory: bool) {
         (None, Some(r)) => {
             c.insert("memoryReservation".to_owned(), json!(r));
         }
-        (None, None) if !task_memory => {
+        (None, None) if task_memory.is_none() => {
             c.insert("memory".to_owned(), json!(512));
         }
         (None, None) => {}

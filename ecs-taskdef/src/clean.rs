@@ -190,9 +190,15 @@ pub fn clean_input(
 }
 
 /// Clean the output of taskdef-clean's `--filter` again: read-only members, nulls, empty
-/// tags. The origin returned locates problems in it (`in the --filter output: ...`).
-pub fn clean_again(taskdef: &mut Map<String, Value>, problems: &mut Vec<Problem>) -> Origin {
+/// tags. The origin returned locates problems in it (`in the --filter output: ...`), not
+/// showing the names that contain one of `concealed` ([`Origin::conceal`]).
+pub fn clean_again(
+    taskdef: &mut Map<String, Value>,
+    concealed: Vec<String>,
+    problems: &mut Vec<Problem>,
+) -> Origin {
     let mut origin = Origin::FILTER;
+    origin.conceal(concealed);
     remove_members(taskdef, &[]);
     drop_nulls_reporting(taskdef, &mut origin, problems);
     drop_empty_tags(taskdef);

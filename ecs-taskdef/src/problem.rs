@@ -7,7 +7,7 @@ use std::fmt;
 use cli_support::json_path::{JsonPath, Segment};
 use serde_json::{Map, Value};
 
-use crate::text::{harden, quoted};
+use crate::text::{capped, harden, shown};
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,9 @@ impl fmt::Display for Problem {
     }
 }
 
+/// What a concealed name is shown as ([`Origin::conceal`]).
+pub const NOT_SHOWN: &str = "(not shown)";
+
 /// Where the task definition being checked came from, to turn its paths into locations the
 /// user can find.
 #[derive(Debug, Clone)]
@@ -76,6 +79,8 @@ pub struct Origin {
     tags_prefix: Option<&'static str>,
     /// Arrays whose `null` items were dropped: their items' indexes in the input.
     renumbered: Vec<Renumbered>,
+    /// Names equal to or containing one of these are shown as `(not shown)` ([`Origin::conceal`]).
+    concealed: Vec<String>,
 }
 
 /// An array that lost items (its `null`s, or entries an edit removed) after it was read:
@@ -108,6 +113,7 @@ impl Origin {
         prefix: None,
         tags_prefix: None,
         renumbered: Vec::new(),
+        concealed: Vec::new(),
     };
 
     /// Inside a describe answer; `tags_outside` when the tags came from its top level.
@@ -121,6 +127,7 @@ impl Origin {
                 Some("taskDefinition")
             },
             renumbered: Vec::new(),
+            concealed: Vec::new(),
         }
     }
 
@@ -130,7 +137,29 @@ impl Origin {
         prefix: None,
         tags_prefix: None,
         renumbered: Vec::new(),
+        concealed: Vec::new(),
     };
+
+    /// Show every name (a container's in a location, a member's in a path) that is equal to
+    /// or contains one of `values` as `(not shown)`: for the output of a --filter that ran
+    /// over these environment values, which it may have copied into a name. (A copy only: a
+    /// transformed value, base64 or a slice, is not recognised.) Empty values are ignored.
+    pub fn conceal(&mut self, mut values: Vec<String>) {
+        values.retain(|v| !v.is_empty());
+        values.sort_unstable();
+        values.dedup();
+        self.concealed = values;
+    }
+
+    /// The values names must not contain to be shown ([`Origin::conceal`]).
+    pub fn concealed(&self) -> &[String] {
+        &self.concealed
+    }
+
+    /// Whether `name` is not shown ([`Origin::conceal`]).
+    pub fn conceals(&self, name: &str) -> bool {
+        self.concealed.iter().any(|v| name.contains(v.as_str()))
+    }
 
     /// Note that the array at `steps` (as it is now) lost items: `input_index` holds the
     /// input's index of each item left, of `input_len` in the input.
@@ -178,6 +207,7 @@ impl Origin {
                         None => *i,
                     })
                 }
+                Segment::Key(k) if self.conceals(k) => Segment::Key(NOT_SHOWN.into()),
                 key @ Segment::Key(_) => key.clone(),
             });
             now.push(segment.clone());
@@ -189,7 +219,16 @@ impl Origin {
     /// name when the path is inside a container definition. Indexes are the input's (for
     /// arrays that lost items).
     pub fn locate(&self, steps: &JsonPath<'_>, taskdef: &Map<String, Value>) -> String {
-        let path = self.path(steps);
+        // A member name longer than a message quotes is cut, with its length.
+        let path: JsonPath<'_> = self
+            .path(steps)
+            .segments()
+            .iter()
+            .map(|segment| match segment.key().and_then(capped) {
+                Some((head, n)) => Segment::Key(format!("{head}... ({n} characters)").into()),
+                None => segment.clone(),
+            })
+            .collect();
         let container = match steps.segments() {
             [first, Segment::Index(i), ..] if first.key() == Some("containerDefinitions") => {
                 taskdef
@@ -201,7 +240,10 @@ impl Origin {
             _ => None,
         };
         match container {
-            Some(name) => format!("{}{path} (container {})", self.label, quoted(name)),
+            Some(name) if self.conceals(name) => {
+                format!("{}{path} (container {NOT_SHOWN})", self.label)
+            }
+            Some(name) => format!("{}{path} (container {})", self.label, shown(name)),
             None => format!("{}{path}", self.label),
         }
     }

@@ -9,11 +9,11 @@
 use cli_support::json_path::{JsonPath, Segment};
 use ecs_taskdef::image_ref;
 use ecs_taskdef::problem::{Origin, Problem};
-use ecs_taskdef::text::quoted;
+use ecs_taskdef::text::shown;
 use ecs_taskdef::{Kind, Pattern, Shape, describe_value, model};
 use serde_json::{Map, Value};
 
-use crate::problem::{did_you_mean, type_only};
+use crate::problem::{did_you_mean, removal_of_member, shell_quote, type_only};
 use crate::task_size::{self, fargate_pair};
 
 /// Why a value is not quoted in a message although it is not in an environment variable.
@@ -51,6 +51,7 @@ pub fn check(
     checker.images();
     checker.task_size();
     checker.beyond_the_model();
+    checker.refused_by_ecs();
 }
 
 struct Checker<'a> {
@@ -130,7 +131,7 @@ impl<'a> Checker<'a> {
                 } else {
                     format!(
                         "{} is not an image reference ECS can pull: {e}",
-                        quoted(image)
+                        shown(image)
                     )
                 };
                 self.error_at(
@@ -285,7 +286,7 @@ impl<'a> Checker<'a> {
                         .unwrap_or_default();
                     let what = format!(
                         "{} is not a {} value the ECS model knows ({}){hint}; model: {}",
-                        quoted(s),
+                        shown(s),
                         shape.name,
                         values.join(", "),
                         model::SOURCE
@@ -305,7 +306,10 @@ impl<'a> Checker<'a> {
                     let hint = match whole {
                         Some(_) if self.hidden() => "write it as a whole number".to_owned(),
                         Some(int) => format!("write it as a whole number: {int}"),
-                        None => "not whole, or out of the 32-bit range".to_owned(),
+                        None if n.as_f64().is_some_and(|f| f.fract() != 0.0) => {
+                            "write a whole number".to_owned()
+                        }
+                        None => "out of the 32-bit range".to_owned(),
                     };
                     self.error(format!(
                         "expected an integer, found {} ({hint})",
@@ -317,28 +321,40 @@ impl<'a> Checker<'a> {
             }
             (Kind::Boolean, Value::Bool(_)) => {}
             _ => {
-                let task_level = match self.steps.segments() {
-                    [only] => only.key().filter(|k| matches!(*k, "cpu" | "memory")),
-                    _ => None,
-                };
-                let hint = match (&shape.kind, value, task_level) {
-                    (Kind::String { .. }, Value::Number(_), Some(k)) if self.hidden() => {
-                        format!(" (the task-level {k} is a string)")
-                    }
-                    (Kind::String { .. }, Value::Number(n), Some(k)) => {
-                        format!(" (the task-level {k} is a string: \"{n}\")")
-                    }
-                    (Kind::String { .. }, Value::Number(_) | Value::Bool(_), _) => {
-                        " (quote it)".to_owned()
-                    }
-                    _ => String::new(),
-                };
+                let hint = self.type_hint(shape, value);
                 self.error(format!(
                     "expected {}, found {}{hint}",
                     shape.expected(),
                     self.show(value)
                 ));
             }
+        }
+    }
+
+    /// What to do about a value of the wrong type, after `expected X, found Y`.
+    fn type_hint(&self, shape: &'static Shape, value: &Value) -> String {
+        let task_level = match self.steps.segments() {
+            [only] => only.key().filter(|k| matches!(*k, "cpu" | "memory")),
+            _ => None,
+        };
+        match (&shape.kind, value, task_level) {
+            (Kind::String { .. }, Value::Number(_), Some(k)) if self.hidden() => {
+                format!(" (the task-level {k} is a string)")
+            }
+            (Kind::String { .. }, Value::Number(n), Some(k)) => {
+                format!(" (the task-level {k} is a string: \"{n}\")")
+            }
+            (Kind::String { .. }, Value::Number(_) | Value::Bool(_), _) => " (quote it)".to_owned(),
+            (Kind::Integer, Value::String(text), _) if whole_number(text) => {
+                if self.hidden() {
+                    ": write it without quotes".to_owned()
+                } else {
+                    format!(": write {} without quotes", text.trim())
+                }
+            }
+            (Kind::Integer, _, _) => ": write a whole number".to_owned(),
+            (Kind::Boolean, _, _) => ": write true or false (without quotes)".to_owned(),
+            _ => String::new(),
         }
     }
 
@@ -389,7 +405,7 @@ impl<'a> Checker<'a> {
             Some((k, c)) => format!(
                 "{} has {} (character {}), which {} does not take",
                 describe_value(&Value::from(s)),
-                quoted(c.encode_utf8(&mut buf)),
+                shown(c.encode_utf8(&mut buf)),
                 k + 1,
                 shape.name
             ),
@@ -490,7 +506,11 @@ impl<'a> Checker<'a> {
                              knows ({}){hint}",
                             model::SOURCE
                         ),
-                        format!("remove it with --drop {key}"),
+                        if self.origin.conceals(key) {
+                            "remove it".to_owned()
+                        } else {
+                            removal_of_member(key)
+                        },
                     )
                 } else {
                     (
@@ -499,7 +519,14 @@ impl<'a> Checker<'a> {
                             shape.name,
                             model::SOURCE
                         ),
-                        format!("remove it with --filter 'del({})'", self.steps),
+                        if ecs_taskdef::text::capped(key).is_some() || self.origin.conceals(key) {
+                            "remove it".to_owned()
+                        } else {
+                            format!(
+                                "remove it with --filter {}",
+                                shell_quote(&format!("del({})", self.steps))
+                            )
+                        },
                     )
                 };
                 self.unknown(&what, &remedy);
@@ -507,6 +534,11 @@ impl<'a> Checker<'a> {
             self.steps.pop();
         }
     }
+}
+
+/// A string that is an integer once unquoted: `"128"`, `" -5 "`.
+fn whole_number(text: &str) -> bool {
+    text.trim().parse::<i32>().is_ok()
 }
 
 /// A task size Fargate does not run, without the values.
@@ -530,5 +562,6 @@ fn size_key(cpu: u64) -> &'static str {
 }
 
 mod ecs;
+mod refused;
 #[cfg(test)]
 mod tests;

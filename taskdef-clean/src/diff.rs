@@ -2,7 +2,9 @@
 //! reviewer reads. Containers are matched by name; per container the image, the environment
 //! (by name: its order does not count) and the secrets (by name), then any other member as a
 //! JSON path relative to the container; the tags by key; any other member of the task
-//! definition as a JSON path. Arrays other than those are compared item by item (`command`,
+//! definition as a JSON path. Lists the API treats as sets are matched by what identifies
+//! an item ([`set_key`]: `requiresCompatibilities`, `placementConstraints`, `volumes`,
+//! `portMappings`, `mountPoints`); other arrays are compared item by item (`command`,
 //! `entryPoint`: their order counts, as for the API).
 //!
 //! What the API fills in when it registers is no difference (a describe answer has it, the
@@ -143,6 +145,36 @@ impl Diff {
         let hide_change = |c: &mut Change| c.new_hidden |= c.new.take().is_some();
         let hide_entry = |e: &mut Entry| e.new_hidden |= e.new.take().is_some();
         for c in &mut self.containers {
+            c.image.iter_mut().for_each(hide_change);
+            c.environment.iter_mut().for_each(hide_entry);
+            c.secrets.iter_mut().for_each(hide_entry);
+            c.members.iter_mut().for_each(hide_change);
+        }
+        self.tags.iter_mut().for_each(hide_entry);
+        self.members.iter_mut().for_each(hide_change);
+    }
+}
+
+impl Diff {
+    /// Show every name (a container's, a variable's, a secret's, a tag key) and every path
+    /// for which `conceals` holds as `(not shown)`: with [`Diff::hide_new_values`], the
+    /// names that contain an environment value the filter may have copied.
+    pub fn hide_names(&mut self, conceals: impl Fn(&str) -> bool) {
+        let not_shown = || ecs_taskdef::problem::NOT_SHOWN.to_owned();
+        let hide_entry = |e: &mut Entry| {
+            if e.name.as_deref().is_some_and(&conceals) {
+                e.name = Some(not_shown());
+            }
+        };
+        let hide_change = |c: &mut Change| {
+            if conceals(&c.path) {
+                c.path = not_shown();
+            }
+        };
+        for c in &mut self.containers {
+            if conceals(&c.name) {
+                c.name = not_shown();
+            }
             c.image.iter_mut().for_each(hide_change);
             c.environment.iter_mut().for_each(hide_entry);
             c.secrets.iter_mut().for_each(hide_entry);
@@ -443,6 +475,9 @@ fn compare(
     match (old, new) {
         (Some(a), Some(b)) if a == b => {}
         (Some(Value::Object(a)), Some(Value::Object(b))) => compare_members(a, b, &[], path, out),
+        (Some(Value::Array(a)), Some(Value::Array(b))) if set_key(path).is_some() => {
+            compare_sets(a, b, set_key(path).expect("a set"), path, out);
+        }
         (Some(Value::Array(a)), Some(Value::Array(b))) => {
             for i in 0..a.len().max(b.len()) {
                 path.push_index(i);
@@ -456,6 +491,78 @@ fn compare(
             new: new.cloned(),
             new_hidden: false,
         }),
+    }
+}
+
+/// What identifies an item of a list the API treats as a set, when `path` is one (a member
+/// of the task definition or of a container): its order does not count, and an item
+/// removed from the middle is one removal. Items are matched by the first key, then those
+/// left by the second, if any (a port mapping by containerPort and protocol, then by
+/// containerPort: a new protocol is a change of the mapping).
+type SetKey = fn(&Value, usize) -> Option<String>;
+
+fn set_key(path: &JsonPath<'_>) -> Option<SetKey> {
+    let [segment] = path.segments() else {
+        return None;
+    };
+    Some(match segment.key()? {
+        "requiresCompatibilities" | "placementConstraints" => {
+            |v, level| (level == 0).then(|| v.to_string())
+        }
+        "volumes" => |v, level| {
+            (level == 0).then(|| {
+                v.get("name")
+                    .map_or_else(|| v.to_string(), Value::to_string)
+            })
+        },
+        "portMappings" => defaults::port_key,
+        "mountPoints" => |v, level| {
+            let part = |k: &str| v.get(k).map(Value::to_string).unwrap_or_default();
+            (level == 0).then(|| format!("{} {}", part("sourceVolume"), part("containerPath")))
+        },
+        _ => return None,
+    })
+}
+
+/// Two sets: items matched by `key`; a matched pair compared at the new item's index, an
+/// item of `b` alone added at its index, an item of `a` alone removed at its (old) index.
+fn compare_sets(
+    a: &[Value],
+    b: &[Value],
+    key: SetKey,
+    path: &mut JsonPath<'_>,
+    out: &mut Vec<Change>,
+) {
+    // pair[j]: the item of `a` that item j of `b` is matched with.
+    let mut pair: Vec<Option<usize>> = vec![None; b.len()];
+    let mut matched = vec![false; a.len()];
+    for level in 0..2 {
+        let mut old: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, item) in a.iter().enumerate().rev().filter(|(i, _)| !matched[*i]) {
+            if let Some(k) = key(item, level) {
+                old.entry(k).or_default().push(i);
+            }
+        }
+        for (j, item) in b.iter().enumerate() {
+            if pair[j].is_some() {
+                continue;
+            }
+            let i = key(item, level).and_then(|k| old.get_mut(&k)?.pop());
+            if let Some(i) = i {
+                matched[i] = true;
+                pair[j] = Some(i);
+            }
+        }
+    }
+    for (j, item) in b.iter().enumerate() {
+        path.push_index(j);
+        compare(pair[j].map(|i| &a[i]), Some(item), path, out);
+        path.pop();
+    }
+    for (i, item) in a.iter().enumerate().filter(|(i, _)| !matched[*i]) {
+        path.push_index(i);
+        compare(Some(item), None, path, out);
+        path.pop();
     }
 }
 

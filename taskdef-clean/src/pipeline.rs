@@ -35,6 +35,9 @@ pub struct Outcome {
     /// one anywhere, so no value of the output is quoted (--check's messages, and the new
     /// side of --diff with --diff-hide-values).
     pub values_hidden: bool,
+    /// With `values_hidden`: the environment values of the filter's input. Names that are
+    /// equal to or contain one are not shown (a copy: `Origin::conceal`).
+    pub concealed: Vec<String>,
 }
 
 impl Outcome {
@@ -54,6 +57,7 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
                 output: None,
                 problems,
                 values_hidden: false,
+                concealed: Vec::new(),
             };
         }
     };
@@ -78,18 +82,24 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
                 output: None,
                 problems,
                 values_hidden: false,
+                concealed: Vec::new(),
             };
         }
         let taskdef_value = Value::Object(taskdef);
         // The filter may copy or transform an environment value into any member: then its
         // output's problems name paths and types only.
         mode.hide_values = has_env_values(&taskdef_value);
+        let concealed = if mode.hide_values {
+            env_values(&taskdef_value)
+        } else {
+            Vec::new()
+        };
         let runner = opts
             .run_filter
             .unwrap_or(&|f: &Filter, v: &Value| f.run_json(v));
         match run_filter(runner, filter, &taskdef_value, mode.hide_values) {
             Ok(mut out) => {
-                origin = clean_again(&mut out, &mut problems);
+                origin = clean_again(&mut out, concealed.clone(), &mut problems);
                 taskdef = out;
             }
             Err(p) => {
@@ -98,6 +108,7 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
                     output: None,
                     problems,
                     values_hidden: mode.hide_values,
+                    concealed,
                 };
             }
         }
@@ -109,6 +120,7 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
         output,
         problems,
         values_hidden: mode.hide_values,
+        concealed: origin.concealed().to_vec(),
     }
 }
 
@@ -167,6 +179,25 @@ pub const HIDDEN: &str = "its message is not shown because the task definition h
 /// message or output may quote one whole, in pieces or transformed (a slice, lower case,
 /// character codes), which no search for the values recognises: then only the kind of
 /// error is shown. Secrets' `valueFrom` is an ARN, not a secret.
+/// The string values of the containers' environment entries (a number or another JSON
+/// value as its JSON text).
+fn env_values(taskdef: &Value) -> Vec<String> {
+    let containers = taskdef
+        .get("containerDefinitions")
+        .and_then(Value::as_array);
+    containers
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("environment")?.as_array())
+        .flatten()
+        .filter_map(|e| match e.get("value")? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        })
+        .collect()
+}
+
 fn has_env_values(taskdef: &Value) -> bool {
     let containers = taskdef
         .get("containerDefinitions")
@@ -375,14 +406,14 @@ mod tests {
     #[test]
     fn paths_after_a_null_name_the_input_index_and_container() {
         let out = process(
-            json!({"family": "f", "containerDefinitions": [null, {"name": "app", "image": "x", "cpu": "1"}]}),
+            json!({"family": "f", "containerDefinitions": [null, {"name": "app", "image": "x", "memory": 64, "cpu": "1"}]}),
             &Options::default(),
         );
         assert_eq!(
             messages(&out),
             [
                 ".containerDefinitions[0]: null inside an array: the API takes no nulls, and there is no telling what was meant; remove it",
-                ".containerDefinitions[1].cpu (container \"app\"): expected an integer, found the string \"1\"",
+                ".containerDefinitions[1].cpu (container \"app\"): expected an integer, found the string \"1\": write 1 without quotes",
             ]
         );
     }

@@ -160,6 +160,7 @@ fn compare(settings: Settings) -> anyhow::Result<ExitCode> {
     print_problems(&old, &old_input.source);
     print_problems(&new, &new_input.source);
     let new_values_hidden = new.values_hidden;
+    let concealed = new.concealed;
     let (Some(Value::Object(old)), Some(Value::Object(new))) = (old.output, new.output) else {
         return Err(report::exit(
             exit::DIFF_TROUBLE,
@@ -169,6 +170,20 @@ fn compare(settings: Settings) -> anyhow::Result<ExitCode> {
     let mut diff = diff::diff(old, new, how.hide_values);
     if how.hide_values && new_values_hidden {
         diff.hide_new_values();
+        // A path has a name as a JSON string: look for the value escaped that way too.
+        let escaped: Vec<String> = concealed
+            .iter()
+            .map(|v| {
+                let quoted = Value::from(v.as_str()).to_string();
+                quoted[1..quoted.len() - 1].to_owned()
+            })
+            .collect();
+        diff.hide_names(|name| {
+            concealed
+                .iter()
+                .chain(&escaped)
+                .any(|v| name.contains(v.as_str()))
+        });
     }
     let mut text = match how.format {
         Format::Text => diff::text(&diff),

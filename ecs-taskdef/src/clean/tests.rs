@@ -253,7 +253,7 @@ fn clean_again_handles_filter_output() {
         .unwrap()
         .clone();
     let mut problems = Vec::new();
-    clean_again(&mut td, &mut problems);
+    clean_again(&mut td, Vec::new(), &mut problems);
     assert_eq!(
         Value::Object(td),
         json!({"family": "f", "containerDefinitions": []})
@@ -271,7 +271,7 @@ fn clean_again_locates_in_the_filter_output_and_ignores_read_only_members() {
         .unwrap()
         .clone();
     let mut problems = Vec::new();
-    let origin = clean_again(&mut td, &mut problems);
+    let origin = clean_again(&mut td, Vec::new(), &mut problems);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(
         origin.locate(&JsonPath::root().key("containerDefinitions").index(0), &td),

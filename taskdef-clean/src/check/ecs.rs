@@ -28,11 +28,12 @@
 use std::collections::{HashMap, HashSet};
 
 use cli_support::json_path::JsonPath;
-use ecs_taskdef::text::quoted;
+use ecs_taskdef::text::{capped, shown};
 use ecs_taskdef::{NAME_MAX, is_name_char};
 use serde_json::{Map, Value};
 
 use super::{Checker, NOT_SHOWN};
+use crate::problem::shell_quote;
 
 /// What ECS takes in a family and a container name, for messages.
 const NAME_RULE: &str = "ECS takes 1 to 255 letters, digits, '-' and '_'";
@@ -128,8 +129,8 @@ impl<'a> Checker<'a> {
             } else {
                 format!(
                     "the {what} {} has {} (character {k}); {NAME_RULE}: {remedy}",
-                    quoted(name),
-                    quoted(c.encode_utf8(&mut [0; 4]))
+                    shown(name),
+                    shown(c.encode_utf8(&mut [0; 4]))
                 )
             }
         } else if name.len() > NAME_MAX {
@@ -177,7 +178,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `n` and its unit (`20 GiB`), or "the value" where values are hidden.
-    fn amount(&self, n: i64, unit: &str) -> String {
+    pub(super) fn amount(&self, n: i64, unit: &str) -> String {
         if self.hide_values {
             "the value".to_owned()
         } else {
@@ -199,7 +200,7 @@ impl<'a> Checker<'a> {
             let shown = if self.hide_values {
                 "the tag key".to_owned()
             } else {
-                format!("the tag key {}", quoted(key))
+                format!("the tag key {}", shown(key))
             };
             if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
                 self.error_at(
@@ -364,14 +365,17 @@ impl<'a> Checker<'a> {
                     "this secret's name is an environment variable's too, {both}; remove \
                      one; {NOT_SHOWN}"
                 ),
-                Some(c) => format!(
-                    "{} is an environment variable too, {both}; remove one \
-                     (--unset-env {c}:{name} or --unset-secret {c}:{name})",
-                    quoted(name)
-                ),
-                None => format!(
+                Some(c) if capped(c).is_none() && capped(name).is_none() => {
+                    let pair = shell_quote(&format!("{c}:{name}"));
+                    format!(
+                        "{} is an environment variable too, {both}; remove one \
+                         (--unset-env {pair} or --unset-secret {pair})",
+                        shown(name)
+                    )
+                }
+                _ => format!(
                     "{} is an environment variable too, {both}; remove one",
-                    quoted(name)
+                    shown(name)
                 ),
             };
             self.error_at(at().key("secrets").index(j), message);

@@ -59,10 +59,10 @@ fn wrong_types_are_errors_with_hints() {
     let found = problems(&td, false);
     let expected = [
         ".cpu: expected a string, found the number 256 (the task-level cpu is a string: \"256\")",
-        ".containerDefinitions[0].essential (container \"app\"): expected true or false, found the string \"true\"",
-        ".containerDefinitions[0].portMappings[0].containerPort (container \"app\"): expected an integer, found the string \"80\"",
+        ".containerDefinitions[0].essential (container \"app\"): expected true or false, found the string \"true\": write true or false (without quotes)",
+        ".containerDefinitions[0].portMappings[0].containerPort (container \"app\"): expected an integer, found the string \"80\": write 80 without quotes",
         ".containerDefinitions[0].dockerLabels[\"com.example.n\"] (container \"app\"): expected a string, found the number 1 (quote it)",
-        ".containerDefinitions[0].memory (container \"app\"): expected an integer, found the number 1.5 (not whole, or out of the 32-bit range)",
+        ".containerDefinitions[0].memory (container \"app\"): expected an integer, found the number 1.5 (write a whole number)",
         ".volumes: expected an array, found an object",
     ];
     assert_eq!(
@@ -128,7 +128,7 @@ fn unknown_members_and_values_are_warnings_or_strict_errors() {
     assert!(
         strict[2]
             .1
-            .ends_with("; remove it with --drop exectionRoleArn, or leave out --strict to keep it"),
+            .ends_with("; remove it with --drop=exectionRoleArn, or leave out --strict to keep it"),
         "{strict:?}"
     );
 }

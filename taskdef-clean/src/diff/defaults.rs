@@ -27,6 +27,11 @@ fn host_is_container(td: &Map<String, Value>) -> bool {
         .is_some_and(|m| m == "awsvpc" || m == "host")
 }
 
+/// What ECS fills in a container's health check when it registers (`HealthCheck`: "The
+/// default value is 30 seconds", "The default value is 5", "The default value is 3";
+/// `startPeriod` has none: "By default, the startPeriod is off").
+const HEALTH_CHECK: [(&str, i64); 3] = [("interval", 30), ("timeout", 5), ("retries", 3)];
+
 /// Where one container has a member the API fills in and the other has not (`normalize`
 /// removed the default), the default in the other.
 pub(super) fn fill_defaults(
@@ -43,12 +48,37 @@ pub(super) fn fill_defaults(
         Some(Value::Bool(true)),
     );
     align(o, n, "cpu", Some(Value::from(0)), Some(Value::from(0)));
+    if let (Some(Value::Object(a)), Some(Value::Object(b))) =
+        (o.get_mut("healthCheck"), n.get_mut("healthCheck"))
+    {
+        for (key, default) in HEALTH_CHECK {
+            align(
+                a,
+                b,
+                key,
+                Some(Value::from(default)),
+                Some(Value::from(default)),
+            );
+        }
+    }
     let (Some(Value::Array(op)), Some(Value::Array(np))) =
         (o.get_mut("portMappings"), n.get_mut("portMappings"))
     else {
         return;
     };
-    for (a, b) in op.iter_mut().zip(np.iter_mut()) {
+    // Paired by containerPort and protocol, as the diff matches them (their order does not
+    // count).
+    let mut taken = vec![false; op.len()];
+    for b in np.iter_mut() {
+        let found = (0..2).find_map(|level| {
+            let key = port_key(b, level);
+            (0..op.len()).find(|&at| !taken[at] && port_key(&op[at], level) == key)
+        });
+        let Some(at) = found else {
+            continue;
+        };
+        taken[at] = true;
+        let a = &mut op[at];
         let (Some(a), Some(b)) = (a.as_object_mut(), b.as_object_mut()) else {
             continue;
         };
@@ -63,6 +93,21 @@ pub(super) fn fill_defaults(
         };
         let (ha, hb) = (host(a, old_td), host(b, new_td));
         align(a, b, "hostPort", ha, hb);
+    }
+}
+
+/// What identifies a port mapping: its containerPort and protocol (`tcp` when absent), or
+/// (`level` 1) its containerPort alone.
+pub(super) fn port_key(p: &Value, level: usize) -> Option<String> {
+    let port = p
+        .get("containerPort")
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let protocol = p.get("protocol").and_then(Value::as_str).unwrap_or("tcp");
+    match level {
+        0 => Some(format!("{port}/{protocol}")),
+        1 => Some(port),
+        _ => None,
     }
 }
 
@@ -115,6 +160,11 @@ pub(super) fn normalize(td: &mut Map<String, Value>) {
         for c in containers.iter_mut().filter_map(Value::as_object_mut) {
             drop_if(c, "essential", &Value::Bool(true));
             drop_if(c, "cpu", &Value::from(0));
+            if let Some(Value::Object(check)) = c.get_mut("healthCheck") {
+                for (key, default) in HEALTH_CHECK {
+                    drop_if(check, key, &Value::from(default));
+                }
+            }
             let ports = c.get_mut("portMappings").and_then(Value::as_array_mut);
             for p in ports.into_iter().flatten().filter_map(Value::as_object_mut) {
                 drop_if(p, "protocol", &Value::from("tcp"));

@@ -11,7 +11,7 @@ use crate::{cmd, stderr_of};
 
 /// The task definition every case starts from; register-ready.
 fn base() -> Value {
-    json!({"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx"}]})
+    json!({"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}]})
 }
 
 /// The least value of `shape` the model takes: required members only, lists and strings as
@@ -25,7 +25,8 @@ fn minimal(shape: &'static Shape) -> Value {
         Kind::Structure { members, .. } => Value::Object(
             members
                 .iter()
-                .filter(|m| m.required)
+                // ECS refuses a tag without a key, which the model does not require.
+                .filter(|m| m.required || (shape.name == "Tag" && m.name == "key"))
                 .map(|m| (m.name.to_owned(), minimal(m.shape)))
                 .collect(),
         ),
@@ -208,7 +209,15 @@ fn violations(c: &Constraint) -> Vec<(Value, String, String)> {
                         format!("valid {side} length"),
                     ),
                     Kind::List(item) => (
-                        Value::Array(vec![minimal(item); count(Some(n))]),
+                        // Tags with keys of their own, as ECS takes them.
+                        Value::Array(
+                            (0..count(Some(n)))
+                                .map(|i| match item.name {
+                                    "Tag" => json!({"key": format!("k{i}")}),
+                                    _ => minimal(item),
+                                })
+                                .collect(),
+                        ),
                         format!("valid {side} count"),
                     ),
                     _ => panic!("{}: bounds on {:?}", c.path, c.shape.kind),
@@ -266,7 +275,7 @@ fn an_empty_tag_key_is_refused_as_the_aws_cli_does() {
     // A committed `register-task-definition --generate-cli-skeleton` file.
     let td = json!({
         "family": "web",
-        "containerDefinitions": [{"name": "app", "image": "nginx"}],
+        "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}],
         "tags": [{"key": "", "value": "x"}]
     });
     let stderr = check(&td, &["--strict", "-q"], 1);
@@ -288,7 +297,7 @@ fn an_empty_tag_key_is_refused_as_the_aws_cli_does() {
 fn nvidia_mps_percentages_take_1_to_100_and_every_problem_is_listed() {
     let td = json!({
         "family": "gpu",
-        "containerDefinitions": [{"name": "trainer", "image": "nginx", "resourceRequirements": [
+        "containerDefinitions": [{"name": "trainer", "image": "nginx", "memory": 128, "resourceRequirements": [
             {"type": "GPU", "value": "1",
              "sharingStrategy": {"nvidiaMps": {"memory": 0, "maxComputePercent": 0}}}
         ]}],
@@ -337,7 +346,7 @@ fn what_ecs_requires_beyond_the_model_is_an_error_every_problem_listed() {
     // The model has no bounds here; the API refuses each of them.
     for (td, path, needle) in [
         (
-            json!({"family": "", "containerDefinitions": [{"name": "app", "image": "nginx"}]}),
+            json!({"family": "", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}]}),
             ".family",
             "the family is empty",
         ),
@@ -347,23 +356,23 @@ fn what_ecs_requires_beyond_the_model_is_an_error_every_problem_listed() {
             "no container",
         ),
         (
-            json!({"family": "web", "containerDefinitions": [{"name": "", "image": "nginx"}]}),
+            json!({"family": "web", "containerDefinitions": [{"name": "", "image": "nginx", "memory": 128}]}),
             ".containerDefinitions[0].name",
             "the container name is empty",
         ),
         (
-            json!({"family": "web", "containerDefinitions": [{"image": "nginx"}]}),
+            json!({"family": "web", "containerDefinitions": [{"image": "nginx", "memory": 128}]}),
             ".containerDefinitions[0]",
             "the container has no name",
         ),
         (
-            json!({"family": "web", "containerDefinitions": [{"name": "app"}]}),
+            json!({"family": "web", "containerDefinitions": [{"name": "app", "memory": 128}]}),
             ".containerDefinitions[0] (container \"app\")",
             "the container has no image",
         ),
         (
             json!({"family": "web", "containerDefinitions": [
-                {"name": "app", "image": "nginx"}, {"name": "app", "image": "nginx"}]}),
+                {"name": "app", "image": "nginx", "memory": 128}, {"name": "app", "image": "nginx", "memory": 128}]}),
             ".containerDefinitions[1].name (container \"app\")",
             "is the name of .containerDefinitions[0] too",
         ),
@@ -371,7 +380,7 @@ fn what_ecs_requires_beyond_the_model_is_an_error_every_problem_listed() {
         assert_one_error(&td, path, needle, &td.to_string());
     }
     // Every problem at once.
-    let td = json!({"family": "", "containerDefinitions": [{}, {"name": "", "image": "nginx"}]});
+    let td = json!({"family": "", "containerDefinitions": [{"memory": 128}, {"name": "", "image": "nginx", "memory": 128}]});
     let stderr = check(&td, &["-q"], 1);
     assert_eq!(errors(&stderr).len(), 4, "{stderr}");
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::{cmd, stderr_of};
 
 fn input() -> String {
-    json!({"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx"}]}).to_string()
+    json!({"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}]}).to_string()
 }
 
 /// What taskdef-clean writes for [`input`].

@@ -574,6 +574,78 @@ fn a_value_the_api_fills_in_is_shown_as_its_default_not_as_absent() {
 }
 
 #[test]
+fn a_health_check_the_api_completes_is_the_same_registration() {
+    // Registered with the command alone, described with ECS's defaults (interval 30, timeout
+    // 5, retries 3; no startPeriod).
+    let mut input = web();
+    input["containerDefinitions"][0]["healthCheck"] = json!({"command": ["CMD", "true"]});
+    let mut answer = input.clone();
+    answer["containerDefinitions"][0]["healthCheck"] =
+        json!({"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3});
+    let answer = json!({"taskDefinition": answer});
+    let (stdout, _) = diff(&answer, &input, &["-q"], 0);
+    assert_eq!(stdout, "");
+    let (stdout, _) = diff(&input, &answer, &["-q"], 0);
+    assert_eq!(stdout, "");
+    // Another value is a change from the default; a startPeriod is not a default.
+    input["containerDefinitions"][0]["healthCheck"]["interval"] = json!(10);
+    input["containerDefinitions"][0]["healthCheck"]["startPeriod"] = json!(0);
+    let (stdout, _) = diff(&answer, &input, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  .healthCheck.interval: 30 -> 10\n  \
+         .healthCheck.startPeriod: (absent) -> 0\n"
+    );
+}
+
+#[test]
+fn lists_the_api_treats_as_sets_are_compared_without_order() {
+    let mut old = web();
+    old["requiresCompatibilities"] = json!(["FARGATE", "EC2"]);
+    old["volumes"] = json!([{"name": "a"}, {"name": "b"}, {"name": "c"}]);
+    old["placementConstraints"] = json!([
+        {"type": "memberOf", "expression": "attribute:x == 1"},
+        {"type": "memberOf", "expression": "attribute:y == 2"}
+    ]);
+    old["containerDefinitions"][0]["portMappings"] = json!([
+        {"containerPort": 8080}, {"containerPort": 53, "protocol": "udp"}, {"containerPort": 53}
+    ]);
+    old["containerDefinitions"][0]["mountPoints"] = json!([
+        {"sourceVolume": "a", "containerPath": "/a"}, {"sourceVolume": "b", "containerPath": "/b"}
+    ]);
+    // The same sets in another order: equal.
+    let mut new = old.clone();
+    new["requiresCompatibilities"] = json!(["EC2", "FARGATE"]);
+    new["volumes"] = json!([{"name": "c"}, {"name": "a"}, {"name": "b"}]);
+    new["placementConstraints"] = json!([
+        {"type": "memberOf", "expression": "attribute:y == 2"},
+        {"type": "memberOf", "expression": "attribute:x == 1"}
+    ]);
+    new["containerDefinitions"][0]["portMappings"] = json!([
+        {"containerPort": 53, "protocol": "tcp"}, {"containerPort": 8080},
+        {"containerPort": 53, "protocol": "udp"}
+    ]);
+    new["containerDefinitions"][0]["mountPoints"] = json!([
+        {"sourceVolume": "b", "containerPath": "/b"}, {"sourceVolume": "a", "containerPath": "/a"}
+    ]);
+    let (stdout, _) = diff(&old, &new, &["-q"], 0);
+    assert_eq!(stdout, "");
+    // A volume removed from the middle is one removal, not a cascade; a port's new protocol
+    // is a change of that mapping. Command order still counts.
+    new["volumes"] = json!([{"name": "a"}, {"name": "c"}]);
+    new["containerDefinitions"][0]["portMappings"] = json!([
+        {"containerPort": 53, "protocol": "tcp"}, {"containerPort": 8080, "protocol": "udp"},
+        {"containerPort": 53, "protocol": "udp"}
+    ]);
+    let (stdout, _) = diff(&old, &new, &[], 1);
+    assert_eq!(
+        stdout,
+        "container \"app\":\n  .portMappings[1].protocol: \"tcp\" -> \"udp\"\n\
+         task definition:\n  .volumes[1]: {\"name\":\"b\"} -> (absent)\n"
+    );
+}
+
+#[test]
 fn a_diff_of_many_variables_takes_about_as_long_as_cleaning() {
     // Quadratic matching took seconds here (a minute for 40,000); linear takes a fraction.
     let dir = tempfile::tempdir().unwrap();

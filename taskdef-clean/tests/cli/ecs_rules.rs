@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::{cmd, stderr_of};
 
 fn base() -> Value {
-    json!({"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx"}]})
+    json!({"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}]})
 }
 
 /// `--check --strict` of `td`: exit code `code`, the error lines (without the prefix).
@@ -75,13 +75,14 @@ fn the_family_takes_what_family_takes() {
 fn container_names_take_what_ecs_takes() {
     let td = with(|td| {
         td["containerDefinitions"] = json!([
-            {"name": "web app", "image": "nginx"},
-            {"name": "x".repeat(256), "image": "nginx"},
-            {"name": "ok-1_2", "image": "nginx"},
-            {"name": "tab\there", "image": "nginx"}
+            {"name": "web app", "image": "nginx", "memory": 128},
+            {"name": "x".repeat(256), "image": "nginx", "memory": 128},
+            {"name": "ok-1_2", "image": "nginx", "memory": 128},
+            {"name": "tab\there", "image": "nginx", "memory": 128}
         ]);
     });
-    let long = "x".repeat(256);
+    // A name longer than 120 characters is cut in the location, with its length.
+    let long = format!("{}\"... (256 characters)", "x".repeat(120));
     assert_eq!(
         check(&td, 1),
         [
@@ -90,7 +91,7 @@ fn container_names_take_what_ecs_takes() {
              rename it (and where other containers name it)"
                 .to_owned(),
             format!(
-                ".containerDefinitions[1].name (container \"{long}\"): the container name is \
+                ".containerDefinitions[1].name (container \"{long}): the container name is \
                  256 characters long; ECS takes 1 to 255 letters, digits, '-' and '_': shorten it"
             ),
             ".containerDefinitions[3].name (container \"tab\\there\"): the container name \

@@ -94,8 +94,7 @@ fn container_edits_by_name() {
 
 #[test]
 fn one_container_takes_an_image_without_a_name() {
-    let td =
-        json!({"family": "job", "containerDefinitions": [{"name": "migrate", "image": "job:1"}]});
+    let td = json!({"family": "job", "containerDefinitions": [{"name": "migrate", "image": "job:1", "memory": 128}]});
     let assert = cmd()
         .args(["--image", "job:2"])
         .write_stdin(td.to_string())

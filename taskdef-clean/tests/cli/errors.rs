@@ -146,7 +146,7 @@ fn wrong_member_types_are_all_listed() {
         "taskdef-clean: error: <stdin>: .cpu: expected a string, found the number 1024 (the \
          task-level cpu is a string: \"1024\")\n\
          taskdef-clean: error: <stdin>: .containerDefinitions[1].memoryReservation (container \
-         \"log-router\"): expected an integer, found the string \"64\"\n\
+         \"log-router\"): expected an integer, found the string \"64\": write 64 without quotes\n\
          taskdef-clean: 2 errors; nothing written\n"
     );
 }
@@ -366,7 +366,7 @@ fn removed_members_are_not_looked_into() {
     let describe = serde_json::json!({
         "taskDefinition": {
             "family": "f",
-            "containerDefinitions": [{"name": "app", "image": "x"}],
+            "containerDefinitions": [{"name": "app", "image": "x", "memory": 128}],
             "compatibilities": ["EC2", null],
             "futureThing": [null],
             "tags": [{"key": "team", "value": "api"}]
@@ -381,7 +381,7 @@ fn removed_members_are_not_looked_into() {
         .stderr("");
     assert_eq!(
         crate::json_of(&assert),
-        serde_json::json!({"family": "f", "containerDefinitions": [{"name": "app", "image": "x"}]})
+        serde_json::json!({"family": "f", "containerDefinitions": [{"name": "app", "image": "x", "memory": 128}]})
     );
     // Without --drop, both are errors, as before.
     let err = fails(&[], &describe.to_string(), 1);
@@ -466,7 +466,7 @@ fn a_filter_failure_shows_no_environment_value_in_any_form() {
 fn paths_after_a_null_inside_an_array_are_the_input_ones() {
     let err = fails(
         &[],
-        r#"{"family": "f", "containerDefinitions": [null, {"name": "app", "image": "x", "cpu": "1",
+        r#"{"family": "f", "containerDefinitions": [null, {"name": "app", "image": "x", "memory": 128, "cpu": "1",
             "environment": [null, {"name": "A", "value": 1}]}]}"#,
         1,
     );
@@ -478,7 +478,7 @@ fn paths_after_a_null_inside_an_array_are_the_input_ones() {
          \"app\"): null inside an array: the API takes no nulls, and there is no telling what \
          was meant; remove it\n\
          taskdef-clean: error: <stdin>: .containerDefinitions[1].cpu (container \"app\"): \
-         expected an integer, found the string \"1\"\n\
+         expected an integer, found the string \"1\": write 1 without quotes\n\
          taskdef-clean: error: <stdin>: .containerDefinitions[1].environment[1].value \
          (container \"app\"): expected a string, found a number (quote it)\n\
          taskdef-clean: 4 errors; nothing written\n"
@@ -512,7 +512,7 @@ fn check_with_a_filter_still_lists_every_problem() {
 fn paths_after_edits_that_removed_entries_are_the_input_ones() {
     // The null is dropped, --unset-env removes A and --env D=6 the second D: the wrong-typed
     // entries still have their input indexes in the messages.
-    let input = r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "x",
+    let input = r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "x", "memory": 128,
         "environment": [null, {"name": "A", "value": "1"}, {"name": "B", "value": 2},
         {"name": "D", "value": "4"}, {"name": "D", "value": "5"}, {"name": "C", "value": 3}]}]}"#;
     let err = fails(&["--unset-env", "app:A", "--env", "app:D=6"], input, 1);

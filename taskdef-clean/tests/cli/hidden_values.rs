@@ -13,7 +13,7 @@ const SECRET: &str = "Sup3rSecret";
 
 /// A task definition whose container "a" has the environment variable K=Sup3rSecret.
 fn with_env() -> String {
-    json!({"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx",
+    json!({"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx", "memory": 128,
         "environment": [{"name": "K", "value": SECRET}]}]})
     .to_string()
 }
@@ -55,7 +55,7 @@ fn an_environment_turned_into_strings_by_a_filter_is_named_by_type() {
 
 #[test]
 fn environment_values_of_the_wrong_shape_are_never_quoted() {
-    let input = json!({"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx",
+    let input = json!({"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx", "memory": 128,
         "environment": [format!("DB_PASS={SECRET}"), {"name": "N", "value": 5},
             {"name": "M", "value": SECRET, "type": SECRET}]}]});
     for args in [&[][..], &["--check"], &["--check", "--strict"]] {
@@ -120,11 +120,11 @@ fn values_a_filter_copies_out_of_the_environment_are_not_quoted() {
         ),
         (
             format!(".containerDefinitions[0].essential = {value}"),
-            "expected true or false, found a string",
+            "expected true or false, found a string: write true or false (without quotes)",
         ),
         (
             format!(".containerDefinitions[0].memory = ({value} | length + 0.5)"),
-            "expected an integer, found a number (not whole, or out of the 32-bit range)",
+            "expected an integer, found a number (write a whole number)",
         ),
         (
             format!(".containerDefinitions[0].dockerLabels = {{x: ({value} | explode)}}"),
@@ -179,7 +179,7 @@ fn values_outside_the_environment_are_quoted_without_a_filter_or_environment_val
         "{err}"
     );
     // A filter, but no environment value: values are quoted as before.
-    let input = json!({"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx",
+    let input = json!({"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx", "memory": 128,
         "environment": [{"name": "K"}]}]});
     let err = stderr_without_secret(
         &[
@@ -198,7 +198,7 @@ fn values_outside_the_environment_are_quoted_without_a_filter_or_environment_val
 
 #[test]
 fn a_name_in_environment_and_secrets_is_an_error_for_check() {
-    let input = json!({"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx",
+    let input = json!({"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx", "memory": 128,
         "environment": [{"name": "K", "value": "v"}],
         "secrets": [{"name": "K", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/x"}]}]});
     let expected = "taskdef-clean: error: <stdin>: .containerDefinitions[0].secrets[0] \
@@ -229,4 +229,71 @@ fn a_name_in_environment_and_secrets_is_an_error_for_check() {
     let err = stderr_of(&assert);
     assert!(err.contains("in the --filter output: .containerDefinitions[0].secrets[0] (container \"a\"): this secret's name is an environment variable's too"), "{err}");
     assert!(!err.contains("\"K\""), "{err}");
+}
+
+/// A filter that copies the environment value into a container name, a label key and a
+/// member name (issue 14, follow-up): with values hidden, those names are `(not shown)`
+/// in `--check`'s messages and in `--diff --diff-hide-values`.
+#[test]
+fn names_a_filter_copied_an_environment_value_into_are_not_shown() {
+    let input = json!({"family": "w", "memory": "512", "containerDefinitions": [{
+        "name": "a", "image": "nginx",
+        "environment": [{"name": "K", "value": SECRET}]}]});
+    let filter = ".containerDefinitions[0] |= (.environment[0].value as $v \
+                  | .name = \"x-\" + $v | .memory = 0 | .dockerLabels = {($v): 1} | .[$v + \"Opt\"] = 1)";
+    let err = stderr_without_secret(
+        &["--check", "--strict", "--filter", filter],
+        &input.to_string(),
+        1,
+    );
+    assert!(
+        err.contains(
+            "in the --filter output: .containerDefinitions[0].memory (container (not shown)): "
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            ".containerDefinitions[0].dockerLabels[\"(not shown)\"] (container (not shown)): \
+             expected a string"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            ".containerDefinitions[0][\"(not shown)\"] (container (not shown)): not a member \
+             of ContainerDefinition"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("; remove it, or leave out --strict"), "{err}");
+
+    // The diff: the renamed container and the label are not shown either.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = dir.path().join("old.json");
+    std::fs::write(&old, input.to_string()).expect("write");
+    let filter = ".containerDefinitions[0] |= (.environment[0].value as $v \
+                  | .name = \"x-\" + $v | .dockerLabels = {($v): \"1\"})";
+    let assert = cmd()
+        .args(["--diff", old.to_str().expect("utf-8"), "--diff-hide-values"])
+        .args(["--filter", filter])
+        .write_stdin(input.to_string())
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).expect("utf-8");
+    let stderr = stderr_of(&assert);
+    for text in [&stdout, &stderr] {
+        assert!(
+            !text.to_lowercase().contains(&SECRET.to_lowercase()),
+            "{stdout}\n{stderr}"
+        );
+    }
+    assert!(
+        stdout.starts_with("container \"(not shown)\":\n  container added: (not shown)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  .dockerLabels: (not shown)\n"),
+        "{stdout}"
+    );
 }

@@ -1,6 +1,7 @@
 //! The taskdef-clean binary, tested as a user runs it: real stdin and stdout, exit codes,
 //! stdout and stderr checked separately.
 
+mod advice;
 mod constraints;
 mod conventions;
 mod depth;
@@ -11,9 +12,11 @@ mod edits;
 mod errors;
 mod hidden_values;
 mod io;
+mod long_and_invisible;
 mod numbers;
 mod output;
 mod property;
+mod refused;
 mod register_ready;
 mod roundtrip;
 mod signals;

@@ -110,12 +110,9 @@ fn a_modelled_integer_written_as_a_float_says_how_to_write_it() {
         ),
         (
             "12345678901234567890123",
-            "found the number 12345678901234567890123 (not whole, or out of the 32-bit range)",
+            "found the number 12345678901234567890123 (out of the 32-bit range)",
         ),
-        (
-            "1.5",
-            "found the number 1.5 (not whole, or out of the 32-bit range)",
-        ),
+        ("1.5", "found the number 1.5 (write a whole number)"),
     ] {
         let input = format!(
             r#"{{"family": "web", "containerDefinitions": [{{"name": "app", "image": "app:1", "memory": {memory}}}]}}"#

@@ -122,7 +122,7 @@ fn unknown_members_are_kept_with_a_warning() {
     let describe = json!({
         "taskDefinition": {
             "family": "web",
-            "containerDefinitions": [{"name": "app", "image": "web:1", "futureOption": {"on": true}}],
+            "containerDefinitions": [{"name": "app", "image": "web:1", "memory": 128, "futureOption": {"on": true}}],
             "revision": 4,
             "futureTaskMember": "yes"
         }
@@ -132,7 +132,7 @@ fn unknown_members_are_kept_with_a_warning() {
         json_of(&assert),
         json!({
             "family": "web",
-            "containerDefinitions": [{"name": "app", "image": "web:1", "futureOption": {"on": true}}],
+            "containerDefinitions": [{"name": "app", "image": "web:1", "memory": 128, "futureOption": {"on": true}}],
             "futureTaskMember": "yes"
         })
     );
@@ -157,7 +157,7 @@ fn unknown_members_are_kept_with_a_warning() {
         .stderr("");
     assert_eq!(
         json_of(&assert),
-        json!({"family": "web", "containerDefinitions": [{"name": "app", "image": "web:1"}]})
+        json!({"family": "web", "containerDefinitions": [{"name": "app", "image": "web:1", "memory": 128}]})
     );
 }
 
@@ -176,7 +176,7 @@ fn check_says_register_ready_and_prints_no_data() {
         ));
     let assert = cmd()
         .arg("--check")
-        .write_stdin(r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx"}], "newMember": 1}"#)
+        .write_stdin(r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}], "newMember": 1}"#)
         .assert()
         .success()
         .stdout("");
@@ -189,7 +189,7 @@ fn check_says_register_ready_and_prints_no_data() {
 
 #[test]
 fn check_passes_with_warnings_unless_strict() {
-    let input = r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx"}], "newMember": 1}"#;
+    let input = r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}], "newMember": 1}"#;
     cmd()
         .arg("--check")
         .write_stdin(input)
@@ -232,7 +232,7 @@ fn completions_and_man_page_are_generated() {
 
 #[test]
 fn under_github_actions_problems_are_annotations_too() {
-    let input = json!({"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx"}], "newMember": 1});
+    let input = json!({"family": "f", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}], "newMember": 1});
     let assert = cmd()
         .env("GITHUB_ACTIONS", "true")
         .write_stdin(input.to_string())

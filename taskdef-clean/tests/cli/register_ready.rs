@@ -118,7 +118,7 @@ fn the_same_container_twice_in_image_is_a_usage_error() {
          given two images; give it one\n"
     );
     let one =
-        json!({"family": "job", "containerDefinitions": [{"name": "migrate", "image": "job:1"}]})
+        json!({"family": "job", "containerDefinitions": [{"name": "migrate", "image": "job:1", "memory": 128}]})
             .to_string();
     let err = fails_checked_too(&["--image", "job:2", "--image", "job:3"], &one, 2);
     assert!(

@@ -63,7 +63,7 @@ fn stops_on(signal: &str, filter: &str, code: i32) {
     let input = input_dir.path().join("td.json");
     std::fs::write(
         &input,
-        r#"{"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx"}]}"#,
+        r#"{"family": "w", "containerDefinitions": [{"name": "a", "image": "nginx", "memory": 128}]}"#,
     )
     .unwrap();
     let out_dir = tempfile::tempdir().unwrap();
