@@ -80,7 +80,45 @@ pub struct Origin {
     /// Arrays whose `null` items were dropped: their items' indexes in the input.
     renumbered: Vec<Renumbered>,
     /// Names equal to or containing one of these are shown as `(not shown)` ([`Origin::conceal`]).
-    concealed: Vec<String>,
+    concealed: Concealed,
+}
+
+/// Values that names must not contain to be shown, with a matcher that finds any of them in
+/// one pass over a name (Aho-Corasick): a check of every name against every value would be
+/// quadratic (20,000 variables copied by a filter: minutes).
+#[derive(Debug, Clone, Default)]
+pub struct Concealed {
+    values: Vec<String>,
+    matcher: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Concealed {
+    /// `values` without the empty ones and duplicates.
+    pub fn new(mut values: Vec<String>) -> Concealed {
+        values.retain(|v| !v.is_empty());
+        values.sort_unstable();
+        values.dedup();
+        let matcher = if values.is_empty() {
+            None
+        } else {
+            aho_corasick::AhoCorasick::new(&values).ok()
+        };
+        Concealed { values, matcher }
+    }
+
+    /// The values.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// Whether `name` is equal to or contains one of the values.
+    pub fn conceals(&self, name: &str) -> bool {
+        match &self.matcher {
+            Some(m) => m.is_match(name),
+            // The automaton could not be built (too large): the plain search.
+            None => self.values.iter().any(|v| name.contains(v.as_str())),
+        }
+    }
 }
 
 /// An array that lost items (its `null`s, or entries an edit removed) after it was read:
@@ -113,7 +151,10 @@ impl Origin {
         prefix: None,
         tags_prefix: None,
         renumbered: Vec::new(),
-        concealed: Vec::new(),
+        concealed: Concealed {
+            values: Vec::new(),
+            matcher: None,
+        },
     };
 
     /// Inside a describe answer; `tags_outside` when the tags came from its top level.
@@ -127,7 +168,10 @@ impl Origin {
                 Some("taskDefinition")
             },
             renumbered: Vec::new(),
-            concealed: Vec::new(),
+            concealed: Concealed {
+                values: Vec::new(),
+                matcher: None,
+            },
         }
     }
 
@@ -137,28 +181,28 @@ impl Origin {
         prefix: None,
         tags_prefix: None,
         renumbered: Vec::new(),
-        concealed: Vec::new(),
+        concealed: Concealed {
+            values: Vec::new(),
+            matcher: None,
+        },
     };
 
     /// Show every name (a container's in a location, a member's in a path) that is equal to
     /// or contains one of `values` as `(not shown)`: for the output of a --filter that ran
     /// over these environment values, which it may have copied into a name. (A copy only: a
     /// transformed value, base64 or a slice, is not recognised.) Empty values are ignored.
-    pub fn conceal(&mut self, mut values: Vec<String>) {
-        values.retain(|v| !v.is_empty());
-        values.sort_unstable();
-        values.dedup();
-        self.concealed = values;
+    pub fn conceal(&mut self, values: Vec<String>) {
+        self.concealed = Concealed::new(values);
     }
 
     /// The values names must not contain to be shown ([`Origin::conceal`]).
     pub fn concealed(&self) -> &[String] {
-        &self.concealed
+        self.concealed.values()
     }
 
     /// Whether `name` is not shown ([`Origin::conceal`]).
     pub fn conceals(&self, name: &str) -> bool {
-        self.concealed.iter().any(|v| name.contains(v.as_str()))
+        self.concealed.conceals(name)
     }
 
     /// Note that the array at `steps` (as it is now) lost items: `input_index` holds the
@@ -253,6 +297,23 @@ impl Origin {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn concealed_names_are_those_equal_to_or_containing_a_value() {
+        let c = Concealed::new(vec![
+            "hunter2".to_owned(),
+            String::new(),
+            "hunter2".to_owned(),
+            "s3cr3t".to_owned(),
+        ]);
+        assert_eq!(c.values(), ["hunter2", "s3cr3t"]);
+        assert!(c.conceals("hunter2"));
+        assert!(c.conceals("X_hunter2_Y"));
+        assert!(c.conceals("a s3cr3t"));
+        assert!(!c.conceals("hunter"));
+        assert!(!c.conceals(""));
+        assert!(!Concealed::new(vec![String::new()]).conceals("anything"));
+    }
 
     fn steps<'a>(s: &[&'a str]) -> JsonPath<'a> {
         s.iter()

@@ -178,12 +178,9 @@ fn compare(settings: Settings) -> anyhow::Result<ExitCode> {
                 quoted[1..quoted.len() - 1].to_owned()
             })
             .collect();
-        diff.hide_names(|name| {
-            concealed
-                .iter()
-                .chain(&escaped)
-                .any(|v| name.contains(v.as_str()))
-        });
+        let concealed =
+            ecs_taskdef::problem::Concealed::new(concealed.into_iter().chain(escaped).collect());
+        diff.hide_names(|name| concealed.conceals(name));
     }
     let mut text = match how.format {
         Format::Text => diff::text(&diff),

@@ -57,6 +57,9 @@ fn a_rerun_during_its_own_rollout_follows_it_to_the_verdict() {
     let v1 = env.register("web", "registry.example/app:1");
     env.service("web", &v1, Breaker::Rollback);
     let v2 = env.register("web", "registry.example/app:2");
+    // A rollout long enough to be in progress when the tool looks, also on a busy machine
+    // (at one second it could complete between the test's update and the tool's reads).
+    env.moto.set_rollout(&serde_json::json!({"seconds": 6}));
     // Someone (an earlier, cancelled run) started the rollout of v2.
     env.ecs(
         "UpdateService",

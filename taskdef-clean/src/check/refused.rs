@@ -111,7 +111,7 @@ impl<'a> Checker<'a> {
             let at = || JsonPath::root().key("containerDefinitions").index(i);
             if mode == Some("awsvpc") {
                 for key in ["hostname", "links"] {
-                    if container.contains_key(key) {
+                    if configured(container.get(key)) {
                         self.error_at(
                             at().key(key),
                             format!(
@@ -356,4 +356,15 @@ fn is_private_ecr(image: &str) -> bool {
     };
     host.contains(".dkr.ecr.")
         && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"))
+}
+
+/// Whether a member configures something: an empty list or string does not (exports write
+/// `[]` and `""`), and a wrong error would block the output, so those are not refused.
+fn configured(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    }
 }

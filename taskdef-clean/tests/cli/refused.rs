@@ -163,6 +163,12 @@ fn awsvpc_takes_no_hostname_or_links() {
              'del(.containerDefinitions[0].links)')",
         ]
     );
+    // Empty values configure nothing (exports write them): not refused.
+    let empty = with(fargate(), |td| {
+        td["containerDefinitions"][0]["hostname"] = json!("");
+        td["containerDefinitions"][0]["links"] = json!([]);
+    });
+    check(&empty, 0);
 }
 
 #[test]
