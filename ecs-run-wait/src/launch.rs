@@ -71,7 +71,7 @@ pub async fn start(
         "starting a task of {} in cluster {cluster}",
         td.label
     ));
-    let started = Box::pin(send(s, run, ecs, &input, signals, deadline)).await?;
+    let started = Box::pin(send(s, run, ecs, cluster, &input, signals, deadline)).await?;
     let started = match started {
         Ok(started) => started,
         Err(mut err) => {
@@ -254,6 +254,7 @@ async fn send(
     s: &Settings,
     run: &RunSettings,
     ecs: &Client,
+    cluster: &str,
     input: &RunTaskInputBuilder,
     signals: &Signals,
     deadline: Option<tokio::time::Instant>,
@@ -271,8 +272,11 @@ async fn send(
         Some(d) => tokio::time::timeout_at(d, starting).await.map_err(|_| {
             expired(
                 s,
-                "before RunTask answered: if it started a task, that task keeps running \
-                 (look for it with aws ecs list-tasks)",
+                &format!(
+                    "before RunTask answered: if it started a task, that task keeps running \
+                     (find it with: aws ecs list-tasks --cluster {cluster} --started-by {})",
+                    run.started_by
+                ),
             )
         }),
         None => Ok(starting.await),

@@ -105,3 +105,35 @@ fn an_api_that_stops_answering_mid_wait_ends_at_the_timeout_and_the_bounded_stop
         done.stderr
     );
 }
+
+#[test]
+fn a_run_task_that_never_answers_ends_at_the_timeout_saying_how_to_find_the_task() {
+    let env = setup();
+    let proxy = FaultProxy::start(
+        &env.moto.endpoint(),
+        Faults::always(Fault::Hang).only(&["RunTask"]),
+    );
+    let started = Instant::now();
+    let out = env
+        .cmd()
+        .env("AWS_ENDPOINT_URL", proxy.url())
+        .args(env.run_args())
+        .args(["--timeout", "3s"])
+        .assert()
+        .code(124)
+        .stdout("");
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(
+            "--timeout 3s expired before RunTask answered: if it started a task, that task \
+             keeps running (find it with: aws ecs list-tasks --cluster ci --started-by "
+        ),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(proxy.injected().by_operation["RunTask"], 1);
+}
