@@ -439,6 +439,27 @@ mod tests {
     }
 
     #[test]
+    fn a_socket_on_disk_is_refused_before_and_at_the_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let err = check_writable("--summary", &path).unwrap_err();
+        assert!(format!("{err:#}").contains("is a socket"), "{err:#}");
+        for err in [
+            write_output(&path, b"x", Access::Shared, true).unwrap_err(),
+            write_atomic(&path, b"x", Access::Shared).unwrap_err(),
+        ] {
+            assert!(format!("{err:#}").contains("socket"), "{err:#}");
+        }
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_socket()
+        );
+    }
+
+    #[test]
     fn descriptors_are_named_by_their_paths() {
         for (path, fd) in [
             ("/dev/stdin", Some(0)),

@@ -57,16 +57,26 @@ fn ends_with_newline(path: &Path) -> bool {
 /// Text for Markdown (a table cell, a heading, a list item): HTML (`&`, `<`, `>`) and the
 /// Markdown syntax that can format (emphasis, code, links, images, headings,
 /// strikethrough, table cells, mentions) escaped, line breaks made spaces, other control
-/// characters dropped.
+/// characters dropped. GitHub's autolinks are broken too, so that a URL in an AWS message
+/// shows as text, not as a link: the `:` of `://` escaped, the first `w` of `www.` as a
+/// character reference, and an empty HTML comment (which GitHub drops) between an
+/// address's local part and its `@`; the text reads the same.
 pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let s = s.replace("\r\n", " ");
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
         match c {
             '&' => out.push_str("&amp;"),
+            ':' if s[i..].starts_with("://") => out.push_str("\\:"),
+            // An address's local part ends here: the comment splits it from the domain.
+            '@' if s[..i].ends_with(|p: char| p.is_alphanumeric() || ".-_+".contains(p)) => {
+                out.push_str("<!-- -->\\@");
+            }
+            '@' => out.push_str("\\@"),
+            'w' if s[i..].starts_with("www.") => out.push_str("&#119;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '@' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -172,6 +182,17 @@ mod tests {
             text("![img](x) ~~s~~ # h _e_ \\"),
             "!\\[img\\](x) \\~\\~s\\~\\~ \\# h \\_e\\_ \\\\"
         );
+    }
+
+    #[test]
+    fn text_cannot_become_a_link() {
+        // Rendered with cmark-gfm (GitHub's flavour): plain text, no <a>.
+        assert_eq!(
+            text("see https://x.example/p, www.x.example and ops@x.example (mailto:a@b.c)"),
+            "see https\\://x.example/p, &#119;ww.x.example and ops<!-- -->\\@x.example \
+             (mailto:a<!-- -->\\@b.c)"
+        );
+        assert_eq!(text("wwww.x w"), "w&#119;ww.x w");
     }
 
     #[test]

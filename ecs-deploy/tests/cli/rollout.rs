@@ -320,3 +320,39 @@ fn an_image_of_unset_variables_and_a_name_in_environment_and_secrets_register_no
         .stderr(predicate::str::contains("hunter2").not());
     assert_eq!(env.revisions("web"), std::slice::from_ref(&v1));
 }
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_deployment() {
+    // The reader of the ARN left (`| head -0`): the deployment goes on to its verdict, and
+    // the exit code is the deployment's.
+    use std::io::Write as _;
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    let mut child = env
+        .std_cmd()
+        .args(["--service", "web"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(
+            taskdef("web", "registry.example/app:2")
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("web: deployed"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let v2 = env.revisions("web").last().unwrap().clone();
+    assert!(v2.ends_with(":2"));
+    assert_eq!(env.service_td("web"), v2);
+}

@@ -159,3 +159,24 @@ fn a_bom_is_named() {
         )
     );
 }
+
+#[test]
+fn a_closed_stdout_does_not_change_the_exit_code() {
+    // The reader left before the output was written (`| head -0`): the cleaning still
+    // succeeded, so the exit code is 0, and nothing panics on the broken pipe.
+    let child = std::process::Command::new(cargo_bin!("taskdef-clean"))
+        .scrub_env()
+        .arg("-f")
+        .arg(fixture("gpu-describe.json"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = child;
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -243,3 +243,26 @@ fn dry_run_without_a_destination_lists_what_would_be_printed_and_says_so() {
              printed\n",
         );
 }
+
+#[test]
+fn a_closed_stdout_does_not_change_the_exit_code_or_show_a_value() {
+    // The reader left before the values were written (`| head -0`): the exit code is the
+    // tool's, nothing panics, and the failed write does not put a value on stderr.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("tf-secrets"))
+        .scrub_env()
+        .arg("-f")
+        .arg(fixture("outputs"))
+        .args(["--format", "env"])
+        .args(selectors())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_no_secret("stderr", &output.stderr);
+}
