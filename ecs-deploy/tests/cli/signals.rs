@@ -1,8 +1,9 @@
 //! SIGINT and SIGTERM at each stage of a deploy, one test per stage and signal: before any
 //! service was updated (DescribeServices or RegisterTaskDefinition held by the fault proxy:
 //! nothing changes), while UpdateService has not answered, while the rollout is followed
-//! (left to ECS, or rolled back with --rollback-on-failure), and a second signal during that
-//! rollback (abandoned, left to ECS). Each time: the exit code of the first signal, what
+//! (left to ECS, or rolled back with --rollback-on-failure), while a failure's rollback is
+//! under way (left to ECS), and a second signal during the rollback a first one started
+//! (abandoned, left to ECS). Each time: the exit code of the first signal, what
 //! stderr says once, the service as the emulator has it, a complete `--summary`.
 
 use std::path::{Path, PathBuf};
@@ -265,6 +266,64 @@ fn while_following_sigint_with_rollback_on_failure_rolls_back() {
 #[test]
 fn while_following_sigterm_with_rollback_on_failure_rolls_back() {
     while_following(Sig::Term, true);
+}
+
+// --- while rolling back after a failure -----------------------------------------------------
+
+/// The breaker stops the deployment; the rollback's UpdateService never answers; the signal
+/// leaves the rollback to ECS: the signal's code, rollback `interrupted`, said once.
+fn while_rolling_back(sig: Sig) {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::NoRollback);
+    env.fail_image("*:bad", "*");
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("deploy.json");
+    let file = dir.path().join("web.json");
+    std::fs::write(
+        &file,
+        taskdef("web", "registry.example/app:bad").to_string(),
+    )
+    .unwrap();
+    let proxy = FaultProxy::start(&env.moto.endpoint(), Faults::none());
+    let mut cmd = env.std_cmd();
+    cmd.env("AWS_ENDPOINT_URL", proxy.url())
+        .args(["--service", "web", "--rollback-on-failure", "-f"])
+        .arg(&file)
+        .arg("--summary")
+        .arg(&summary);
+    let mut running = Running::start(&mut cmd);
+    running.collect_stdout();
+    running.wait_for_stderr("web: updated to ");
+    // from now on UpdateService is the rollback's
+    proxy.set(Faults::always(Fault::Hang).only(&["UpdateService"]));
+    running.wait_until("updating the service back", |_| {
+        proxy.injected().by_operation.get("UpdateService").copied()
+    });
+    kill(&running, sig);
+    let out = running.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(sig.code()), "{stderr}");
+    once(&stderr, "web: rolling back: updating the service back to ");
+    once(
+        &stderr,
+        &format!("web: {}: the rollback is left to ECS\n", sig.name()),
+    );
+    let s = summary_of(&summary, sig);
+    let service = &s["services"][0];
+    assert_eq!(service["verdict"], "stopped", "{s}");
+    assert_eq!(service["rollback"]["method"], "update_service", "{s}");
+    assert_eq!(service["rollback"]["verdict"], "interrupted", "{s}");
+}
+
+#[test]
+fn while_rolling_back_after_a_failure_sigint_leaves_the_rollback_to_ecs() {
+    while_rolling_back(Sig::Int);
+}
+
+#[test]
+fn while_rolling_back_after_a_failure_sigterm_leaves_the_rollback_to_ecs() {
+    while_rolling_back(Sig::Term);
 }
 
 // --- a second signal while rolling back -----------------------------------------------------
