@@ -163,6 +163,12 @@ async fn poll(ctx: Ctx<'_>, w: &mut Watch, target: &str) -> anyhow::Result<Optio
     w.summary.events.extend(events);
     w.last_td = svc.task_definition().map(str::to_owned);
     w.desired = Some(svc.desired_count());
+    // Deleted under the follow: no rollout of it will end; an error, not a wait to --timeout.
+    if let Some(status) = svc.status().filter(|s| *s != "ACTIVE") {
+        anyhow::bail!(
+            "the service is {status} (deleted?), not ACTIVE: its rollout cannot be followed"
+        );
+    }
     let verdict = step(ctx, w, &svc, target).await?;
     sweep_stopped(ctx, w).await?;
     if verdict.is_some() {

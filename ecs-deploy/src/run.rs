@@ -478,6 +478,19 @@ async fn interrupt(
         if d.rollback_on_failure {
             ctx.log.warn(&w.name, format_args!("{sig}: rolling back"));
             rolling.push(w);
+        } else if w.sd.is_none() && w.deployment_id.is_none() {
+            // UpdateService was sent and had not answered: it may or may not have taken.
+            ctx.log.warn(
+                &w.name,
+                format_args!(
+                    "{sig}: UpdateService had not answered: the service may be updating to \
+                     {}; if it is, that rollout is left to ECS",
+                    w.summary
+                        .task_definition_arn
+                        .as_deref()
+                        .unwrap_or("the new revision")
+                ),
+            );
         } else {
             ctx.log.warn(
                 &w.name,

@@ -71,7 +71,12 @@ pub async fn start(
         "starting a task of {} in cluster {cluster}",
         td.label
     ));
-    let started = Box::pin(send(s, run, ecs, cluster, &input, signals, deadline)).await?;
+    // For a second signal that ends the process before RunTask answered (signals.rs).
+    crate::session::lock(&session.shutdown).run_task_in_flight =
+        Some(find_command(cluster, &run.started_by));
+    let started = Box::pin(send(s, run, ecs, cluster, &input, signals, deadline)).await;
+    crate::session::lock(&session.shutdown).run_task_in_flight = None;
+    let started = started?;
     let started = match started {
         Ok(started) => started,
         Err(mut err) => {
@@ -274,13 +279,18 @@ async fn send(
                 s,
                 &format!(
                     "before RunTask answered: if it started a task, that task keeps running \
-                     (find it with: aws ecs list-tasks --cluster {cluster} --started-by {})",
-                    run.started_by
+                     (find it with: {})",
+                    find_command(cluster, &run.started_by)
                 ),
             )
         }),
         None => Ok(starting.await),
     }
+}
+
+/// The command that lists the tasks a RunTask that did not answer may have started.
+fn find_command(cluster: &str, started_by: &str) -> String {
+    format!("aws ecs list-tasks --cluster {cluster} --started-by {started_by}")
 }
 
 /// `--timeout` expired before the wait began (exit 124): every call counts against it.

@@ -44,6 +44,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         doc: None,
         stop: StopLog::default(),
         leave_running: s.wait.leave_running,
+        run_task_in_flight: None,
     }));
     let signals = signals::listen(shutdown.clone())?;
     let fallback_region = match &s.mode {

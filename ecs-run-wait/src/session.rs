@@ -26,6 +26,8 @@ pub struct Shutdown {
     pub doc: Option<Summary>,
     pub stop: StopLog,
     pub leave_running: bool,
+    /// While RunTask has not answered: the command that finds the task it may start.
+    pub run_task_in_flight: Option<String>,
 }
 
 /// The summary's `task_stop`: what became of the task when ecs-run-wait was interrupted or

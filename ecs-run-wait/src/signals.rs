@@ -70,7 +70,13 @@ fn second_signal(shared: &Mutex<Shutdown>, first: Signal, second: Signal) -> ! {
         format!("stop it with: aws ecs stop-task{region}{cluster} --task {arn}")
     };
     let what = match (&task, &phase) {
-        (None, _) => "no task is known to have started".to_owned(),
+        (None, _) => match &shutdown.run_task_in_flight {
+            Some(find) => format!(
+                "RunTask had not answered: if it started a task, that task keeps running \
+                 (find it with: {find})"
+            ),
+            None => "no task is known to have started".to_owned(),
+        },
         (Some(_), StopPhase::Done(stop)) => stop.to_string(),
         (Some(_), StopPhase::NotAsked) if shutdown.leave_running => {
             StopResult::LeftRunning.to_string()

@@ -110,12 +110,26 @@ pub async fn start(
     let mut attempt = 1;
     loop {
         let token = attempt_token(client_token, attempt);
-        let result = input
-            .clone()
-            .client_token(&token)
-            .send_with(ecs)
-            .await
-            .aws("RunTask");
+        let call = input.clone().client_token(&token).send_with(ecs);
+        tokio::pin!(call);
+        let result = if signals.fired().is_some() {
+            call.await
+        } else {
+            tokio::select! {
+                biased;
+                r = &mut call => r,
+                sig = signals.first() => {
+                    // Said at once, so that whoever sent it knows it was heard.
+                    report.status(format_args!(
+                        "{}: waiting for RunTask's answer to act on the task it starts (a \
+                         second signal exits at once)",
+                        sig.name()
+                    ));
+                    call.await
+                }
+            }
+        }
+        .aws("RunTask");
         if let Some(sig) = signals.fired() {
             let task = result
                 .ok()

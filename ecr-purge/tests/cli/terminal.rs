@@ -124,3 +124,61 @@ fn a_prune_shows_the_plan_and_asks() {
         "only the tagged image is left"
     );
 }
+
+/// Ctrl-C typed at the question: the run ends at once by the signal (nothing had been
+/// deleted), the shell's 130; nothing is deleted, no "not confirmed" either.
+#[test]
+fn ctrl_c_at_the_confirmation_ends_the_run_and_deletes_nothing() {
+    use std::io::{Read as _, Write as _};
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
+
+    if test_support::require_tool("script").is_none() {
+        return;
+    }
+    let moto = Moto::shared().lock();
+    seed(&moto);
+    let command = format!("{} app", env!("CARGO_BIN_EXE_ecr-purge"));
+    let mut child = std::process::Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .scrub_env()
+        .envs(moto.env())
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut out = child.stdout.take().unwrap();
+    let shared = seen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0; 1024];
+        while let Ok(n @ 1..) = out.read(&mut chunk) {
+            shared.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    });
+    let text = || String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    let deadline = std::time::Instant::now() + test_support::process::PATIENCE;
+    while !text().contains("(4)? [y/N] ") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no question: {}",
+            text()
+        );
+        assert!(child.try_wait().unwrap().is_none(), "ended: {}", text());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    let shown = text();
+    assert_eq!(status.code(), Some(130), "{shown}");
+    assert!(!shown.contains("not confirmed"), "{shown}");
+    assert!(!shown.contains("deleted"), "{shown}");
+    assert_eq!(images(&moto, "app").len(), 4);
+}

@@ -1,10 +1,12 @@
 //! Under injected API faults (test_support::faults between the tool and the emulator): the
 //! same verdicts as without faults at 30%; an API that stops answering mid-follow ends at
-//! `--timeout` with exit 124, never in a hang.
+//! `--timeout` with exit 124, never in a hang; a rollback the API stops answering ends in exit
+//! 3.
 
 use std::time::{Duration, Instant};
 
 use test_support::faults::{Fault, FaultProxy, Faults};
+use test_support::process::Running;
 
 use crate::fixture::{Breaker, read_json, setup, taskdef};
 
@@ -100,4 +102,105 @@ fn an_api_that_stops_answering_mid_follow_ends_at_the_timeout() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(124), "{stderr}");
     assert!(took < Duration::from_secs(20), "took {took:?}: {stderr}");
+}
+
+/// Exit 3, the service not known healthy, for a rollback that did not finish: the breaker
+/// stops the deployment, the rollback's UpdateService goes through, then the API stops
+/// answering, so the rollback's own `--timeout` expires.
+#[test]
+fn a_rollback_that_did_not_finish_is_exit_3() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::NoRollback);
+    env.fail_image("*:bad", "*");
+    let proxy = FaultProxy::start(&env.moto.endpoint(), Faults::none());
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("deploy.json");
+    let file = dir.path().join("web.json");
+    std::fs::write(
+        &file,
+        taskdef("web", "registry.example/app:bad").to_string(),
+    )
+    .unwrap();
+    let mut cmd = env.std_cmd();
+    cmd.env("AWS_ENDPOINT_URL", proxy.url())
+        .args([
+            "--service",
+            "web",
+            "--timeout",
+            "15s",
+            "--rollback-on-failure",
+            "-f",
+        ])
+        .arg(&file)
+        .arg("--summary")
+        .arg(&summary);
+    let mut running = Running::start(&mut cmd);
+    running.collect_stdout();
+    // the deploy's UpdateService, then the rollback's
+    running.wait_until("updating the service back", |_| {
+        let updates = proxy
+            .injected()
+            .log
+            .iter()
+            .filter(|(op, _)| op == "UpdateService")
+            .count();
+        (updates == 2).then_some(())
+    });
+    proxy.set(Faults::always(Fault::Hang));
+    let out = running.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let s = read_json(&summary);
+    assert_eq!(s["exit_code"], 3);
+    assert_eq!(s["services"][0]["verdict"], "stopped", "{s}");
+    assert_eq!(
+        s["services"][0]["rollback"]["method"], "update_service",
+        "{s}"
+    );
+    assert_eq!(s["services"][0]["rollback"]["verdict"], "timed_out", "{s}");
+    assert!(
+        stderr.contains("the rollback did not bring the service back to"),
+        "{stderr}"
+    );
+}
+
+/// Exit 3 for an error that stops the follow after the update: the service deleted under
+/// it (DRAINING, then INACTIVE) ends the follow at once, instead of a wait to `--timeout`.
+#[test]
+fn a_service_deleted_mid_rollout_stops_the_follow_with_exit_3() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Off);
+    env.fail_image("*:bad", "*");
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("deploy.json");
+    let file = dir.path().join("web.json");
+    std::fs::write(
+        &file,
+        taskdef("web", "registry.example/app:bad").to_string(),
+    )
+    .unwrap();
+    let mut cmd = env.std_cmd();
+    cmd.args(["--service", "web", "-f"])
+        .arg(&file)
+        .arg("--summary")
+        .arg(&summary);
+    let mut running = Running::start(&mut cmd);
+    running.collect_stdout();
+    running.wait_for_stderr("deployment IN_PROGRESS");
+    env.ecs(
+        "DeleteService",
+        &serde_json::json!({"cluster": "ci", "service": "web", "force": true}),
+    );
+    let out = running.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("(deleted?), not ACTIVE: its rollout cannot be followed"),
+        "{stderr}"
+    );
+    let s = read_json(&summary);
+    assert_eq!(s["exit_code"], 3);
+    assert_eq!(s["services"][0]["verdict"], "failed", "{s}");
 }

@@ -129,3 +129,53 @@ fn a_failed_deploy_is_one_error_and_explained_in_the_summary() {
         assert!(md.contains(part), "{part}\nnot in:\n{md}");
     }
 }
+
+/// Output files that fail at the end (a device with no room: it passes the checks before the
+/// deploy, as any device does): a `$GITHUB_OUTPUT` that cannot take the ARN fails a good
+/// deploy (a later step would read no ARN); a `--summary` that cannot be written is a
+/// warning, and the exit code stays the deployment's.
+#[test]
+fn output_files_that_fail_at_the_end() {
+    let (env, _) = setup();
+    let f = files();
+    let out = env
+        .cmd()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", "/dev/full")
+        .env("GITHUB_STEP_SUMMARY", &f.step_summary)
+        .args(["--service", "web"])
+        .write_stdin(taskdef("web", "busybox:2").to_string())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("the deployment succeeded, but $GITHUB_OUTPUT could not be written")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(env.service_td("web").ends_with("task-definition/web:2"));
+
+    for (image, code) in [("busybox:3", 0), ("busybox:bad", 1)] {
+        if image.ends_with(":bad") {
+            env.fail_image("*:bad", "*");
+        }
+        let out = env
+            .cmd()
+            .args(["--service", "web", "--summary", "/dev/full"])
+            .write_stdin(taskdef("web", image).to_string())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{image}: {stderr}");
+        assert_eq!(
+            stderr
+                .matches("warning: cannot write the summary to /dev/full: ")
+                .count(),
+            1,
+            "{stderr}"
+        );
+    }
+}

@@ -10,5 +10,6 @@ mod lifecycle;
 mod logs;
 mod network;
 mod results;
+mod signals;
 mod step_summary;
 mod usage;

@@ -11,6 +11,7 @@ mod probing;
 mod redirects;
 mod request;
 mod secrets;
+mod signals;
 mod step_summary;
 mod tls_tcp;
 mod usage;

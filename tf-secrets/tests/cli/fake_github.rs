@@ -165,6 +165,17 @@ impl FakeGithub {
         times.windows(2).map(|w| w[1] - w[0]).collect()
     }
 
+    /// How many requests matching `method` and `path` (as in [`FakeGithub::script`]) arrived,
+    /// counted as they arrive (before a slow answer).
+    pub fn arrived(&self, method: &str, path: &str) -> usize {
+        let state = self.state.lock().unwrap();
+        state
+            .arrivals
+            .iter()
+            .filter(|(m, p, _)| m == method && p.contains(path))
+            .count()
+    }
+
     pub fn header_problems(&self) -> Vec<String> {
         self.state.lock().unwrap().header_problems.clone()
     }

@@ -91,6 +91,59 @@ fn a_signal_lets_the_write_in_flight_finish_and_starts_no_other() {
     }
 }
 
+/// Before the first write (the public key's request has not answered): the run ends at once
+/// with the signal's code, nothing written, every value reported `not attempted` in a complete
+/// `--json` report and once on stderr.
+fn before_the_first_write(signal: i32, name: &str, code: i32) {
+    let fake = FakeGithub::start();
+    fake.slow("GET", "secrets/public-key", Duration::from_mins(1), 1);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tf-secrets"));
+    cmd.scrub_env()
+        .env("GITHUB_API_URL", fake.url())
+        .env("GH_TOKEN", TOKEN)
+        .arg("-f")
+        .arg(fixture("outputs"))
+        .args(["--to-github", "octo/app", "--json"])
+        .args(["DB_PASSWORD=db_password", "BIG=big_number", "RATIO=ratio"]);
+    let mut run = Running::start(&mut cmd);
+    run.collect_stdout();
+    run.wait_until("asking for the public key", |_| {
+        (fake.arrived("GET", "secrets/public-key") > 0).then_some(())
+    });
+    let begin = std::time::Instant::now();
+    kill(run.pid(), signal);
+    let out = run.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        begin.elapsed() < Duration::from_secs(30),
+        "at once: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert_eq!(
+        statuses(&out.stdout),
+        (vec!["not attempted".to_owned(); 3], Value::from(name)),
+        "{stderr}"
+    );
+    let message = format!(
+        "tf-secrets: error: interrupted by {name}: in repository octo/app: set: none; not \
+         attempted: DB_PASSWORD, BIG, RATIO; a re-run sets them all again\n"
+    );
+    assert!(stderr.ends_with(&message), "{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(fake.writes().is_empty());
+    assert!(fake.secrets("repos/octo/app").is_empty());
+}
+
+#[test]
+fn before_the_first_write_sigint_ends_at_once_and_writes_nothing() {
+    before_the_first_write(libc::SIGINT, "SIGINT", 130);
+}
+
+#[test]
+fn before_the_first_write_sigterm_ends_at_once_and_writes_nothing() {
+    before_the_first_write(libc::SIGTERM, "SIGTERM", 143);
+}
+
 #[test]
 fn a_second_signal_abandons_the_write_in_flight_and_reports_it_in_doubt() {
     let fake = FakeGithub::start();
