@@ -405,7 +405,7 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
     .await;
     // An error is this service's verdict, said once by `conclude` (under GitHub Actions its
     // `::error::`).
-    let v = result.unwrap_or_else(|e| Verdict::Failed(format!("{e:#}")));
+    let v = result.unwrap_or_else(|e| Verdict::Failed(failure(&e)));
     conclude(ctx, w, &v);
     let finished = log::now();
     w.summary.finished_at = log::rfc3339(&finished);
@@ -424,6 +424,23 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
             &w.name,
             "not rolled back (no --rollback-on-failure): the service may not be healthy",
         );
+    }
+}
+
+/// An error that ended a service's follow; credentials that expired or were refused (keys
+/// in the environment are not refreshed) say what to do.
+fn failure(e: &anyhow::Error) -> String {
+    let credentials = e
+        .chain()
+        .filter_map(|c| c.downcast_ref::<cli_support::aws::AwsError>())
+        .any(|a| a.kind == cli_support::aws::ErrorKind::Credentials);
+    if credentials {
+        format!(
+            "{e:#} (the credentials expired or were refused: get fresh credentials and run the \
+             same command again; it picks up a rollout still in progress)"
+        )
+    } else {
+        format!("{e:#}")
     }
 }
 
