@@ -1,6 +1,7 @@
 //! Under injected API faults (test_support::faults between the tool and the emulator): the
 //! same verdicts as without faults at 30%; an API that never answers, from the start, on
-//! UpdateService only, or mid-follow, ends at `--timeout` with exit 124, never in a hang.
+//! UpdateService only, or mid-follow, ends at `--timeout` with exit 124, never in a hang; an
+//! answer lost after ECS acted is retried, the verdict the same.
 
 use std::time::{Duration, Instant};
 
@@ -189,4 +190,49 @@ fn an_update_service_that_never_answers_ends_at_the_timeout() {
         String::from_utf8_lossy(&out.stdout),
         format!("{}\n", revisions[1])
     );
+}
+
+/// What a retry does after an answer lost once the API acted (the SDK retries a connection
+/// closed mid-answer; ECS has no client token for these calls).
+#[test]
+fn a_lost_answer_to_register_or_update_is_retried_and_the_verdict_stands() {
+    for op in ["RegisterTaskDefinition", "UpdateService"] {
+        let env = setup();
+        let v1 = env.register("web", "registry.example/app:1");
+        env.service("web", &v1, Breaker::Rollback);
+        let proxy = FaultProxy::start(
+            &env.moto.endpoint(),
+            Faults::always(Fault::LostAnswer).only(&[op]).first(1),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("deploy.json");
+        let out = env
+            .cmd()
+            .env("AWS_ENDPOINT_URL", proxy.url())
+            .args(["--service", "web", "--summary"])
+            .arg(&summary)
+            .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{op}: {stderr}");
+        assert_eq!(
+            read_json(&summary)["services"][0]["verdict"],
+            "deployed",
+            "{op}"
+        );
+        assert_eq!(proxy.injected().of("lost-answer"), 1, "{op}");
+        let revisions = env.revisions("web");
+        // A lost RegisterTaskDefinition answer registers the input twice: one revision that
+        // nothing runs (harmless; revisions are never deregistered). UpdateService made twice
+        // with the same task definition is one deployment.
+        let registered = if op == "RegisterTaskDefinition" { 2 } else { 1 };
+        assert_eq!(revisions.len(), 1 + registered, "{op}: {revisions:?}");
+        assert_eq!(env.service_td("web"), *revisions.last().unwrap(), "{op}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{}\n", revisions.last().unwrap()),
+            "{op}"
+        );
+    }
 }
