@@ -2,7 +2,8 @@
 //! (throttling with `Retry-After`, 5xx, a gateway's HTML page, resets, latency, slow bodies
 //! for a seeded share of the attempts), and behind a resolver that fails or hangs
 //! (`resolver_shim.c`, put in front of the C library's `getaddrinfo` with `LD_PRELOAD`; it
-//! needs a C compiler, `cc`, as CI's runners have).
+//! is compiled with `cc`, the C compiler Rust links with on Linux, so any machine that builds
+//! the tools has it).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
