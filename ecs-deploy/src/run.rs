@@ -109,7 +109,7 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
         ),
     };
     if code == exit::TIMEOUT && result.is_err() {
-        // expired_before_update
+        // The one error with the timeout's code: `expired_before_update`.
         summary.outcome = "timed_out";
     }
     let finished = log::now();
