@@ -21,7 +21,8 @@ EXIT STATUS
        rollback was requested, a rollback did not finish, or an error stopped the follow
        after an update
   124  --timeout expired while a deployment was in progress (the summary says whether a
-       rollback ran; with --rollback-on-failure one did)
+       rollback ran; with --rollback-on-failure one did), or before any service was
+       updated (nothing was changed)
   130  SIGINT: the rollout is left to ECS (rolled back with --rollback-on-failure)
   143  SIGTERM: the rollout is left to ECS (rolled back with --rollback-on-failure)
 With several services the worst code wins: 3, then 124, then 1.";

@@ -39,11 +39,16 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
+    // `--timeout` counts from the start: every call before the update is bounded by it too.
+    let deadline = Instant::now() + s.timeout;
     let rollback;
     let d = match &s.mode {
         // rollback_target.rs: `ecs-deploy rollback` is a deploy of its target.
         Mode::Rollback(r) => {
-            rollback = crate::rollback_target::at_call_point(&s, r).await?;
+            rollback =
+                tokio::time::timeout_at(deadline, crate::rollback_target::at_call_point(&s, r))
+                    .await
+                    .map_err(|_| expired_before_update(&s))??;
             &rollback
         }
         Mode::Deploy(d) => d,
@@ -51,7 +56,6 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     let signals = cli_support::signal::listen().context("cannot handle signals")?;
     let log = Log { quiet: s.quiet };
     let started = log::now();
-    let deadline = Instant::now() + s.timeout;
     let mut summary = Summary {
         outcome: "error",
         cluster: s.cluster.clone(),
@@ -60,13 +64,20 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
     };
     let mut watches: Vec<Watch> = d.services.iter().map(|name| Watch::new(name)).collect();
     let result = async {
-        let config = cli_support::aws::load_config(&s.aws, None).await?;
-        crate::arn::check_regions(&s.arn_regions, config.region().map_or("", |r| r.as_ref()))?;
-        let ecs = Client::new(&config);
-        // verify.rs: `--verify`, before anything is registered or changed.
-        if d.verify {
-            crate::verify::input(&config, &d.input, s.quiet, &mut summary.verify_problems).await?;
-        }
+        let before_update = async {
+            let config = cli_support::aws::load_config(&s.aws, None).await?;
+            crate::arn::check_regions(&s.arn_regions, config.region().map_or("", |r| r.as_ref()))?;
+            // verify.rs: `--verify`, before anything is registered or changed.
+            if d.verify {
+                crate::verify::input(&config, &d.input, s.quiet, &mut summary.verify_problems)
+                    .await?;
+            }
+            anyhow::Ok(config)
+        };
+        let Ok(config) = tokio::time::timeout_at(deadline, before_update).await else {
+            return Err(expired_before_update(&s));
+        };
+        let ecs = Client::new(&config?);
         let ctx = Ctx {
             ecs: &ecs,
             cluster: &s.cluster,
@@ -97,6 +108,10 @@ async fn execute(s: Settings) -> anyhow::Result<ExitCode> {
             },
         ),
     };
+    if code == exit::TIMEOUT && result.is_err() {
+        // The one error with the timeout's code: `expired_before_update`.
+        summary.outcome = "timed_out";
+    }
     let finished = log::now();
     summary.exit_code = code;
     summary.error = result.as_ref().err().map(|e| format!("{e:#}"));
@@ -135,9 +150,10 @@ async fn deploy(
     signals: &Signals,
     deadline: Instant,
 ) -> anyhow::Result<u8> {
-    // Nothing changes before the update: a signal here just ends the run.
+    // Nothing changes before the update: a signal or the deadline here just ends the run.
     let prepared = tokio::select! {
         r = prepare(d, ctx, watches) => r?,
+        () = tokio::time::sleep_until(deadline) => return Err(expired_before_update(s)),
         sig = signals.first() => {
             ctx.log.note(format_args!("{sig}: stopped before any service was updated"));
             summary.outcome = "interrupted";
@@ -348,15 +364,25 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
             w.until = None;
             return v;
         }
-        let svc = match crate::ecs::update_service(
+        let update = crate::ecs::update_service(
             ctx.ecs,
             ctx.cluster,
             &w.name,
             &td,
             d.force_new_deployment || w.start == Start::Again,
-        )
-        .await
-        {
+        );
+        let Ok(updated) = tokio::time::timeout_at(deadline, update).await else {
+            // The request may have reached ECS: the service may be updating.
+            ctx.log.warn(
+                &w.name,
+                format_args!(
+                    "UpdateService had not answered when --timeout expired: the service may \
+                     be updating to {td}"
+                ),
+            );
+            return Ok(Verdict::TimedOut);
+        };
+        let svc = match updated {
             Ok(svc) => svc,
             Err(e) => {
                 // ECS refused the update: nothing changed (after a timeout or a network
@@ -379,7 +405,7 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
     .await;
     // An error is this service's verdict, said once by `conclude` (under GitHub Actions its
     // `::error::`).
-    let v = result.unwrap_or_else(|e| Verdict::Failed(format!("{e:#}")));
+    let v = result.unwrap_or_else(|e| Verdict::Failed(failure(&e)));
     conclude(ctx, w, &v);
     let finished = log::now();
     w.summary.finished_at = log::rfc3339(&finished);
@@ -399,6 +425,34 @@ async fn one(ctx: Ctx<'_>, w: &mut Watch, td: String, d: &Deploy, s: &Settings, 
             "not rolled back (no --rollback-on-failure): the service may not be healthy",
         );
     }
+}
+
+/// An error that ended a service's follow; credentials that expired or were refused (keys
+/// in the environment are not refreshed) say what to do.
+fn failure(e: &anyhow::Error) -> String {
+    let credentials = e
+        .chain()
+        .filter_map(|c| c.downcast_ref::<cli_support::aws::AwsError>())
+        .any(|a| a.kind == cli_support::aws::ErrorKind::Credentials);
+    if credentials {
+        format!(
+            "{e:#} (the credentials expired or were refused: get fresh credentials and run the \
+             same command again; it picks up a rollout still in progress)"
+        )
+    } else {
+        format!("{e:#}")
+    }
+}
+
+/// `--timeout` expired before any UpdateService was sent (exit 124).
+fn expired_before_update(s: &Settings) -> anyhow::Error {
+    cli_support::report::exit(
+        exit::TIMEOUT,
+        format!(
+            "--timeout {} expired before any service was updated: no service was changed",
+            cli_support::duration::format(s.timeout)
+        ),
+    )
 }
 
 /// The verdict recorded and printed.

@@ -12,8 +12,11 @@
 //!
 //! What it injects ([`Fault`]): the API's throttling error, 500 and 503 answers, a gateway's
 //! HTML page instead of JSON, a connection closed without an answer, added latency, a body
-//! sent slowly, no answer at all. Which requests: a share of them (`rate`), only during a
-//! time window counted from the proxy's start, only for named operations; the choice is a
+//! sent slowly, no answer at all; GitHub's secondary rate limit, AWS's expired token, an
+//! answer lost after the API acted. Which requests: a share of them (`rate`), only during a
+//! time window counted from the proxy's start, only for named operations, only the first
+//! few; requests signed with a revoked or expired access key ([`FaultProxy::revoke`],
+//! [`FaultProxy::expire_keys_named`]) get the expired-token answer; the choice is a
 //! function of the seed and the request's number among the matching ones, so a run that
 //! makes its requests in the same order gets the same faults.
 //!
@@ -26,20 +29,21 @@
 //! thread and stops when dropped.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt as _, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::BodyExt as _;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+
+use answers::{Body, Closed, canned, forward, slow};
+
+mod answers;
 
 /// One kind of fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,11 +67,21 @@ pub enum Fault {
     /// The request is read and never answered: the connection stays open until the client
     /// gives up (an API that accepts connections and never answers).
     Hang,
+    /// GitHub's secondary rate limit as it sends it: 403 with its message and
+    /// `Retry-After: 1`; the request is not forwarded.
+    SecondaryRateLimit,
+    /// AWS's answer to a request signed with an expired session token: 400 with
+    /// `{"__type":"ExpiredTokenException"}` (AWS JSON); the request is not forwarded. Also
+    /// what a key given to [`FaultProxy::revoke`] gets.
+    ExpiredToken,
+    /// The request is forwarded and the API acts on it, then the connection is closed
+    /// without its answer: a retried call is made twice.
+    LostAnswer,
 }
 
 impl Fault {
     /// The name used in [`Injected`] counts: `throttle`, `500`, `503`, `not-json`, `reset`,
-    /// `latency`, `slow-body`, `hang`.
+    /// `latency`, `slow-body`, `hang`, `secondary-rate-limit`, `expired-token`, `lost-answer`.
     pub fn name(self) -> &'static str {
         match self {
             Fault::Throttle => "throttle",
@@ -78,6 +92,9 @@ impl Fault {
             Fault::Latency(_) => "latency",
             Fault::SlowBody(_) => "slow-body",
             Fault::Hang => "hang",
+            Fault::SecondaryRateLimit => "secondary-rate-limit",
+            Fault::ExpiredToken => "expired-token",
+            Fault::LostAnswer => "lost-answer",
         }
     }
 
@@ -105,6 +122,7 @@ pub struct Faults {
     kinds: Vec<Fault>,
     only: Vec<String>,
     window: Option<(Duration, Duration)>,
+    first: Option<u64>,
 }
 
 impl Faults {
@@ -116,6 +134,7 @@ impl Faults {
             kinds: Fault::transient(),
             only: Vec::new(),
             window: None,
+            first: None,
         }
     }
 
@@ -159,6 +178,14 @@ impl Faults {
         self
     }
 
+    /// Only the first `n` matching requests (a fault that clears: `always(Fault::Reset)
+    /// .first(1)` loses one connection).
+    #[must_use]
+    pub fn first(mut self, n: u64) -> Faults {
+        self.first = Some(n);
+        self
+    }
+
     fn matches(&self, operation: &str) -> bool {
         self.only.is_empty()
             || self
@@ -169,6 +196,9 @@ impl Faults {
 
     /// The fault for the `n`th matching request, if any.
     fn choose(&self, n: u64) -> Option<Fault> {
+        if self.first.is_some_and(|first| n >= first) {
+            return None;
+        }
         let x = splitmix64(self.seed ^ splitmix64(n));
         // The top 53 bits as a number in [0, 1).
         #[allow(clippy::cast_precision_loss)]
@@ -201,6 +231,9 @@ pub struct Injected {
     pub by_operation: BTreeMap<String, usize>,
     /// Every request in order: its operation and the fault it got.
     pub log: Vec<(String, Option<&'static str>)>,
+    /// The access key ids of signed requests (`Credential=` of the `Authorization` header),
+    /// each once, in the order first seen.
+    pub keys: Vec<String>,
 }
 
 impl Injected {
@@ -220,6 +253,8 @@ struct State {
     plan: Mutex<(Faults, Instant)>,
     matching: AtomicU64,
     injected: Mutex<Injected>,
+    revoked: Mutex<Vec<String>>,
+    expiring: Mutex<Option<String>>,
 }
 
 /// The running proxy; stops when dropped.
@@ -250,6 +285,8 @@ impl FaultProxy {
             plan: Mutex::new((faults, Instant::now())),
             matching: AtomicU64::new(0),
             injected: Mutex::new(Injected::default()),
+            revoked: Mutex::new(Vec::new()),
+            expiring: Mutex::new(None),
         });
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let shared = state.clone();
@@ -301,6 +338,24 @@ impl FaultProxy {
         self.state.matching.store(0, Ordering::SeqCst);
     }
 
+    /// From now on, requests signed with this access key id get [`Fault::ExpiredToken`]
+    /// whatever the plan (credentials revoked or expired mid-run).
+    pub fn revoke(&self, access_key_id: &str) {
+        self.state
+            .revoked
+            .lock()
+            .unwrap()
+            .push(access_key_id.to_owned());
+    }
+
+    /// Keys named `PREFIX` followed by a Unix time in seconds (`ASIAEXP1764762000`) expire at
+    /// that time: from then on, requests signed with them get [`Fault::ExpiredToken`], as AWS
+    /// refuses a session token past its `Expiration`. A test's `credential_process` names the
+    /// keys it hands out so.
+    pub fn expire_keys_named(&self, prefix: &str) {
+        *self.state.expiring.lock().unwrap() = Some(prefix.to_owned());
+    }
+
     /// What was injected so far.
     pub fn injected(&self) -> Injected {
         self.state.injected.lock().unwrap().clone()
@@ -318,19 +373,33 @@ impl Drop for FaultProxy {
     }
 }
 
-type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
-
-/// Why a connection is closed without an answer ([`Fault::Reset`], or the upstream failed).
-#[derive(Debug)]
-struct Closed(&'static str);
-
-impl std::fmt::Display for Closed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
+/// The access key id of a SigV4-signed request: `Credential=KEY/date/region/service/...`.
+fn access_key(parts: &hyper::http::request::Parts) -> Option<String> {
+    let auth = parts.headers.get("authorization")?.to_str().ok()?;
+    let rest = &auth[auth.find("Credential=")? + "Credential=".len()..];
+    Some(rest.split('/').next()?.to_owned())
 }
 
-impl std::error::Error for Closed {}
+impl State {
+    /// Whether `key` is revoked or past the expiry its name carries.
+    fn refuses(&self, key: &str) -> bool {
+        if self.revoked.lock().unwrap().iter().any(|k| k == key) {
+            return true;
+        }
+        let expiring = self.expiring.lock().unwrap();
+        let Some(at) = expiring
+            .as_deref()
+            .and_then(|prefix| key.strip_prefix(prefix))
+            .and_then(|secs| secs.parse::<u64>().ok())
+        else {
+            return false;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        now >= at
+    }
+}
 
 fn operation(parts: &hyper::http::request::Parts) -> String {
     match parts
@@ -354,7 +423,11 @@ async fn handle(
         .map_err(|_| Closed("the request body could not be read"))?
         .to_bytes();
     let op = operation(&parts);
-    let fault = {
+    let key = access_key(&parts);
+    let refused = key.as_deref().is_some_and(|k| state.refuses(k));
+    let fault = if refused {
+        Some(Fault::ExpiredToken)
+    } else {
         let plan = state.plan.lock().unwrap();
         let (faults, since) = &*plan;
         let in_window = faults.window.is_none_or(|(from, until)| {
@@ -371,15 +444,26 @@ async fn handle(
         let mut injected = state.injected.lock().unwrap();
         injected.requests += 1;
         injected.log.push((op.clone(), fault.map(Fault::name)));
+        if let Some(k) = key
+            && !injected.keys.contains(&k)
+        {
+            injected.keys.push(k);
+        }
         if let Some(f) = fault {
             *injected.faults.entry(f.name()).or_default() += 1;
             *injected.by_operation.entry(op).or_default() += 1;
         }
-        if matches!(fault, None | Some(Fault::Latency(_) | Fault::SlowBody(_))) {
+        if matches!(
+            fault,
+            None | Some(Fault::Latency(_) | Fault::SlowBody(_) | Fault::LostAnswer)
+        ) {
             injected.forwarded += 1;
         }
     }
     let aws_json = parts.headers.contains_key("x-amz-target");
+    if let Some(answer) = fault.and_then(|f| canned(f, aws_json)) {
+        return Ok(answer);
+    }
     match fault {
         None => forward(state.upstream, parts, body).await,
         Some(Fault::Latency(d)) => {
@@ -396,101 +480,15 @@ async fn handle(
                 .to_bytes();
             Ok(hyper::Response::from_parts(head, slow(bytes, d)))
         }
-        Some(Fault::Throttle) if aws_json => Ok(reply(
-            400,
-            "application/x-amz-json-1.1",
-            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
-            &[("x-amzn-errortype", "ThrottlingException")],
-        )),
-        Some(Fault::Throttle) => Ok(reply(
-            429,
-            "application/json",
-            r#"{"message":"You have exceeded a secondary rate limit."}"#,
-            &[("retry-after", "1")],
-        )),
-        Some(Fault::ServerError) => Ok(reply(
-            500,
-            "application/x-amz-json-1.1",
-            r#"{"__type":"InternalFailure","message":"We encountered an internal error. Please try again."}"#,
-            &[("x-amzn-errortype", "InternalFailure")],
-        )),
-        Some(Fault::Unavailable) => Ok(reply(503, "text/plain", "Service Unavailable", &[])),
-        Some(Fault::NotJson) => Ok(reply(
-            502,
-            "text/html",
-            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
-            &[],
-        )),
         Some(Fault::Reset) => Err(Closed("fault injected: connection reset")),
         Some(Fault::Hang) => std::future::pending().await,
+        Some(Fault::LostAnswer) => {
+            // The API acts on the request; its answer never reaches the client.
+            let _ = forward(state.upstream, parts, body).await;
+            Err(Closed("fault injected: the answer was lost"))
+        }
+        Some(_) => unreachable!("answered by `canned`"),
     }
-}
-
-fn reply(
-    status: u16,
-    content_type: &str,
-    body: &str,
-    headers: &[(&str, &str)],
-) -> hyper::Response<Body> {
-    let mut response = hyper::Response::builder()
-        .status(status)
-        .header("content-type", content_type);
-    for (k, v) in headers {
-        response = response.header(*k, *v);
-    }
-    response
-        .body(full(Bytes::from(body.to_owned())))
-        .expect("a valid response")
-}
-
-fn full(bytes: Bytes) -> Body {
-    Full::new(bytes)
-        .map_err(|never: Infallible| match never {})
-        .boxed()
-}
-
-/// `bytes` in up to eight pieces, each after a pause, the last one `over` after the headers.
-fn slow(bytes: Bytes, over: Duration) -> Body {
-    let step = bytes.len().div_ceil(bytes.len().clamp(1, 8)).max(1);
-    let pieces = bytes.len().div_ceil(step).max(1);
-    let pause = over / u32::try_from(pieces).unwrap_or(8);
-    let stream = futures_util::stream::unfold(Some(bytes), move |rest| async move {
-        let mut rest = rest?;
-        tokio::time::sleep(pause).await;
-        let piece = rest.split_to(step.min(rest.len()));
-        let next = (!rest.is_empty()).then_some(rest);
-        Some((
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(Frame::data(piece)),
-            next,
-        ))
-    });
-    StreamBody::new(stream).boxed()
-}
-
-async fn forward(
-    upstream: SocketAddr,
-    parts: hyper::http::request::Parts,
-    body: Bytes,
-) -> Result<hyper::Response<Body>, Closed> {
-    let stream = TcpStream::connect(upstream)
-        .await
-        .map_err(|_| Closed("the upstream refused the connection"))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|_| Closed("the upstream connection failed"))?;
-    tokio::spawn(connection);
-    let request = hyper::Request::from_parts(parts, Full::new(body));
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|_| Closed("the upstream did not answer"))?;
-    let (head, body) = response.into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map_err(|_| Closed("the upstream body could not be read"))?
-        .to_bytes();
-    Ok(hyper::Response::from_parts(head, full(bytes)))
 }
 
 #[cfg(test)]
@@ -520,6 +518,30 @@ mod tests {
     fn rates_zero_and_one_are_exact() {
         assert!((0..1000).all(|n| Faults::seeded(3).choose(n).is_none()));
         assert!((0..1000).all(|n| Faults::always(Fault::Reset).choose(n) == Some(Fault::Reset)));
+    }
+
+    #[test]
+    fn first_limits_the_faults_to_the_first_matching_requests() {
+        let f = Faults::always(Fault::Reset).first(2);
+        assert_eq!(f.choose(0), Some(Fault::Reset));
+        assert_eq!(f.choose(1), Some(Fault::Reset));
+        assert!((2..100).all(|n| f.choose(n).is_none()));
+    }
+
+    #[test]
+    fn the_access_key_is_read_from_the_signature() {
+        let req = hyper::Request::builder()
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=ASIAEXP123/20261203/us-east-1/ecs/aws4_request, \
+                 SignedHeaders=host;x-amz-date, Signature=abc",
+            )
+            .body(())
+            .unwrap();
+        let (parts, ()) = req.into_parts();
+        assert_eq!(access_key(&parts).as_deref(), Some("ASIAEXP123"));
+        let (unsigned, ()) = hyper::Request::new(()).into_parts();
+        assert_eq!(access_key(&unsigned), None);
     }
 
     #[test]

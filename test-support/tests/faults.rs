@@ -132,6 +132,89 @@ fn latency_and_a_slow_body_delay_the_right_answer() {
 }
 
 #[test]
+fn githubs_secondary_rate_limit_and_awss_expired_token_are_answered_as_they_send_them() {
+    let server = upstream();
+    let proxy = FaultProxy::start(&server.url(""), Faults::always(Fault::SecondaryRateLimit));
+    let (status, text) = get(&format!("{}/x", proxy.url()));
+    assert_eq!(status, 403);
+    assert!(text.contains("secondary rate limit"), "{text}");
+    let proxy = FaultProxy::start(&server.url(""), Faults::always(Fault::ExpiredToken));
+    let (status, text) = get(&format!("{}/x", proxy.url()));
+    assert_eq!(status, 400);
+    assert!(
+        text.contains(r#""__type":"ExpiredTokenException""#),
+        "{text}"
+    );
+    assert_eq!(server.hits(), 0);
+}
+
+#[test]
+fn a_lost_answer_reaches_the_server_and_never_the_client() {
+    let server = upstream();
+    let proxy = FaultProxy::start(&server.url(""), Faults::always(Fault::LostAnswer).first(1));
+    let timed_out = fetch("PUT", &proxy.url(), &[], "", Duration::from_secs(10)).unwrap_err();
+    assert!(!timed_out, "the connection is closed, not left open");
+    assert_eq!(server.hits(), 1, "the server acted on it");
+    // `first(1)`: the fault clears.
+    assert_eq!(get(&format!("{}/again", proxy.url())).0, 200);
+    let injected = proxy.injected();
+    assert_eq!((injected.of("lost-answer"), injected.forwarded), (1, 2));
+}
+
+#[test]
+fn requests_signed_with_a_revoked_or_expired_key_get_the_expired_token_answer() {
+    let server = upstream();
+    let proxy = FaultProxy::start(&server.url(""), Faults::none());
+    let signed = |key: &str| {
+        format!(
+            "AWS4-HMAC-SHA256 Credential={key}/20261203/us-east-1/ecs/aws4_request, \
+             SignedHeaders=host, Signature=0"
+        )
+    };
+    let call = |key: &str| {
+        let auth = signed(key);
+        fetch(
+            "POST",
+            &proxy.url(),
+            &[
+                ("Authorization", auth.as_str()),
+                (
+                    "X-Amz-Target",
+                    "AmazonEC2ContainerServiceV20141113.ListTasks",
+                ),
+            ],
+            "{}",
+            Duration::from_secs(10),
+        )
+        .unwrap()
+        .0
+    };
+    assert_eq!(call("AKIDONE"), 200);
+    proxy.revoke("AKIDONE");
+    assert_eq!(call("AKIDONE"), 400);
+    assert_eq!(call("AKIDTWO"), 200);
+    // Keys that carry their expiry in their name.
+    proxy.expire_keys_named("ASIAEXP");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(call(&format!("ASIAEXP{}", now - 1)), 400);
+    assert_eq!(call(&format!("ASIAEXP{}", now + 3600)), 200);
+    let injected = proxy.injected();
+    assert_eq!(injected.of("expired-token"), 2);
+    assert_eq!(
+        injected.keys,
+        [
+            "AKIDONE".to_owned(),
+            "AKIDTWO".to_owned(),
+            format!("ASIAEXP{}", now - 1),
+            format!("ASIAEXP{}", now + 3600)
+        ]
+    );
+}
+
+#[test]
 fn a_hang_never_answers() {
     let server = upstream();
     let proxy = FaultProxy::start(&server.url(""), Faults::always(Fault::Hang));

@@ -167,3 +167,41 @@ fn an_outage_that_never_clears_fails_with_the_apis_error_and_deletes_nothing() {
     }
     assert_eq!(images(&moto, "down").len(), 1);
 }
+
+#[test]
+fn a_lost_answer_to_a_deletion_is_retried_and_its_images_are_reported_already_gone() {
+    let moto = Moto::shared().lock();
+    create_repo(&moto, "lost-answer");
+    let expected = keys(&push_many(&moto, "lost-answer", "img", 30));
+    // The first BatchDeleteImage deletes its images and its answer never arrives: the SDK
+    // sends it again, ECR answers ImageNotFound for those images, the tool looks and finds
+    // them gone. It cannot know that it deleted them: they are "already gone", not
+    // "deleted"; each image is accounted for once, and the run succeeds.
+    let proxy = FaultProxy::start(
+        &moto.endpoint(),
+        Faults::always(Fault::LostAnswer)
+            .only(&["BatchDeleteImage"])
+            .first(1),
+    );
+    let out = tool_via(&moto, &proxy)
+        .args(["--yes", "--json", "lost-answer"])
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let repo = &doc["repositories"][0];
+    let digests = |field: &str| -> Vec<String> {
+        repo[field]
+            .as_array()
+            .unwrap_or_else(|| panic!("{field}: {repo}"))
+            .iter()
+            .map(|i| i["digest"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (deleted, gone) = (digests("deleted"), digests("already_gone"));
+    assert_eq!(deleted.len() + gone.len(), 30, "{repo}");
+    let all: BTreeSet<String> = deleted.into_iter().chain(gone.clone()).collect();
+    assert_eq!(all, expected);
+    assert_eq!(gone.len(), 30, "the only batch's answer was lost: {repo}");
+    assert!(images(&moto, "lost-answer").is_empty());
+    assert_eq!(proxy.injected().of("lost-answer"), 1);
+}

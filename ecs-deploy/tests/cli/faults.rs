@@ -1,7 +1,8 @@
 //! Under injected API faults (test_support::faults between the tool and the emulator): the
-//! same verdicts as without faults at 30%; an API that stops answering mid-follow ends at
-//! `--timeout` with exit 124, never in a hang; a rollback the API stops answering ends in exit
-//! 3.
+//! same verdicts as without faults at 30%; an API that never answers, from the start, on
+//! UpdateService only, or mid-follow, ends at `--timeout` with exit 124, never in a hang; an
+//! answer lost after ECS acted is retried, the verdict the same; a rollback the API stops
+//! answering ends in exit 3.
 
 use std::time::{Duration, Instant};
 
@@ -203,4 +204,138 @@ fn a_service_deleted_mid_rollout_stops_the_follow_with_exit_3() {
     let s = read_json(&summary);
     assert_eq!(s["exit_code"], 3);
     assert_eq!(s["services"][0]["verdict"], "failed", "{s}");
+}
+
+#[test]
+fn an_api_that_never_answers_ends_at_the_timeout_before_any_update() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Off);
+    // Every call hangs, then only RegisterTaskDefinition (after DescribeServices answered).
+    for only in [None, Some("RegisterTaskDefinition")] {
+        let plan = Faults::always(Fault::Hang);
+        let proxy = FaultProxy::start(
+            &env.moto.endpoint(),
+            only.map_or(plan.clone(), |op| plan.only(&[op])),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("deploy.json");
+        let started = Instant::now();
+        let out = env
+            .cmd()
+            .env("AWS_ENDPOINT_URL", proxy.url())
+            .args(["--service", "web", "--timeout", "3s", "--summary"])
+            .arg(&summary)
+            .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+            .timeout(Duration::from_mins(1))
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(124), "{only:?}: {stderr}");
+        // 3 s, then the summary: well under the SDK's 30 s attempt timeout.
+        assert!(
+            took < Duration::from_secs(12),
+            "{only:?}: took {took:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(
+                "--timeout 3s expired before any service was updated: no service was changed"
+            ),
+            "{only:?}: {stderr}"
+        );
+        assert_eq!(out.stdout, b"", "{only:?}: no task definition ARN");
+        assert_eq!(env.service_td("web"), v1, "{only:?}");
+        let s = read_json(&summary);
+        assert_eq!(s["outcome"], "timed_out", "{only:?}");
+        assert_eq!(s["exit_code"], 124, "{only:?}");
+        assert!(proxy.injected().of("hang") >= 1, "{only:?}");
+    }
+}
+
+#[test]
+fn an_update_service_that_never_answers_ends_at_the_timeout() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Off);
+    let proxy = FaultProxy::start(
+        &env.moto.endpoint(),
+        Faults::always(Fault::Hang).only(&["UpdateService"]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("deploy.json");
+    let started = Instant::now();
+    let out = env
+        .cmd()
+        .env("AWS_ENDPOINT_URL", proxy.url())
+        .args(["--service", "web", "--timeout", "4s", "--summary"])
+        .arg(&summary)
+        .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+        .timeout(Duration::from_mins(1))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(124), "{stderr}");
+    assert!(took < Duration::from_secs(14), "took {took:?}: {stderr}");
+    assert!(
+        stderr.contains(
+            "UpdateService had not answered when --timeout expired: the service may be updating to"
+        ),
+        "{stderr}"
+    );
+    let s = read_json(&summary);
+    assert_eq!(s["outcome"], "timed_out");
+    assert_eq!(s["services"][0]["verdict"], "timed_out");
+    // The task definition was registered and printed: the next step can use it.
+    let revisions = env.revisions("web");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}\n", revisions[1])
+    );
+}
+
+/// What a retry does after an answer lost once the API acted (the SDK retries a connection
+/// closed mid-answer; ECS has no client token for these calls).
+#[test]
+fn a_lost_answer_to_register_or_update_is_retried_and_the_verdict_stands() {
+    for op in ["RegisterTaskDefinition", "UpdateService"] {
+        let env = setup();
+        let v1 = env.register("web", "registry.example/app:1");
+        env.service("web", &v1, Breaker::Rollback);
+        let proxy = FaultProxy::start(
+            &env.moto.endpoint(),
+            Faults::always(Fault::LostAnswer).only(&[op]).first(1),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("deploy.json");
+        let out = env
+            .cmd()
+            .env("AWS_ENDPOINT_URL", proxy.url())
+            .args(["--service", "web", "--summary"])
+            .arg(&summary)
+            .write_stdin(taskdef("web", "registry.example/app:2").to_string())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{op}: {stderr}");
+        assert_eq!(
+            read_json(&summary)["services"][0]["verdict"],
+            "deployed",
+            "{op}"
+        );
+        assert_eq!(proxy.injected().of("lost-answer"), 1, "{op}");
+        let revisions = env.revisions("web");
+        // A lost RegisterTaskDefinition answer registers the input twice: one revision that
+        // nothing runs (harmless; revisions are never deregistered). UpdateService made twice
+        // with the same task definition is one deployment.
+        let registered = if op == "RegisterTaskDefinition" { 2 } else { 1 };
+        assert_eq!(revisions.len(), 1 + registered, "{op}: {revisions:?}");
+        assert_eq!(env.service_td("web"), *revisions.last().unwrap(), "{op}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{}\n", revisions.last().unwrap()),
+            "{op}"
+        );
+    }
 }

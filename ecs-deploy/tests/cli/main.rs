@@ -2,6 +2,7 @@
 //! with emulator/ext_ecs_deploy.py rolling services out).
 
 mod arguments;
+mod credentials;
 mod docs;
 mod faults;
 mod fixture;

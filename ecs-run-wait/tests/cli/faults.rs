@@ -1,6 +1,7 @@
 //! Under injected API faults (test_support::faults, between the tool and the emulator): the
 //! exact exit code and every log line exactly once at 30% faults; an API that never answers
-//! ends at `--timeout` (plus the bounded clean-up), never in a hang or a false success.
+//! ends at `--timeout` (plus the bounded clean-up), never in a hang or a false success; keys
+//! revoked mid-wait end the wait saying how to resume, the task left running.
 
 use std::time::{Duration, Instant};
 
@@ -136,4 +137,39 @@ fn a_run_task_that_never_answers_ends_at_the_timeout_saying_how_to_find_the_task
         started.elapsed()
     );
     assert_eq!(proxy.injected().by_operation["RunTask"], 1);
+}
+
+#[test]
+fn keys_revoked_mid_wait_end_with_the_code_and_how_to_wait_again_the_task_left_running() {
+    let env = setup();
+    hold_running(&env.moto);
+    let proxy = FaultProxy::start(&env.moto.endpoint(), Faults::none());
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let mut args = env.run_args();
+    args.extend(["--summary".to_owned(), summary.display().to_string()]);
+    let endpoint = proxy.url();
+    let mut running = env.spawn(&args, &[("AWS_ENDPOINT_URL", &endpoint)]);
+    let arn = env.wait_for_task(&mut running);
+    running.wait_for_stderr("started task");
+    // The keys in the environment (static: nothing can refresh them) expire.
+    assert_eq!(proxy.injected().keys, ["test"]);
+    proxy.revoke("test");
+    let done = running.finish();
+    assert_eq!(done.status.code(), Some(125), "stderr:\n{}", done.stderr);
+    assert!(
+        done.stderr.contains(&format!(
+            "AWS credentials expired or were rejected while waiting for task {arn}; the task \
+             keeps running; to wait for it again: ecs-run-wait --attach {arn}: DescribeTasks: \
+             ExpiredTokenException: The security token included in the request is expired"
+        )),
+        "{}",
+        done.stderr
+    );
+    // Left running, as said: no StopTask could be sent with those keys.
+    assert_eq!(env.tasks(), std::slice::from_ref(&arn));
+    let task = env.describe(&arn);
+    assert_eq!(task["lastStatus"], "RUNNING", "{task}");
+    assert_eq!(read_json(&summary)["exit_code"], 125);
+    assert!(proxy.injected().of("expired-token") >= 1);
 }

@@ -5,6 +5,7 @@ mod busy_filters;
 mod conventions;
 mod docs;
 mod expectations;
+mod faults;
 mod io_limits;
 mod output;
 mod probing;

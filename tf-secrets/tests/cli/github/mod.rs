@@ -4,7 +4,10 @@
 //! - [`scopes`]: what arrives, in each scope, and --dry-run.
 //! - [`refusals`]: what GitHub (or the tool, before any call) refuses.
 //! - [`retries`]: what is retried and waited for, and the timeout.
+//! - [`faults`]: through the fault proxy: a share of faults, one that never clears, a lost
+//!   connection, a lost answer.
 
+mod faults;
 mod refusals;
 mod retries;
 mod scopes;

@@ -7,7 +7,7 @@ use super::to;
 use crate::common::{stderr_of, string};
 use crate::fake_github::FakeGithub;
 
-const TRICKY: &[&str] = &[
+pub(super) const TRICKY: &[&str] = &[
     "DB_PASSWORD=db_password",
     "TLS_PRIVATE_KEY=tls_private_key",
     "SHELL_CHARS=shell_chars",
@@ -19,7 +19,7 @@ const TRICKY: &[&str] = &[
     "SERVICE=.service | tojson",
 ];
 
-fn expected_tricky() -> Vec<(&'static str, Vec<u8>)> {
+pub(super) fn expected_tricky() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("BIG", b"12345678901234567890123".to_vec()),
         ("CRLF", b"line one\r\n".to_vec()),
