@@ -343,7 +343,7 @@ mod tests {
         assert!(md.contains("| Tripped | circuit breaker |\n"), "{md}");
         assert!(
             md.contains(
-                "| 05:36:06 | (service web) &lt;b&gt;failed&lt;/b&gt; \\| \\*x\\* \\@team |\n"
+                "| 05:36:06 | (service web) &lt;b&gt;failed&lt;/b&gt; \\| \\*x\\* \\@<!-- -->team |\n"
             ),
             "{md}"
         );

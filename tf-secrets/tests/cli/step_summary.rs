@@ -104,7 +104,7 @@ fn hostile_names_are_escaped_and_dry_runs_say_so() {
     assert!(
         md.starts_with(
             "## tf-secrets: dry run, nothing written: would set 1 secret in environment \
-             a\\|b &lt;script&gt;alert(1)&lt;/script&gt; \\`\\`\\`x\\`\\`\\` \\@team of octo/app\n\n"
+             a\\|b &lt;script&gt;alert(1)&lt;/script&gt; \\`\\`\\`x\\`\\`\\` \\@<!-- -->team of octo/app\n\n"
         ),
         "{md}"
     );
