@@ -6,6 +6,7 @@ mod conventions;
 mod docs;
 mod expectations;
 mod io_limits;
+mod limits;
 mod output;
 mod probing;
 mod redirects;
