@@ -8,6 +8,10 @@ use anyhow::Context as _;
 
 use crate::report::usage;
 
+mod stream;
+
+pub use stream::{JsonInput, read_json_input};
+
 /// `-f/--file FILE`: flatten into a tool's arguments.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct InputArgs {
@@ -162,6 +166,41 @@ pub fn read_input_limited(
                 source: Source::Stdin,
                 bytes,
             })
+        }
+    }
+}
+
+/// Open `-f FILE`, `-` or stdin for reading (stdin a terminal: a usage error with the hint;
+/// a regular file larger than `limit` is refused before it is read).
+fn open_input(
+    file: Option<&Path>,
+    what: &str,
+    example: &str,
+    limit: Limit,
+) -> anyhow::Result<(Source, Box<dyn Read>)> {
+    match file {
+        Some(path) if path != Path::new("-") => {
+            let open = || -> io::Result<std::fs::File> {
+                let file = std::fs::File::open(path)?;
+                let meta = file.metadata()?;
+                if meta.is_file() && meta.len() > limit.bytes {
+                    return Err(io::Error::new(io::ErrorKind::FileTooLarge, TooLarge(limit)));
+                }
+                Ok(file)
+            };
+            let file =
+                open().with_context(|| format!("cannot read {what} from {}", path.display()))?;
+            Ok((Source::File(path.to_owned()), Box::new(file)))
+        }
+        _ => {
+            let stdin = io::stdin().lock();
+            if stdin.is_terminal() {
+                return Err(usage(format!(
+                    "expected {what} on stdin, but stdin is a terminal; pipe it in \
+                     ({example}) or pass -f FILE"
+                )));
+            }
+            Ok((Source::Stdin, Box::new(stdin)))
         }
     }
 }

@@ -328,7 +328,7 @@ impl Filter {
     pub fn run(&self, input: Val) -> Result<Vec<Val>, RunError> {
         match &self.here {
             Some((compiled, vars)) => run_here(compiled, vars, input),
-            None => worker::run(self, &input),
+            None => worker::run(self, input),
         }
     }
 
@@ -338,7 +338,7 @@ impl Filter {
     pub async fn run_async(&self, input: Val) -> Result<Vec<Val>, RunError> {
         match &self.here {
             Some((compiled, vars)) => run_here(compiled, vars, input),
-            None => worker::run_async(self, &input).await,
+            None => worker::run_async(self, input).await,
         }
     }
 
@@ -402,6 +402,25 @@ pub fn from_json(value: &serde_json::Value) -> Val {
         Json::Object(map) => Val::obj(
             map.iter()
                 .map(|(k, v)| (Val::from(k.clone()), from_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// [`from_json`] for a value the caller gives up: each part is freed once converted, so
+/// that a large document is not held twice (as serde_json's and as jaq's) while it is
+/// converted.
+pub fn into_jaq(value: serde_json::Value) -> Val {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => Val::Null,
+        Json::Bool(b) => Val::Bool(b),
+        Json::Number(n) => Val::Num(number(&n.to_string())),
+        Json::String(s) => Val::from(s),
+        Json::Array(items) => items.into_iter().map(into_jaq).collect(),
+        Json::Object(map) => Val::obj(
+            map.into_iter()
+                .map(|(k, v)| (Val::from(k), into_jaq(v)))
                 .collect(),
         ),
     }

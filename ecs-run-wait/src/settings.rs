@@ -79,6 +79,15 @@ fn read_overrides(arg: &str) -> anyhow::Result<Value> {
             cli_support::input::BOM_MESSAGE
         )));
     }
+    // serde_json stops at 128 levels with "recursion limit exceeded"; say the tools' limit
+    // and where it is passed instead.
+    if let Some(offset) = cli_support::input::too_deep(&bytes) {
+        let (line, column) = cli_support::input::line_column(&bytes, offset);
+        return Err(usage(format!(
+            "{source}: not valid JSON at line {line}, column {column}: {}",
+            cli_support::input::too_deep_message()
+        )));
+    }
     serde_json::from_slice(&bytes).map_err(|e| {
         usage(format!(
             "{source}: not valid JSON: {e} (a TaskOverride object, e.g. \

@@ -248,6 +248,9 @@ async fn poll_until_stopped(
     }
 }
 
+/// How long the drain after the stop goes on without a line read before it gives up.
+const DRAIN_STALL: Duration = Duration::from_secs(10);
+
 /// After the task stopped: read until every stream is caught up and `grace` has passed since
 /// the containers stopped (CloudWatch ingestion lags). A task that failed to start wrote
 /// nothing: one read.
@@ -274,11 +277,17 @@ async fn drain(f: &mut Follower, out: &mut dyn Write, task: &Task, grace: Durati
         }
     };
     let until = seen + extra;
-    // Reads that keep failing do not hold the exit code back for long.
-    let give_up = until + Duration::from_secs(10);
+    // Reads that keep failing do not hold the exit code back for long; reads that bring
+    // lines go on (a long stream at the stop, `--attach` to a finished task, takes as long
+    // as its pages take).
+    let mut give_up = until + DRAIN_STALL;
     loop {
+        let before = f.lines();
         let caught_up = f.poll(out).await;
         let now = Instant::now();
+        if f.lines() > before {
+            give_up = give_up.max(now + DRAIN_STALL);
+        }
         if f.finished() || (caught_up && now >= until) || now >= give_up {
             return;
         }

@@ -158,7 +158,8 @@ impl Expectations {
                 )];
             }
         };
-        let input = jq::from_json(&value);
+        // The body as jaq's value only: not held as serde_json's too while filters run.
+        let input = jq::into_jaq(value);
         let mut why = Vec::new();
         for filter in &self.json {
             let code = filter.code();

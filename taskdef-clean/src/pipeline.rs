@@ -12,8 +12,9 @@ use crate::check::{Mode, check};
 use crate::edit::Edits;
 use crate::problem::type_only;
 
-/// Runs a filter on a task definition: a run that a signal can cancel (run.rs).
-pub type RunFilter<'a> = &'a dyn Fn(&Filter, &Value) -> Result<Vec<Value>, RunError>;
+/// Runs a filter on a task definition: a run that a signal can cancel (run.rs). It takes
+/// the task definition, so that it is not held while the filter runs.
+pub type RunFilter<'a> = &'a dyn Fn(&Filter, Value) -> Result<Vec<Value>, RunError>;
 
 /// What to do besides the cleaning rules.
 #[derive(Default)]
@@ -96,8 +97,8 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
         };
         let runner = opts
             .run_filter
-            .unwrap_or(&|f: &Filter, v: &Value| f.run_json(v));
-        match run_filter(runner, filter, &taskdef_value, mode.hide_values) {
+            .unwrap_or(&|f: &Filter, v: Value| f.run_json(&v));
+        match run_filter(runner, filter, taskdef_value, mode.hide_values) {
             Ok(mut out) => {
                 origin = clean_again(&mut out, concealed.clone(), &mut problems);
                 taskdef = out;
@@ -128,7 +129,7 @@ pub fn process(input: Value, opts: &Options<'_>) -> Outcome {
 fn run_filter(
     runner: RunFilter<'_>,
     filter: &Filter,
-    input: &Value,
+    input: Value,
     secret: bool,
 ) -> Result<serde_json::Map<String, Value>, Problem> {
     let outputs = runner(filter, input).map_err(|e| {

@@ -57,8 +57,12 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
 
 /// Read, process, report, write.
 fn clean(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let input = read(settings.input.as_deref())?;
-    let json = input.json()?;
+    // Parsed as it is read: the input's bytes are never held next to the tree.
+    let cli_support::input::JsonInput {
+        source,
+        value: json,
+        len,
+    } = read(settings.input.as_deref())?;
     let note = |message: String| {
         if !settings.quiet {
             cli_support::note(message);
@@ -76,9 +80,9 @@ fn clean(settings: &Settings) -> anyhow::Result<ExitCode> {
     if let Some(signal) = job.signal_came() {
         return Err(stopped(signal, "nothing written"));
     }
-    print_problems(&outcome, &input.source);
+    print_problems(&outcome, &source);
     if settings.destination == Destination::Check {
-        let source = input.source.to_string();
+        let source = source.to_string();
         crate::step_summary::check(&source, &outcome.problems, settings.strict);
     }
     let errors = outcome.errors();
@@ -92,10 +96,9 @@ fn clean(settings: &Settings) -> anyhow::Result<ExitCode> {
         Destination::Check => {
             let warnings = outcome.problems.len();
             note(match warnings {
-                0 => format!("{}: register-ready", input.source),
+                0 => format!("{source}: register-ready"),
                 n => format!(
-                    "{}: no errors, {n} warning{} (see above)",
-                    input.source,
+                    "{source}: no errors, {n} warning{} (see above)",
                     if n == 1 { "" } else { "s" }
                 ),
             });
@@ -105,13 +108,15 @@ fn clean(settings: &Settings) -> anyhow::Result<ExitCode> {
         Destination::File { path, force } => Some((path, *force)),
     };
     // The output is about the size of the input: one allocation, no regrowth.
-    let mut bytes = Vec::with_capacity(input.bytes.len() + 1);
+    let mut bytes = Vec::with_capacity(len + 1);
     if settings.compact {
         serde_json::to_writer(&mut bytes, &output)?;
     } else {
         serde_json::to_writer_pretty(&mut bytes, &output)?;
     }
     bytes.push(b'\n');
+    // Only the bytes are written: the tree goes before the write.
+    drop(output);
     if let Some(signal) = job.signal_came() {
         return Err(stopped(signal, "nothing written"));
     }
@@ -134,7 +139,7 @@ fn compare(settings: Settings) -> anyhow::Result<ExitCode> {
     };
     let new_input = read(settings.input.as_deref())?;
     let old_input = read(Some(&how.old))?;
-    let (new_json, old_json) = (new_input.json()?, old_input.json()?);
+    let (new_json, old_json) = (new_input.value, old_input.value);
     let job = Job::start()?;
     let old = job.process(
         old_json,
@@ -204,8 +209,8 @@ fn compare(settings: Settings) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn read(file: Option<&std::path::Path>) -> anyhow::Result<cli_support::input::Input> {
-    cli_support::input::read_input_limited(
+fn read(file: Option<&std::path::Path>) -> anyhow::Result<cli_support::input::JsonInput> {
+    cli_support::input::read_json_input(
         file,
         "describe-task-definition JSON",
         "aws ecs describe-task-definition --task-definition web --include TAGS | taskdef-clean",
@@ -250,11 +255,14 @@ impl Job {
     /// The pipeline on one input. The filter runs in its worker until it is done or a
     /// signal comes (then the worker is killed: dropping the run kills it).
     fn process(&self, json: Value, opts: Options<'_>) -> Outcome {
-        let run_filter = |filter: &Filter, input: &Value| -> Result<Vec<Value>, RunError> {
+        let run_filter = |filter: &Filter, input: Value| -> Result<Vec<Value>, RunError> {
+            // The filter's input as jaq's value only: the task definition is not held while
+            // the filter runs, nor next to its output.
+            let val = jq::into_jaq(input);
             self.rt.block_on(async {
                 tokio::select! {
-                    outputs = filter.run_async(jq::from_json(input)) => {
-                        outputs?.iter().map(jq::to_json).collect()
+                    outputs = filter.run_async(val) => {
+                        outputs?.into_iter().map(|v| jq::to_json(&v)).collect()
                     }
                     signal = self.signals.first() => Err(RunError {
                         message: format!("stopped by {signal}"),

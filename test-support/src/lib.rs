@@ -4,6 +4,7 @@
 //!   started on a free 127.0.0.1 port, with reset, the ECS task state manager, the AWS CLI.
 //! - [`docs`]: the README section carries the exit-code table of `--help`.
 //! - [`process`]: a tool running in the background, watched with deadlines, killed on drop.
+//! - [`memory`]: a tool run to its end with its peak resident set (`wait4`).
 //! - [`faults`]: a proxy between a tool and its API that injects faults (throttling, 5xx,
 //!   resets, latency, hangs) for a seeded share of the requests, and counts them.
 //! - [`http`]: local HTTP(S) servers whose answers the test decides.
@@ -21,6 +22,7 @@ pub mod docs;
 pub mod faults;
 pub mod http;
 pub mod invocations;
+pub mod memory;
 pub mod moto;
 pub mod port;
 pub mod process;

@@ -152,3 +152,15 @@ fn big_numbers_keep_their_digits_through_jaq_json() {
     let f = compile(".", &[]).unwrap();
     assert_eq!(f.run(v).unwrap()[0].to_string(), "12345678901234567890123");
 }
+
+#[test]
+fn into_jaq_gives_what_from_json_gives() {
+    let input: serde_json::Value = serde_json::from_str(
+        r#"{"a": [1, 1.50, -0, 1E+2, 123456789012345678901234567890, null, true],
+            "b": {"c": "x\u0000y", "d": [], "e": {}}, "": "empty key"}"#,
+    )
+    .unwrap();
+    let owned = into_jaq(input.clone());
+    assert_eq!(owned.to_string(), from_json(&input).to_string());
+    assert_eq!(to_json(&owned).unwrap(), input);
+}

@@ -120,7 +120,12 @@ fn request(kind: &str, filter: &Filter, input: Option<&Val>) -> Vec<u8> {
         put(&mut out, &val_text(value));
     }
     if let Some(input) = input {
-        put(&mut out, &val_text(input));
+        // Written in place (a large input's text is not built, then copied).
+        let at = out.len();
+        out.extend_from_slice(&[0; 8]);
+        let _ = jaq_json::write::write(&mut out, &jaq_json::write::Pp::default(), 0, input);
+        let len = u64::try_from(out.len() - at - 8).unwrap_or(u64::MAX);
+        out[at..at + 8].copy_from_slice(&len.to_le_bytes());
     }
     out
 }
@@ -420,18 +425,21 @@ fn outputs(answer: Result<Answer, String>) -> Result<Vec<Val>, RunError> {
 }
 
 /// Run in a worker and wait.
-pub(super) fn run(filter: &Filter, input: &Val) -> Result<Vec<Val>, RunError> {
-    outputs(interpret(
-        exchange(&request("run", filter, Some(input))),
-        false,
-    ))
+pub(super) fn run(filter: &Filter, input: Val) -> Result<Vec<Val>, RunError> {
+    let request = request("run", filter, Some(&input));
+    // Only its text goes to the worker: not held while the filter runs.
+    drop(input);
+    outputs(interpret(exchange(&request), false))
 }
 
 /// Run in a worker; dropping the future kills it (a deadline, a signal).
 #[cfg(feature = "tokio")]
-pub(super) async fn run_async(filter: &Filter, input: &Val) -> Result<Vec<Val>, RunError> {
+pub(super) async fn run_async(filter: &Filter, input: Val) -> Result<Vec<Val>, RunError> {
     use tokio::io::AsyncWriteExt as _;
-    let request = request("run", filter, Some(input));
+    let request = request("run", filter, Some(&input));
+    // Neither the input nor its text is held while the filter runs (a large input would be
+    // in memory three times: here, on the wire, in the worker).
+    drop(input);
     let result = async {
         let exe = EXE
             .get()
@@ -442,6 +450,7 @@ pub(super) async fn run_async(filter: &Filter, input: &Val) -> Result<Vec<Val>, 
         if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(&request).await;
         }
+        drop(request);
         child.wait_with_output().await
     }
     .await;

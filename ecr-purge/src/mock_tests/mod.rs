@@ -11,6 +11,7 @@
 mod failures;
 mod listing;
 mod references;
+mod scale;
 mod signals;
 mod teardown;
 mod throttling;

@@ -7,6 +7,7 @@ mod docs;
 mod faults;
 mod fixture;
 mod github;
+mod input_limits;
 mod rerun;
 mod rollback;
 mod rollback_command;

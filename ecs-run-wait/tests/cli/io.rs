@@ -126,3 +126,32 @@ fn overrides_files_are_read_with_a_limit() {
         )
     );
 }
+
+#[test]
+fn overrides_nested_100000_levels_deep_are_refused_naming_the_limit() {
+    let deep = |depth: usize| format!("{{\"x\":\n{}{}}}", "[".repeat(depth), "]".repeat(depth));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("o.json");
+    std::fs::write(&file, deep(100_000)).unwrap();
+    let base = ["--cluster", "c", "--task-definition", "t"];
+    // From a file and inline (one argument holds at most 128 KiB: 60,000 levels): the same
+    // message, before anything runs.
+    for (arg, source) in [
+        (format!("@{}", file.display()), file.display().to_string()),
+        (deep(60_000), "--overrides".to_owned()),
+    ] {
+        let assert = cmd()
+            .args(base)
+            .args(["--overrides", &arg])
+            .assert()
+            .code(2)
+            .stdout("");
+        assert_eq!(
+            String::from_utf8_lossy(&assert.get_output().stderr),
+            format!(
+                "ecs-run-wait: error: {source}: not valid JSON at line 2, column 100: arrays and \
+                 objects nested more than 100 levels deep (the limit is 100)\n"
+            )
+        );
+    }
+}

@@ -7,6 +7,7 @@ mod faults;
 mod fixture;
 mod io;
 mod lifecycle;
+mod log_volume;
 mod logs;
 mod network;
 mod results;

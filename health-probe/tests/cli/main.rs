@@ -7,6 +7,7 @@ mod docs;
 mod expectations;
 mod faults;
 mod io_limits;
+mod limits;
 mod output;
 mod probing;
 mod redirects;

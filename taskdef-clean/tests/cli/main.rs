@@ -20,6 +20,7 @@ mod refused;
 mod register_ready;
 mod roundtrip;
 mod signals;
+mod size;
 mod step_summary;
 mod usage;
 

@@ -45,3 +45,39 @@ fn a_filter_that_recurses_without_end_is_an_error_not_an_abort() {
          deep as the data or the filter is nested\n"
     );
 }
+
+#[test]
+fn a_filter_result_nested_deeper_than_the_limit_is_an_error() {
+    let input = r#"{"password": {"sensitive": true, "value": "hunter2-s3cret"}}"#;
+    // 101 levels just past the limit, 100,000 far past it: the same error, never an abort;
+    // 100 levels is a value (written as JSON).
+    for depth in [101, 100_000] {
+        let selection = format!("PW=.password | reduce range({depth}) as $i (.; [.])");
+        let out = tool()
+            .args(["--format", "json", &selection])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        assert!(out.stdout.is_empty());
+        let err = stderr_of(&out);
+        assert_eq!(
+            err,
+            format!(
+                "tf-secrets: error: `{selection}`: the filter failed: the filter yielded a value \
+                 nested more than 100 levels deep (the limit is 100)\n"
+            )
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+    let out = tool()
+        .args([
+            "--format",
+            "json",
+            "PW=.password | reduce range(99) as $i (.; [.]) | tojson",
+        ])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
