@@ -19,6 +19,7 @@
 //!   cannot be recognised by searching, so a tool must not print such a message at all (see
 //!   `cli_support::jq::RunError::kind`).
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
@@ -34,8 +35,11 @@ pub const MIN_INSIDE_WORDS: usize = 4;
 
 #[derive(Debug, Default, Clone)]
 pub struct Redactor {
-    /// Every form of every value, without repeats.
+    /// Every form of every value, without repeats, in the order added.
     forms: Vec<String>,
+    /// The same forms, to find a repeat in constant time (a state with a hundred thousand
+    /// sensitive values has as many forms again).
+    seen: HashSet<String>,
     /// Built on first use after the last `add`.
     matcher: OnceLock<Option<AhoCorasick>>,
 }
@@ -69,7 +73,7 @@ impl Redactor {
         for form in forms {
             let searchable = !form.trim().is_empty()
                 && (is_long(&form) || form.chars().any(char::is_alphanumeric));
-            if searchable && !self.forms.contains(&form) {
+            if searchable && self.seen.insert(form.clone()) {
                 self.forms.push(form);
                 self.matcher = OnceLock::new();
             }
