@@ -1,24 +1,8 @@
 //! ecr-purge: empty or prune ECR repositories, image-index aware, so teardown works.
 
-mod cli;
-mod confirm;
-mod console;
-mod ecr;
-mod exit;
-mod image;
-#[cfg(test)]
-mod mock_tests;
-mod plan;
-mod purge;
-mod repo;
-mod report;
-mod run;
-mod selection;
-mod settings;
-mod step_summary;
-mod summary;
-
 use std::process::ExitCode;
+
+use ecr_purge::{cli, exit, run, settings};
 
 fn main() -> ExitCode {
     cli_support::report::set_tool("ecr-purge");

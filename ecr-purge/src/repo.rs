@@ -211,7 +211,7 @@ fn parse_arn(arg: &str, rest: &str) -> Result<Target, String> {
     if service == "ecr-public" {
         return Err(public_not_supported(arg));
     }
-    if service != "ecr" || region.is_empty() {
+    if service != "ecr" || !is_region(region) {
         return Err(bad());
     }
     let name = resource.strip_prefix("repository/").ok_or_else(bad)?;
@@ -222,6 +222,15 @@ fn parse_arn(arg: &str, rest: &str) -> Result<Target, String> {
         registry_id: Some(account.to_owned()),
         region: Some(region.to_owned()),
     })
+}
+
+/// A region as the SDK accepts one: lowercase letters, digits and hyphens (anything else it
+/// refuses only when it builds the first request, with a message about endpoint parameters).
+fn is_region(region: &str) -> bool {
+    !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn public_not_supported(arg: &str) -> String {
@@ -249,7 +258,7 @@ fn parse_uri(arg: &str, host: &str, path: &str) -> Result<Target, String> {
         }
         _ => return Err(bad()),
     };
-    if region.is_empty() {
+    if !is_region(region) {
         return Err(bad());
     }
     validate_registry_id(account).map_err(|e| format!("{arg:?}: {e}"))?;
@@ -367,6 +376,24 @@ mod tests {
             .unwrap();
         assert_eq!(t.region.as_deref(), Some("cn-north-1"));
         assert_eq!(parse_target("web").unwrap().registry_id, None);
+    }
+
+    /// Found by the fuzz target `ecr_target`: any text between the dots of a URI (NUL bytes,
+    /// `@`, `#`) was taken as the region, which the SDK refused only at the first call.
+    #[test]
+    fn fuzz_found_a_region_is_a_word() {
+        for arg in [
+            "314526789012.dkr-ecr.us-ea\0st-2.on.aws/team/app",
+            "123456789012.dkr.ecr.x@127#.amazonaws.com/team/app",
+            "123456789012.dkr.ecr.US-EAST-2.amazonaws.com/team/app",
+            "arn:aws:ecr:x@127.0.0.1#:123456789012:repository/team/app",
+        ] {
+            let err = parse_target(arg).unwrap_err();
+            assert!(err.contains("is not an ECR repository"), "{arg:?}: {err}");
+            assert!(!err.contains('\0'), "{err:?}");
+        }
+        let t = parse_target("123456789012.dkr.ecr.eu-central-1.amazonaws.com/team/app").unwrap();
+        assert_eq!(t.region.as_deref(), Some("eu-central-1"));
     }
 
     #[test]

@@ -1,28 +1,9 @@
 //! ecs-deploy: deploy a task definition to ECS services, follow each rollout to a true
 //! verdict, explain failures, roll back to what ran.
 
-mod arn;
-mod before;
-mod cli;
-mod ecs;
-mod exit;
-mod explain;
-mod follow;
-mod gha;
-mod log;
-#[cfg(test)]
-mod mock_tests;
-mod prepare;
-mod rollback;
-mod rollback_target;
-mod run;
-mod settings;
-mod summary;
-mod until;
-mod verdict;
-mod verify;
-
 use std::process::ExitCode;
+
+use ecs_deploy::{cli, exit, run, settings};
 
 fn main() -> ExitCode {
     cli_support::report::set_tool("ecs-deploy");

@@ -1,31 +1,6 @@
 //! ecs-run-wait: run a one-off ECS task, follow its CloudWatch logs, exit with its exit code.
 
-mod arn;
-mod cli;
-mod describe;
-mod exit;
-mod launch;
-mod log_clients;
-mod logs;
-mod lookup;
-#[cfg(test)]
-mod mocks;
-mod notfound;
-mod outcome;
-mod overrides;
-mod plan;
-mod retry;
-mod run;
-mod session;
-mod settings;
-mod signals;
-mod start;
-mod status;
-mod step_summary;
-mod stop;
-mod summary;
-mod taskdef;
-mod wait;
+use ecs_run_wait::{cli, exit, run, settings};
 
 fn main() -> std::process::ExitCode {
     cli_support::report::set_tool("ecs-run-wait");

@@ -61,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     let mut problems = Vec::new();
     match clean_input(input, &drop, strict, &mut problems) {
         Ok(mut cleaned) => {
-            let _ = clean_again(&mut cleaned.taskdef, &mut problems);
+            let _ = clean_again(&mut cleaned.taskdef, Vec::new(), &mut problems);
             assert!(!has_null(&Value::Object(cleaned.taskdef)));
         }
         Err(problem) => assert!(problem.is_error()),

@@ -1,24 +1,8 @@
 //! health-probe: probe HTTP(S) endpoints and TCP ports until healthy or a deadline.
 
-mod cli;
-mod engine;
-mod exit;
-mod expect;
-mod files;
-mod latency;
-mod matcher;
-mod pacing;
-mod probe;
-mod redact;
-mod report;
-mod request;
-mod run;
-mod settings;
-mod step_summary;
-mod summary;
-mod tls;
-
 use std::process::ExitCode;
+
+use health_probe::{cli, exit, run, settings};
 
 fn main() -> ExitCode {
     cli_support::report::set_tool("health-probe");

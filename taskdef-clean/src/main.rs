@@ -1,20 +1,10 @@
 //! taskdef-clean: describe-task-definition JSON in, register-ready JSON out.
 
-mod check;
-mod cli;
-mod diff;
-mod edit;
-mod exit;
-mod pipeline;
-mod problem;
-mod run;
-mod settings;
-mod step_summary;
-mod task_size;
-
 use std::process::ExitCode;
 
 use cli_support::report;
+
+use taskdef_clean::{cli, run, settings};
 
 fn main() -> ExitCode {
     report::set_tool("taskdef-clean");

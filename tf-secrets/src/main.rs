@@ -1,21 +1,9 @@
 //! tf-secrets: Terraform outputs to GitHub Actions secrets and variables, exactly and
 //! without leaks.
 
-mod cli;
-mod dest;
-mod exit;
-mod format;
-mod gh;
-mod github;
-mod notes;
-mod outputs;
-mod run;
-mod select;
-mod settings;
-mod step_summary;
-mod write;
-
 use std::process::ExitCode;
+
+use tf_secrets::{cli, exit, run, settings};
 
 fn main() -> ExitCode {
     cli_support::report::set_tool("tf-secrets");
