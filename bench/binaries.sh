@@ -110,7 +110,7 @@ version)
   for t in "${tools[@]}"; do
     [ -x "$dir/$t" ] || continue
     cmds=("$dir/$t --version")
-    [ -z "$dir2" ] || cmds+=("$dir2/$t --version")
+    [ -z "$dir2" ] || [ ! -x "$dir2/$t" ] || cmds+=("$dir2/$t --version")
     cmds+=("jq --version")
     hyperfine -N --warmup 5 --runs 200 --export-json "$out-$t.json" \
       --export-markdown "$out-$t.md" "${cmds[@]}" >/dev/null
