@@ -46,7 +46,7 @@ fi
 profile_line() {
   echo "profile: ${PROFILE:-Cargo.toml} $(env | grep '^CARGO_PROFILE_RELEASE_' | sort | tr '\n' ' ')"
 }
-mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB (%.1f MB)", b / 1048576, b / 1e6 }'; }
+mib() { awk -v b="$1" 'BEGIN { printf "%d bytes, %.2f MiB (%.1f MB)", b, b / 1048576, b / 1e6 }'; }
 
 mode=${1:-}
 shift || true
