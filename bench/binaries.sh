@@ -12,6 +12,13 @@
 #                                         # target's `release/` or an install's `bin/`), side
 #                                         # by side with DIR2's (hyperfine, one run per tool),
 #                                         # and `aws --version` and `jq --version`
+#   bench/binaries.sh work DIR DIR2       # the main work of health-probe and tf-secrets with
+#                                         # DIR's binaries against DIR2's, in the same run
+#                                         # (to compare two profiles, e.g. opt-levels): 200
+#                                         # failed HTTP attempts; a body regex over 1 MiB;
+#                                         # a 200-output state to $GITHUB_ENV; 100 secrets
+#                                         # sealed and PUT to a local stand-in API; a 10 MB
+#                                         # state (wall and CPU medians, hyperfine)
 #
 # PROFILE=before runs `workspace` and `install` with the release profile this workspace had
 # before issue 12 (lto = "thin", codegen-units = 4, panic = unwind, opt-level = 3) through
@@ -39,7 +46,7 @@ fi
 profile_line() {
   echo "profile: ${PROFILE:-Cargo.toml} $(env | grep '^CARGO_PROFILE_RELEASE_' | sort | tr '\n' ' ')"
 }
-mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB (%.1f MB)", b / 1048576, b / 1e6 }'; }
+mib() { awk -v b="$1" 'BEGIN { printf "%d bytes, %.2f MiB (%.1f MB)", b, b / 1048576, b / 1e6 }'; }
 
 mode=${1:-}
 shift || true
@@ -103,7 +110,7 @@ version)
   for t in "${tools[@]}"; do
     [ -x "$dir/$t" ] || continue
     cmds=("$dir/$t --version")
-    [ -z "$dir2" ] || cmds+=("$dir2/$t --version")
+    [ -z "$dir2" ] || [ ! -x "$dir2/$t" ] || cmds+=("$dir2/$t --version")
     cmds+=("jq --version")
     hyperfine -N --warmup 5 --runs 200 --export-json "$out-$t.json" \
       --export-markdown "$out-$t.md" "${cmds[@]}" >/dev/null
@@ -123,8 +130,87 @@ for path in sys.argv[1:]:
         for r in results))
 PY
   ;;
+work)
+  dir=${1:?usage: bench/binaries.sh work DIR DIR2}
+  dir2=${2:?usage: bench/binaries.sh work DIR DIR2}
+  command -v hyperfine >/dev/null || { echo "bench: hyperfine is not installed" >&2; exit 1; }
+  out=$results/binaries-work-$stamp
+  work=$(mktemp -d)
+  server_pid=
+  cleanup() {
+    [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true
+    rm -rf "$work"
+  }
+  trap cleanup EXIT
+  # One local server: /down 503 with a short body, /big 200 with 1 MiB of words, GET of a
+  # repository key and PUT of a secret like GitHub's API (what tf-secrets --to-github calls).
+  cat >"$work/server.py" <<'PY'
+import base64, json, os, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+KEY = base64.b64encode(os.urandom(32)).decode()
+BIG = (b"lorem ipsum dolor sit amet " * 40000)[: 1 << 20]
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def reply(self, status, body=b""):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        if self.path == "/down": self.reply(503, b"down")
+        elif self.path == "/big": self.reply(200, BIG)
+        else: self.reply(200, json.dumps({"key_id": "k", "key": KEY}).encode())
+    def do_PUT(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.reply(204)
+s = ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+  python3 "$work/server.py" "$work/port" &
+  server_pid=$!
+  for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+  url="http://127.0.0.1:$(cat "$work/port")"
+  python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+def state(n, size):
+    return {f"out_{i:04d}": {"sensitive": i % 10 == 9, "type": "string",
+                             "value": f"value-{i}-" + "x" * size} for i in range(n)}
+json.dump(state(200, 30), open(f"{work}/state.json", "w"), indent=2)
+json.dump(state(2500, 4000), open(f"{work}/big.json", "w"), indent=2)
+PY
+  hundred=()
+  for i in $(seq 0 99); do hundred+=("$(printf 'S_%04d=out_%04d' "$i" "$i")"); done
+  export GH_TOKEN=bench-token GITHUB_API_URL=$url
+  cases=(
+    "health-probe|attempts|-q -i 1us -t 60s --max-attempts 200 $url/down"
+    "health-probe|regex|-q --max-attempts 1 --expect-body-regex 'ipsum\\s+\\w+\\s+END' $url/big"
+    "tf-secrets|github-env|-f $work/state.json --all --format github-env"
+    "tf-secrets|seal-100|-f $work/state.json --to-github o/r ${hundred[*]}"
+    "tf-secrets|10mb|-f $work/big.json --all --format names"
+  )
+  for c in "${cases[@]}"; do
+    IFS='|' read -r t name args <<<"$c"
+    [ -x "$dir/$t" ] && [ -x "$dir2/$t" ] || continue
+    hyperfine -N --warmup 2 --runs "${RUNS:-20}" --ignore-failure --output null \
+      --export-json "$out-$t-$name.json" \
+      -n "$dir/$t $name" "$dir/$t $args" -n "$dir2/$t $name" "$dir2/$t $args" >/dev/null
+  done
+  echo "medians: wall ms, user+sys CPU ms (means), DIR / DIR2" | tee "$out.txt"
+  python3 - "$out"-*.json <<'PY' | tee -a "$out.txt"
+import json, statistics, sys
+for path in sys.argv[1:]:
+    a, b = json.load(open(path))["results"]
+    cpu = lambda r: (r["user"] + r["system"]) * 1000
+    print(f"  {a['command']}: {a['median'] * 1000:.1f} / {cpu(a):.1f} ms vs "
+          f"{b['median'] * 1000:.1f} / {cpu(b):.1f} ms: wall {a['median'] / b['median']:.2f}x, "
+          f"CPU {cpu(a) / cpu(b):.2f}x")
+PY
+  ;;
 *)
-  sed -n '2,25p' "$0" >&2
+  sed -n '2,32p' "$0" >&2
   exit 2
   ;;
 esac
