@@ -29,6 +29,9 @@ fn references(doc: &str) -> Vec<Reference> {
     for (n, line) in doc.lines().enumerate().skip(start) {
         // The odd pieces between backticks are code spans.
         for span in line.split('`').skip(1).step_by(2) {
+            if is_placeholder(span) {
+                continue;
+            }
             if let Some(test) = span.strip_prefix("::").filter(|t| is_identifier(t)) {
                 let file = current.clone().unwrap_or_else(|| {
                     panic!(
@@ -67,6 +70,14 @@ fn references(doc: &str) -> Vec<Reference> {
         }
     }
     found
+}
+
+/// A path with a placeholder in capitals (`TOOL/src/lib.rs`): a pattern, not a file.
+fn is_placeholder(span: &str) -> bool {
+    span.split('/')
+        .next()
+        .is_some_and(|first| !first.is_empty() && first.chars().all(|c| c.is_ascii_uppercase()))
+        && span.contains('/')
 }
 
 /// A Rust identifier (not a workflow command such as `::add-mask::`).
@@ -118,7 +129,7 @@ fn the_extraction_reads_the_notation() {
     let doc = "prove it: `path::test_name` (a bare `::name`)\n\
                ## tool\n\
                | a | `t/tests/cli/x.rs::one`, `::two` |\n\
-               | b | `::three`; see `t/src/y.rs` and `cli_support::output`, `::add-mask::` |\n";
+               | b | `::three`; see `t/src/y.rs` and `cli_support::output`, `::add-mask::`, `TOOL/src/lib.rs` |\n";
     let refs: Vec<_> = references(doc)
         .into_iter()
         .map(|r| (r.line, r.file, r.test))
