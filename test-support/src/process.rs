@@ -12,6 +12,33 @@ use std::time::{Duration, Instant};
 /// How long the waits below give the tool (generous: the machine may be loaded).
 pub const PATIENCE: Duration = Duration::from_mins(1);
 
+/// The signals a tool handles, with the exit code it then documents (the shell's 128 + N).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sig {
+    Int,
+    Term,
+}
+
+impl Sig {
+    pub fn number(self) -> i32 {
+        match self {
+            Sig::Int => libc::SIGINT,
+            Sig::Term => libc::SIGTERM,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sig::Int => "SIGINT",
+            Sig::Term => "SIGTERM",
+        }
+    }
+
+    pub fn code(self) -> i32 {
+        128 + self.number()
+    }
+}
+
 /// A child process with its stderr (and, on request, stdout) read in the background.
 pub struct Running {
     child: Child,
@@ -62,6 +89,16 @@ impl Running {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Send `sig` to the process (a real signal; the child is not reaped before
+    /// [`Running::wait`], so its PID cannot have been reused).
+    pub fn signal(&self, sig: Sig) {
+        let pid = libc::pid_t::try_from(self.pid()).expect("a PID fits pid_t");
+        // SAFETY: kill(2) takes plain integers and touches no memory of this process.
+        #[allow(unsafe_code)]
+        let rc = unsafe { libc::kill(pid, sig.number()) };
+        assert_eq!(rc, 0, "kill({pid}, {}) failed", sig.name());
     }
 
     /// Read stdout in the background; [`Running::wait`] returns it.

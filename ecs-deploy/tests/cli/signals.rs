@@ -7,48 +7,13 @@
 //! stderr says once, the service as the emulator has it, a complete `--summary`.
 
 use std::path::{Path, PathBuf};
+use test_support::process::Sig;
 
 use serde_json::Value;
 use test_support::faults::{Fault, FaultProxy, Faults};
 use test_support::process::Running;
 
 use crate::fixture::{Breaker, Env, read_json, setup, taskdef};
-
-#[derive(Debug, Clone, Copy)]
-enum Sig {
-    Int,
-    Term,
-}
-
-impl Sig {
-    fn number(self) -> i32 {
-        match self {
-            Sig::Int => libc::SIGINT,
-            Sig::Term => libc::SIGTERM,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Sig::Int => "SIGINT",
-            Sig::Term => "SIGTERM",
-        }
-    }
-    fn code(self) -> i32 {
-        match self {
-            Sig::Int => 130,
-            Sig::Term => 143,
-        }
-    }
-}
-
-/// Send a real signal to the real process.
-fn kill(running: &Running, sig: Sig) {
-    let pid = libc::pid_t::try_from(running.pid()).unwrap();
-    // SAFETY: kill(2) takes plain integers and touches no memory of this process.
-    #[allow(unsafe_code)]
-    let rc = unsafe { libc::kill(pid, sig.number()) };
-    assert_eq!(rc, 0, "kill failed");
-}
 
 /// Service `web` on revision 1 (image `:1`), a deploy of `image` to it through `proxy`.
 struct Deploy {
@@ -108,7 +73,7 @@ impl Deploy {
             running,
             ..
         } = self;
-        kill(&running, sig);
+        running.signal(sig);
         let out = running.wait();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(sig.code()), "{stderr}");
@@ -300,7 +265,7 @@ fn while_rolling_back(sig: Sig) {
     running.wait_until("updating the service back", |_| {
         proxy.injected().by_operation.get("UpdateService").copied()
     });
-    kill(&running, sig);
+    running.signal(sig);
     let out = running.wait();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(sig.code()), "{stderr}");
@@ -339,12 +304,12 @@ fn second_signal_while_rolling_back(first: Sig, second: Sig) {
     d.running.wait_for_stderr("deployment IN_PROGRESS");
     d.proxy
         .set(Faults::always(Fault::Hang).only(&["StopServiceDeployment"]));
-    kill(&d.running, first);
+    d.running.signal(first);
     d.wait_for("StopServiceDeployment");
     let Deploy {
         summary, running, ..
     } = d;
-    kill(&running, second);
+    running.signal(second);
     let out = running.wait();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(first.code()), "{stderr}");

@@ -10,6 +10,7 @@
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::Path;
 use std::time::{Duration, Instant};
+use test_support::process::Sig;
 
 use serde_json::{Value, json};
 use test_support::faults::{Fault, FaultProxy, Faults};
@@ -18,42 +19,6 @@ use crate::fixture::{
     CLUSTER, Env, Finished, Running, RunningExt as _, hold_running, read_json, replace, setup,
     stop_now,
 };
-
-#[derive(Debug, Clone, Copy)]
-enum Sig {
-    Int,
-    Term,
-}
-
-impl Sig {
-    fn number(self) -> i32 {
-        match self {
-            Sig::Int => libc::SIGINT,
-            Sig::Term => libc::SIGTERM,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Sig::Int => "SIGINT",
-            Sig::Term => "SIGTERM",
-        }
-    }
-    fn code(self) -> i32 {
-        match self {
-            Sig::Int => 130,
-            Sig::Term => 143,
-        }
-    }
-}
-
-/// Send a real signal to the real process.
-fn kill(running: &Running, sig: Sig) {
-    let pid = libc::pid_t::try_from(running.pid()).unwrap();
-    // SAFETY: kill(2) takes plain integers and touches no memory of this process.
-    #[allow(unsafe_code)]
-    let rc = unsafe { libc::kill(pid, sig.number()) };
-    assert_eq!(rc, 0, "kill failed");
-}
 
 /// The tool through a proxy holding `operation` with `fault`, with `--summary` in `dir`;
 /// returned once the proxy has received that request.
@@ -123,7 +88,7 @@ fn before_the_first_call(sig: Sig) {
     let summary = dir.path().join("s.json");
     let (running, _proxy) = held_at(&env, "DescribeTaskDefinition", Fault::Hang, &[], &summary);
     let begin = Instant::now();
-    kill(&running, sig);
+    running.signal(sig);
     let done = running.finish();
     // at once: not after the SDK's 30 s attempt timeout
     assert!(
@@ -174,7 +139,7 @@ fn while_starting(sig: Sig, leave_running: bool) {
         extra,
         &summary,
     );
-    kill(&running, sig);
+    running.signal(sig);
     let done = running.finish();
     let task = the_task(&env);
     let arn = task["taskArn"].as_str().unwrap();
@@ -243,7 +208,7 @@ fn while_waiting_leave_running(sig: Sig) {
         .as_str()
         .unwrap()
         .to_owned();
-    kill(&running, sig);
+    running.signal(sig);
     let done = running.finish();
     assert_interrupted(
         &done,
@@ -293,7 +258,7 @@ fn while_draining(sig: Sig) {
     let id = arn.rsplit('/').next().unwrap();
     running.wait_for_stderr(&format!("task {id} is STOPPED"));
     let begin = Instant::now();
-    kill(&running, sig);
+    running.signal(sig);
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     let done = running.finish();
@@ -341,9 +306,9 @@ fn second_signal_while_starting(second: Sig) {
         &summary,
     );
     let begin = Instant::now();
-    kill(&running, Sig::Term);
+    running.signal(Sig::Term);
     running.wait_for_stderr("SIGTERM: waiting for RunTask's answer");
-    kill(&running, second);
+    running.signal(second);
     let done = running.finish();
     assert!(
         begin.elapsed() < Duration::from_secs(20),
@@ -419,7 +384,7 @@ fn a_summary_to_a_fifo_gets_each_version_up_to_the_signal() {
     let first = running.wait_until("writing the first summary", |_| rx.try_recv().ok());
     let first: Value = serde_json::from_slice(&first).expect("a whole document");
     assert_eq!(first["outcome"], "running", "{first}");
-    kill(&running, Sig::Int);
+    running.signal(Sig::Int);
     let done = running.finish();
     assert_eq!(done.status.code(), Some(130), "{}", done.stderr);
     reader.join().unwrap();

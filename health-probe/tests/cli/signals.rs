@@ -7,46 +7,11 @@
 
 use std::process::Output;
 use std::time::{Duration, Instant};
+use test_support::process::Sig;
 
 use test_support::http::{Reply, Server};
 
 use crate::{Running, probe_process, report, stderr};
-
-#[derive(Debug, Clone, Copy)]
-enum Sig {
-    Int,
-    Term,
-}
-
-impl Sig {
-    fn number(self) -> i32 {
-        match self {
-            Sig::Int => libc::SIGINT,
-            Sig::Term => libc::SIGTERM,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Sig::Int => "SIGINT",
-            Sig::Term => "SIGTERM",
-        }
-    }
-    fn code(self) -> i32 {
-        match self {
-            Sig::Int => 130,
-            Sig::Term => 143,
-        }
-    }
-}
-
-/// Send a real signal to the real process (not reaped yet, so it cannot fail).
-fn kill(running: &Running, sig: Sig) {
-    let pid = libc::pid_t::try_from(running.pid()).unwrap();
-    // SAFETY: kill(2) takes plain integers and touches no memory of this process.
-    #[allow(unsafe_code)]
-    let rc = unsafe { libc::kill(pid, sig.number()) };
-    assert_eq!(rc, 0, "kill failed");
-}
 
 fn start(url: &str) -> Running {
     let mut cmd = probe_process();
@@ -96,7 +61,7 @@ fn between_attempts(sig: Sig) {
     // second attempt
     running.wait_for_stderr("#2 connection refused");
     let begin = Instant::now();
-    kill(&running, sig);
+    running.signal(sig);
     let out = running.wait();
     let r = assert_interrupted(&out, sig, begin);
     assert!(r["urls"][0]["attempts"].as_u64().unwrap() >= 2, "{r}");
@@ -119,7 +84,7 @@ fn during_an_attempt(sig: Sig) {
         (server.hits() >= 1).then_some(())
     });
     let begin = Instant::now();
-    kill(&running, sig);
+    running.signal(sig);
     let out = running.wait();
     let r = assert_interrupted(&out, sig, begin);
     let url = &r["urls"][0];
@@ -152,8 +117,8 @@ fn a_second_signal_changes_nothing() {
             (server.hits() >= 1).then_some(())
         });
         let begin = Instant::now();
-        kill(&running, first);
-        kill(&running, second);
+        running.signal(first);
+        running.signal(second);
         let out = running.wait();
         assert_interrupted(&out, first, begin);
     }
