@@ -64,9 +64,10 @@ fuzz_target!(|data: &[u8]| {
         let value = edit.value.as_str();
         let elsewhere = text.contains(value)
             || flags.lines().any(|l| {
+                // The spec's container and name (all of it but `=VALUE`) may hold the text.
                 l.strip_prefix("env=")
-                    .and_then(|spec| spec.split_once('='))
-                    .map_or(l, |(before, _)| before)
+                    .and_then(|spec| spec.strip_suffix(value))
+                    .map_or(l, |before| before)
                     .contains(value)
             });
         if value.chars().count() < 4 || elsewhere {
