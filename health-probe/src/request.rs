@@ -188,13 +188,17 @@ pub struct Resolve {
 
 impl Resolve {
     pub fn parse(text: &str) -> Result<Resolve, String> {
-        let mut parts = text.splitn(3, ':');
-        let (Some(host), Some(port), Some(addrs)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(format!(
-                "{text:?} is not HOST:PORT:ADDR (e.g. app.example.com:443:10.0.1.17)"
-            ));
+        let not_entry =
+            || format!("{text:?} is not HOST:PORT:ADDR (e.g. app.example.com:443:10.0.1.17)");
+        // An IPv6 host is in brackets ([::1]:443:ADDR): its colons are not separators.
+        let (host, rest) = match text.strip_prefix('[') {
+            Some(bracketed) => {
+                let (host, rest) = bracketed.split_once(']').ok_or_else(not_entry)?;
+                (host, rest.strip_prefix(':').ok_or_else(not_entry)?)
+            }
+            None => text.split_once(':').ok_or_else(not_entry)?,
         };
+        let (port, addrs) = rest.split_once(':').ok_or_else(not_entry)?;
         if host.is_empty() {
             return Err(format!("{text:?} has no host"));
         }
@@ -214,7 +218,7 @@ impl Resolve {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Resolve {
-            host: host.trim_matches(['[', ']']).to_ascii_lowercase(),
+            host: host.to_ascii_lowercase(),
             port,
             addrs,
         })
@@ -460,11 +464,22 @@ mod tests {
                 .unwrap_err()
                 .contains("not an IP")
         );
-        assert!(
-            Resolve::parse(":443:1.2.3.4")
-                .unwrap_err()
-                .contains("no host")
-        );
+        for empty in [":443:1.2.3.4", "[]:80:1.2.3.4"] {
+            assert!(
+                Resolve::parse(empty).unwrap_err().contains("no host"),
+                "{empty}"
+            );
+        }
+        let v6 = Resolve::parse("[::1]:8443:127.0.0.1").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", 8443));
+        for broken in ["[::1:443:1.2.3.4", "[::1]443:1.2.3.4", "[::1]:443"] {
+            assert!(
+                Resolve::parse(broken)
+                    .unwrap_err()
+                    .contains("HOST:PORT:ADDR"),
+                "{broken}"
+            );
+        }
     }
 
     #[test]
