@@ -113,12 +113,18 @@ pub fn read_limited(mut reader: impl Read, limit: Limit) -> io::Result<Vec<u8>> 
 /// Read the file at `path`, at most `limit.bytes` (see [`read_limited`]); a regular file
 /// larger than that is refused before it is read.
 pub fn read_file_limited(path: &Path, limit: Limit) -> io::Result<Vec<u8>> {
+    read_limited(open_file_limited(path, limit)?, limit)
+}
+
+/// Open a file for reading, refusing a regular file larger than `limit` before it is read
+/// (a FIFO or a device has no size: [`read_limited`] stops it at the limit).
+fn open_file_limited(path: &Path, limit: Limit) -> io::Result<std::fs::File> {
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if meta.is_file() && meta.len() > limit.bytes {
         return Err(io::Error::new(io::ErrorKind::FileTooLarge, TooLarge(limit)));
     }
-    read_limited(file, limit)
+    Ok(file)
 }
 
 impl InputArgs {
@@ -143,31 +149,12 @@ pub fn read_input_limited(
     example: &str,
     limit: Limit,
 ) -> anyhow::Result<Input> {
-    match file {
-        Some(path) if path != Path::new("-") => {
-            let bytes = read_file_limited(path, limit)
-                .with_context(|| format!("cannot read {what} from {}", path.display()))?;
-            Ok(Input {
-                source: Source::File(path.to_owned()),
-                bytes,
-            })
-        }
-        _ => {
-            let stdin = io::stdin().lock();
-            if stdin.is_terminal() {
-                return Err(usage(format!(
-                    "expected {what} on stdin, but stdin is a terminal; pipe it in \
-                     ({example}) or pass -f FILE"
-                )));
-            }
-            let bytes = read_limited(stdin, limit)
-                .with_context(|| format!("cannot read {what} from stdin"))?;
-            Ok(Input {
-                source: Source::Stdin,
-                bytes,
-            })
-        }
-    }
+    let (source, reader) = open_input(file, what, example, limit)?;
+    let bytes = read_limited(reader, limit).with_context(|| match &source {
+        Source::Stdin => format!("cannot read {what} from stdin"),
+        Source::File(path) => format!("cannot read {what} from {}", path.display()),
+    })?;
+    Ok(Input { source, bytes })
 }
 
 /// Open `-f FILE`, `-` or stdin for reading (stdin a terminal: a usage error with the hint;
@@ -180,16 +167,8 @@ fn open_input(
 ) -> anyhow::Result<(Source, Box<dyn Read>)> {
     match file {
         Some(path) if path != Path::new("-") => {
-            let open = || -> io::Result<std::fs::File> {
-                let file = std::fs::File::open(path)?;
-                let meta = file.metadata()?;
-                if meta.is_file() && meta.len() > limit.bytes {
-                    return Err(io::Error::new(io::ErrorKind::FileTooLarge, TooLarge(limit)));
-                }
-                Ok(file)
-            };
-            let file =
-                open().with_context(|| format!("cannot read {what} from {}", path.display()))?;
+            let file = open_file_limited(path, limit)
+                .with_context(|| format!("cannot read {what} from {}", path.display()))?;
             Ok((Source::File(path.to_owned()), Box::new(file)))
         }
         _ => {
