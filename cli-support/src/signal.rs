@@ -142,7 +142,10 @@ pub fn listen() -> std::io::Result<Signals> {
     let (trigger, signals) = Signals::manual();
     tokio::spawn(async move {
         loop {
+            // Biased: two signals seen in the same wake-up are recorded in one order (SIGINT,
+            // then SIGTERM), not at random.
             let s = tokio::select! {
+                biased;
                 Some(()) = int.recv() => Signal::Int,
                 Some(()) = term.recv() => Signal::Term,
                 else => break,

@@ -291,6 +291,10 @@ async fn drain(f: &mut Follower, out: &mut dyn Write, task: &Task, grace: Durati
         if f.finished() || (caught_up && now >= until) || now >= give_up {
             return;
         }
+        if !caught_up && f.lines() > before {
+            // Pages are waiting (a poll reads at most 50 a stream): no pause before the next.
+            continue;
+        }
         let pause = until
             .saturating_duration_since(now)
             .clamp(Duration::from_millis(200), Duration::from_secs(1));
