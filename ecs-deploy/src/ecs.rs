@@ -1,7 +1,8 @@
 //! The ECS calls ecs-deploy makes, each returning plain answers; errors are `AwsError`s naming
 //! the operation. Retries, one layer per call: the SDK's (standard mode) for the calls made
-//! once (DescribeServices before the update, DescribeTaskDefinition, RegisterTaskDefinition,
-//! UpdateService, StopServiceDeployment); the follow loop's own for the calls it makes every
+//! once (DescribeServices before the update, DescribeTaskDefinition, UpdateService,
+//! StopServiceDeployment); `prepare::register`'s own for RegisterTaskDefinition (it looks for
+//! the revision a lost answer registered before trying again); the follow loop's own for the calls it makes every
 //! `--poll` (`polled`: the SDK's retries off), so that a throttled or failed poll is simply
 //! made again at the next one, until `--timeout`.
 
@@ -73,6 +74,41 @@ pub async fn describe_services(
         }
     }
     Ok(ordered)
+}
+
+/// `ecs` with the SDK's retries off, for a call that is retried by its caller
+/// (RegisterTaskDefinition, `prepare::register`).
+pub fn without_retries(ecs: &Client) -> Client {
+    Client::from_conf(
+        ecs.config()
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
+            .build(),
+    )
+}
+
+/// The ACTIVE revisions of `family`, newest first, as ListTaskDefinitions gives them on its
+/// first page (newest first: the last 100).
+pub async fn newest_revisions(ecs: &Client, family: &str) -> anyhow::Result<Vec<(u32, String)>> {
+    let out = ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .sort(aws_sdk_ecs::types::SortOrder::Desc)
+        .send()
+        .await
+        .aws("ListTaskDefinitions")?;
+    let mut revisions: Vec<(u32, String)> = out
+        .task_definition_arns()
+        .iter()
+        .filter_map(|arn| {
+            let (name, revision) = arn.rsplit_once('/')?.1.rsplit_once(':')?;
+            (name == family).then(|| Some((revision.parse().ok()?, arn.clone())))?
+        })
+        .collect();
+    // Sorted here too: an API (or emulator) that ignores `sort` gives the oldest first.
+    revisions.sort_unstable_by_key(|(revision, _)| std::cmp::Reverse(*revision));
+    Ok(revisions)
 }
 
 /// The SDK's retries off, for a call the follow loop repeats itself.

@@ -19,6 +19,8 @@
 //!   `register_task_definition_input(&json)` builds the aws-sdk-ecs
 //!   `RegisterTaskDefinitionInputBuilder` member by member, recursively, and names the JSON
 //!   path of an unknown member or a wrong type.
+//! - [`same`] (no SDK): whether two register-ready task definitions register the same thing,
+//!   up to the defaults ECS writes out (a hand-written input and the revision made of it).
 //! - [`text`] (no SDK): names and values escaped for messages (no control sequence reaches
 //!   a terminal).
 //! - `arbitrary` (feature `arbitrary`, for tests): random task definitions from the model
@@ -32,6 +34,7 @@ pub mod model;
 pub mod problem;
 #[cfg(feature = "register")]
 pub mod register;
+pub mod same;
 pub mod text;
 
 use std::sync::OnceLock;

@@ -137,6 +137,38 @@ fn unchanged_input_registers_and_changes_nothing() {
         .stderr(predicate::str::contains("web: deployed"));
 }
 
+/// The hand-written task definition a repository keeps is found unchanged too: the members
+/// ECS fills in (`cpu: 0`, empty lists, `networkMode: bridge`) count as absent.
+#[test]
+fn a_hand_written_input_is_unchanged_when_ecs_only_added_its_defaults() {
+    let env = setup();
+    let v1 = env.register("web", "registry.example/app:1");
+    env.service("web", &v1, Breaker::Rollback);
+    let described = env.describe_td(&v1)["taskDefinition"].clone();
+    assert_eq!(
+        described["containerDefinitions"][0]["cpu"], 0,
+        "{described}"
+    );
+    let hand_written = taskdef("web", "registry.example/app:1");
+    env.cmd()
+        .args(["--service", "web"])
+        .write_stdin(hand_written.to_string())
+        .assert()
+        .code(0)
+        .stdout(format!("{v1}\n"))
+        .stderr(predicate::str::contains("nothing to register"));
+    assert_eq!(env.revisions("web"), std::slice::from_ref(&v1));
+    // A container's cpu it did not fill in is a difference.
+    let mut more_cpu = hand_written.clone();
+    more_cpu["containerDefinitions"][0]["cpu"] = serde_json::json!(128);
+    env.cmd()
+        .args(["--service", "web"])
+        .write_stdin(more_cpu.to_string())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::ends_with(":2\n"));
+}
+
 #[test]
 fn an_existing_revision_is_deployed_without_registering() {
     let env = setup();
