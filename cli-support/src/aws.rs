@@ -483,6 +483,27 @@ mod tests {
         AwsError::from_sdk("DescribeTasks", err)
     }
 
+    /// What every AWS tool runs with: the SDK applies these (it cuts an attempt, and a call
+    /// with its retries, that takes longer); a hang of 2 minutes per call is not run here.
+    #[tokio::test]
+    async fn the_configuration_loaded_has_the_timeouts_and_the_attempts() {
+        let args = AwsArgs {
+            region: Some("us-east-2".into()),
+            profile: None,
+            endpoint_url: Some("http://127.0.0.1:9".into()),
+        };
+        let config = load_config(&args, None).await.unwrap();
+        let t = config.timeout_config().unwrap();
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(t.connect_timeout(), Some(secs(5)));
+        assert_eq!(t.operation_attempt_timeout(), Some(secs(30)));
+        assert_eq!(t.operation_timeout(), Some(secs(120)));
+        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+            let retries = config.retry_config().unwrap();
+            assert_eq!(retries.max_attempts(), DEFAULT_MAX_ATTEMPTS);
+        }
+    }
+
     #[test]
     fn a_connection_closed_mid_answer_is_transient_as_the_sdk_says() {
         use aws_smithy_runtime_api::client::result::ConnectorError;
