@@ -1,6 +1,7 @@
 //! SIGINT and SIGTERM, through the shared `cli_support::signal`: the first one ends the wait
 //! (the task is stopped, unless `--leave-running`) and the run exits 130 or 143 with a complete
-//! summary; a second one exits at once, with the second signal's code, and still leaves a
+//! summary; a second one exits at once, still with the first signal's code (as every tool does:
+//! the first decides), and still leaves a
 //! complete summary saying what became of the task.
 
 use std::sync::{Arc, Mutex};
@@ -99,7 +100,7 @@ fn second_signal(shared: &Mutex<Shutdown>, first: Signal, second: Signal) -> ! {
     if let Some(path) = shutdown.path.clone() {
         let mut doc = doc.unwrap_or_else(|| Summary::new(Outcome::Interrupted, &Facts::default()));
         doc.outcome = Outcome::Interrupted;
-        doc.exit_code = Some(exit::signal(second));
+        doc.exit_code = Some(exit::signal(first));
         doc.message = Some(message);
         doc.signals = vec![first.name(), second.name()];
         doc.task_stop = Some(if task.is_none() {
@@ -113,5 +114,5 @@ fn second_signal(shared: &Mutex<Shutdown>, first: Signal, second: Signal) -> ! {
             cli_support::warn(format_args!("--summary: {e:#}"));
         }
     }
-    std::process::exit(i32::from(exit::signal(second)));
+    std::process::exit(i32::from(exit::signal(first)));
 }
