@@ -1,7 +1,7 @@
 //! The ECS calls ecs-deploy makes, each returning plain answers; errors are `AwsError`s naming
 //! the operation. Retries, one layer per call: the SDK's (standard mode) for the calls made
 //! once (DescribeServices before the update, DescribeTaskDefinition, UpdateService,
-//! StopServiceDeployment); `prepare::register`'s own for RegisterTaskDefinition (it looks for
+//! StopServiceDeployment); `register`'s own for RegisterTaskDefinition (it looks for
 //! the revision a lost answer registered before trying again); the follow loop's own for the calls it makes every
 //! `--poll` (`polled`: the SDK's retries off), so that a throttled or failed poll is simply
 //! made again at the next one, until `--timeout`.
@@ -77,7 +77,7 @@ pub async fn describe_services(
 }
 
 /// `ecs` with the SDK's retries off, for a call that is retried by its caller
-/// (RegisterTaskDefinition, `prepare::register`).
+/// (RegisterTaskDefinition, `register::register`).
 pub fn without_retries(ecs: &Client) -> Client {
     Client::from_conf(
         ecs.config()

@@ -18,6 +18,7 @@ mod log;
 #[cfg(test)]
 mod mock_tests;
 mod prepare;
+mod register;
 mod rollback;
 mod rollback_target;
 pub mod run;

@@ -338,7 +338,7 @@ async fn prepare(
                     registered: false,
                 }));
             }
-            prepare::register(ctx.ecs, &checked, ctx.log)
+            crate::register::register(ctx.ecs, &checked, ctx.log)
                 .await
                 .map(Some)
         }

@@ -4,10 +4,15 @@
 //! DescribeTaskDefinition gives back what was registered with ECS's defaults written out:
 //! empty lists for the lists not given (`environment`, `mountPoints`, `portMappings`,
 //! `volumesFrom`, `volumes`, `placementConstraints`), a container's `cpu` of `0` and
-//! `essential` of `true`, a port mapping's `protocol` of `tcp` (and, in the `awsvpc` and
-//! `host` network modes, its `hostPort` equal to its `containerPort`), the `bridge` network
-//! mode; and a container's `environment` and `secrets`, and the tags, in an order of its own.
-//! Both sides are compared without those, and with those lists sorted by name (key).
+//! `essential` of `true`, a port mapping's `protocol` of `tcp` (and its `hostPort`: in the
+//! `awsvpc` and `host` network modes equal to its `containerPort`, else `0`, a port chosen
+//! when the task starts), a health check's `interval` of 30, `timeout` of 5 and `retries` of
+//! 3, the `bridge` network mode, `enableFaultInjection` of `false`; and a container's
+//! `environment` and `secrets`, and the tags, in an order of its own. Both sides are
+//! compared without those, and with those lists sorted by name (key). Empty lists and objects
+//! count as absent only as members of the task definition, of its containers and of their
+//! `logConfiguration` (`"secretOptions": []`): deeper, an empty object can be a choice
+//! (`"dockerVolumeConfiguration": {}`, not `"host": {}`).
 //! Anything else is a difference: a value ECS would have changed otherwise (say `"cpu":
 //! "1 vCPU"`, registered as `"1024"`) makes them different, and the caller registers.
 
@@ -32,6 +37,7 @@ fn without_defaults(taskdef: &Value) -> Value {
     if mode.as_deref() == Some("bridge") {
         top.remove("networkMode");
     }
+    remove_if(top, "enableFaultInjection", &Value::Bool(false));
     sort_by(top, "tags", "key");
     if let Some(containers) = top
         .get_mut("containerDefinitions")
@@ -40,21 +46,30 @@ fn without_defaults(taskdef: &Value) -> Value {
         for c in containers.iter_mut().filter_map(Value::as_object_mut) {
             remove_if(c, "cpu", &Value::from(0));
             remove_if(c, "essential", &Value::Bool(true));
+            if let Some(log) = c.get_mut("logConfiguration").and_then(Value::as_object_mut) {
+                drop_empty(log);
+            }
+            if let Some(check) = c.get_mut("healthCheck").and_then(Value::as_object_mut) {
+                remove_if(check, "interval", &Value::from(30));
+                remove_if(check, "timeout", &Value::from(5));
+                remove_if(check, "retries", &Value::from(3));
+            }
             sort_by(c, "environment", "name");
             sort_by(c, "secrets", "name");
             let ports = c.get_mut("portMappings").and_then(Value::as_array_mut);
             for p in ports.into_iter().flatten().filter_map(Value::as_object_mut) {
                 remove_if(p, "protocol", &Value::from("tcp"));
-                if matches!(mode.as_deref(), Some("awsvpc" | "host"))
+                let copied = matches!(mode.as_deref(), Some("awsvpc" | "host"))
                     && p.get("hostPort").is_some()
-                    && p.get("hostPort") == p.get("containerPort")
-                {
+                    && p.get("hostPort") == p.get("containerPort");
+                if copied || p.get("hostPort") == Some(&Value::from(0)) {
                     p.remove("hostPort");
                 }
             }
+            drop_empty(c);
         }
     }
-    drop_empty(&mut v);
+    drop_empty(top);
     v
 }
 
@@ -75,20 +90,9 @@ fn sort_by(object: &mut Map<String, Value>, key: &str, by: &str) {
     }
 }
 
-/// Remove, at every depth, the object members whose value is an empty list or object (after
-/// their own members are looked at). Items of lists stay, empty or not: a list's length is
-/// part of its meaning.
-fn drop_empty(v: &mut Value) {
-    match v {
-        Value::Object(members) => {
-            for value in members.values_mut() {
-                drop_empty(value);
-            }
-            members.retain(|_, value| !is_empty(value));
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_empty),
-        _ => {}
-    }
+/// Remove the members whose value is an empty list or object.
+fn drop_empty(object: &mut Map<String, Value>) {
+    object.retain(|_, value| !is_empty(value));
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -177,6 +181,70 @@ mod tests {
         plain["networkMode"] = json!("bridge");
         plain["containerDefinitions"][0]["portMappings"][0]["hostPort"] = json!(0);
         assert!(!same_registration(&plain, &bridge));
+    }
+
+    /// A describe answer shaped as real ECS gives it (Fargate, a health check, awslogs), for
+    /// the input a repository keeps.
+    #[test]
+    fn a_real_describe_answer_is_its_hand_written_input() {
+        let answer = json!({"taskDefinition": {
+            "taskDefinitionArn": "arn:aws:ecs:us-east-2:123456789012:task-definition/web:5",
+            "containerDefinitions": [{"name": "web", "image": "registry.example/app:2",
+                "cpu": 0, "essential": true, "environmentFiles": [], "mountPoints": [],
+                "volumesFrom": [], "ulimits": [], "systemControls": [],
+                "portMappings": [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp",
+                    "name": "http", "appProtocol": "http"}],
+                "environment": [{"name": "LOG_LEVEL", "value": "info"},
+                    {"name": "APP_ENV", "value": "production"}],
+                "logConfiguration": {"logDriver": "awslogs", "secretOptions": [],
+                    "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-2",
+                        "awslogs-stream-prefix": "ecs"}},
+                "healthCheck": {"command": ["CMD-SHELL", "curl -f localhost:8000/health"],
+                    "interval": 30, "timeout": 5, "retries": 3}}],
+            "family": "web", "networkMode": "awsvpc", "revision": 5, "volumes": [],
+            "status": "ACTIVE", "placementConstraints": [], "compatibilities": ["EC2", "FARGATE"],
+            "requiresAttributes": [{"name": "com.amazonaws.ecs.capability.docker-remote-api.1.24"}],
+            "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
+            "registeredAt": "2026-12-01T10:00:00.000Z", "registeredBy": "arn:aws:sts::1:x",
+            "enableFaultInjection": false}, "tags": []});
+        let hand_written = json!({"family": "web", "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
+            "containerDefinitions": [{"name": "web", "image": "registry.example/app:2",
+                "portMappings": [{"containerPort": 8000, "name": "http", "appProtocol": "http"}],
+                "environment": [{"name": "APP_ENV", "value": "production"},
+                    {"name": "LOG_LEVEL", "value": "info"}],
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": "/ecs/web", "awslogs-region": "us-east-2",
+                    "awslogs-stream-prefix": "ecs"}},
+                "healthCheck": {"command": ["CMD-SHELL", "curl -f localhost:8000/health"]}}]});
+        let cleaned = crate::clean::register_input(answer).unwrap();
+        assert!(same_registration(&hand_written, &cleaned));
+        let mut slower = hand_written.clone();
+        slower["containerDefinitions"][0]["healthCheck"]["interval"] = json!(60);
+        assert!(!same_registration(&slower, &cleaned));
+    }
+
+    #[test]
+    fn deeper_empty_objects_and_bridge_host_ports() {
+        let volume = |v: Value| {
+            let mut t = input();
+            t["volumes"] = json!([{"name": "data"}]);
+            t["volumes"][0]
+                .as_object_mut()
+                .unwrap()
+                .extend(v.as_object().unwrap().clone());
+            t
+        };
+        let docker = volume(json!({"dockerVolumeConfiguration": {}}));
+        let host = volume(json!({"host": {}}));
+        assert!(!same_registration(&docker, &host));
+        // In bridge mode a host port of 0 is a port chosen when the task starts: as absent.
+        let mut zero = input();
+        zero["networkMode"] = json!("bridge");
+        zero["containerDefinitions"][0]["portMappings"][0]["hostPort"] = json!(0);
+        let mut absent = input();
+        absent["networkMode"] = json!("bridge");
+        assert!(same_registration(&zero, &absent));
     }
 
     #[test]
