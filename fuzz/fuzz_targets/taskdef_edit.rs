@@ -16,7 +16,8 @@
 //! - every edit is in the output: a named container has its `--image`, a variable set
 //!   once (and not unset) is there once with its value;
 //! - no problem's message quotes an `--env` value (4 characters or more) that is nowhere
-//!   else in the input or the flags.
+//!   else in the input or the flags, unless the same message comes with a stand-in for
+//!   every value (it is then made of other words).
 
 #![no_main]
 
@@ -50,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
         edits: edits.clone(),
         ..Options::default()
     };
-    let outcome = process(input, &options);
+    let outcome = process(input.clone(), &options);
     assert_eq!(
         outcome.output.is_some(),
         outcome.errors() == 0,
@@ -58,7 +59,26 @@ fuzz_target!(|data: &[u8]| {
         outcome.problems
     );
 
-    // No --env value is quoted, unless the same text is elsewhere.
+    // No --env value is quoted, unless the same text is elsewhere, or the message comes out
+    // of the same run with a stand-in for every value too (it is then made of other words:
+    // "is not a CPUArchitecture value the ECS model knows" holds the value `value`).
+    let mut standins = edits.clone();
+    for edit in &mut standins.env {
+        edit.value = "\u{1F511}".repeat(edit.value.len().div_ceil(4));
+    }
+    let standin_messages: Vec<String> = process(
+        input,
+        &Options {
+            strict,
+            drop: &drop,
+            edits: standins,
+            ..Options::default()
+        },
+    )
+    .problems
+    .iter()
+    .map(ToString::to_string)
+    .collect();
     let text = String::from_utf8_lossy(json);
     for edit in &edits.env {
         let value = edit.value.as_str();
@@ -74,7 +94,11 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         for p in &outcome.problems {
-            assert!(!p.to_string().contains(value), "{value:?} in: {p}");
+            let message = p.to_string();
+            assert!(
+                !message.contains(value) || standin_messages.contains(&message),
+                "{value:?} in: {p}"
+            );
         }
     }
 

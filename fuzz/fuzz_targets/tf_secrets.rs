@@ -18,8 +18,9 @@
 //! - a value is marked sensitive whenever it may come from a sensitive output;
 //! - the values read back from what `--format github-env` writes, as the Actions runner
 //!   reads a `$GITHUB_ENV` file (lines ending at `\n`, `\r\n` or `\r`), are the
-//!   selections, names and values (no value can end its block and set another variable),
-//!   and `--format json` reads back as them too.
+//!   selections, names and values (no value can end its block and set another variable);
+//!   `--format env` read back as a POSIX shell reads its `export NAME='VALUE'` lines (no
+//!   value can end its quotes), `--format json` and `--format names` read back as them too.
 
 #![no_main]
 
@@ -220,7 +221,7 @@ fn assert_not_leaked(secrets: &Masked, message: &str, masked: Option<&str>, args
     }
 }
 
-/// What `--format github-env` and `--format json` write reads back as the items.
+/// What every `--format` writes reads back as the items.
 fn formats(items: &[tf_secrets::select::Item]) {
     let expected: Vec<(String, String)> = items
         .iter()
@@ -237,12 +238,55 @@ fn formats(items: &[tf_secrets::select::Item]) {
     } else {
         assert!(items.iter().any(|i| i.value.contains('\0')));
     }
+    let exact: Vec<(String, String)> = items
+        .iter()
+        .map(|i| (i.name.clone(), i.value.clone()))
+        .collect();
+    if let Ok(text) = render(Format::Env, items) {
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(read_shell_exports(&text), exact, "{text:?}");
+    } else {
+        assert!(items.iter().any(|i| i.value.contains('\0')));
+    }
     let json = render(Format::Json, items).unwrap();
     let map: serde_json::Map<String, Value> = serde_json::from_slice(&json).unwrap();
     assert_eq!(map.len(), items.len());
     for item in items {
         assert_eq!(map[&item.name], item.value.as_str());
     }
+    let names = String::from_utf8(render(Format::Names, items).unwrap()).unwrap();
+    let lengths: Vec<String> = items
+        .iter()
+        .map(|i| format!("{}\t{}", i.name, i.value.len()))
+        .collect();
+    assert_eq!(names.lines().collect::<Vec<_>>(), lengths);
+}
+
+/// `export NAME=WORD` lines as a POSIX shell reads them, the word made of single-quoted
+/// parts (everything literal up to the next `'`, line breaks too) and `\'`.
+fn read_shell_exports(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let line = rest.strip_prefix("export ").expect("export NAME=WORD");
+        let (name, mut word) = line.split_once('=').expect("NAME=");
+        let mut value = String::new();
+        loop {
+            if let Some(quoted) = word.strip_prefix('\'') {
+                let end = quoted.find('\'').expect("a closing quote");
+                value.push_str(&quoted[..end]);
+                word = &quoted[end + 1..];
+            } else if let Some(after) = word.strip_prefix("\\'") {
+                value.push('\'');
+                word = after;
+            } else {
+                break;
+            }
+        }
+        rest = word.strip_prefix('\n').expect("the word ends its line");
+        out.push((name.to_owned(), value));
+    }
+    out
 }
 
 /// A `$GITHUB_ENV` file as the runner reads it: `NAME=VALUE` lines and `NAME<<DELIMITER`
