@@ -16,6 +16,8 @@ const BOUNDED: &[&str] = &[
     "numbers", "objects", "or", "reverse", "rtrimstr", "scalars", "select", "sort", "sort_by",
     "split", "startswith", "strings", "test", "then", "to_entries", "tojson", "tostring",
     "true", "try", "catch", "type", "unique", "unique_by", "values", "with_entries",
+    // Values JSON cannot hold (`to_json` names them) and path expressions (their errors).
+    "nan", "infinite", "path", "paths", "getpath", "tonumber", "floor",
 ];
 
 /// Whether running `code` takes bounded time and memory (see [`BOUNDED`]): at most 64
