@@ -33,7 +33,7 @@ const DIGESTS: [&str; 8] = [
 ];
 const TAGS: [&str; 6] = ["v1", "v2", "latest", "prod", "release-1", "prod-2"];
 const PATTERNS: [&str; 6] = ["v*", "prod*", "latest", "*", "release-?", "v[12]"];
-const HOUR: Duration = Duration::from_secs(3600);
+const HOUR: Duration = Duration::from_hours(1);
 
 fn now() -> SystemTime {
     SystemTime::UNIX_EPOCH + HOUR * 300
@@ -73,9 +73,10 @@ fn globs(u: &mut Unstructured<'_>, flag: &str) -> Result<Option<TagGlobs>> {
     Ok(TagGlobs::new(flag, &patterns).expect("the patterns compile"))
 }
 
-fn input(
-    u: &mut Unstructured<'_>,
-) -> Result<(Vec<Image>, HashMap<String, Vec<String>>, Selection)> {
+/// The images, each index's children (by digest), and the selection.
+type Input = (Vec<Image>, HashMap<String, Vec<String>>, Selection);
+
+fn input(u: &mut Unstructured<'_>) -> Result<Input> {
     let mut images = Vec::new();
     for _ in 0..u.int_in_range(0..=10u8)? {
         images.push(image(u)?);

@@ -187,7 +187,7 @@ fn mask(value: &mut Value, secrets: &mut Vec<String>) {
             if s.chars().count() >= 4 {
                 secrets.push(s.clone());
             }
-            *s = "stand-in".to_owned();
+            "stand-in".clone_into(s);
         }
         Value::Number(n) => {
             let text = n.to_string();
