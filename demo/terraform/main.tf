@@ -49,11 +49,11 @@ variable "db_password" {
   sensitive = true
 }
 
-output "cluster_name" {
+output "cluster" {
   value = var.cluster
 }
 
-output "service_name" {
+output "service" {
   value = var.service
 }
 

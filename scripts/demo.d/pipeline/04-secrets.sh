@@ -11,13 +11,13 @@ export GITHUB_ENV=$DEMO_WORK/github_env
 run_shown <<'CMD'
 terraform -chdir="$TF_DIR" output -json | tf-secrets --format github-env \
   DB_PASSWORD=db_password 'DB_HOST=.db_endpoint | strip_port' 'DB_PORT=.db_endpoint | port' \
-  DB_NAME=db_name DB_USER=db_user CLUSTER=cluster_name SERVICE=service_name \
+  DB_NAME=db_name DB_USER=db_user CLUSTER=cluster SERVICE=service \
   REPOSITORY_URL=repository_url >> "$GITHUB_ENV"
 CMD
 echo "\$GITHUB_ENV now holds (names and sizes, as tf-secrets --format names prints them):"
 terraform -chdir="$TF_DIR" output -json | tf-secrets --format names DB_PASSWORD=db_password \
   'DB_HOST=.db_endpoint | strip_port' 'DB_PORT=.db_endpoint | port' DB_NAME=db_name DB_USER=db_user \
-  CLUSTER=cluster_name SERVICE=service_name REPOSITORY_URL=repository_url | awk -F '\t' '{ printf "  %-15s %3d bytes\n", $1, $2 }'
+  CLUSTER=cluster SERVICE=service REPOSITORY_URL=repository_url | awk -F '\t' '{ printf "  %-15s %3d bytes\n", $1, $2 }'
 
 # The next steps' environment: exactly the password the database has, the endpoint's parts.
 github_env_load "$GITHUB_ENV"
