@@ -5,7 +5,7 @@
 # exactly as printed; a test checks that every example is one of them.
 
 stage "taskdef-clean: describe -> clean -> register a new revision"
-pushd "$DEMO_WORK" >/dev/null
+pushd "$DEMO_WORK" >/dev/null || fail "cannot enter $DEMO_WORK"
 
 # A realistic task definition to start from: two containers (an app and a FireLens log
 # router), secrets, an EFS volume, a health check, tags.
@@ -60,4 +60,4 @@ then
   fail "an unknown container was accepted"
 fi
 [ ! -s bad.json ] || fail "output written despite the error"
-popd >/dev/null
+popd >/dev/null || fail "cannot leave $DEMO_WORK"

@@ -9,7 +9,7 @@
 # decides how each task ends, since nothing runs.
 
 stage "ecs-run-wait: a one-off migration task, its logs and its exit code"
-pushd "$DEMO_WORK" >/dev/null
+pushd "$DEMO_WORK" >/dev/null || fail "cannot enter $DEMO_WORK"
 emulator() { curl -fsS -X POST -H 'Content-Type: application/json' -d "$2" "$AWS_ENDPOINT_URL/moto-api/$1" >/dev/null; }
 transition() { emulator state-manager/set-transition "{\"model_name\":\"ecs::task\",\"transition\":$1}"; }
 
@@ -129,6 +129,7 @@ echo "SIGINT: exit 130, task stopped (checked)"
 
 # 5. Start now, wait later.
 transition '{"progression":"manual","times":1}'
+# shellcheck disable=SC2016 # the command as shown, not expanded
 echo_cmd 'arn=$(ecs-run-wait --detach --cluster prod --task-definition migrate --network-from-service web)'
 arn=$(ecs-run-wait --detach --cluster prod --task-definition migrate --network-from-service web)
 case $arn in arn:aws:ecs:us-east-2:*:task/prod/*) ;; *) fail "--detach printed $arn" ;; esac
@@ -138,4 +139,4 @@ echo "--detach then --attach (checked)"
 # Leave the emulator as the next stages expect it.
 emulator state-manager/unset-transition '{"model_name":"ecs::task"}'
 emulator ext/reset '{}'
-popd >/dev/null
+popd >/dev/null || fail "cannot leave $DEMO_WORK"

@@ -13,7 +13,7 @@
 # needs: taskdef-clean ecs-run-wait
 
 stage "ecs-deploy: deploy, follow the rollout, roll a bad image back"
-pushd "$DEMO_WORK" >/dev/null
+pushd "$DEMO_WORK" >/dev/null || fail "cannot enter $DEMO_WORK"
 emulator() { curl -fsS -X POST -H 'Content-Type: application/json' -d "$2" "$AWS_ENDPOINT_URL/moto-api/$1" >/dev/null; }
 ROLLOUT_SECONDS=1
 emulator ext/ecs/rollout "{\"seconds\": $ROLLOUT_SECONDS}"
@@ -42,6 +42,7 @@ echo "web runs $before; worker runs $(svc worker taskDefinition)"
 #    new ARN on stdout for the next step, exit 0 only once the service deployment is
 #    SUCCESSFUL with it.
 REGISTRY=123456789012.dkr.ecr.us-east-2.amazonaws.com
+# shellcheck disable=SC2034 # read by the commands run_shown runs (as REVISION, BAD_IMAGE)
 IMAGE=$REGISTRY/web:4b1d2e7
 set +e
 run_shown deployed.arn <<'CMD'
@@ -77,6 +78,7 @@ grep -q unchanged again.err || fail "the re-run did not say unchanged"
 echo "unchanged: exit 0, same ARN, still $count revisions of web (checked)"
 
 # 3. That revision to both services: web runs it already, worker moves to it.
+# shellcheck disable=SC2034
 REVISION=${arn##*:}
 run_shown <<'CMD'
 ecs-deploy --cluster prod --service web --service worker --task-definition "web:$REVISION"
@@ -92,6 +94,7 @@ CMD
 # 5. A bad image: a tag that was never pushed (in the emulator, a failure rule on the image:
 #    its tasks fail to start with CannotPullContainerError). Web's circuit breaker rolls the
 #    deployment back: exit 1, the stopped tasks' reason printed, web back on $arn.
+# shellcheck disable=SC2034
 BAD_IMAGE=$REGISTRY/web:4b1d2e7-typo
 emulator ext/ecs/rollout "{\"seconds\": $ROLLOUT_SECONDS, \"failures\": [
   {\"image\": \"*/web:4b1d2e7-typo\", \"mode\": \"CannotPullContainerError\"}]}"
@@ -145,4 +148,4 @@ CMD
 
 # Leave the emulator as the next stages expect it.
 emulator ext/reset '{}'
-popd >/dev/null
+popd >/dev/null || fail "cannot leave $DEMO_WORK"

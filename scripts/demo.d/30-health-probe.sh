@@ -8,7 +8,7 @@
 # that every example is one of them.
 
 stage "health-probe: wait for the new version to be healthy, then watch it"
-pushd "$DEMO_WORK" >/dev/null
+pushd "$DEMO_WORK" >/dev/null || fail "cannot enter $DEMO_WORK"
 
 cat > app.py <<'PY'
 import http.server, json, sys, time
@@ -54,7 +54,9 @@ app_pid=$!
 pids+=("$app_pid") # stopped by scripts/demo if this stage fails
 wait_for 10 "the start of the demo app" test -s app.port
 port=$(cat app.port)
+# shellcheck disable=SC2034 # read by the commands run_shown runs
 APP_URL=http://127.0.0.1:$port DB_ENDPOINT=127.0.0.1:$port TASK_IP=127.0.0.1 APP_PORT=$port
+# shellcheck disable=SC2034
 TOKEN=demo-token
 
 # 1. The new version: 503 while it starts, then the commit we deployed.
@@ -114,4 +116,4 @@ show health-probe --timeout 2s --interval 500ms "$APP_URL/broken" || status=$?
 kill "$app_pid" 2>/dev/null || true
 wait "$app_pid" 2>/dev/null || true
 unset GITHUB_SHA
-popd >/dev/null
+popd >/dev/null || fail "cannot leave $DEMO_WORK"

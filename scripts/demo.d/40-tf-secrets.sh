@@ -42,11 +42,13 @@ if command -v terraform >/dev/null; then
   : >"$TF_CLI_CONFIG_FILE"
   (cd "$tfs/infra" && terraform init -input=false -no-color >/dev/null \
     && terraform apply -auto-approve -input=false -no-color >/dev/null)
+  # shellcheck disable=SC2329 # called by the commands tfs_show runs
   terraform() { command terraform -chdir="$tfs/infra" "$@"; }
 else
   # The fixture's main.tf declares these five outputs with the same values (its key is this
   # EXAMPLE KEY too); only the fixture's other outputs are dropped.
   echo "demo: terraform is not on PATH: using these outputs from the committed terraform output of tf-secrets/tests/fixtures/outputs" >&2
+  # shellcheck disable=SC2329
   terraform() {
     python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
@@ -150,7 +152,8 @@ python3 "$tfs/fake_github.py" "$tfs/writes.jsonl" &
 tfs_fake=$!
 pids+=("$tfs_fake")
 wait_for 10 "the start of the fake GitHub API" test -s "$tfs/writes.jsonl.port"
-export GITHUB_API_URL="http://127.0.0.1:$(cat "$tfs/writes.jsonl.port")"
+GITHUB_API_URL="http://127.0.0.1:$(cat "$tfs/writes.jsonl.port")"
+export GITHUB_API_URL
 export GH_TOKEN=$DEMO_GH_TOKEN
 
 # Each write's stdout is kept (it must stay empty); its stderr is shown as it comes.
@@ -163,10 +166,10 @@ tfs_write() {
 tfs_write "terraform output -json | tf-secrets --to-github octo/app \\
   DB_PASSWORD=db_password 'DB_HOST=.db_endpoint | strip_port' 'APP_SUBNET_IDS=.app_subnet_ids | csv'"
 tfs_write "terraform output -json | tf-secrets --to-github octo/app --environment production --variables --all"
-cd "$tfs"
+pushd "$tfs" >/dev/null || fail "cannot enter $tfs"
 tfs_write "terraform output -json > outputs.json"
 tfs_write "tf-secrets -f outputs.json --org acme --repos web,api API_TOKEN=api_token"
-cd - >/dev/null
+popd >/dev/null || fail "cannot leave $tfs"
 
 python3 - "$tfs/writes.jsonl" "$tfs_password" <<'PY' || fail "the fake GitHub API did not get what was expected"
 import base64, json, sys

@@ -7,7 +7,7 @@
 # Sourced by scripts/demo (set -euo pipefail; stage, show, echo_cmd, fail, DEMO_WORK, AWS_* set).
 
 stage "ecr-purge: look, prune, empty (JSON report), tear down"
-pushd "$DEMO_WORK" >/dev/null
+pushd "$DEMO_WORK" >/dev/null || fail "cannot enter $DEMO_WORK"
 # Run a command visibly, its stdout also saved to the file named first.
 show_to() { local out=$1; shift; echo_cmd "$(shell_words "$@")"; "$@" | tee "$out"; }
 
@@ -91,4 +91,4 @@ for r in "$repo" demo-worker; do
   fi
 done
 show ecr-purge --yes --delete-repository --missing-ok "$repo" demo-worker
-popd >/dev/null
+popd >/dev/null || fail "cannot leave $DEMO_WORK"

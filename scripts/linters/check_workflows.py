@@ -6,8 +6,9 @@ scripts/setup-linters installed the linters into .venv).
   major version (`@v4`): actionlint knows the inputs of popular actions by major version only,
   so that a misspelled input of a pinned action is still caught;
 - shellcheck on every `run:` script of the workflows and of the composite action (as
-  actionlint hands them to shellcheck: `${{ ... }}` blanked, bash, its exclusions), and on
-  examples/*.sh;
+  actionlint hands them to shellcheck: `${{ ... }}` blanked, bash, its exclusions), on
+  examples/*.sh, and on the repository's own bash scripts (scripts/, the demo's stages, the
+  scripts' tests: `bash_scripts`), following what they source;
 - the composite action's metadata (action.yml; actionlint reads workflows only): the keys
   GitHub accepts, `using: composite`, each step either `run` with `shell` or `uses`, inputs
   and outputs described, every `inputs.X` and `steps.Y` an expression names defined.
@@ -142,6 +143,36 @@ def shellcheck_all(files):
             shellcheck_script(path, first_line, script, indent)
     for path in sorted(glob.glob("examples/*.sh")):
         shellcheck_script(path, 1, read(path))
+    shellcheck_files(bash_scripts())
+
+
+def bash_scripts():
+    """The repository's bash scripts: files under scripts/ that start with a bash shebang or a
+    `# shellcheck shell=bash` line (the demo's stages, sourced, have the latter)."""
+    found = []
+    for path in sorted(glob.glob("scripts/**/*", recursive=True)):
+        if not os.path.isfile(path) or "/linters/" in path:
+            continue
+        with open(path, "rb") as f:
+            first = f.readline()
+        if first.startswith(b"#!") and b"bash" in first or first.startswith(b"# shellcheck shell=bash"):
+            found.append(path)
+    return found
+
+
+def shellcheck_files(paths):
+    """shellcheck on whole files, following `source` (-x) from the repository's root."""
+    run = subprocess.run(
+        [SHELLCHECK, "--norc", "-x", "-f", "gcc", *paths], capture_output=True, text=True, check=False
+    )
+    for line in run.stdout.splitlines():
+        m = re.match(r"(.+?):(\d+):(\d+): (.*)", line)
+        if m:
+            problem(f"{m.group(1)}:{m.group(2)}:{m.group(3)}", m.group(4))
+        else:
+            problem("shellcheck", line)
+    if run.returncode not in (0, 1) or (run.returncode == 1 and not run.stdout):
+        problem("shellcheck", f"shellcheck failed (exit {run.returncode}): {run.stderr.strip()}")
 
 
 ACTION_KEYS = {"name", "author", "description", "inputs", "outputs", "runs", "branding"}
@@ -283,8 +314,9 @@ def main():
         return 1
     kind = "native" if os.path.exists(ACTIONLINT) else "WebAssembly build"
     print(
-        f"check-workflows: {len(files)} workflows pass actionlint ({kind}) and shellcheck; "
-        "action.yml's metadata and scripts are valid",
+        f"check-workflows: {len(files)} workflows pass actionlint ({kind}) and shellcheck, "
+        f"and {len(bash_scripts())} bash scripts shellcheck; action.yml's metadata and scripts "
+        "are valid",
         file=sys.stderr,
     )
     return 0
