@@ -22,6 +22,7 @@ mod register;
 mod rollback;
 mod rollback_target;
 pub mod run;
+mod service;
 pub mod settings;
 mod summary;
 mod until;
