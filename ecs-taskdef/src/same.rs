@@ -11,8 +11,9 @@
 //! `environment` and `secrets`, and the tags, in an order of its own. Both sides are
 //! compared without those, and with those lists sorted by name (key). Empty lists and objects
 //! count as absent only as members of the task definition, of its containers and of their
-//! `logConfiguration` (`"secretOptions": []`): deeper, an empty object can be a choice
-//! (`"dockerVolumeConfiguration": {}`, not `"host": {}`).
+//! `logConfiguration` (`"secretOptions": []`), and a volume's empty `host` (a volume given by
+//! its name alone): deeper, an empty object can be a choice (`"dockerVolumeConfiguration":
+//! {}`).
 //! Anything else is a difference: a value ECS would have changed otherwise (say `"cpu":
 //! "1 vCPU"`, registered as `"1024"`) makes them different, and the caller registers.
 
@@ -38,6 +39,16 @@ fn without_defaults(taskdef: &Value) -> Value {
         top.remove("networkMode");
     }
     remove_if(top, "enableFaultInjection", &Value::Bool(false));
+    // A volume given by its name alone is answered with an empty `host` (a bind mount that
+    // ECS places itself).
+    let volumes = top.get_mut("volumes").and_then(Value::as_array_mut);
+    for volume in volumes
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object_mut)
+    {
+        remove_if(volume, "host", &Value::Object(Map::new()));
+    }
     sort_by(top, "tags", "key");
     if let Some(containers) = top
         .get_mut("containerDefinitions")
@@ -238,6 +249,8 @@ mod tests {
         let docker = volume(json!({"dockerVolumeConfiguration": {}}));
         let host = volume(json!({"host": {}}));
         assert!(!same_registration(&docker, &host));
+        // A volume given by its name alone comes back with an empty `host`.
+        assert!(same_registration(&volume(json!({})), &host));
         // In bridge mode a host port of 0 is a port chosen when the task starts: as absent.
         let mut zero = input();
         zero["networkMode"] = json!("bridge");
