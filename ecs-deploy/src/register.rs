@@ -268,6 +268,16 @@ mod tests {
         super::register(&client, &input(), Log { quiet: true }).await
     }
 
+    /// RegisterTaskDefinition answering `status` with `code` once, then registering `revision`.
+    fn fails_then(status: u16, code: &str, revision: u32) -> Rule {
+        let body = failure(code);
+        mock!(Client::register_task_definition)
+            .sequence()
+            .http_status(status, Some(body))
+            .output(move || registered(revision))
+            .build()
+    }
+
     fn list_rule() -> Rule {
         mock!(Client::list_task_definitions)
             .sequence()
@@ -279,11 +289,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_call_that_registered_the_input_is_not_made_again() {
-        let register = mock!(Client::register_task_definition)
-            .sequence()
-            .http_status(500, Some(failure("ServerException")))
-            .output(|| registered(3))
-            .build();
+        let register = fails_then(500, "ServerException", 3);
         let (list, describe) = (list_rule(), described("registry.example/app:2"));
         let done = run(&register, &list, &describe).await.unwrap();
         assert_eq!(done.arn, format!("{V}2"));
@@ -294,11 +300,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_revision_someone_else_registered_meanwhile_is_not_taken() {
-        let register = mock!(Client::register_task_definition)
-            .sequence()
-            .http_status(500, Some(failure("ServerException")))
-            .output(|| registered(3))
-            .build();
+        let register = fails_then(500, "ServerException", 3);
         let (list, describe) = (list_rule(), described("registry.example/app:9"));
         let done = run(&register, &list, &describe).await.unwrap();
         assert_eq!(done.arn, format!("{V}3"));
@@ -308,11 +310,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn throttled_is_tried_again_without_looking_and_a_refusal_is_final() {
-        let register = mock!(Client::register_task_definition)
-            .sequence()
-            .http_status(400, Some(failure("ThrottlingException")))
-            .output(|| registered(2))
-            .build();
+        let register = fails_then(400, "ThrottlingException", 2);
         let (list, describe) = (list_rule(), described("registry.example/app:2"));
         let done = run(&register, &list, &describe).await.unwrap();
         assert_eq!(done.arn, format!("{V}2"));
@@ -399,11 +397,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn without_list_task_definitions_a_lost_answer_is_registered_again() {
-        let register = mock!(Client::register_task_definition)
-            .sequence()
-            .http_status(500, Some(failure("ServerException")))
-            .output(|| registered(3))
-            .build();
+        let register = fails_then(500, "ServerException", 3);
         let list = mock!(Client::list_task_definitions)
             .sequence()
             .http_status(400, Some(failure("AccessDeniedException")))
