@@ -78,7 +78,8 @@ pub async fn register(ecs: &Client, input: &Checked, log: Log) -> anyhow::Result
         Err(e) => {
             cli_support::report::warn(format_args!(
                 "{e:#}: if {OP}'s answer is lost, the tool cannot look for the revision it \
-                 made and registers again (a revision nothing runs may be left)"
+                 made and registers again (a revision nothing runs may be left); allow \
+                 ecs:ListTaskDefinitions to the deploying role to avoid it"
             ));
             None
         }
